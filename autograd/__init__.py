@@ -1,0 +1,25 @@
+"""tracegrad's engine: scalar Values that record a graph, and reverse-mode autodiff.
+
+>>> from autograd import Value
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> L = a * b + a
+>>> L.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
+"""
+
+from autograd.gradcheck import GradcheckResult, gradcheck
+from autograd.graph import backward, topo_order, zero_grad
+from autograd.ops import OPS, Op
+from autograd.value import Value
+
+__all__ = [
+    "Value",
+    "OPS",
+    "Op",
+    "backward",
+    "topo_order",
+    "zero_grad",
+    "gradcheck",
+    "GradcheckResult",
+]

@@ -1,0 +1,113 @@
+"""Walking a graph: topological order, backward (the chain rule), zeroing gradients.
+
+The accumulation policy is PyTorch's: leaves *accumulate* gradients across backward()
+calls (a second call on the same graph exactly doubles every leaf's grad; zero them with
+``zero_grad``), while intermediate Values get their grad recomputed from scratch on each
+pass (never compounded, unlike micrograd).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from autograd.ops import FloatMath
+from autograd.value import Value
+
+__all__ = ["topo_order", "prepare", "propagate", "backward", "zero_grad"]
+
+
+def topo_order(root: Value | Iterable[Value]) -> list[Value]:
+    """Every Value reachable from root(s), inputs before the Values made from them.
+
+    Iterative (no recursion limit: a chain of a million ops is fine) and deterministic:
+    the order depends only on the graph, never on hashing or memory addresses.
+    """
+    roots = [root] if isinstance(root, Value) else list(root)
+    order: list[Value] = []
+    seen: set[int] = set()
+    stack: list[tuple[Value, bool]] = [(r, False) for r in reversed(roots)]
+    push = stack.append
+    pop = stack.pop
+    while stack:
+        node, expanded = pop()
+        if expanded:
+            order.append(node)
+            continue
+        key = id(node)
+        if key in seen:
+            continue
+        seen.add(key)
+        push((node, True))
+        for p in reversed(node.parents):
+            if id(p) not in seen:
+                push((p, False))
+    return order
+
+
+def prepare(root: Value, grad: float = 1.0) -> list[Value]:
+    """Start a backward pass: the topological order, intermediate grads zeroed, root seeded.
+
+    After this, visiting ``reversed(order)`` with ``propagate`` is the whole pass; stopping
+    early leaves every grad exactly as a full pass would have it at that point.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
+    order = topo_order(root)
+    for node in order:
+        if node._op is not None:
+            node.grad = 0.0
+    if root._op is None:
+        root.grad += grad
+    else:
+        root.grad = grad
+    return order
+
+
+def propagate(node: Value) -> tuple[float, ...]:
+    """One chain-rule step: add node.grad * d(node)/d(parent) into each parent's grad.
+
+    Returns the local partials d(node)/d(parent), one per parent (empty for a leaf).
+    """
+    op = node._op
+    if op is None:
+        return ()
+    g = node.grad
+    parents = node.parents
+    partials: tuple[float, ...] = op.partials(FloatMath, node.data, *[p.data for p in parents])
+    for p, d in zip(parents, partials):
+        p.grad += g * d
+    return partials
+
+
+def backward(root: Value, *, grad: float = 1.0) -> None:
+    """Apply the chain rule from root back to every Value it depends on.
+
+    Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
+    pass and adds d(root)/d(leaf) into each leaf's grad.
+    """
+    order = prepare(root, grad)
+    if root._op is None:
+        return
+    m = FloatMath
+    # The loop below is `for node in reversed(order): propagate(node)`, inlined for speed.
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        g = node.grad
+        parents = node.parents
+        if len(parents) == 2:
+            a, b = parents
+            da, db = op.partials(m, node.data, a.data, b.data)
+            a.grad += g * da
+            b.grad += g * db
+        else:
+            (a,) = parents
+            (da,) = op.partials(m, node.data, a.data)
+            a.grad += g * da
+
+
+def zero_grad(root: Value | Iterable[Value]) -> None:
+    """Set grad to 0.0 on root(s) and every Value they depend on."""
+    for node in topo_order(root):
+        node.grad = 0.0

@@ -1,0 +1,246 @@
+"""The single table of differentiable operations.
+
+Every operation the engine knows is one ``Op`` entry in ``OPS``: its name, how a person
+writes it, how to compute it, its local partial derivatives (as code and as text) and its
+domain. Value arithmetic, backward, rendering, explanations and the compiled tape all read
+this table; nothing else in the project branches on an operation's name.
+
+Partial derivatives are written once, generically, against a small math namespace ``m``
+(``FloatMath`` here; the higher-order and compiled engines pass their own). Arguments are
+``(m, out, a)`` for unary ops and ``(m, out, a, b)`` for binary ones, where ``out`` is the
+op's result; each returns one partial per input. Written with arithmetic operators and
+``m.*`` functions only, the same formula works on floats, on Values (so derivatives can be
+differentiated again) and on numpy arrays (a whole batch at once).
+
+Conventions where a derivative is undefined but the value exists (stated, as PyTorch does):
+
+- ``relu`` at exactly 0: the partial is 0.
+- ``a ** b`` (both Values): d/db = out * log(a) for a > 0; 0 at a == 0; NaN for a < 0
+  (log of a negative number is not real).
+- ``sqrt`` at 0 and ``a ** n`` with n < 1 at a == 0: the partial is +inf (IEEE-style).
+- ``a ** n`` with a constant exponent ``n``: the exponent is a constant, its partial is 0.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Op", "OPS", "FloatMath", "get_op", "UNARY", "BINARY"]
+
+
+class FloatMath:
+    """Math namespace for partials on Python floats (the eager first-order engine)."""
+
+    exp = staticmethod(lambda x: _exp(x))
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+
+    @staticmethod
+    def div(x: float, y: float) -> float:
+        """x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0)."""
+        if y == 0.0:
+            if x == 0.0 or x != x:
+                return math.nan
+            return math.copysign(math.inf, x) * math.copysign(1.0, y)
+        return x / y
+
+    @staticmethod
+    def pow(x: float, y: float) -> float:
+        return _pow(x, y)
+
+    @staticmethod
+    def step(x: Any) -> float:
+        """1.0 where x > 0 else 0.0: a constant (not differentiated further)."""
+        return 1.0 if x > 0 else 0.0
+
+    @staticmethod
+    def const(x: Any) -> float:
+        """The plain number behind x (constants are not differentiated)."""
+        return x
+
+    @staticmethod
+    def log_or_nan(a: float) -> float:
+        """log(a) for a > 0, -inf-safe 0 contribution at a == 0, NaN for a < 0."""
+        if a > 0:
+            return math.log(a)
+        if a == 0:
+            return 0.0
+        return math.nan
+
+
+# ---------------------------------------------------------------- forward functions
+def _exp(x: float) -> float:
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
+
+
+def _pow(a: float, b: float) -> float:
+    try:
+        r = a**b
+    except OverflowError:
+        return math.inf if a > 0 or float(b).is_integer() and b % 2 == 0 else -math.inf
+    except ZeroDivisionError:
+        return math.inf
+    if isinstance(r, complex):  # pragma: no cover - excluded by the domain check
+        return math.nan
+    return r
+
+
+def _sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = _exp(x)
+    return e / (1.0 + e)
+
+
+def _relu(x: float) -> float:
+    return x if x > 0 else 0.0
+
+
+def _div(a: float, b: float) -> float:
+    if b == 0:
+        raise ZeroDivisionError(f"division by zero: a / b with a = {a!r}, b = {b!r}")
+    return a / b
+
+
+# ---------------------------------------------------------------- domain checks
+def _check_log(a: float) -> None:
+    if a <= 0:
+        raise ValueError(f"log(x) is undefined for x = {a!r}: log needs x > 0")
+
+
+def _check_sqrt(a: float) -> None:
+    if a < 0:
+        raise ValueError(f"sqrt(x) is undefined for x = {a!r}: sqrt needs x >= 0")
+
+
+def _check_pow(a: float, b: float) -> None:
+    if a == 0 and b < 0:
+        raise ValueError(
+            f"a ** b is undefined for a = {a!r}, b = {b!r}: 0 to a negative power "
+            "is a division by zero"
+        )
+    if a < 0 and not float(b).is_integer():
+        raise ValueError(
+            f"a ** b is undefined for a = {a!r}, b = {b!r}: a negative base to a "
+            "non-integer power is not a real number"
+        )
+
+
+# ---------------------------------------------------------------- the table
+@dataclass(frozen=True, slots=True)
+class Op:
+    """One differentiable operation (see the module docstring for the conventions)."""
+
+    name: str  # stable identifier, also Value.op
+    symbol: str  # what a graph node shows: '+', '*', 'tanh'
+    template: str  # how a person writes it, with inputs a, b: 'a * b', 'tanh(a)'
+    arity: int
+    forward: Callable[..., float]  # on floats
+    partials: Callable[..., tuple[Any, ...]]  # (m, out, *inputs) -> one per input
+    partials_text: tuple[str, ...]  # d(template)/da, d(template)/db as text
+    domain: str = ""  # human-readable domain, '' when defined everywhere
+    check: Callable[..., None] | None = None  # raises ValueError outside the domain
+    method: str = ""  # Value method name for unary functions ('exp'); '' for operators
+    differentiable: tuple[bool, ...] = ()  # per input; constants get partial 0
+    note: str = ""  # convention where the derivative is undefined
+
+    def formula(self, i: int, names: tuple[str, ...] = ("a", "b")) -> str:
+        """The text 'd(a * b)/da = b' for input i, with optional input names."""
+        expr = _subst(self.template, names)
+        part = _subst(self.partials_text[i], names)
+        return f"d({expr})/d{names[i]} = {part}"
+
+    def expression(self, names: tuple[str, ...]) -> str:
+        """The op written with the given input names: ('x', 'y') -> 'x * y'."""
+        return _subst(self.template, names)
+
+    def partial_text(self, i: int, names: tuple[str, ...]) -> str:
+        return _subst(self.partials_text[i], names)
+
+
+def _subst(text: str, names: tuple[str, ...]) -> str:
+    """Replace the placeholder inputs a, b (whole words only) with names."""
+    out = []
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        prev_ok = i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")
+        next_ok = i + 1 >= len(text) or not (text[i + 1].isalnum() or text[i + 1] == "_")
+        if ch in "ab" and prev_ok and next_ok:
+            out.append(names["ab".index(ch)] if "ab".index(ch) < len(names) else ch)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+_TABLE: list[Op] = [
+    Op("add", "+", "a + b", 2, operator.add,
+       lambda m, out, a, b: (1.0, 1.0), ("1", "1")),
+    Op("sub", "-", "a - b", 2, operator.sub,
+       lambda m, out, a, b: (1.0, -1.0), ("1", "-1")),
+    Op("mul", "*", "a * b", 2, operator.mul,
+       lambda m, out, a, b: (b, a), ("b", "a")),
+    Op("div", "/", "a / b", 2, _div,
+       lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
+       ("1 / b", "-a / b**2"), domain="b != 0"),
+    Op("pow", "**", "a ** b", 2, _pow,
+       lambda m, out, a, b: (b * m.pow(a, b - 1.0), out * m.log_or_nan(a)),
+       ("b * a**(b - 1)", "a**b * log(a)"), domain="a > 0, or a == 0 with b >= 0, "
+       "or a < 0 with integer b", check=_check_pow,
+       note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)"),
+    Op("powc", "**", "a ** b", 2, _pow,
+       lambda m, out, a, b: (m.const(b) * m.pow(a, m.const(b) - 1.0), 0.0),
+       ("b * a**(b - 1)", "0"), domain="a > 0, or a == 0 with b >= 0, "
+       "or a < 0 with integer b", check=_check_pow, differentiable=(True, False),
+       note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf"),
+    Op("neg", "-", "-a", 1, operator.neg,
+       lambda m, out, a: (-1.0,), ("-1",)),
+    Op("exp", "exp", "exp(a)", 1, _exp,
+       lambda m, out, a: (out,), ("exp(a)",), method="exp"),
+    Op("log", "log", "log(a)", 1, math.log,
+       lambda m, out, a: (m.div(1.0, a),), ("1 / a",), domain="a > 0",
+       check=_check_log, method="log"),
+    Op("tanh", "tanh", "tanh(a)", 1, math.tanh,
+       lambda m, out, a: (1.0 - out * out,), ("1 - tanh(a)**2",), method="tanh"),
+    Op("sigmoid", "σ", "sigmoid(a)", 1, _sigmoid,
+       lambda m, out, a: (out * (1.0 - out),), ("sigmoid(a) * (1 - sigmoid(a))",),
+       method="sigmoid"),
+    Op("relu", "ReLU", "relu(a)", 1, _relu,
+       lambda m, out, a: (m.step(a),), ("1 if a > 0 else 0",), method="relu",
+       note="the partial at exactly a == 0 is 0, as in PyTorch"),
+    Op("sqrt", "√", "sqrt(a)", 1, math.sqrt,
+       lambda m, out, a: (m.div(0.5, out),), ("1 / (2 * sqrt(a))",),
+       domain="a >= 0", check=_check_sqrt, method="sqrt",
+       note="the partial at a == 0 is +inf"),
+    Op("sin", "sin", "sin(a)", 1, math.sin,
+       lambda m, out, a: (m.cos(a),), ("cos(a)",), method="sin"),
+    Op("cos", "cos", "cos(a)", 1, math.cos,
+       lambda m, out, a: (-m.sin(a),), ("-sin(a)",), method="cos"),
+]  # fmt: skip
+
+OPS: dict[str, Op] = {}
+for _op in _TABLE:
+    if not _op.differentiable:
+        object.__setattr__(_op, "differentiable", (True,) * _op.arity)
+    OPS[_op.name] = _op
+
+UNARY: tuple[Op, ...] = tuple(op for op in _TABLE if op.arity == 1)
+BINARY: tuple[Op, ...] = tuple(op for op in _TABLE if op.arity == 2)
+
+
+def get_op(name: str) -> Op:
+    """The table entry called name, with a clear error for an unknown name."""
+    try:
+        return OPS[name]
+    except KeyError:
+        raise KeyError(f"unknown operation {name!r}; known: {', '.join(OPS)}") from None

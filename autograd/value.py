@@ -1,0 +1,245 @@
+"""``Value``: a scalar that records every operation applied to it into a graph.
+
+Each Value holds its number (``data``), the gradient backward() leaves on it (``grad``), an
+optional ``label``, the operation that made it (``op``, '' for a leaf) and its inputs
+(``parents``). How each operation computes and differentiates lives in ``autograd.ops``.
+
+A Value holds references only to its inputs, never to its outputs or to a closure, so a
+graph is a tree of plain references with no cycles: Python frees it by reference counting
+the moment it is no longer used, without waking the cyclic garbage collector.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any, Union
+
+from autograd.ops import OPS, Op
+
+__all__ = ["Value", "as_value", "apply"]
+
+_ADD = OPS["add"]
+_SUB = OPS["sub"]
+_MUL = OPS["mul"]
+_DIV = OPS["div"]
+_POW = OPS["pow"]
+_POWC = OPS["powc"]
+_NEG = OPS["neg"]
+
+Operand = Union["Value", float, int]
+
+
+def _to_float(data: Any, what: str = "Value()") -> float:
+    """Normalise a real number to a Python float, or raise a TypeError naming it."""
+    if type(data) is float:
+        return data
+    if isinstance(data, numbers.Real):  # int, bool, numpy scalars, Fraction
+        return float(data)
+    if isinstance(data, Value):
+        raise TypeError(f"{what} takes a number, not a Value; use the Value itself")
+    shape = getattr(data, "shape", None)
+    if shape == ():  # a 0-d numpy array
+        try:
+            return _to_float(data.item(), what)
+        except TypeError:
+            pass
+    raise TypeError(
+        f"{what} takes a real number (int or float), got {type(data).__name__}: {data!r}"
+    )
+
+
+class Value:
+    """A scalar in a computation graph: ``Value(2.0, label='a')``.
+
+    Arithmetic with other Values or plain numbers (``+ - * / **`` on either side, unary
+    ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos`` build new Values;
+    ``backward()`` fills ``.grad`` on every Value the result depends on with
+    d(result)/d(that value). Gradients accumulate on leaves, as in PyTorch: call
+    ``zero_grad()`` between passes.
+    """
+
+    __slots__ = ("data", "grad", "label", "_op", "parents")
+    __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
+
+    data: float
+    grad: float
+    label: str
+    _op: Op | None
+    parents: tuple[Value, ...]
+
+    def __init__(self, data: Any, label: str = "") -> None:
+        self.data = _to_float(data)
+        self.grad = 0.0
+        if not isinstance(label, str):
+            raise TypeError(f"label must be a str, got {type(label).__name__}")
+        self.label = label
+        self._op = None
+        self.parents = ()
+
+    # ------------------------------------------------------------ identity & display
+    @property
+    def op(self) -> str:
+        """The name of the operation that produced this Value ('' for a leaf)."""
+        op = self._op
+        return op.name if op is not None else ""
+
+    @property
+    def is_leaf(self) -> bool:
+        return self._op is None
+
+    def __repr__(self) -> str:
+        from autograd._format import fmt
+
+        parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
+        if self._op is not None:
+            parts.append(f"op={self._op.name!r}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Value({', '.join(parts)})"
+
+    def __float__(self) -> float:
+        return self.data
+
+    # Comparisons compare data (so `max(values)` and sorting work); they are not recorded.
+    def __lt__(self, other: Operand) -> bool:
+        return self.data < _data(other)
+
+    def __le__(self, other: Operand) -> bool:
+        return self.data <= _data(other)
+
+    def __gt__(self, other: Operand) -> bool:
+        return self.data > _data(other)
+
+    def __ge__(self, other: Operand) -> bool:
+        return self.data >= _data(other)
+
+    __hash__ = object.__hash__
+
+    # ------------------------------------------------------------ arithmetic
+    def __add__(self, other: Operand) -> Value:
+        o = as_value(other) if type(other) is not Value else other
+        return _make(_ADD.forward(self.data, o.data), _ADD, (self, o))
+
+    def __radd__(self, other: Operand) -> Value:
+        return as_value(other).__add__(self)
+
+    def __sub__(self, other: Operand) -> Value:
+        o = as_value(other) if type(other) is not Value else other
+        return _make(_SUB.forward(self.data, o.data), _SUB, (self, o))
+
+    def __rsub__(self, other: Operand) -> Value:
+        return as_value(other).__sub__(self)
+
+    def __mul__(self, other: Operand) -> Value:
+        o = as_value(other) if type(other) is not Value else other
+        return _make(_MUL.forward(self.data, o.data), _MUL, (self, o))
+
+    def __rmul__(self, other: Operand) -> Value:
+        return as_value(other).__mul__(self)
+
+    def __truediv__(self, other: Operand) -> Value:
+        o = as_value(other) if type(other) is not Value else other
+        return _make(_DIV.forward(self.data, o.data), _DIV, (self, o))
+
+    def __rtruediv__(self, other: Operand) -> Value:
+        return as_value(other).__truediv__(self)
+
+    def __pow__(self, other: Operand) -> Value:
+        if isinstance(other, Value):
+            return apply(_POW, self, other)
+        return apply(_POWC, self, as_value(other))
+
+    def __rpow__(self, other: Operand) -> Value:
+        return apply(_POW, as_value(other), self)
+
+    def __neg__(self) -> Value:
+        return _make(-self.data, _NEG, (self,))
+
+    def __pos__(self) -> Value:
+        return self
+
+    # ------------------------------------------------------------ functions (see ops.py)
+    def exp(self) -> Value:
+        """e ** self; d/da = exp(a)."""
+        return apply(OPS["exp"], self)
+
+    def log(self) -> Value:
+        """Natural logarithm; needs data > 0; d/da = 1 / a."""
+        return apply(OPS["log"], self)
+
+    def tanh(self) -> Value:
+        """Hyperbolic tangent; d/da = 1 - tanh(a)**2."""
+        return apply(OPS["tanh"], self)
+
+    def sigmoid(self) -> Value:
+        """1 / (1 + exp(-a)); d/da = sigmoid(a) * (1 - sigmoid(a))."""
+        return apply(OPS["sigmoid"], self)
+
+    def relu(self) -> Value:
+        """max(a, 0); d/da = 1 if a > 0 else 0 (0 at exactly 0)."""
+        return apply(OPS["relu"], self)
+
+    def sqrt(self) -> Value:
+        """Square root; needs data >= 0; d/da = 1 / (2 * sqrt(a))."""
+        return apply(OPS["sqrt"], self)
+
+    def sin(self) -> Value:
+        """Sine; d/da = cos(a)."""
+        return apply(OPS["sin"], self)
+
+    def cos(self) -> Value:
+        """Cosine; d/da = -sin(a)."""
+        return apply(OPS["cos"], self)
+
+    # ------------------------------------------------------------ gradients
+    def backward(self, **kwargs: Any) -> Any:
+        """Fill ``.grad`` of every Value this one depends on (see ``autograd.backward``)."""
+        from autograd.graph import backward
+
+        return backward(self, **kwargs)
+
+    def zero_grad(self) -> None:
+        """Set ``.grad`` to 0 on this Value and everything it depends on."""
+        from autograd.graph import zero_grad
+
+        zero_grad(self)
+
+
+def _make(data: float, op: Op | None, parents: tuple[Value, ...]) -> Value:
+    """A new non-leaf Value (bypasses __init__'s checks: data is already a float)."""
+    v = Value.__new__(Value)
+    v.data = data
+    v.grad = 0.0
+    v.label = ""
+    v._op = op
+    v.parents = parents
+    return v
+
+
+def _data(x: Operand) -> float:
+    return x.data if isinstance(x, Value) else _to_float(x, "comparison with a Value")
+
+
+def as_value(x: Any) -> Value:
+    """x itself if it is a Value, else a new constant leaf Value holding float(x)."""
+    if isinstance(x, Value):
+        return x
+    try:
+        data = _to_float(x, "an operation on a Value")
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand: a Value combines with numbers and Values, "
+            f"not {type(x).__name__} ({x!r})"
+        ) from None
+    return _make(data, None, ())
+
+
+def apply(op: Op, *inputs: Any) -> Value:
+    """Apply a table operation to Values or numbers, checking its domain first."""
+    if len(inputs) != op.arity:
+        raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
+    vals = tuple(as_value(x) for x in inputs)
+    datas = [v.data for v in vals]
+    if op.check is not None:
+        op.check(*datas)
+    return _make(op.forward(*datas), op, vals)

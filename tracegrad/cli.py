@@ -1,0 +1,44 @@
+"""The `tracegrad` command: subcommands are listed in ``tracegrad.commands.COMMANDS``.
+
+Exit status: 0 success, 1 a check found wrong answers, 2 bad input (one-line error).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from tracegrad.commands import COMMANDS
+
+
+class UsageError(Exception):
+    """Bad input from the user: printed as one line, exit status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tracegrad",
+        description="Scalar autograd you can watch: draw graphs, explain gradients, "
+        "check homework.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for name in COMMANDS:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except UsageError as exc:
+        print(f"tracegrad {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    return status
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,8 @@
+"""One module per `tracegrad` subcommand; each defines ``register(subparsers)``.
+
+A module's ``register`` adds its parser and sets ``func`` (args -> exit status) on it.
+"""
+
+COMMANDS = [
+    "tracegrad.commands.demo",
+]

@@ -1,0 +1,18 @@
+"""`tracegrad demo`: the same as `make demo`."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser("demo", help="run the tour: the seed article's worked example and more")
+    p.add_argument("--out", default="out", help="folder for the pictures (default: out)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad.demo import main
+
+    return main(["--out", args.out])

@@ -1,0 +1,47 @@
+"""`make demo`: the tour of tracegrad, starting with the seed article's worked example."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from autograd._format import fmt
+from tracegrad import seed
+
+
+def seed_example(out_dir: Path) -> None:
+    """Forward values, gradients and one SGD step of the article's 2-2-2 network."""
+    v = seed.solved()
+    print("The seed article's worked example: a 2-2-2 sigmoid network")
+    print("  x = (0.5, -0.5), targets (0.9, 0.1), E = sum 1/2 (y - o)^2, learning rate 1.2\n")
+    print("Forward pass")
+    for name in ["net_h1", "h1", "net_h2", "h2", "net_o1", "o1", "net_o2", "o2", "E"]:
+        print(f"  {name:<7} = {fmt(v[name].data)}")
+    print("\nGradients dE/d(parameter) after E.backward()")
+    params = list(seed.WEIGHTS) + list(seed.BIASES)
+    for name in params:
+        print(f"  dE/d{name:<3} = {fmt(v[name].grad):>8}")
+    print(f"\nOne gradient-descent step, w <- w - {seed.LEARNING_RATE} * dE/dw")
+    for name in params:
+        new = v[name].data - seed.LEARNING_RATE * v[name].grad
+        print(f"  {name:<3} {fmt(v[name].data):>8} -> {fmt(new)}")
+    print("  (the article: w5 0.37 -> 0.3941, w1 0.1 -> 0.1055)")
+
+
+SECTIONS = [seed_example]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tracegrad.demo")
+    parser.add_argument("--out", default="out", help="folder for pictures (default: out)")
+    args = parser.parse_args(argv)
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for section in SECTIONS:
+        section(out_dir)
+        print()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
