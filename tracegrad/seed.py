@@ -25,28 +25,29 @@ WEIGHTS = {
 }
 BIASES = {"b1": (0.01, "h1"), "b2": (-0.02, "h2"), "b3": (0.31, "o1"), "b4": (0.27, "o2")}
 
-# Every figure the article prints for this example, as it prints it (4 decimals), and the
+# Every figure the article prints for this example, as the text it prints (so its precision
+# is kept: '-0.0370' has 4 decimals), and the
 # name of the engine quantity it is. Signs: the article quotes dE/dw5 and dE/dw1 as their
 # magnitudes inside "W = w + 1.2(...)"; the gradients below carry the true sign.
-ARTICLE_FIGURES = {
-    "net_h1": 0.16,
-    "net_h2": -0.145,
-    "h1": 0.5399,
-    "h2": 0.4638,
-    "net_o1": 0.9271,
-    "net_o2": 0.0955,
-    "o1": 0.7164,
-    "o2": 0.5238,
-    "dE/do1": -0.1836,
-    "do1/dnet_o1": 0.2031,
-    "dnet_o1/dw5": 0.5399,
-    "dE/dw5": -0.0201,
-    "w5_new": 0.3941,
-    "dnet_h1/dw1": 0.5,
-    "dh1/dnet_h1": 0.2484,
-    "dE/dh1": -0.0370,
-    "dE/dw1": -0.0045954,
-    "w1_new": 0.1055,
+ARTICLE_FIGURES: dict[str, str] = {
+    "net_h1": "0.16",
+    "net_h2": "-0.145",
+    "h1": "0.5399",
+    "h2": "0.4638",
+    "net_o1": "0.9271",
+    "net_o2": "0.0955",
+    "o1": "0.7164",
+    "o2": "0.5238",
+    "dE/do1": "-0.1836",
+    "do1/dnet_o1": "0.2031",
+    "dnet_o1/dw5": "0.5399",
+    "dE/dw5": "-0.0201",
+    "w5_new": "0.3941",
+    "dnet_h1/dw1": "0.5",
+    "dh1/dnet_h1": "0.2484",
+    "dE/dh1": "-0.0370",
+    "dE/dw1": "-0.0045954",
+    "w1_new": "0.1055",
 }
 
 
