@@ -11,6 +11,7 @@
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, topo_order, zero_grad
 from autograd.ops import OPS, Op
+from autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from autograd.value import Value
 
 __all__ = [
@@ -22,4 +23,8 @@ __all__ = [
     "zero_grad",
     "gradcheck",
     "GradcheckResult",
+    "parse_expression",
+    "evaluate",
+    "Expression",
+    "ExpressionError",
 ]

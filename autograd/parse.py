@@ -1,0 +1,277 @@
+"""The one safe expression parser: text such as ``"tanh(a*b + c)"`` to a graph of Values.
+
+Used by the CLI (``tracegrad draw``/``explain``) and the homework checker. It never calls
+``eval``: the text is parsed with :mod:`ast` and every node is checked against an allow-list:
+
+- numbers (int or float literals; no strings, booleans, complex numbers or None),
+- variable names (any identifier not starting with ``__``),
+- the operators ``+ - * / **`` and unary ``-``/``+``,
+- calls ``f(x)`` where ``f`` is the ``method`` of an operation in the ops table
+  (``exp log tanh sigmoid relu sqrt sin cos`` today; an op added to the table works here too).
+
+Anything else (attribute access, indexing, other calls, keyword arguments, lambdas,
+comparisons, ...) raises :class:`ExpressionError` naming what was refused and its column.
+
+Evaluation mirrors Python arithmetic on Values: numbers (``-2`` included) become constant
+leaf Values, each
+variable is one Value however often it appears, and ``x ** 2`` (a number literal as exponent)
+uses the constant-exponent op ``powc`` exactly as ``Value.__pow__`` does. Every operation goes
+through :func:`autograd.value.apply`, so domain errors are the table's own ValueErrors.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TypeGuard, Union
+
+from autograd.ops import OPS, Op
+from autograd.value import Value, apply, as_value
+
+__all__ = ["Expression", "ExpressionError", "parse_expression", "evaluate", "functions"]
+
+MAX_SOURCE_CHARS = 20_000  # a longer expression is refused before parsing
+
+# Python syntax -> the name of the table op it means. Only ops present in the table count.
+_BINARY: dict[type[ast.operator], str] = {
+    ast.Add: "add",
+    ast.Sub: "sub",
+    ast.Mult: "mul",
+    ast.Div: "div",
+    ast.Pow: "pow",
+}
+_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "neg"}
+_CONST_POW = "powc"  # `x ** <number literal>`, as Value.__pow__ does for a plain number
+
+# For refusal messages only.
+_SYMBOLS = {
+    ast.FloorDiv: "//", ast.Mod: "%", ast.MatMult: "@", ast.LShift: "<<", ast.RShift: ">>",
+    ast.BitOr: "|", ast.BitXor: "^", ast.BitAnd: "&", ast.Invert: "~", ast.Not: "not",
+}  # fmt: skip
+_REFUSED = {
+    ast.Attribute: "attribute access",
+    ast.Subscript: "indexing",
+    ast.Slice: "slicing",
+    ast.Compare: "comparison",
+    ast.BoolOp: "'and'/'or'",
+    ast.Lambda: "lambda",
+    ast.IfExp: "conditional expression",
+    ast.NamedExpr: "assignment (:=)",
+    ast.Starred: "starred argument",
+    ast.JoinedStr: "f-string",
+    ast.List: "list",
+    ast.Tuple: "tuple",
+    ast.Set: "set",
+    ast.Dict: "dict",
+    ast.ListComp: "comprehension",
+    ast.SetComp: "comprehension",
+    ast.DictComp: "comprehension",
+    ast.GeneratorExp: "generator expression",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+Number = Union[int, float]
+# One step of the compiled program (postfix order): ("num", 2.0), ("var", "a"), ("op", Op)
+_Step = Union[tuple[str, float], tuple[str, str], tuple[str, Op]]
+
+
+class ExpressionError(ValueError):
+    """An expression that is not allowed or cannot be evaluated; the message is one line."""
+
+
+def functions() -> dict[str, Op]:
+    """The functions an expression may call: each table op's ``method`` name -> its Op."""
+    return {op.method: op for op in OPS.values() if op.method}
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A checked expression: its ``source``, free variable ``names`` and a postfix program."""
+
+    source: str
+    names: tuple[str, ...]  # free variables, in order of first appearance
+    program: tuple[_Step, ...]
+    columns: Mapping[str, int]  # name -> column (1-based) of its first appearance
+
+    def evaluate(self, env: Mapping[str, Value | Number]) -> Value:
+        """The expression's Value, with each name taken from ``env``.
+
+        A plain number in ``env`` becomes a leaf Value labelled with its name (one leaf per
+        name, shared by every use); a Value is used as it is.
+        """
+        missing = [n for n in self.names if n not in env]
+        if missing:
+            n = missing[0]
+            known = ", ".join(sorted(env)) or "none given"
+            raise ExpressionError(
+                f"unknown name {n!r} at column {self.columns[n]} of {_short(self.source)} "
+                f"(values given: {known})"
+            )
+        leaves: dict[str, Value] = {}
+        for n in self.names:
+            x = env[n]
+            if isinstance(x, Value):
+                leaves[n] = x
+            else:
+                try:
+                    leaves[n] = Value(x, label=n)
+                except TypeError as exc:
+                    raise ExpressionError(f"value for {n!r}: {exc}") from None
+        stack: list[Value] = []
+        for kind, arg in self.program:
+            if kind == "num":
+                stack.append(as_value(arg))
+            elif kind == "var":
+                stack.append(leaves[arg])  # type: ignore[index]
+            else:
+                op: Op = arg  # type: ignore[assignment]
+                args = stack[len(stack) - op.arity :]
+                del stack[len(stack) - op.arity :]
+                stack.append(apply(op, *args))
+        (result,) = stack
+        return result
+
+
+def evaluate(source: str, env: Mapping[str, Value | Number]) -> Value:
+    """Parse ``source`` and evaluate it with ``env`` in one step."""
+    return parse_expression(source).evaluate(env)
+
+
+def parse_expression(source: str) -> Expression:
+    """Check ``source`` against the allow-list and compile it; raises ExpressionError."""
+    if not isinstance(source, str):
+        raise ExpressionError(f"an expression must be a str, got {type(source).__name__}")
+    if len(source) > MAX_SOURCE_CHARS:
+        raise ExpressionError(
+            f"expression too long ({len(source)} characters; the limit is {MAX_SOURCE_CHARS})"
+        )
+    if not source.strip():
+        raise ExpressionError("empty expression")
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        where = f" at column {exc.offset}" if exc.offset else ""
+        if exc.offset and exc.lineno and exc.lineno > 1:
+            where = f" at line {exc.lineno}, column {exc.offset}"
+        msg = exc.msg.split(" - ")[0]  # Python's long hints stay out of a one-line error
+        raise ExpressionError(f"syntax error{where} in {_short(source)}: {msg}") from None
+    except (RecursionError, MemoryError):
+        raise ExpressionError(
+            f"expression too deeply nested for Python's parser: {_short(source)}"
+        ) from None
+    return _compile(source, source.strip(), tree.body)
+
+
+def _short(source: str, limit: int = 60) -> str:
+    """The source quoted for a message, cut short when long."""
+    return repr(source) if len(source) <= limit else repr(source[: limit - 3] + "...")
+
+
+def _column(text: str, node: ast.AST) -> str:
+    """'column C' (1-based, in characters) or 'line L, column C' for a node of text."""
+    lineno = getattr(node, "lineno", 1)
+    offset = getattr(node, "col_offset", 0)
+    line = text.splitlines()[lineno - 1] if text else ""
+    col = len(line.encode("utf-8")[:offset].decode("utf-8", errors="replace")) + 1
+    return f"column {col}" if lineno == 1 else f"line {lineno}, column {col}"
+
+
+def _number_literal(node: ast.AST) -> bool:
+    """A number literal, optionally signed: the exponent that makes ``**`` use ``powc``."""
+    while isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        node = node.operand
+    return isinstance(node, ast.Constant) and _is_number(node.value)
+
+
+def _is_number(x: object) -> TypeGuard[int | float]:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _compile(source: str, text: str, body: ast.AST) -> Expression:
+    """Walk the tree iteratively (no recursion limit), refusing anything not allowed."""
+    funcs = functions()
+    allowed = "allowed: numbers, names, " + " ".join(_allowed_operators()) + ", " + ", ".join(funcs)
+
+    def refuse(what: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError(f"{what} is not allowed ({_column(text, node)}); {allowed}")
+
+    program: list[_Step] = []
+    names: list[str] = []
+    columns: dict[str, int] = {}
+    stack: list[tuple[ast.AST, Op | None]] = [(body, None)]
+    while stack:
+        node, pending = stack.pop()
+        if pending is not None:  # children done: emit the operation
+            program.append(("op", pending))
+            continue
+        if isinstance(node, ast.Constant):
+            if not _is_number(node.value):
+                kind = type(node.value).__name__ if node.value is not None else "None"
+                raise refuse(f"{kind} constant {node.value!r}", node)
+            try:
+                program.append(("num", float(node.value)))
+            except OverflowError:
+                raise refuse(f"number too large ({str(node.value)[:20]}...)", node) from None
+        elif isinstance(node, ast.Name):
+            if node.id.startswith("__"):
+                raise refuse(f"name {node.id!r} (names starting with '__')", node)
+            if node.id not in columns:
+                names.append(node.id)
+                columns[node.id] = int(_column(text, node).rsplit(" ", 1)[1])
+            program.append(("var", node.id))
+        elif isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):  # +x is x, as Value.__pos__
+                stack.append((node.operand, None))
+                continue
+            operand = node.operand
+            if (
+                isinstance(node.op, ast.USub)
+                and isinstance(operand, ast.Constant)
+                and _is_number(operand.value)
+            ):  # -2 is the number -2, as in Python
+                program.append(("num", -float(operand.value)))
+                continue
+            name = _UNARY.get(type(node.op))
+            if name is None or name not in OPS:
+                raise refuse(f"operator {_SYMBOLS.get(type(node.op), '?')!r}", node)
+            stack.append((node, OPS[name]))
+            stack.append((node.operand, None))
+        elif isinstance(node, ast.BinOp):
+            name = _BINARY.get(type(node.op))
+            if name is None or name not in OPS:
+                sym = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+                raise refuse(f"operator {sym!r}", node)
+            if name == "pow" and _CONST_POW in OPS and _number_literal(node.right):
+                name = _CONST_POW
+            stack.append((node, OPS[name]))
+            stack.append((node.right, None))
+            stack.append((node.left, None))
+        elif isinstance(node, ast.Call):
+            func = node.func
+            if not isinstance(func, ast.Name):
+                raise refuse("calling something other than a plain function name", node)
+            op = funcs.get(func.id)
+            if op is None:
+                raise refuse(f"call to {func.id!r}", node)
+            if node.keywords:
+                raise refuse(f"keyword argument in {func.id}()", node)
+            if any(isinstance(a, ast.Starred) for a in node.args):
+                raise refuse(f"starred argument in {func.id}()", node)
+            if len(node.args) != op.arity:
+                raise ExpressionError(
+                    f"{func.id}() takes {op.arity} argument(s), got {len(node.args)} "
+                    f"({_column(text, node)})"
+                )
+            stack.append((node, op))
+            stack.extend((a, None) for a in reversed(node.args))
+        else:
+            raise refuse(_REFUSED.get(type(node), f"{type(node).__name__} syntax"), node)
+    return Expression(source, tuple(names), tuple(program), columns)
+
+
+def _allowed_operators() -> list[str]:
+    """The operator symbols the table defines, for messages: '+', '-', '*', '/', '**'."""
+    return list(dict.fromkeys(OPS[n].symbol for n in _BINARY.values() if n in OPS))
