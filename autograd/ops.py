@@ -218,6 +218,10 @@ _TABLE: list[Op] = [
     Op("relu", "ReLU", "relu(a)", 1, _relu,
        lambda m, out, a: (m.step(a),), ("1 if a > 0 else 0",), method="relu",
        note="the partial at exactly a == 0 is 0, as in PyTorch"),
+    Op("step", "step", "step(a)", 1, lambda a: 1.0 if a > 0 else 0.0,
+       lambda m, out, a: (0.0,), ("0",), method="step",
+       note="the threshold function: its derivative is 0 everywhere it exists "
+       "(undefined at a == 0), so no gradient flows through it"),
     Op("sqrt", "√", "sqrt(a)", 1, math.sqrt,
        lambda m, out, a: (m.div(0.5, out),), ("1 / (2 * sqrt(a))",),
        domain="a >= 0", check=_check_sqrt, method="sqrt",

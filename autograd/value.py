@@ -179,6 +179,10 @@ class Value:
         """max(a, 0); d/da = 1 if a > 0 else 0 (0 at exactly 0)."""
         return apply(OPS["relu"], self)
 
+    def step(self) -> Value:
+        """Threshold: 1 if a > 0 else 0; d/da = 0 wherever it exists (nothing flows back)."""
+        return apply(OPS["step"], self)
+
     def sqrt(self) -> Value:
         """Square root; needs data >= 0; d/da = 1 / (2 * sqrt(a))."""
         return apply(OPS["sqrt"], self)
