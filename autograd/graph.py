@@ -79,15 +79,23 @@ def propagate(node: Value) -> tuple[float, ...]:
     return partials
 
 
-def backward(root: Value, *, grad: float = 1.0) -> None:
+def backward(
+    root: Value, *, grad: float = 1.0, create_graph: bool = False
+) -> dict[Value, Value] | None:
     """Apply the chain rule from root back to every Value it depends on.
 
     Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
-    pass and adds d(root)/d(leaf) into each leaf's grad.
+    pass and adds d(root)/d(leaf) into each leaf's grad. With ``create_graph=True`` the
+    gradients are also built as Values and returned as ``{value: gradient Value}``
+    (see ``autograd.higher``); ``.grad`` stays a float either way.
     """
+    if create_graph:
+        from autograd.higher import backward_create_graph
+
+        return backward_create_graph(root, grad)
     order = prepare(root, grad)
     if root._op is None:
-        return
+        return None
     m = FloatMath
     # The loop below is `for node in reversed(order): propagate(node)`, inlined for speed.
     for node in reversed(order):
@@ -105,6 +113,7 @@ def backward(root: Value, *, grad: float = 1.0) -> None:
             (a,) = parents
             (da,) = op.partials(m, node.data, a.data)
             a.grad += g * da
+    return None
 
 
 def zero_grad(root: Value | Iterable[Value]) -> None:
