@@ -1,0 +1,177 @@
+"""The public Value contract: data/grad/label/op/parents, operators, numpy, errors."""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograd import OPS, Value
+
+
+def test_leaf_attributes() -> None:
+    a = Value(2, label="a")
+    assert type(a.data) is float and a.data == 2.0
+    assert type(a.grad) is float and a.grad == 0.0
+    assert a.label == "a" and a.op == "" and a.parents == ()
+
+
+@pytest.mark.parametrize(
+    "raw", [3, True, np.float64(3.5), np.int64(4), np.float32(0.25), Fraction(1, 4)]
+)
+def test_data_is_normalised_to_python_float(raw: object) -> None:
+    v = Value(raw)
+    assert type(v.data) is float and v.data == float(raw)  # type: ignore[arg-type]
+
+
+def test_result_records_op_and_parents_in_order() -> None:
+    a, b = Value(2.0), Value(-3.0)
+    c = a * b
+    assert c.op == "mul" and c.parents == (a, b) and c.data == -6.0
+    d = b - a
+    assert d.op == "sub" and d.parents == (b, a)
+
+
+@pytest.mark.parametrize(
+    ("expr", "expected"),
+    [
+        (lambda a: a + 1, 3.0),
+        (lambda a: 1 + a, 3.0),
+        (lambda a: a - 5, -3.0),
+        (lambda a: 5 - a, 3.0),
+        (lambda a: a * 4, 8.0),
+        (lambda a: 4 * a, 8.0),
+        (lambda a: a / 4, 0.5),
+        (lambda a: 4 / a, 2.0),
+        (lambda a: a**3, 8.0),
+        (lambda a: 3**a, 9.0),
+        (lambda a: a ** Value(3.0), 8.0),
+        (lambda a: -a, -2.0),
+        (lambda a: +a, 2.0),
+    ],
+)
+def test_operators_with_numbers_on_either_side(expr, expected: float) -> None:  # type: ignore[no-untyped-def]
+    out = expr(Value(2.0))
+    assert isinstance(out, Value) and out.data == expected and type(out.data) is float
+
+
+@pytest.mark.parametrize("scalar", [np.float64(2.0), np.float32(2.0), np.int64(2)])
+def test_numpy_scalars_on_either_side_give_a_value(scalar: object) -> None:
+    a = Value(3.0)
+    for out in (scalar * a, a * scalar, scalar + a, a - scalar, scalar - a, scalar / a, a**scalar):  # type: ignore[operator]
+        assert type(out) is Value, type(out)
+        assert type(out.data) is float
+    out = scalar * a  # type: ignore[operator]
+    out.backward()
+    assert a.grad == 2.0 and type(a.grad) is float
+
+
+def test_sum_of_values() -> None:
+    xs = [Value(float(i)) for i in range(10)]
+    s = sum(xs)
+    assert isinstance(s, Value) and s.data == 45.0
+    s.backward()
+    assert all(x.grad == 1.0 for x in xs)
+
+
+def test_every_unary_function_in_the_table_is_a_value_method() -> None:
+    for op in OPS.values():
+        if op.method:
+            assert callable(getattr(Value, op.method)), op.name
+            out = getattr(Value(0.5), op.method)()
+            assert out.op == op.name and out.data == pytest.approx(op.forward(0.5))
+
+
+def test_repr_is_readable() -> None:
+    o1 = Value(0.71651, label="o1").sigmoid()
+    o1.label = "o1"
+    assert repr(Value(2.0, label="a")) == "Value(data=2.0000, grad=0.0000, label='a')"
+    assert repr(o1).startswith("Value(data=0.6718, grad=0.0000, op='sigmoid', label='o1')")
+
+
+def test_comparisons_use_data() -> None:
+    a, b = Value(1.0), Value(2.0)
+    assert a < b and b > a and a <= 1 and b >= 2.0
+    assert max([a, b]) is b
+    assert float(b) == 2.0
+
+
+def test_values_hash_by_identity() -> None:
+    a, b = Value(1.0), Value(1.0)
+    assert len({a, b}) == 2
+
+
+def test_nan_is_allowed_as_data() -> None:
+    n = Value(math.nan)
+    out = (n * 2).tanh()
+    assert math.isnan(out.data)
+    assert math.isnan(n.log().data)  # NaN passes through log's domain check
+
+
+# ----------------------------------------------------------------------------- errors
+@pytest.mark.parametrize("bad", ["abc", None, [1.0], {"a": 1}, 1 + 2j, np.array([1.0, 2.0])])
+def test_value_of_a_non_number_is_a_type_error(bad: object) -> None:
+    with pytest.raises(TypeError, match="real number"):
+        Value(bad)
+
+
+def test_value_of_a_value_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="not a Value"):
+        Value(Value(1.0))
+
+
+def test_label_must_be_a_string() -> None:
+    with pytest.raises(TypeError, match="label"):
+        Value(1.0, label=3)  # type: ignore[arg-type]
+
+
+def test_operand_of_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError, match="str"):
+        Value(1.0) + "x"  # type: ignore[operator]
+    with pytest.raises(TypeError, match="str"):
+        "x" * Value(1.0)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize("x", [0.0, -1.0])
+def test_log_outside_its_domain(x: float) -> None:
+    with pytest.raises(ValueError, match=r"log\(x\) is undefined for x = " + re.escape(repr(x))):
+        Value(x).log()
+
+
+def test_sqrt_of_a_negative_number() -> None:
+    with pytest.raises(ValueError, match=r"sqrt\(x\) is undefined for x = -4.0"):
+        Value(-4).sqrt()
+
+
+def test_zero_to_a_negative_power() -> None:
+    with pytest.raises(ValueError, match=r"a \*\* b is undefined for a = 0.0, b = -1.0"):
+        Value(0.0) ** -1
+    with pytest.raises(ValueError, match="0 to a negative power"):
+        Value(0.0) ** Value(-2.0)
+
+
+def test_negative_base_to_a_non_integer_power() -> None:
+    with pytest.raises(ValueError, match="not a real number"):
+        Value(-8.0) ** (1 / 3)
+    with pytest.raises(ValueError, match="not a real number"):
+        (-2.0) ** Value(0.5)
+    assert (Value(-2.0) ** 3).data == -8.0  # integer powers of negatives are fine
+
+
+@pytest.mark.parametrize(
+    "divide",
+    [lambda: Value(1.0) / 0, lambda: 1.0 / Value(0), lambda: Value(3.0) / Value(0.0)],
+)
+def test_division_by_zero(divide) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(ZeroDivisionError, match="division by zero"):
+        divide()
+
+
+def test_overflow_gives_inf_not_an_exception() -> None:
+    assert Value(1000.0).exp().data == math.inf
+    assert (Value(10.0) ** 400).data == math.inf
+    assert Value(-1000.0).sigmoid().data == 0.0
+    assert Value(1000.0).sigmoid().data == 1.0
