@@ -1,0 +1,151 @@
+"""The README is executed, so what it shows is what tracegrad does.
+
+- ```python blocks with ``>>>`` prompts are doctests: each runs in a fresh namespace and its
+  printed output must match (``...`` and whitespace differences allowed);
+  ```python blocks without prompts must run without error.
+- ```console blocks are sessions of ``$ tracegrad ...`` commands: each runs (as
+  ``python -m tracegrad``) in the repository root and must print what the README shows.
+- Every notebook in notebooks/ is linked, and every relative link points to a file that exists.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+README = ROOT / "README.md"
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced code block: its info string (language), first line number and text."""
+
+    lang: str
+    line: int
+    text: str
+
+
+def fenced_blocks(markdown: str) -> list[Block]:
+    """Every ``` fenced block of a Markdown text, with the line its code starts on."""
+    blocks: list[Block] = []
+    lang: str | None = None
+    start = 0
+    body: list[str] = []
+    for n, line in enumerate(markdown.splitlines(), start=1):
+        if lang is None:
+            m = re.match(r"^```\s*([\w+-]*)", line)
+            if m:
+                lang, start, body = m.group(1), n + 1, []
+        elif line.startswith("```"):
+            blocks.append(Block(lang, start, "\n".join(body) + "\n"))
+            lang = None
+        else:
+            body.append(line)
+    if lang is not None:
+        raise AssertionError(f"README.md: the code block opened at line {start - 1} never closes")
+    return blocks
+
+
+BLOCKS = fenced_blocks(README.read_text(encoding="utf-8"))
+PYTHON = [b for b in BLOCKS if b.lang in ("python", "pycon", "py")]
+CONSOLE = [b for b in BLOCKS if b.lang == "console"]
+
+
+def test_fence_parser_finds_blocks() -> None:
+    text = "intro\n```python\n>>> 1 + 1\n2\n```\n\n```console\n$ tracegrad --help\n```\n"
+    blocks = fenced_blocks(text)
+    assert [(b.lang, b.line) for b in blocks] == [("python", 3), ("console", 8)]
+    assert blocks[0].text == ">>> 1 + 1\n2\n"
+    with pytest.raises(AssertionError, match="never closes"):
+        fenced_blocks("```python\nx = 1\n")
+    session = Block("console", 1, "$ tracegrad a\nout 1\n  out 2\n\n$ tracegrad b\n")
+    assert console_commands(session) == [("tracegrad a", "out 1\n  out 2"), ("tracegrad b", "")]
+
+
+def test_readme_has_an_executed_session() -> None:
+    assert any(">>>" in b.text for b in PYTHON), "README.md needs a >>> session"
+
+
+def _block_id(b: Block) -> str:
+    return f"line{b.line}"
+
+
+@pytest.mark.parametrize("block", PYTHON, ids=[_block_id(b) for b in PYTHON])
+def test_python_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # anything a block writes lands in a scratch folder
+    name = f"README.md:{block.line}"
+    if ">>>" not in block.text:
+        exec(compile(block.text, name, "exec"), {"__name__": "__readme__"})
+        return
+    parser = doctest.DocTestParser()
+    test = parser.get_doctest(block.text, {"__name__": "__readme__"}, name, str(README), 0)
+    # Line numbers in failures are README lines.
+    test.lineno = block.line - 1
+    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
+    runner = doctest.DocTestRunner(optionflags=flags)
+    report: list[str] = []
+    runner.run(test, out=report.append, clear_globs=True)
+    assert runner.failures == 0, "".join(report)
+
+
+def console_commands(block: Block) -> list[tuple[str, str]]:
+    """The (command, expected output) pairs of a console block: ``$ cmd`` then its output."""
+    pairs: list[tuple[str, list[str]]] = []
+    for line in block.text.splitlines():
+        if line.startswith("$ "):
+            pairs.append((line[2:], []))
+        elif pairs:
+            pairs[-1][1].append(line)
+        elif line.strip():
+            raise AssertionError(f"README.md:{block.line}: output before any '$ ' command")
+    return [(cmd, "\n".join(out).rstrip()) for cmd, out in pairs]
+
+
+def test_console_blocks() -> None:
+    for block in CONSOLE:
+        _run_console_block(block)
+
+
+def _run_console_block(block: Block) -> None:
+    for command, expected in console_commands(block):
+        argv = shlex.split(command)
+        assert argv[0] == "tracegrad", f"README.md:{block.line}: only tracegrad commands run"
+        env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb")
+        proc = subprocess.run(
+            [sys.executable, "-m", "tracegrad", *argv[1:]],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        got = "\n".join(line.rstrip() for line in (proc.stdout + proc.stderr).splitlines())
+        want = "\n".join(line.rstrip() for line in expected.splitlines())
+        assert got.rstrip() == want, (
+            f"README.md:{block.line}: `{command}` printed (exit {proc.returncode}):\n{got}"
+        )
+
+
+def test_every_notebook_is_linked() -> None:
+    text = README.read_text(encoding="utf-8")
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        assert f"notebooks/{nb.name}" in text, f"README.md does not link notebooks/{nb.name}"
+
+
+def test_relative_links_exist() -> None:
+    text = README.read_text(encoding="utf-8")
+    targets = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text)
+    local = [t for t in targets if not re.match(r"^[a-z]+:", t)]
+    assert local, "README.md links no local files"
+    missing = [t for t in local if not (ROOT / t).exists()]
+    assert not missing, f"README.md links missing files: {missing}"
