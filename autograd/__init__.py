@@ -12,6 +12,16 @@ from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, topo_order, zero_grad
 from autograd.ops import OPS, Op
 from autograd.parse import Expression, ExpressionError, evaluate, parse_expression
+from autograd.render import (
+    GraphTooLargeError,
+    RenderError,
+    draw,
+    draw_dot,
+    render,
+    render_svg,
+    save_graph,
+)
+from autograd.trace import Trace, gradient_path, trace
 from autograd.value import Value
 
 __all__ = [
@@ -27,4 +37,14 @@ __all__ = [
     "evaluate",
     "Expression",
     "ExpressionError",
+    "trace",
+    "Trace",
+    "gradient_path",
+    "draw",
+    "draw_dot",
+    "render",
+    "render_svg",
+    "save_graph",
+    "RenderError",
+    "GraphTooLargeError",
 ]

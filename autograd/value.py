@@ -97,6 +97,15 @@ class Value:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"
 
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the graph behind it; a terminal REPL keeps ``repr``.
+
+        None (plain text only) when the graph is too large or nothing can render it.
+        """
+        from autograd.render import notebook_svg
+
+        return notebook_svg(self)
+
     def __float__(self) -> float:
         return self.data
 
