@@ -1,0 +1,171 @@
+"""The backward pass one node at a time: ``backward_steps(root)`` yields a readable Step each.
+
+It is the ordinary backward pass (``autograd.graph.prepare`` then ``propagate`` on each node
+in reverse topological order), paused after every node so a learner can watch the chain rule:
+
+>>> from autograd import Value, backward_steps
+>>> a, b, d = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="d")
+>>> c = a * b; c.label = "c"
+>>> L = c + d; L.label = "L"
+>>> for step in backward_steps(L):
+...     print(step)
+L = c + d   dL/dc += dL/dL · 1 = 1.0000 · 1.0000 = 1.0000
+            dL/dd += dL/dL · 1 = 1.0000 · 1.0000 = 1.0000
+c = a * b   dL/da += dL/dc · b = 1.0000 · -3.0000 = -3.0000
+            dL/db += dL/dc · a = 1.0000 · 2.0000 = 2.0000
+
+Leaves yield no step: they have nothing to pass on. Stopping half way leaves every grad
+exactly as a full ``backward()`` has it at that point, since it is the same pass.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+from autograd._format import fmt
+from autograd.graph import prepare, propagate
+from autograd.ops import Op
+from autograd.value import Value
+
+__all__ = ["Step", "NodeNames", "backward_steps", "constant_text"]
+
+
+def constant_text(x: float) -> str:
+    """How a constant (an unlabelled leaf) is written inside a formula: 2, 0.5, -3."""
+    if math.isfinite(x) and x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    return repr(x)
+
+
+class NodeNames:
+    """The name each Value of a graph goes by in steps, explanations and tables.
+
+    A label if it has one; a constant (an unlabelled leaf) is written as its number; the
+    root without a label is ``L``; any other unlabelled Value gets ``v1``, ``v2``, ... in
+    topological order (skipping names a label already uses). Deterministic for a graph.
+    """
+
+    def __init__(self, order: Sequence[Value], root: Value) -> None:
+        labels = {n.label for n in order if n.label}
+        self._names: dict[int, str] = {}
+        k = 0
+        for node in order:
+            if node.label:
+                name = node.label
+            elif node._op is None:
+                name = constant_text(node.data)
+            elif node is root and "L" not in labels:
+                name = "L"
+            else:
+                k += 1
+                while f"v{k}" in labels:
+                    k += 1
+                name = f"v{k}"
+            self._names[id(node)] = name
+
+    def __call__(self, node: Value) -> str:
+        """The name of node (KeyError if it is not in the graph these names were made for)."""
+        return self._names[id(node)]
+
+    def is_constant(self, node: Value) -> bool:
+        """True for an unlabelled leaf: a plain number written into the graph."""
+        return node._op is None and not node.label
+
+
+def wrap(text: str) -> str:
+    """Parenthesise a formula that has operators in it, so it reads as one factor."""
+    if " " in text.strip() and not (text.startswith("(") and text.endswith(")")):
+        return f"({text})"
+    return text
+
+
+@dataclass(frozen=True, eq=False)
+class Step:
+    """One node's chain-rule step: what it received from above and passed to each input.
+
+    ``upstream`` is d(root)/d(node) (final when the step runs); for input i, ``partials[i]``
+    is the local derivative d(node)/d(input i), ``formulas[i]`` its formula from the ops table
+    written with the inputs' names, and ``contributions[i] = upstream * partials[i]`` the
+    amount added to that input's grad. ``index`` counts steps from 0.
+    """
+
+    index: int
+    node: Value
+    op: Op
+    name: str
+    root_name: str
+    expression: str  # the node written with its inputs' names: 'a * b'
+    upstream: float
+    parents: tuple[Value, ...]
+    parent_names: tuple[str, ...]
+    partials: tuple[float, ...]
+    formulas: tuple[str, ...]
+    contributions: tuple[float, ...]
+    constants: tuple[bool, ...]  # per input: an unlabelled leaf (a plain number)
+
+    def formula(self, i: int) -> str:
+        """The table's full formula for input i: 'd(a * b)/da = b'."""
+        return self.op.formula(i, self.parent_names)
+
+    def lines(self) -> list[str]:
+        """One textbook line per input (constants such as the 2 in x**2 are left out)."""
+        head = f"{self.name} = {self.expression}   "
+        r = self.root_name
+        out: list[str] = []
+        for i, pname in enumerate(self.parent_names):
+            if self.constants[i]:
+                continue
+            prefix = head if not out else " " * len(head)
+            out.append(
+                f"{prefix}d{r}/d{pname} += d{r}/d{self.name} · {wrap(self.formulas[i])} = "
+                f"{fmt(self.upstream)} · {fmt(self.partials[i])} = {fmt(self.contributions[i])}"
+            )
+        if not out:  # every input is a constant: still say what happened
+            out.append(f"{head}(inputs are constants: nothing to pass on)")
+        return out
+
+    def __str__(self) -> str:
+        return "\n".join(self.lines())
+
+
+def backward_steps(root: Value, *, grad: float = 1.0) -> Iterator[Step]:
+    """Run root's backward pass one node at a time, yielding a Step after each node.
+
+    Consuming every step has exactly the effect of ``root.backward(grad=grad)``; the pass
+    starts at the first ``next()``. Leaves yield no step.
+    """
+    if not isinstance(root, Value):
+        raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
+    return _steps(root, grad)
+
+
+def _steps(root: Value, grad: float) -> Iterator[Step]:
+    order = prepare(root, grad)
+    names = NodeNames(order, root)
+    root_name = names(root)
+    index = 0
+    for node in reversed(order):
+        op = node._op
+        if op is None:
+            continue
+        upstream = node.grad
+        partials = tuple(float(d) for d in propagate(node))
+        pnames = tuple(names(p) for p in node.parents)
+        yield Step(
+            index=index,
+            node=node,
+            op=op,
+            name=names(node),
+            root_name=root_name,
+            expression=op.expression(pnames),
+            upstream=upstream,
+            parents=node.parents,
+            parent_names=pnames,
+            partials=partials,
+            formulas=tuple(op.partial_text(i, pnames) for i in range(op.arity)),
+            contributions=tuple(upstream * d for d in partials),
+            constants=tuple(names.is_constant(p) for p in node.parents),
+        )
+        index += 1
