@@ -8,6 +8,7 @@
 (-2.0, 2.0)
 """
 
+from autograd.explain import BackwardTable, Derivation, backward_table, explain
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, topo_order, zero_grad
 from autograd.ops import OPS, Op
@@ -21,6 +22,7 @@ from autograd.render import (
     render_svg,
     save_graph,
 )
+from autograd.steps import Step, backward_steps
 from autograd.trace import Trace, gradient_path, trace
 from autograd.value import Value
 
@@ -47,4 +49,10 @@ __all__ = [
     "save_graph",
     "RenderError",
     "GraphTooLargeError",
+    "backward_steps",
+    "Step",
+    "explain",
+    "Derivation",
+    "backward_table",
+    "BackwardTable",
 ]
