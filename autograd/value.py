@@ -206,7 +206,15 @@ class Value:
 
     # ------------------------------------------------------------ gradients
     def backward(self, **kwargs: Any) -> Any:
-        """Fill ``.grad`` of every Value this one depends on (see ``autograd.backward``)."""
+        """Fill ``.grad`` of every Value this one depends on (see ``autograd.backward``).
+
+        ``backward(steps=True)`` instead returns ``autograd.backward_steps(self)``: the same
+        pass one node at a time, yielding a readable step for each.
+        """
+        if kwargs and kwargs.pop("steps", False):
+            from autograd.steps import backward_steps
+
+            return backward_steps(self, **kwargs)
         from autograd.graph import backward
 
         return backward(self, **kwargs)
