@@ -56,7 +56,7 @@ def trace(
         keep = None if depth is None else _within(root, depth)
         if max_nodes is not None:
             n = len(keep) if keep is not None else _count(root, max_nodes)
-            _check_size(root, n, max_nodes)
+            _check_size(n, max_nodes)
         # with a depth limit, never walk the whole (possibly huge) graph behind the cut
         nodes = topo_order(root) if keep is None else _ordered(root, keep)
     else:
@@ -66,7 +66,7 @@ def trace(
         near = _neighbourhood(full, around, depth)
         nodes = [v for v in full if id(v) in near]
         if max_nodes is not None:
-            _check_size(root, len(nodes), max_nodes)
+            _check_size(len(nodes), max_nodes)
     kept = {id(v) for v in nodes}
     edges = [(p, v) for v in nodes for p in v.parents if id(p) in kept]
     cut = [v for v in nodes if any(id(p) not in kept for p in v.parents)]
@@ -105,13 +105,12 @@ def _count(root: Value, limit: int) -> int:
     return len(seen)
 
 
-def _check_size(root: Value, n: int, limit: int) -> None:
+def _check_size(n: int, limit: int) -> None:
     if n > limit:
         raise GraphTooLargeError(
-            f"too large to draw: {'more than ' if n == limit + 1 else ''}{n} values behind "
-            f"{_name(root)} (the limit is {limit}); draw part of it: depth=10 keeps the last 10 "
-            "operations, around=value, depth=3 the neighbourhood of one value, or raise "
-            "max_nodes"
+            f"too large to draw: the graph has more than {limit} values (max_nodes={limit}); "
+            "draw part of it: depth=10 keeps the last 10 operations, around=value, depth=3 "
+            "the neighbourhood of one value, or raise max_nodes"
         )
 
 

@@ -5,4 +5,5 @@ A module's ``register`` adds its parser and sets ``func`` (args -> exit status) 
 
 COMMANDS = [
     "tracegrad.commands.demo",
+    "tracegrad.commands.draw",
 ]

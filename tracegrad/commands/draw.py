@@ -1,0 +1,153 @@
+"""`tracegrad draw "tanh(a*b + c)" --set a=2 b=-3 c=10 -o graph.svg`: picture an expression.
+
+The expression is read by the project's safe parser (``autograd.parse``: numbers, names, the
+ops table's operators and functions, nothing else), evaluated, differentiated with backward()
+and drawn with ``autograd.render``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+from autograd._format import fmt
+from autograd.graph import topo_order
+from autograd.parse import ExpressionError, parse_expression
+from autograd.render import (
+    RANKDIRS,
+    SYSTEM_FORMATS,
+    GraphTooLargeError,
+    RenderError,
+    save_graph,
+)
+from autograd.trace import DEFAULT_MAX_NODES, gradient_path
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "draw",
+        help="draw the graph of an expression, with gradients, as SVG (or PNG/PDF)",
+        description="Evaluate an expression such as 'tanh(a*b + c)', run backward() and draw "
+        "its computation graph. Allowed: numbers, names, + - * / ** and the functions of the "
+        "ops table (exp, log, tanh, sigmoid, relu, sqrt, sin, cos, ...).",
+    )
+    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
+    )
+    p.add_argument("-o", "--output", default="graph.svg", help="picture file (.svg, .png, .pdf)")
+    p.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="direction (default LR)")
+    p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
+    p.add_argument("--no-grad", action="store_true", help="do not show gradients")
+    p.add_argument("--color-by-grad", action="store_true", help="colour Values by their grad")
+    p.add_argument("--highlight", metavar="NAME", help="highlight the path from NAME to the result")
+    p.add_argument("--depth", type=int, help="draw only the last DEPTH operations")
+    p.add_argument(
+        "--around", metavar="NAME", help="draw only the Values within --depth steps of NAME"
+    )
+    p.add_argument(
+        "--max-nodes",
+        type=int,
+        default=DEFAULT_MAX_NODES,
+        help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})",
+    )
+    p.add_argument(
+        "--renderer",
+        choices=("auto", "dot", "wasm"),
+        default="auto",
+        help="'dot' (system Graphviz), 'wasm' (embedded) or 'auto' (dot if installed)",
+    )
+    p.set_defaults(func=run)
+
+
+def _assignments(items: list[str]) -> dict[str, float]:
+    """NAME=NUMBER strings to a dict, with a one-line error for anything else."""
+    from tracegrad.cli import UsageError
+
+    env: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--set {item!r}: expected NAME=NUMBER, e.g. a=2")
+        if name in env:
+            raise UsageError(f"--set: {name!r} is given twice")
+        try:
+            env[name] = float(text)
+        except ValueError:
+            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+    return env
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad.cli import UsageError
+
+    try:
+        expr = parse_expression(args.expression)
+    except ExpressionError as exc:
+        raise UsageError(str(exc)) from None
+    env = _assignments(args.set)
+    unused = [n for n in env if n not in expr.names]
+    if unused:
+        raise UsageError(
+            f"--set {unused[0]}: the expression has no name {unused[0]!r} "
+            f"(its names: {', '.join(expr.names) or 'none'})"
+        )
+    out = Path(args.output)
+    if out.suffix.lstrip(".").lower() not in SYSTEM_FORMATS:
+        raise UsageError(f"-o {args.output}: the file name must end in .svg, .png or .pdf")
+    if not 0 <= args.digits <= 17:
+        raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
+    if args.depth is not None and args.depth < 0:
+        raise UsageError(f"--depth {args.depth}: must be 0 or more")
+    try:
+        root = expr.evaluate(env)
+    except ExpressionError as exc:
+        raise UsageError(f"{exc}; give it with --set NAME=NUMBER") from None
+    except (ValueError, ZeroDivisionError) as exc:
+        raise UsageError(f"cannot evaluate {args.expression!r}: {exc}") from None
+    root.backward()
+    leaves = {v.label: v for v in topo_order(root) if v.is_leaf and v.label}
+    for option in ("highlight", "around"):
+        name = getattr(args, option)
+        if name is not None and name not in leaves:
+            raise UsageError(
+                f"--{option} {name}: not a name in the expression "
+                f"(its names: {', '.join(expr.names) or 'none'})"
+            )
+    highlight = gradient_path(root, leaves[args.highlight]) if args.highlight else []
+    try:
+        save_graph(
+            root,
+            out,
+            renderer=args.renderer,
+            rankdir=args.rankdir,
+            digits=args.digits,
+            show_grad=not args.no_grad,
+            color_by_grad=args.color_by_grad,
+            highlight=highlight,
+            depth=args.depth,
+            around=leaves[args.around] if args.around else None,
+            max_nodes=args.max_nodes,
+        )
+    except GraphTooLargeError as exc:
+        raise UsageError(
+            f"{str(exc).split(';')[0]}; draw part of it with --depth N (the last N operations), "
+            "--around NAME --depth N (the neighbourhood of one name) or raise --max-nodes"
+        ) from None
+    except RenderError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    print(f"{args.expression} = {fmt(root.data, args.digits)}")
+    for name in expr.names:
+        g = leaves[name].grad
+        print(f"  d/d{name} = {fmt(g, args.digits)}" + ("" if math.isfinite(g) else "  (!)"))
+    print(f"wrote {out}")
+    return 0
