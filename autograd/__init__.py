@@ -9,8 +9,10 @@
 """
 
 from autograd.explain import BackwardTable, Derivation, backward_table, explain
+from autograd.functional import grad, hessian, jacobian, value_and_grad
 from autograd.gradcheck import GradcheckResult, gradcheck
 from autograd.graph import backward, topo_order, zero_grad
+from autograd.higher import grad_values, nth_derivative
 from autograd.ops import OPS, Op
 from autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from autograd.render import (
@@ -55,4 +57,10 @@ __all__ = [
     "Derivation",
     "backward_table",
     "BackwardTable",
+    "grad",
+    "value_and_grad",
+    "hessian",
+    "jacobian",
+    "grad_values",
+    "nth_derivative",
 ]
