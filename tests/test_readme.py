@@ -6,16 +6,22 @@
 - ```console blocks are sessions of ``$ tracegrad ...`` commands: each runs (as
   ``python -m tracegrad``) in the repository root and must print what the README shows.
 - Every notebook in notebooks/ is linked, and every relative link points to a file that exists.
+- The pictures under docs/ are regenerated (docs/make_figures.py) and compared with the
+  committed files structurally: the same nodes, edges and texts (not byte for byte: layouts
+  differ between Graphviz versions).
 """
 
 from __future__ import annotations
 
 import doctest
+import importlib.util
 import os
 import re
 import shlex
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -149,3 +155,48 @@ def test_relative_links_exist() -> None:
     assert local, "README.md links no local files"
     missing = [t for t in local if not (ROOT / t).exists()]
     assert not missing, f"README.md links missing files: {missing}"
+
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def svg_structure(svg: str) -> dict[str, Counter[str]]:
+    """What a graph picture shows, independent of layout: node and edge groups, every text,
+    and how many shapes are drawn in each stroke colour (the highlighted path)."""
+    root = ET.fromstring(svg)
+    return {
+        "groups": Counter(g.get("class") or "" for g in root.iter(f"{SVG}g")),
+        "texts": Counter((t.text or "").strip() for t in root.iter(f"{SVG}text")),
+        "strokes": Counter(
+            e.get("stroke") or ""
+            for e in root.iter()
+            if e.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path")
+        ),
+    }
+
+
+def _make_figures() -> object:
+    spec = importlib.util.spec_from_file_location("make_figures", ROOT / "docs" / "make_figures.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_svg_structure_sees_a_change() -> None:
+    a = '<svg xmlns="http://www.w3.org/2000/svg"><g class="node"><text>x</text></g></svg>'
+    b = a.replace(">x<", ">y<")
+    assert svg_structure(a) == svg_structure(a.replace("<svg ", '<svg width="9" '))
+    assert svg_structure(a) != svg_structure(b)
+
+
+def test_docs_figures_match_the_code() -> None:
+    figures = _make_figures().figures()  # type: ignore[attr-defined]
+    assert "seed_graph.svg" in figures
+    for name, svg in figures.items():
+        committed = (ROOT / "docs" / name).read_text(encoding="utf-8")
+        want, got = svg_structure(committed), svg_structure(svg)
+        assert got == want, f"docs/{name} is stale: run `python docs/make_figures.py`"
+    seed_texts = svg_structure(figures["seed_graph.svg"])["texts"]
+    for label in ["w5", "net_o1", "o1", "E", "data 0.7165", "grad -0.0201"]:
+        assert seed_texts[label] >= 1, f"the seed graph does not show {label!r}"
