@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from autograd._format import fmt
-from tracegrad import seed
+from tracegrad import demo_nn, seed
 
 
 def seed_example(out_dir: Path) -> None:
@@ -29,6 +29,7 @@ def seed_example(out_dir: Path) -> None:
 
 
 SECTIONS = [seed_example]
+SECTIONS += demo_nn.SECTIONS  # nn: the seed homework trained, two moons
 
 
 def main(argv: list[str] | None = None) -> int:

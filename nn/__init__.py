@@ -1,0 +1,67 @@
+"""tracegrad's networks: neurons, layers and MLPs made of Values, and training them.
+
+>>> from nn import MLP, SGD, losses
+>>> net = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
+>>> net.set_weights([[[0.1, -0.2, 0.01], [0.3, 0.55, -0.02]],
+...                  [[0.37, 0.9, 0.31], [-0.22, -0.12, 0.27]]])
+>>> E = losses.half_sse(net([0.5, -0.5]), [0.9, 0.1])
+>>> E.backward()
+>>> SGD(net.parameters(), lr=1.2).step()
+>>> round(net.layers[1].neurons[0].w[0].data, 4), round(net.layers[0].neurons[0].w[0].data, 4)
+(0.3941, 0.1055)
+"""
+
+from nn import data, losses
+from nn.activations import Activation, activation_names, get_activation
+from nn.io import WeightsFileError, load, load_weights, save
+from nn.layers import MLP, Layer, Neuron
+from nn.losses import (
+    LOSSES,
+    bce,
+    bce_with_logits,
+    cross_entropy,
+    get_loss,
+    half_sse,
+    hinge,
+    l2,
+    mse,
+)
+from nn.module import Module
+from nn.optim import SGD, Adam, Momentum, Optimizer, exponential_decay, step_decay
+from nn.train import BatchResult, History, accuracy, fit, make_eager_step
+
+__all__ = [
+    "Module",
+    "Neuron",
+    "Layer",
+    "MLP",
+    "Activation",
+    "get_activation",
+    "activation_names",
+    "losses",
+    "LOSSES",
+    "get_loss",
+    "mse",
+    "half_sse",
+    "bce",
+    "bce_with_logits",
+    "cross_entropy",
+    "hinge",
+    "l2",
+    "Optimizer",
+    "SGD",
+    "Momentum",
+    "Adam",
+    "step_decay",
+    "exponential_decay",
+    "data",
+    "fit",
+    "History",
+    "BatchResult",
+    "make_eager_step",
+    "accuracy",
+    "save",
+    "load",
+    "load_weights",
+    "WeightsFileError",
+]

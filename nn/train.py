@@ -1,0 +1,222 @@
+"""``fit``: the training loop of the seed articles — forward, loss, backward, update, repeat.
+
+One epoch is one pass over the samples in batches. ``batch_size=1`` updates after every
+sample (online learning, as the first article does with its three samples); a larger batch
+averages the per-sample loss over the batch before one update (mini-batch); ``None`` uses
+all samples at once. Training stops after ``epochs``, or earlier when the loss has changed
+by less than ``tol`` for ``patience`` epochs in a row (the second article's convergence).
+
+The work of one batch — forward, loss, gradients into every parameter's ``.grad`` — is one
+function made by ``make_eager_step``; another engine can supply its own with the same
+signature (``BatchStep``) and ``fit`` is unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from autograd._format import fmt
+from autograd.value import Value
+from nn.losses import LossSpec, get_loss
+from nn.losses import l2 as l2_penalty
+from nn.module import Module
+from nn.optim import SGD, Optimizer
+
+__all__ = ["fit", "History", "BatchResult", "BatchStep", "make_eager_step", "accuracy"]
+
+
+@dataclass
+class BatchResult:
+    """What one batch step reports: the batch's mean loss and the model's outputs
+    (shape (batch, nout)), measured before the update."""
+
+    loss: float
+    outputs: np.ndarray
+
+
+# (X_batch of shape (b, nin), y_batch) -> BatchResult, leaving d(loss)/d(param) in each .grad
+BatchStep = Callable[[np.ndarray, np.ndarray], BatchResult]
+
+
+@dataclass
+class History:
+    """Per epoch: the mean loss and accuracy over the epoch's samples (each measured just
+    before its own update) and the learning rate used at the epoch's end."""
+
+    loss: list[float] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
+    lr: list[float] = field(default_factory=list)
+    converged: bool = False  # stopped early because the loss stopped changing
+
+    @property
+    def epochs(self) -> int:
+        return len(self.loss)
+
+
+def make_eager_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
+    """The batch step on the eager Value engine: one graph for the batch's mean loss (plus
+    ``l2`` · Σ w² when l2 > 0), then one backward() from it."""
+    fn = loss.fn
+    params = model.parameters()
+
+    def step(Xb: np.ndarray, yb: np.ndarray) -> BatchResult:
+        rows = Xb.tolist()
+        targets = yb.tolist()
+        total: Value | None = None
+        outputs = []
+        for x, t in zip(rows, targets):
+            out = model(x)  # type: ignore[operator]
+            outputs.append([out.data] if isinstance(out, Value) else [o.data for o in out])
+            sample_loss = fn(out, t)
+            total = sample_loss if total is None else total + sample_loss
+        assert total is not None  # fit never passes an empty batch
+        if len(rows) > 1:
+            total = total / len(rows)
+        if l2:
+            total = total + l2_penalty(params, l2)
+        total.backward()
+        return BatchResult(total.data, np.array(outputs, dtype=float))
+
+    return step
+
+
+def accuracy(outputs: np.ndarray, y: np.ndarray, loss: LossSpec) -> float | None:
+    """The fraction of samples whose predicted class equals y, or None when y is not class
+    labels (e.g. the seed article's target pairs).
+
+    One output: the larger label above the loss's threshold (0.5 for probabilities, 0 for
+    scores; halfway between the two labels for mse). Several outputs: the arg-max.
+    """
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1 or y.size == 0 or not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+        return None
+    outputs = np.asarray(outputs, dtype=float).reshape(len(y), -1)
+    if outputs.shape[1] == 1:
+        labels = np.unique(y)
+        if len(labels) > 2:
+            return None
+        lo, hi = (float(labels[0]), float(labels[-1])) if len(labels) == 2 else _pair(labels[0])
+        threshold = loss.threshold if loss.threshold is not None else (lo + hi) / 2
+        pred = np.where(outputs[:, 0] > threshold, hi, lo)
+    else:
+        pred = np.argmax(outputs, axis=1)
+    return float(np.mean(pred == y))
+
+
+def _pair(label: float) -> tuple[float, float]:
+    """The two classes when only one label occurs: {0, 1}, or {-1, 1}."""
+    return (-1.0, 1.0) if label < 0 else (0.0, 1.0) if label <= 1 else (0.0, float(label))
+
+
+def _check_data(model: Module, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    try:
+        Xa = np.asarray(X, dtype=float)
+    except (TypeError, ValueError) as e:
+        raise ValueError(f"fit: X must be a table of numbers ({e})") from None
+    if Xa.ndim == 1:
+        Xa = Xa.reshape(-1, 1)
+    if Xa.ndim != 2 or Xa.shape[0] == 0:
+        raise ValueError(f"fit: X must have shape (samples, inputs), got {Xa.shape}")
+    nin = getattr(model, "nin", None)
+    if nin is not None and Xa.shape[1] != nin:
+        raise ValueError(f"fit: X has {Xa.shape[1]} columns but the model takes {nin} inputs")
+    ya = np.asarray(y)
+    if ya.dtype == object or not np.issubdtype(ya.dtype, np.number):
+        raise ValueError(f"fit: y must hold numbers, got dtype {ya.dtype}")
+    if len(ya) != len(Xa):
+        raise ValueError(f"fit: X has {len(Xa)} samples but y has {len(ya)}")
+    return Xa, ya
+
+
+def fit(
+    model: Module,
+    X: Any,
+    y: Any,
+    *,
+    loss: str | Callable[[Any, Any], Value] | LossSpec = "mse",
+    optimizer: Optimizer | None = None,
+    epochs: int = 100,
+    batch_size: int | None = None,
+    shuffle: bool = False,
+    seed: int = 0,
+    l2: float = 0.0,
+    tol: float | None = None,
+    patience: int = 5,
+    progress: bool = True,
+    callback: Callable[[int, float, float | None], None] | None = None,
+) -> History:
+    """Train ``model`` on samples X (shape (n, inputs)) with targets y; return the History.
+
+    loss: a name from ``nn.losses.LOSSES`` or a function (prediction, target) -> Value.
+    optimizer: defaults to ``SGD(model.parameters(), lr=0.1)``.
+    batch_size: 1 for online updates, k for mini-batches, None for the whole set.
+    shuffle: visit the samples in a new seeded order each epoch (default: in order).
+    tol, patience: stop once |loss change| < tol for ``patience`` epochs in a row.
+    progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
+    runs after every epoch (epochs count from 1).
+    """
+    Xa, ya = _check_data(model, X, y)
+    spec = get_loss(loss)
+    n = len(Xa)
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if batch_size is None:
+        batch_size = n
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"fit: tol must be >= 0, got {tol!r}")
+    if not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"fit: patience must be an int >= 1, got {patience!r}")
+    if not l2 >= 0:
+        raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
+    opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
+    step = make_eager_step(model, spec, l2)
+    rng = np.random.default_rng(seed)
+    history = History()
+    calm = 0  # epochs in a row with |loss change| < tol
+    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
+    for epoch in bar:
+        opt.epoch = epoch
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        total = 0.0
+        outputs = []
+        for start in range(0, n, batch_size):
+            idx = order[start : start + batch_size]
+            opt.zero_grad()
+            result = step(Xa[idx], ya[idx])
+            if not math.isfinite(result.loss):
+                raise FloatingPointError(
+                    f"fit: the loss became {result.loss} in epoch {epoch + 1}: the weights "
+                    "diverged; try a smaller learning rate"
+                )
+            opt.step()
+            total += result.loss * len(idx)
+            outputs.append(result.outputs)
+        mean_loss = total / n
+        acc = accuracy(np.concatenate(outputs), ya[order], spec)
+        history.loss.append(mean_loss)
+        history.accuracy.append(acc)
+        history.lr.append(opt.lr)
+        if progress:
+            post = {"loss": fmt(mean_loss)}
+            if acc is not None:
+                post["acc"] = f"{acc:.1%}"
+            bar.set_postfix(post, refresh=False)
+        if callback is not None:
+            callback(epoch + 1, mean_loss, acc)
+        if tol is not None and len(history.loss) > 1:
+            calm = calm + 1 if abs(history.loss[-1] - history.loss[-2]) < tol else 0
+            if calm >= patience:
+                history.converged = True
+                break
+    bar.close()
+    return history
