@@ -20,12 +20,11 @@ from autograd.render import (
     RenderError,
     draw,
     draw_dot,
-    render,
     render_svg,
     save_graph,
 )
 from autograd.steps import Step, backward_steps
-from autograd.trace import Trace, gradient_path, trace
+from autograd.tracing import Trace, gradient_path, trace
 from autograd.value import Value
 
 __all__ = [
@@ -46,7 +45,6 @@ __all__ = [
     "gradient_path",
     "draw",
     "draw_dot",
-    "render",
     "render_svg",
     "save_graph",
     "RenderError",

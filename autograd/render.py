@@ -24,7 +24,7 @@ from typing import Any, Literal
 import graphviz
 
 from autograd._format import fmt
-from autograd.trace import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
+from autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from autograd.value import Value
 
 __all__ = [
@@ -88,7 +88,7 @@ def draw(
     rankdir: 'LR' (inputs on the left) or 'TB' (inputs at the top); digits: decimals shown;
     show_grad: include each Value's grad; highlight: Values drawn in red, e.g.
     ``gradient_path(loss, w)``; color_by_grad: fill by the sign and size of each grad;
-    depth/around: draw only part of the graph (see ``autograd.trace.trace``);
+    depth/around: draw only part of the graph (see ``autograd.tracing.trace``);
     max_nodes: refuse (GraphTooLargeError) to draw more Values than this.
     """
     if rankdir not in RANKDIRS:
@@ -172,15 +172,20 @@ def _visible(text: str) -> str:
     )
 
 
+def _dot_text(text: str) -> str:
+    """Text Graphviz shows literally: it reads '&amp;' as an entity, so '&' -> '&amp;'."""
+    return _visible(text).replace("&", "&amp;")
+
+
 def _plain_text(text: str) -> str:
     """Text for a DOT quoted string: backslashes and quotes escaped (no \\n-style escapes)."""
-    return _visible(text).replace("\\", "\\\\").replace('"', '\\"')
+    return _dot_text(text).replace("\\", "\\\\").replace('"', '\\"')
 
 
 def _record_text(text: str) -> str:
     """Text for one field of a record label: also escapes the record syntax { } | < >."""
     out = []
-    for ch in _visible(text):
+    for ch in _dot_text(text):
         out.append("\\" + ch if ch in '\\"{}|<>' else ch)
     return "".join(out)
 

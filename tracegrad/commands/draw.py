@@ -22,7 +22,7 @@ from autograd.render import (
     RenderError,
     save_graph,
 )
-from autograd.trace import DEFAULT_MAX_NODES, gradient_path
+from autograd.tracing import DEFAULT_MAX_NODES, gradient_path
 
 
 def register(sub: Any) -> None:
