@@ -7,7 +7,7 @@ DEV    := $(VENV)/.installed-dev
 ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 
-.PHONY: demo test test-oracle lint format bench clean
+.PHONY: demo test test-oracle test-dot lint format bench clean
 
 $(VENV)/bin/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -35,6 +35,11 @@ test: $(DEV)
 # PyTorch as a second oracle: a large download, so `make test` leaves it out.
 test-oracle: $(ORACLE)
 	$(PY) -m pytest -q -m oracle
+
+# Graphs rendered by the system Graphviz `dot` (`make test` uses the embedded renderer only).
+test-dot: $(DEV)
+	@command -v dot >/dev/null || { echo "make test-dot needs Graphviz's dot program: apt install graphviz (or brew install graphviz)" >&2; exit 1; }
+	$(PY) -m pytest -q -m system_dot
 
 lint: $(DEV)
 	$(PY) -m ruff check .
