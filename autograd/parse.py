@@ -252,7 +252,8 @@ def _compile(source: str, text: str, body: ast.AST) -> Expression:
         elif isinstance(node, ast.Call):
             func = node.func
             if not isinstance(func, ast.Name):
-                raise refuse("calling something other than a plain function name", node)
+                called = ast.get_source_segment(text, func) or "?"
+                raise refuse(f"call to {_short(called, 40)} (only plain function names)", node)
             op = funcs.get(func.id)
             if op is None:
                 raise refuse(f"call to {func.id!r}", node)

@@ -86,7 +86,7 @@ def test_numbers_become_constant_leaves() -> None:
         ("a.__class__", "attribute access"),
         ("open('x')", "call to 'open'"),
         ("print(a)", "call to 'print'"),
-        ("exp.__call__(a)", "calling something other than a plain function name"),
+        ("exp.__call__(a)", "call to 'exp.__call__' (only plain function names)"),
         ("a[0]", "indexing"),
         ("lambda: 1", "lambda"),
         ("a < b", "comparison"),
