@@ -6,4 +6,7 @@ A module's ``register`` adds its parser and sets ``func`` (args -> exit status) 
 COMMANDS = [
     "tracegrad.commands.demo",
     "tracegrad.commands.draw",
+    "tracegrad.commands.check",
+    "tracegrad.commands.solve",
+    "tracegrad.commands.explain",
 ]

@@ -1,0 +1,136 @@
+"""A worked problem as a list of named quantities in textbook order.
+
+Each quantity has the engine's number and a *recipe*: the textbook formula that computes it
+from a few earlier quantities (``dE/dw5 = dE/do1 · do1/dnet_o1 · dnet_o1/dw5``). The engine's
+numbers say what is right; the recipes, fed with the student's own earlier figures, say what
+the student should have got from what they had (error carried forward).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from autograd._format import fmt
+from autograd.value import Value
+
+__all__ = ["Key", "Quantity", "Problem", "normalise"]
+
+Key = tuple[int, str]  # (step, canonical name)
+
+
+@dataclass
+class Quantity:
+    """One named number of the worked solution."""
+
+    name: str  # canonical: 'net_o1', 'dE/dw5', 'w5_new'
+    step: int
+    section: str  # 'given', 'forward', 'loss', 'backward factors', 'gradients', 'updates', ...
+    value: float  # the engine's number
+    deps: tuple[Key, ...] = ()
+    compute: Callable[[Sequence[float]], float] | None = None  # the recipe, on deps' numbers
+    formula: str = ""  # the recipe as text, in terms of the deps' names
+    aliases: tuple[str, ...] = ()
+    alternatives: tuple[tuple[str, Callable[[Sequence[float]], float]], ...] = ()
+    # common slips: (what the student did, the same deps -> the number it gives)
+
+    @property
+    def key(self) -> Key:
+        return (self.step, self.name)
+
+    def label(self, steps: int) -> str:
+        return self.name if steps <= 1 else f"step {self.step}: {self.name}"
+
+
+@dataclass
+class Problem:
+    """The quantities of a homework in textbook order, with name lookup."""
+
+    kind: str
+    title: str
+    quantities: list[Quantity]
+    steps: int = 1
+    roots: dict[int, Value] = field(default_factory=dict)  # per step: the graph's root (E, f)
+    describe: list[str] = field(default_factory=list)  # lines that state the problem
+    nodes: dict[Key, Value] = field(default_factory=dict)  # engine Values by quantity
+    on_demand: Callable[[str, int], Quantity | None] | None = None  # e.g. 'd2f/dxdy'
+    index: dict[Key, Quantity] = field(init=False)
+    aliases: dict[Key, Key] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.index = {}
+        self.aliases = {}
+        for q in self.quantities:
+            self._register(q)
+
+    def _register(self, q: Quantity) -> None:
+        self.index[q.key] = q
+        for a in (q.name, *q.aliases):
+            self.aliases.setdefault((q.step, normalise(a)), q.key)
+
+    def add(self, q: Quantity) -> None:
+        """Append a quantity made on demand (it depends on nothing after it)."""
+        self.quantities.append(q)
+        self._register(q)
+
+    def resolve(self, name: str, step: int = 1) -> Quantity | None:
+        """The quantity a student's name means at ``step`` (aliases and spelling variants)."""
+        key = self.aliases.get((step, normalise(name)))
+        if key is None and self.on_demand is not None:
+            made = self.on_demand(name, step)
+            return made
+        return self.index[key] if key else None
+
+    def names(self, step: int = 1) -> list[str]:
+        return [q.name for q in self.quantities if q.step == step]
+
+    def order(self) -> dict[Key, int]:
+        return {q.key: i for i, q in enumerate(self.quantities)}
+
+    def ancestors(self, key: Key) -> list[Key]:
+        """Every quantity ``key`` is computed from, nearest first (breadth first)."""
+        seen: list[Key] = []
+        todo = list(self.index[key].deps)
+        while todo:
+            k = todo.pop(0)
+            if k in seen:
+                continue
+            seen.append(k)
+            todo.extend(self.index[k].deps)
+        return seen
+
+    def with_numbers(self, q: Quantity, values: dict[Key, float] | None = None) -> str:
+        """The recipe with numbers put in: 'dE/dw5 = dE/do1 · ... = (-0.1835)(0.2031)(0.5399)'."""
+        vals = values or {k: self.index[k].value for k in q.deps}
+        text = q.formula
+        if not text:
+            return f"{q.name} = {fmt(q.value)}"
+        # replace longest names first so 'h1' does not eat part of 'net_h1'
+        names = sorted(((self.index[k].name, vals[k]) for k in q.deps), key=lambda t: -len(t[0]))
+        filled = text
+        for i, (name, _) in enumerate(names):
+            filled = re.sub(rf"(?<![\w/]){re.escape(name)}(?![\w/])", f"\x00{i}\x00", filled)
+        for i, (_, v) in enumerate(names):
+            token = f"\x00{i}\x00"
+            while token in filled:
+                at = filled.index(token)
+                before = filled[:at].rstrip()
+                bare = v >= 0 or not before or before.endswith(("(", "="))
+                filled = filled.replace(token, fmt(v) if bare else f"({fmt(v)})", 1)
+        if filled == text or len(q.deps) == 1 and text == names[0][0]:
+            return f"{q.name} = {text} = {fmt(q.value)}"
+        return f"{q.name} = {text} = {filled} = {fmt(q.value)}"
+
+
+_SPACES = re.compile(r"\s+")
+
+
+def normalise(name: str) -> str:
+    """One spelling per name: no spaces, '∂' as 'd', E_total as E, δ_x as delta_x."""
+    s = _SPACES.sub("", name).replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_")
+    s = s.replace("·", "*").replace("’", "'").replace("⁺", "+")
+    s = re.sub(r"(?<![A-Za-z0-9_])E_?(?:total|tot)(?![A-Za-z0-9_])", "E", s)
+    s = re.sub(r"(?<![A-Za-z0-9_])dout_", "d", s)
+    s = re.sub(r"(?<![A-Za-z0-9_])out_", "", s)
+    return s

@@ -1,0 +1,127 @@
+"""The checker's report: every answer with the student's number, the engine's, a verdict."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+
+from tracegrad.checker.diagnose import ACCEPTED, CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, Mark
+from tracegrad.checker.diagnose import _show as show_like
+from tracegrad.checker.problem import Problem
+
+__all__ = ["Report"]
+
+
+@dataclass
+class Report:
+    """What ``check()`` returns: the marks in textbook order and what they add up to."""
+
+    path: str
+    title: str
+    kind: str
+    marks: list[Mark]
+    problem: Problem
+
+    @property
+    def ok(self) -> bool:
+        """True when every answer is accepted (right, carried forward or truncated)."""
+        return all(m.ok for m in self.marks)
+
+    @property
+    def wrong(self) -> list[Mark]:
+        return [m for m in self.marks if not m.ok]
+
+    @property
+    def first_mistake(self) -> Mark | None:
+        """The earliest answer (textbook order) that is not accepted: where to look first."""
+        return self.wrong[0] if self.wrong else None
+
+    @property
+    def exit_status(self) -> int:
+        return 0 if self.ok else 1
+
+    def verdicts(self) -> dict[str, str]:
+        """answer label -> verdict, for tests and notebooks."""
+        return {m.label: m.verdict for m in self.marks}
+
+    def mark(self, label: str) -> Mark:
+        """The mark of the answer written as ``label`` ('dE/dw5', 'step 2: w5_new')."""
+        for m in self.marks:
+            if m.label == label or m.answer.key == label:
+                return m
+        raise KeyError(f"no answer {label!r}; answers: {', '.join(m.label for m in self.marks)}")
+
+    def summary(self) -> str:
+        c = Counter(m.verdict for m in self.marks)
+        n_ok = sum(c[v] for v in ACCEPTED)
+        parts = [f"{n_ok} of {len(self.marks)} accepted"]
+        detail = [f"{c[v]} {v}" for v in (RIGHT, CARRIED, TRUNCATED) if c[v]]
+        if detail:
+            parts[0] += f" ({', '.join(detail)})"
+        parts += [f"{c[v]} {v}" for v in (SIGN, WRONG) if c[v]]
+        return "; ".join(parts)
+
+    # ------------------------------------------------------------ text
+    def _rows(self) -> list[tuple[str, str, str, str, str]]:
+        rows = []
+        for m in self.marks:
+            why = m.message
+            if m.upstream and m.upstream != m.label and not m.ok:
+                why += f" [first mistake: {m.upstream}]"
+            rows.append((m.label, m.answer.text, show_like(m.answer, m.engine), m.verdict, why))
+        return rows
+
+    def table(self, *, derivations: bool = True) -> str:
+        """The report as plain text: the table, the first mistake and its derivation."""
+        head = ("answer", "yours", "engine", "verdict", "why")
+        rows = self._rows()
+        widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
+        out = []
+        if self.title:
+            out.append(self.title)
+        out.append(f"{self.path}: {self.summary()}")
+        out.append("")
+        line = "  ".join(h.ljust(w) for h, w in zip(head[:4], widths)) + "  " + head[4]
+        out.append(line.rstrip())
+        out.append("  ".join("-" * w for w in widths) + "  " + "-" * 3)
+        for r in rows:
+            cells = [r[0].ljust(widths[0]), r[1].rjust(widths[1]), r[2].rjust(widths[2])]
+            cells.append(r[3].ljust(widths[3]))
+            out.append(("  ".join(cells) + "  " + r[4]).rstrip())
+        first = self.first_mistake
+        if first is not None:
+            where = f" (line {first.answer.line})" if first.answer.line else ""
+            out += [
+                "",
+                f"First mistake: {first.label} = {first.answer.text}{where}: {first.message}",
+            ]
+            if derivations:
+                shown = [first] + [m for m in self.wrong if m is not first and not m.upstream]
+                for m in shown:
+                    if m.derivation:
+                        out += ["", f"How {m.label} is worked out:"]
+                        out += ["  " + t for t in m.derivation.splitlines()]
+        return "\n".join(out)
+
+    def markdown(self) -> str:
+        """The same report as a Markdown table (for notes)."""
+        out = []
+        if self.title:
+            out += [f"### {self.title}", ""]
+        out += [f"**{self.summary()}**", ""]
+        out += ["| answer | yours | engine | verdict | why |", "|---|---:|---:|---|---|"]
+        for r in self._rows():
+            cells = [c.replace("|", "\\|") for c in r]
+            out.append("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
+        first = self.first_mistake
+        if first is not None:
+            out += [
+                "",
+                f"**First mistake:** `{first.label}` = {first.answer.text}: {first.message}",
+            ]
+            if first.derivation:
+                out += ["", "```", first.derivation, "```"]
+        return "\n".join(out)
+
+    def __str__(self) -> str:
+        return self.table()

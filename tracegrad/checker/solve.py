@@ -1,0 +1,109 @@
+"""The full worked solution, in the order a textbook presents it.
+
+For a network, per step: the given numbers, the forward pass, the loss, the backward factors,
+the gradients and the updated weights; for expressions: values, then derivatives. Each line
+is the recipe, with the numbers put in, and the engine's result.
+"""
+
+from __future__ import annotations
+
+import re
+from itertools import groupby
+from pathlib import Path
+
+from autograd._format import fmt
+from tracegrad.checker.homework import Homework
+from tracegrad.checker.problem import Problem, Quantity
+
+__all__ = ["Solution"]
+
+_TITLES = {
+    "given": "Given",
+    "forward": "Forward pass",
+    "loss": "Loss",
+    "backward factors": "Backward factors (chain rule, output layer first)",
+    "gradients": "Gradients",
+    "updates": "Updated weights",
+    "values": "Values",
+    "derivatives": "Derivatives",
+    "higher derivatives": "Higher derivatives",
+}
+
+
+class Solution:
+    """A homework worked by the engine: ``text()``, ``markdown()``, ``save_graph(path)``."""
+
+    def __init__(self, hw: Homework, problem: Problem) -> None:
+        self.homework = hw
+        self.problem = problem
+
+    def sections(self) -> list[tuple[int, str, list[Quantity]]]:
+        """(step, section, quantities) in textbook order."""
+        out = []
+        for (step, section), qs in groupby(
+            self.problem.quantities, key=lambda q: (q.step, q.section)
+        ):
+            out.append((step, section, list(qs)))
+        return out
+
+    def values(self) -> dict[str, float]:
+        """Every quantity's engine number, by its label ('step 2: w5_new' after step 1)."""
+        steps = self.problem.steps
+        return {q.label(steps): q.value for q in self.problem.quantities}
+
+    def _line(self, q: Quantity) -> str:
+        if q.section == "given" and not q.deps:
+            return f"{q.name} = {_given(q.value)}"
+        return self.problem.with_numbers(q)
+
+    def text(self) -> str:
+        p = self.problem
+        out = [p.title or "Worked solution", *(f"  {d}" for d in p.describe)]
+        last_step = 0
+        for step, section, qs in self.sections():
+            if p.steps > 1 and step != last_step:
+                out += ["", f"=== Step {step} ==="]
+                last_step = step
+            out += ["", _TITLES.get(section, section.capitalize())]
+            if section == "given":
+                out.append("  " + ", ".join(f"{q.name} = {_given(q.value)}" for q in qs))
+                continue
+            out += [f"  {self._line(q)}" for q in qs]
+        return "\n".join(out)
+
+    def markdown(self) -> str:
+        p = self.problem
+        out = [f"## {p.title or 'Worked solution'}", "", *(f"- {d}" for d in p.describe)]
+        last_step = 0
+        for step, section, qs in self.sections():
+            if p.steps > 1 and step != last_step:
+                out += ["", f"### Step {step}"]
+                last_step = step
+            out += ["", f"**{_TITLES.get(section, section.capitalize())}**", ""]
+            if section == "given":
+                out.append(", ".join(f"`{q.name}` = {_given(q.value)}" for q in qs))
+                continue
+            out.append("| quantity | worked out | value |")
+            out.append("|---|---|---:|")
+            for q in qs:
+                line = self._line(q)
+                work = line.split(" = ", 1)[1].rsplit(" = ", 1)[0] if " = " in line else ""
+                work = re.sub(r"(?<!\*)\*(?!\*)", "·", work.replace("|", "\\|"))
+                out.append(f"| `{q.name}` | {work} | {fmt(q.value)} |")
+        return "\n".join(out)
+
+    def save_graph(self, path: str | Path, step: int = 1) -> Path:
+        """Draw the computation graph of ``step`` (its values and gradients) to a picture."""
+        from autograd.render import save_graph
+
+        root = self.problem.roots.get(step)
+        if root is None:
+            raise ValueError(f"no step {step}; the problem has {self.problem.steps}")
+        return save_graph(root, path)
+
+    def __str__(self) -> str:
+        return self.text()
+
+
+def _given(x: float) -> str:
+    return f"{x:g}" if abs(x) >= 1e-4 or x == 0 else fmt(x)

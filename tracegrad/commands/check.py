@@ -1,0 +1,35 @@
+"""`tracegrad check FILE`: mark every answer of a homework file (exit 0 all right, 1 some wrong)."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check hand-derived homework answers (TOML) against the engine",
+        description="Mark every answer of a homework file: your number, the engine's, a verdict "
+        "(right, carried forward, truncated, sign flipped, wrong) and why. Exit status 0 when "
+        "all are accepted, 1 when some are wrong, 2 when the file cannot be checked.",
+    )
+    p.add_argument("file", help="the homework file (TOML); see examples/README.md")
+    p.add_argument("--format", choices=["text", "markdown"], default="text", help="output format")
+    p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad.checker import HomeworkError, check
+    from tracegrad.cli import UsageError
+
+    try:
+        report = check(args.file)
+    except HomeworkError as exc:
+        raise UsageError(str(exc)) from None
+    if args.format == "markdown":
+        print(report.markdown())
+    else:
+        print(report.table(derivations=not args.brief))
+    return report.exit_status

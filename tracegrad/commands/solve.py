@@ -1,0 +1,41 @@
+"""`tracegrad solve FILE`: the full worked solution of a homework file, in textbook order."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "solve",
+        help="work a homework file (TOML) in full: forward, loss, backward, gradients, updates",
+        description="The full worked solution of a homework file, in the order a textbook "
+        "presents it: for each step the forward pass, the loss, the backward factors, the "
+        "gradients and the updated weights (for expressions: values, then derivatives).",
+    )
+    p.add_argument("file", help="the homework file (TOML); its answers are ignored")
+    p.add_argument("--format", choices=["text", "markdown"], default="text", help="output format")
+    p.add_argument("--graph", metavar="OUT.svg", help="also draw the computation graph")
+    p.add_argument(
+        "--step", type=int, default=1, help="which training step --graph draws (default 1)"
+    )
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad.checker import HomeworkError, solve
+    from tracegrad.cli import UsageError
+
+    try:
+        solution = solve(args.file)
+    except HomeworkError as exc:
+        raise UsageError(str(exc)) from None
+    print(solution.markdown() if args.format == "markdown" else solution.text())
+    if args.graph:
+        try:
+            path = solution.save_graph(args.graph, step=args.step)
+        except (ValueError, OSError) as exc:
+            raise UsageError(f"--graph: {exc}") from None
+        print(f"\ngraph written to {path}")
+    return 0
