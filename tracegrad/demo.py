@@ -28,7 +28,23 @@ def seed_example(out_dir: Path) -> None:
     print("  (the article: w5 0.37 -> 0.3941, w1 0.1 -> 0.1055)")
 
 
-SECTIONS = [seed_example]
+def seed_graph(out_dir: Path) -> None:
+    """The worked example's computation graph as SVG (system dot, or the embedded renderer)."""
+    from autograd.render import gradient_path, renderers, save_graph
+
+    v = seed.solved()
+    plain = save_graph(v["E"], out_dir / "seed_graph.svg")
+    lit = save_graph(
+        v["E"], out_dir / "seed_graph_w1.svg", highlight=gradient_path(v["E"], v["w1"]),
+        color_by_grad=True,
+    )  # fmt: skip
+    how = "Graphviz dot" if renderers()[0] == "dot" else "the embedded Graphviz (WebAssembly)"
+    print(f"The seed example's graph, drawn with {how}:")
+    print(f"  {plain}  (every value with its data and grad)")
+    print(f"  {lit}  (the path from w1 to E highlighted, coloured by grad)")
+
+
+SECTIONS = [seed_example, seed_graph]
 SECTIONS += demo_nn.SECTIONS  # nn: the seed homework trained, two moons
 
 
