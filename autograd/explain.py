@@ -248,6 +248,8 @@ def _chain_lines(d: Derivation) -> list[str]:
     chain = d.chain
     assert chain is not None
     lines: list[str] = []
+    if not chain.items:  # wrt is the root itself
+        return [f"{d.symbol} = {fmt(d.value)}"]
     if len(chain.items) == 1 and isinstance(chain.items[0], Factor):
         f = chain.items[0]
         lines += _equation(d.symbol, [f.formula, fmt(d.value)])

@@ -1,0 +1,111 @@
+"""`tracegrad explain "tanh(a*b + c)" --set a=2 b=-3 c=10 --wrt a`: the chain rule, written out.
+
+The expression is read by the project's safe parser (``autograd.parse``); each ``--set`` name
+becomes a labelled leaf Value. For each ``--wrt`` name it prints ``autograd.explain``'s
+derivation; ``--steps`` adds the backward pass step by step, ``--table`` the whole pass as a
+table (a rich table on a terminal).
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from autograd._format import fmt
+from autograd.explain import MAX_PATHS, backward_table, explain
+from autograd.parse import ExpressionError, parse_expression
+from autograd.steps import backward_steps, constant_text
+from autograd.value import Value
+from tracegrad.commands.draw import _assignments  # the one NAME=NUMBER reader of the CLI
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "explain",
+        help="show how a gradient is obtained, as a chain-rule derivation",
+        description="Evaluate an expression such as 'tanh(a*b + c)' and write d(result)/d(name) "
+        "the way a hand derivation does: the factors along each path, with numbers, summed "
+        "over paths. Allowed: numbers, names, + - * / ** and the functions of the ops table.",
+    )
+    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
+    )
+    p.add_argument(
+        "--wrt",
+        nargs="+",
+        metavar="NAME",
+        help="the names to differentiate with respect to (default: every name)",
+    )
+    p.add_argument(
+        "--fold",
+        action="store_true",
+        help="one factor per path instead of one per operation (the compact formula)",
+    )
+    p.add_argument("--steps", action="store_true", help="also print the backward pass steps")
+    p.add_argument("--table", action="store_true", help="also print the backward pass as a table")
+    p.add_argument(
+        "--max-paths",
+        type=int,
+        default=MAX_PATHS,
+        help=f"above this many paths, write per node instead (default {MAX_PATHS})",
+    )
+    p.set_defaults(func=run)
+
+
+def _evaluate(source: str, items: list[str]) -> tuple[Value, dict[str, float]]:
+    """The expression's Value from the --set values, with one-line errors."""
+    from tracegrad.cli import UsageError
+
+    try:
+        expr = parse_expression(source)
+    except ExpressionError as exc:
+        raise UsageError(str(exc)) from None
+    env = _assignments(items)
+    unused = [n for n in env if n not in expr.names]
+    if unused:
+        raise UsageError(
+            f"--set {unused[0]}: the expression has no name {unused[0]!r} "
+            f"(its names: {', '.join(expr.names) or 'none'})"
+        )
+    try:
+        root = expr.evaluate(env)
+    except ExpressionError as exc:
+        raise UsageError(f"{exc}; give it with --set NAME=NUMBER") from None
+    except (ValueError, ZeroDivisionError) as exc:
+        raise UsageError(f"cannot evaluate {source!r}: {exc}") from None
+    return root, {n: env[n] for n in expr.names}
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad.cli import UsageError
+
+    if args.max_paths < 0:
+        raise UsageError(f"--max-paths {args.max_paths}: must be 0 or more")
+    root, env = _evaluate(args.expression, args.set)
+    wrt = args.wrt if args.wrt else list(env)
+    for name in wrt:
+        if name not in env:
+            raise UsageError(
+                f"--wrt {name}: the expression has no name {name!r} "
+                f"(its names: {', '.join(env) or 'none'})"
+            )
+    given = ", ".join(f"{n} = {constant_text(x)}" for n, x in env.items())
+    head = f"{root.label or 'L'} = {args.expression} = {fmt(root.data)}"
+    print(f"{head}   ({given})" if given else head)
+    for name in wrt:
+        print()
+        print(explain(root, wrt=name, expand=not args.fold, max_paths=args.max_paths))
+    if args.steps:
+        print()
+        print("backward pass, one node at a time:")
+        for step in backward_steps(root):
+            print(step)
+    if args.table:
+        print()
+        backward_table(root).show()
+    return 0
