@@ -14,12 +14,16 @@ signature (``BatchStep``) and ``fit`` is unchanged.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tqdm.auto import tqdm
+
+with warnings.catch_warnings():  # in Jupyter without ipywidgets: a text bar, not a warning
+    warnings.simplefilter("ignore")
+    from tqdm.auto import tqdm
 
 from autograd._format import fmt
 from autograd.value import Value
@@ -183,7 +187,7 @@ def fit(
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
+    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
     for epoch in bar:
         opt.epoch = epoch
         order = rng.permutation(n) if shuffle else np.arange(n)
@@ -218,5 +222,6 @@ def fit(
             if calm >= patience:
                 history.converged = True
                 break
+    bar.refresh()  # the last epoch's loss and accuracy stay on screen
     bar.close()
     return history
