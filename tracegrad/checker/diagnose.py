@@ -233,13 +233,13 @@ def _mark(
                 "; a gradient's sign says which way E grows (an update written "
                 f"'w + η * {a.text.lstrip('+-')}' quotes its size and puts the sign in the rule)"
             )
-        _note_upstream(problem, mark, by_key)
         return mark
     mark.verdict = WRONG
     reasons = _reasons(problem, a, q, carried, args)
-    up = _note_upstream(problem, mark, by_key)
+    up, first = _wrong_upstream(problem, mark, by_key)
     if not reasons and up:
-        reasons = [("upstream", f"it uses {up}, which is already wrong")]
+        reasons = [("upstream", f"it uses {up}, which is already wrong; start there")]
+        mark.upstream = first
     if not reasons:
         if carried is not None:
             mine = _show(a, carried)
@@ -247,21 +247,18 @@ def _mark(
         else:
             reasons = [("unknown", f"the engine has {_show(a, e)}")]
     mark.reason, mark.message = reasons[0]
-    if up and mark.reason != "upstream":
-        mark.message += f" (it also uses {up}, already wrong)"
     return mark
 
 
-def _note_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> str:
-    """Point the mark at the first wrong answer it depends on; return that one's label."""
+def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tuple[str, str]:
+    """The nearest wrong answer this one depends on ('h1 = 0.52'), and the first mistake."""
     wrong = [by_key[k] for k in problem.ancestors(mark.quantity.key) if k in by_key]
     wrong = [m for m in wrong if not m.ok]
     if not wrong:
-        return ""
+        return "", ""
     first = min(wrong, key=lambda m: m.index)
-    mark.upstream = first.upstream or first.label
     nearest = wrong[0]
-    return f"{nearest.label} = {nearest.answer.text}"
+    return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
 
 
 def _reasons(
@@ -323,17 +320,21 @@ def _neighbours(problem: Problem, q: Quantity) -> list[tuple[Quantity, str]]:
 
 
 def _derivation(problem: Problem, q: Quantity) -> str:
-    """How the engine gets this number: the step-through explanation, else the recipe."""
+    """How the engine gets this number: the recipe with numbers, and for a chain of factors
+    the step-through explanation (``autograd.explain``) on the engine's graph."""
     lines = [problem.with_numbers(q)]
-    if "/" in q.name and q.name.startswith("d"):
+    chain = q.section in ("gradients", "derivatives") or (
+        q.section == "backward factors" and len(q.deps) > 2
+    )
+    if chain and "/" in q.name and q.name.startswith("d"):
         top, _, bottom = q.name[1:].partition("/d")
         root = problem.nodes.get((q.step, top))
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
-            try:
-                from autograd.explain import explain
+            from autograd.explain import explain
 
+            try:
                 lines = [str(explain(root, wrt=wrt))]
-            except (ValueError, TypeError, ImportError):
+            except (ValueError, TypeError):
                 pass
     return "\n".join(lines)

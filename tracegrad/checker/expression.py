@@ -106,7 +106,7 @@ def build_expression(hw: Homework) -> Problem:
         zero_grad(root)
         root.backward()
         up = _upstream(spec, name)
-        for wrt in up:
+        for wrt in reversed(up):  # backprop order: the nearest input first
             direct = list(expr.names)
             via = [
                 u
@@ -145,7 +145,7 @@ def build_expression(hw: Homework) -> Problem:
             )
         for var in spec.variables:
             if var not in up:
-                qs.append(Quantity(f"d{name}/d{var}", 1, "derivatives", 0.0, formula="0"))
+                qs.append(Quantity(f"d{name}/d{var}", 1, "zero derivatives", 0.0, formula="0"))
 
     problem = Problem(
         kind="expression",

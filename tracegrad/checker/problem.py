@@ -110,13 +110,18 @@ class Problem:
         names = sorted(((self.index[k].name, vals[k]) for k in q.deps), key=lambda t: -len(t[0]))
         filled = text
         for i, (name, _) in enumerate(names):
-            filled = re.sub(rf"(?<![\w/]){re.escape(name)}(?![\w/])", f"\x00{i}\x00", filled)
+            filled = re.sub(rf"(?<![\w/∂]){re.escape(name)}(?![\w/])", f"\x00{i}\x00", filled)
         for i, (_, v) in enumerate(names):
             token = f"\x00{i}\x00"
             while token in filled:
                 at = filled.index(token)
                 before = filled[:at].rstrip()
-                bare = v >= 0 or not before or before.endswith(("(", "="))
+                after = filled[at + len(token) :].lstrip()
+                bare = (
+                    v >= 0
+                    or (not before or before.endswith(("(", "=")))
+                    and not (after.startswith("**"))
+                )
                 filled = filled.replace(token, fmt(v) if bare else f"({fmt(v)})", 1)
         if filled == text or len(q.deps) == 1 and text == names[0][0]:
             return f"{q.name} = {text} = {fmt(q.value)}"

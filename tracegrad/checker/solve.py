@@ -30,6 +30,9 @@ _TITLES = {
 }
 
 
+_HIDDEN = {"zero derivatives"}  # d f/d v for a v that f does not use: 0, not worth a line
+
+
 class Solution:
     """A homework worked by the engine: ``text()``, ``markdown()``, ``save_graph(path)``."""
 
@@ -40,9 +43,8 @@ class Solution:
     def sections(self) -> list[tuple[int, str, list[Quantity]]]:
         """(step, section, quantities) in textbook order."""
         out = []
-        for (step, section), qs in groupby(
-            self.problem.quantities, key=lambda q: (q.step, q.section)
-        ):
+        shown = [q for q in self.problem.quantities if q.section not in _HIDDEN]
+        for (step, section), qs in groupby(shown, key=lambda q: (q.step, q.section)):
             out.append((step, section, list(qs)))
         return out
 
