@@ -31,6 +31,7 @@ __all__ = [
     "draw",
     "draw_dot",
     "render",
+    "render_dot",
     "render_svg",
     "save_graph",
     "renderers",

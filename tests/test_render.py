@@ -201,6 +201,18 @@ def test_clear_error_when_nothing_can_render(monkeypatch: pytest.MonkeyPatch) ->
     assert "no WASM backend" in msg and "\n" not in msg
 
 
+def test_demo_writes_the_seed_graph_without_dot(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tracegrad.demo import seed_graph
+
+    monkeypatch.setattr(render_mod.shutil, "which", lambda name: None)
+    seed_graph(tmp_path)
+    svg = (tmp_path / "seed_graph.svg").read_text("utf-8")
+    assert _structure(svg) == _expected(seed.solved()["E"])
+    assert str(tmp_path / "seed_graph.svg") in capsys.readouterr().out
+
+
 def test_renderer_argument_is_checked() -> None:
     with pytest.raises(ValueError, match="renderer"):
         render_svg(Value(1.0), renderer="magic")  # type: ignore[arg-type]
