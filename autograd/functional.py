@@ -170,7 +170,7 @@ def hessian(f: Callable[..., Any], argnums: Argnums = None) -> Callable[..., Any
         out = _scalar_output(f(*inputs), "hessian")
         wrt = [inputs[i] for i in positions]
         first = grad_values(out, wrt, create_graph=True)
-        rows = [_derivatives(g, wrt, value_mode) for g in first]  # type: ignore[arg-type]
+        rows = [_derivatives(g, wrt, value_mode) for g in first]
         return rows[0][0] if single else rows
 
     return h

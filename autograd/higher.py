@@ -26,7 +26,7 @@ further. Gradients are simplified only where it changes nothing numerically (``g
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any, Literal, Union, overload
 
 from autograd.graph import topo_order
 from autograd.ops import OPS, FloatMath
@@ -190,6 +190,18 @@ def _as_value(x: Scalar | None) -> Value:
     return as_value(0.0 if x is None else x)
 
 
+@overload
+def grad_values(
+    root: Value, wrt: Sequence[Value], *, seed: float = ..., create_graph: Literal[True] = ...
+) -> list[Value]: ...
+@overload
+def grad_values(
+    root: Value, wrt: Sequence[Value], *, seed: float = ..., create_graph: Literal[False]
+) -> list[float]: ...
+@overload
+def grad_values(
+    root: Value, wrt: Sequence[Value], *, seed: float = ..., create_graph: bool
+) -> list[Value] | list[float]: ...
 def grad_values(
     root: Value, wrt: Sequence[Value], *, seed: float = 1.0, create_graph: bool = True
 ) -> list[Value] | list[float]:
@@ -234,5 +246,5 @@ def nth_derivative(root: Value, wrt: Sequence[Value]) -> Value:
         raise TypeError(f"nth_derivative() needs a Value, got {type(root).__name__}")
     out = root
     for w in wrt:
-        (out,) = grad_values(out, [w])  # type: ignore[assignment]
+        (out,) = grad_values(out, [w])
     return out

@@ -143,7 +143,7 @@ def _hessian_values(tree: Any, xs: list[float]) -> tuple[Value, list[Value], lis
         out = Value(out) + 0 * leaves[0]
     first = grad_values(out, leaves)
     rows = [grad_values(g, leaves, create_graph=False) for g in first]
-    return out, first, rows  # type: ignore[return-value]
+    return out, first, rows
 
 
 def _tree_grads(tree: Any) -> Any:
@@ -317,10 +317,22 @@ def test_relu_and_step_second_derivatives_are_zero_and_sqrt_at_zero_is_inf() -> 
 
 def test_bad_input_errors() -> None:
     with pytest.raises(TypeError, match="Value"):
-        grad_values(3.0, [Value(1.0)])  # type: ignore[arg-type]
+        grad_values(3.0, [Value(1.0)])  # type: ignore[call-overload]
     with pytest.raises(TypeError, match=r"wrt\[0\]"):
         grad_values(Value(1.0), [1.0])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="backward"):
         backward_create_graph("x")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="nth_derivative"):
         nth_derivative(2.0, [])  # type: ignore[arg-type]
+
+
+def test_gradient_graphs_are_drawn_and_explained_like_any_graph() -> None:
+    """A second derivative is an ordinary graph: render draws it, explain derives it."""
+    from autograd import draw, explain
+
+    x, y, out = _example()
+    (gx,) = grad_values(out, [x])
+    source = draw(gx).source
+    assert "tanh" in source and "x" in source
+    derivation = explain(gx, x)
+    assert math.isclose(derivation.value, nth_derivative(out, [x, x]).data, rel_tol=1e-12)

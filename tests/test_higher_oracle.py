@@ -75,14 +75,14 @@ def test_hessians_match_pytorch(tree: Any, xs: list[float]) -> None:
     assume(all(abs(n.parents[0].data) > 1e-6 for n in topo_order(out) if n.op in KINKED))
     assume(torch_reliable(out))
     first = grad_values(out, leaves)
-    ours = [grad_values(g, leaves, create_graph=False) for g in first]  # type: ignore[arg-type]
+    ours = [grad_values(g, leaves, create_graph=False) for g in first]
     assume(all(math.isfinite(v) and abs(v) < 1e6 for row in ours for v in row))
 
     tx = [torch.tensor(x, dtype=torch.float64, requires_grad=True) for x in xs]
     ty = evaluate(tree, tx, torch_ops())
     tfirst = torch_grads(ty, tx, create_graph=True)
     for g, t in zip(first, tfirst):
-        assert close(g.data, float(t.item()))  # type: ignore[union-attr]
+        assert close(g.data, float(t.item()))
     for i in range(N_INPUTS):
         row = torch_grads(tfirst[i], tx, create_graph=True)  # keeps the shared graph
         for j in range(N_INPUTS):
