@@ -71,7 +71,7 @@ def check(source: Source | Homework) -> Report:
 
 def solve(source: Source | Homework) -> Any:
     """The full worked solution of a homework, in textbook order (see ``Solution``)."""
-    from tracegrad.checker.solve import Solution
+    from tracegrad.checker.solution import Solution
 
     hw = source if isinstance(source, Homework) else load(source, answers=False)
     return Solution(hw, build(hw))

@@ -10,6 +10,7 @@ earlier answer that was already wrong (so the first mistake is the one reported)
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
 from collections.abc import Sequence
@@ -113,11 +114,14 @@ def resolve_all(hw: Homework, problem: Problem) -> list[tuple[Answer, Quantity]]
                 normalise(a.name), [normalise(n) for n in names], n=3, cutoff=0.6
             )
             lookup = {normalise(n): n for n in names}
-            hint = (
-                f"did you mean {', '.join(lookup[n] for n in near)}?"
-                if near
-                else f"names look like {', '.join(names[-min(6, len(names)) :][:6])}"
-            )
+            if near:
+                hint = f"did you mean {', '.join(lookup[n] for n in near)}?"
+            else:
+                firsts: dict[str, str] = {}
+                for q2 in problem.quantities:
+                    if q2.step == a.step and q2.section != "zero derivatives":
+                        firsts.setdefault(q2.section, q2.name)
+                hint = f"names are like {', '.join(firsts.values())} (tracegrad solve lists all)"
             raise hw.error(f"answer {a.key!r}: no quantity of that name; {hint}", line=a.line)
         out.append((a, q))
     return out
@@ -333,8 +337,6 @@ def _derivation(problem: Problem, q: Quantity) -> str:
         if root is not None and wrt is not None and root is not wrt:
             from autograd.explain import explain
 
-            try:
+            with contextlib.suppress(ValueError, TypeError):
                 lines = [str(explain(root, wrt=wrt))]
-            except (ValueError, TypeError):
-                pass
     return "\n".join(lines)

@@ -585,7 +585,7 @@ def _shaped(
         for j, row in enumerate(layer):
             if per_input:
                 if not isinstance(row, list) or len(row) != nin:
-                    got = f"{len(row)} numbers" if isinstance(row, list) else _show(row)
+                    got = str(len(row)) if isinstance(row, list) else _show(row)
                     raise hw.error(
                         f"{what}: layer {i + 1} neuron {j + 1} reads {nin} inputs, so it "
                         f"needs {nin} weights; got {got}",
@@ -639,7 +639,7 @@ def _samples(hw: Homework, data: dict[str, Any], nin: int, nout: int) -> list[An
         x, y = s["x"], s["y"]
         for what, v, n in (("x", x, nin), ("y", y, nout)):
             if not isinstance(v, list) or len(v) != n:
-                got = f"{len(v)} numbers" if isinstance(v, list) else _show(v)
+                got = str(len(v)) if isinstance(v, list) else _show(v)
                 raise hw.error(f"sample {i + 1}: {what} needs {n} numbers; got {got}", line=line)
         xs = [_number(hw, v, f"sample {i + 1} x", ("samples",)) for v in x]
         ys = [_number(hw, v, f"sample {i + 1} y", ("samples",)) for v in y]
