@@ -24,11 +24,14 @@ from autograd.render import (
     save_graph,
 )
 from autograd.steps import Step, backward_steps
+from autograd.tape import ControlFlowError, compile
 from autograd.tracing import Trace, gradient_path, trace
 from autograd.value import Value
 
 __all__ = [
     "Value",
+    "compile",
+    "ControlFlowError",
     "OPS",
     "Op",
     "backward",

@@ -105,6 +105,12 @@ def _relu(x: float) -> float:
     return x if x > 0 else 0.0
 
 
+def _sigmoid_array(np: Any, x: Any) -> Any:
+    """sigmoid over a numpy array with _sigmoid's two formulas (exp never overflows)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
 def _div(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError(f"division by zero: a / b with a = {a!r}, b = {b!r}")
@@ -152,6 +158,9 @@ class Op:
     method: str = ""  # Value method name for unary functions ('exp'); '' for operators
     differentiable: tuple[bool, ...] = ()  # per input; constants get partial 0
     note: str = ""  # convention where the derivative is undefined
+    # forward on numpy arrays, elementwise over a batch, given the numpy module:
+    # (np, *inputs) -> array. Used by the compiled tape (autograd.tape); no domain check.
+    array: Callable[..., Any] | None = None
 
     def formula(self, i: int, names: tuple[str, ...] = ("a", "b")) -> str:
         """The text 'd(a * b)/da = b' for input i, with optional input names."""
@@ -185,51 +194,64 @@ def _subst(text: str, names: tuple[str, ...]) -> str:
 
 _TABLE: list[Op] = [
     Op("add", "+", "a + b", 2, operator.add,
-       lambda m, out, a, b: (1.0, 1.0), ("1", "1")),
+       lambda m, out, a, b: (1.0, 1.0), ("1", "1"),
+       array=lambda np, a, b: a + b),
     Op("sub", "-", "a - b", 2, operator.sub,
-       lambda m, out, a, b: (1.0, -1.0), ("1", "-1")),
+       lambda m, out, a, b: (1.0, -1.0), ("1", "-1"),
+       array=lambda np, a, b: a - b),
     Op("mul", "*", "a * b", 2, operator.mul,
-       lambda m, out, a, b: (b, a), ("b", "a")),
+       lambda m, out, a, b: (b, a), ("b", "a"),
+       array=lambda np, a, b: a * b),
     Op("div", "/", "a / b", 2, _div,
        lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
-       ("1 / b", "-a / b**2"), domain="b != 0"),
+       ("1 / b", "-a / b**2"), domain="b != 0",
+       array=lambda np, a, b: np.divide(a, b)),
     Op("pow", "**", "a ** b", 2, _pow,
        lambda m, out, a, b: (b * m.pow(a, b - 1.0), out * m.log_or_nan(a)),
        ("b * a**(b - 1)", "a**b * log(a)"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow,
-       note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)"),
+       note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)",
+       array=lambda np, a, b: np.power(a, b)),
     Op("powc", "**", "a ** b", 2, _pow,
        lambda m, out, a, b: (m.const(b) * m.pow(a, m.const(b) - 1.0), 0.0),
        ("b * a**(b - 1)", "0"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow, differentiable=(True, False),
-       note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf"),
+       note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf",
+       array=lambda np, a, b: np.power(a, b)),
     Op("neg", "-", "-a", 1, operator.neg,
-       lambda m, out, a: (-1.0,), ("-1",)),
+       lambda m, out, a: (-1.0,), ("-1",),
+       array=lambda np, a: -a),
     Op("exp", "exp", "exp(a)", 1, _exp,
-       lambda m, out, a: (out,), ("exp(a)",), method="exp"),
+       lambda m, out, a: (out,), ("exp(a)",), method="exp",
+       array=lambda np, a: np.exp(a)),
     Op("log", "log", "log(a)", 1, math.log,
        lambda m, out, a: (m.div(1.0, a),), ("1 / a",), domain="a > 0",
-       check=_check_log, method="log"),
+       check=_check_log, method="log", array=lambda np, a: np.log(a)),
     Op("tanh", "tanh", "tanh(a)", 1, math.tanh,
-       lambda m, out, a: (1.0 - out * out,), ("1 - tanh(a)**2",), method="tanh"),
+       lambda m, out, a: (1.0 - out * out,), ("1 - tanh(a)**2",), method="tanh",
+       array=lambda np, a: np.tanh(a)),
     Op("sigmoid", "σ", "sigmoid(a)", 1, _sigmoid,
        lambda m, out, a: (out * (1.0 - out),), ("sigmoid(a) * (1 - sigmoid(a))",),
-       method="sigmoid"),
+       method="sigmoid", array=_sigmoid_array),
     Op("relu", "ReLU", "relu(a)", 1, _relu,
        lambda m, out, a: (m.step(a),), ("1 if a > 0 else 0",), method="relu",
-       note="the partial at exactly a == 0 is 0, as in PyTorch"),
+       note="the partial at exactly a == 0 is 0, as in PyTorch",
+       array=lambda np, a: np.where(a > 0, a, 0.0)),
     Op("step", "step", "step(a)", 1, lambda a: 1.0 if a > 0 else 0.0,
        lambda m, out, a: (0.0,), ("0",), method="step",
        note="the threshold function: its derivative is 0 everywhere it exists "
-       "(undefined at a == 0), so no gradient flows through it"),
+       "(undefined at a == 0), so no gradient flows through it",
+       array=lambda np, a: np.where(a > 0, 1.0, 0.0)),
     Op("sqrt", "√", "sqrt(a)", 1, math.sqrt,
        lambda m, out, a: (m.div(0.5, out),), ("1 / (2 * sqrt(a))",),
        domain="a >= 0", check=_check_sqrt, method="sqrt",
-       note="the partial at a == 0 is +inf"),
+       note="the partial at a == 0 is +inf", array=lambda np, a: np.sqrt(a)),
     Op("sin", "sin", "sin(a)", 1, math.sin,
-       lambda m, out, a: (m.cos(a),), ("cos(a)",), method="sin"),
+       lambda m, out, a: (m.cos(a),), ("cos(a)",), method="sin",
+       array=lambda np, a: np.sin(a)),
     Op("cos", "cos", "cos(a)", 1, math.cos,
-       lambda m, out, a: (-m.sin(a),), ("-sin(a)",), method="cos"),
+       lambda m, out, a: (-m.sin(a),), ("-sin(a)",), method="cos",
+       array=lambda np, a: np.cos(a)),
 ]  # fmt: skip
 
 OPS: dict[str, Op] = {}

@@ -12,6 +12,7 @@ the moment it is no longer used, without waking the cyclic garbage collector.
 from __future__ import annotations
 
 import numbers
+from collections.abc import Callable
 from typing import Any, Union
 
 from autograd.ops import OPS, Op
@@ -27,6 +28,9 @@ _POWC = OPS["powc"]
 _NEG = OPS["neg"]
 
 Operand = Union["Value", float, int]
+
+# Set by autograd.tape while it traces a function: called as hook(value, "<", other, result).
+_compare_hook: Callable[[Value, str, Any, bool], None] | None = None
 
 
 def _to_float(data: Any, what: str = "Value()") -> float:
@@ -109,18 +113,31 @@ class Value:
     def __float__(self) -> float:
         return self.data
 
-    # Comparisons compare data (so `max(values)` and sorting work); they are not recorded.
+    # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
+    # the graph. While autograd.compile traces a function they are reported to it as guards.
     def __lt__(self, other: Operand) -> bool:
-        return self.data < _data(other)
+        r = self.data < _data(other)
+        if _compare_hook is not None:
+            _compare_hook(self, "<", other, r)
+        return r
 
     def __le__(self, other: Operand) -> bool:
-        return self.data <= _data(other)
+        r = self.data <= _data(other)
+        if _compare_hook is not None:
+            _compare_hook(self, "<=", other, r)
+        return r
 
     def __gt__(self, other: Operand) -> bool:
-        return self.data > _data(other)
+        r = self.data > _data(other)
+        if _compare_hook is not None:
+            _compare_hook(self, ">", other, r)
+        return r
 
     def __ge__(self, other: Operand) -> bool:
-        return self.data >= _data(other)
+        r = self.data >= _data(other)
+        if _compare_hook is not None:
+            _compare_hook(self, ">=", other, r)
+        return r
 
     __hash__ = object.__hash__
 

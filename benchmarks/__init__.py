@@ -1,0 +1,1 @@
+"""Benchmarks: tracegrad side by side with micrograd (``make bench``)."""

@@ -1,0 +1,588 @@
+"""tracegrad against micrograd, side by side in one process: ``python -m benchmarks.run``.
+
+Each workload runs on both engines (and on plain floats) in the same process, interleaved
+round by round, with Python's garbage collector on as users have it. Reported: medians and
+ratios ours / micrograd (below 1 means tracegrad is faster). Results go to
+``benchmarks/results/`` as JSON. ``--quick`` runs tiny sizes once: a correctness smoke test
+(the test suite runs it), not a measurement.
+
+Workloads (the issue's definitions):
+
+- ``mlp_step``: 100 two-moons points, MLP 2-16-16-1 (ReLU, linear out), mean hinge loss plus
+  1e-4 · L2, forward + backward + SGD step. Both nets start from the same weights.
+- ``chain``: x -> x * 1.0001 + 0.0001 repeated N times, forward + backward. micrograd's
+  recursive topological sort needs the recursion limit raised to about 2N; we raise it.
+- ``wide``: the sum of 10^5 products, forward + backward.
+- ``plain``: the same forward arithmetic on Python floats (no graph, no gradients): the floor.
+- ``memory``: tracemalloc's peak bytes over one mlp_step's forward + backward, per graph node.
+- ``epoch``: one full-batch epoch on 1,000 two-moons points: micrograd eager, tracegrad eager,
+  tracegrad compiled (``autograd.compile``) and a hand-written numpy matrix MLP (the floor).
+
+Between timed runs ``gc.collect()`` clears the previous run's garbage outside the timing;
+that favours micrograd, whose graphs are reference cycles only the collector frees.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import os
+import platform
+import random
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+import autograd
+from autograd import Value
+from autograd.graph import topo_order
+from nn.data import make_moons
+from nn.layers import MLP
+from nn.losses import hinge, l2
+
+try:
+    from micrograd.engine import Value as MValue
+    from micrograd.nn import MLP as MMLP
+except ImportError:  # pragma: no cover - reported by main()
+    MValue = MMLP = None
+
+RESULTS = Path(__file__).resolve().parent / "results"
+SIZES = [16, 16, 1]
+ALPHA = 1e-4  # L2 strength
+LR = 0.05
+
+
+# ---------------------------------------------------------------- timing
+def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
+    """Seconds per call of each function, run round-robin (the order rotates every round)."""
+    names = list(fns)
+    times: dict[str, list[float]] = {n: [] for n in names}
+    for r in range(repeats):
+        k = r % len(names)
+        for name in names[k:] + names[:k]:
+            gc.collect()  # the previous run's garbage is not this run's cost
+            t0 = time.perf_counter()
+            fns[name]()
+            times[name].append(time.perf_counter() - t0)
+    return times
+
+
+def med(ts: Sequence[float]) -> float:
+    return statistics.median(ts)
+
+
+# ---------------------------------------------------------------- data and models
+def moons(n: int, seed: int = 0) -> tuple[list[list[float]], list[float]]:
+    """Two-moons points as Python lists, labels -1 / +1 (for hinge)."""
+    X, y = make_moons(n, noise=0.1, seed=seed)
+    return X.tolist(), [1.0 if t > 0 else -1.0 for t in y.tolist()]
+
+
+def twin_models(seed: int = 1337) -> tuple[Any, MLP]:
+    """micrograd's MLP and ours with the same weights (micrograd's random init copied)."""
+    random.seed(seed)
+    theirs = MMLP(2, SIZES)
+    ours = MLP(2, SIZES)
+    ours.set_weights(
+        [[[w.data for w in n.w] + [n.b.data] for n in layer.neurons] for layer in theirs.layers]
+    )
+    return theirs, ours
+
+
+def micrograd_step(model: Any, X: list[list[float]], Y: list[float]) -> tuple[Any, float]:
+    """karpathy's demo step: mean hinge + L2, backward, SGD. Returns (loss node, loss)."""
+    scores = [model(x) for x in X]
+    losses = [(1 + -y * s).relu() for y, s in zip(Y, scores)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    total = data_loss + reg_loss
+    model.zero_grad()
+    total.backward()
+    for p in model.parameters():
+        p.data -= LR * p.grad
+    return total, total.data
+
+
+def ours_step(model: MLP, X: list[list[float]], Y: list[float]) -> tuple[Value, float]:
+    """The same step with nn's MLP, hinge and l2."""
+    params = model.parameters()
+    data_loss = sum(hinge(model(x), y) for x, y in zip(X, Y)) * (1.0 / len(X))
+    total = data_loss + l2(params, ALPHA)
+    model.zero_grad()
+    total.backward()
+    for p in params:
+        p.data -= LR * p.grad
+    return total, total.data
+
+
+def plain_forward(W: list[list[list[float]]], X: list[list[float]], Y: list[float]) -> float:
+    """The step's forward arithmetic on floats: W[layer][neuron] = weights then bias."""
+    total = 0.0
+    last = len(W) - 1
+    for x, y in zip(X, Y):
+        a = x
+        for i, layer in enumerate(W):
+            out = []
+            for row in layer:
+                act = row[-1]
+                for w, xi in zip(row, a):
+                    act += w * xi
+                out.append(act if i == last or act > 0 else 0.0)
+            a = out
+        m = 1.0 - y * a[0]
+        total += m if m > 0 else 0.0
+    reg = sum(w * w for layer in W for row in layer for w in row)
+    return total / len(X) + ALPHA * reg
+
+
+def micrograd_nodes(root: Any) -> int:
+    seen = {id(root)}
+    stack = [root]
+    while stack:
+        for c in stack.pop()._prev:
+            if id(c) not in seen:
+                seen.add(id(c))
+                stack.append(c)
+    return len(seen)
+
+
+# ---------------------------------------------------------------- workloads
+def bench_mlp_step(n: int, repeats: int, block: int) -> dict[str, Any]:
+    X, Y = moons(n)
+    theirs, ours = twin_models()
+    t_root, t_loss = micrograd_step(theirs, X, Y)
+    o_root, o_loss = ours_step(ours, X, Y)
+    nodes = {"micrograd": micrograd_nodes(t_root), "ours": len(topo_order(o_root))}
+    del t_root, o_root
+    W = ours.weights()
+
+    def run(step: Callable[..., Any], model: Any) -> Callable[[], None]:
+        return lambda: [step(model, X, Y) for _ in range(block)] and None
+
+    times = interleaved(
+        {
+            "micrograd": run(micrograd_step, theirs),
+            "ours": run(ours_step, ours),
+            "plain": lambda: [plain_forward(W, X, Y) for _ in range(block)] and None,
+        },
+        repeats,
+    )
+    per_step = {k: med(v) / block for k, v in times.items()}
+    return {
+        "points": n,
+        "nodes": nodes,
+        "seconds_per_step": per_step,
+        "us_per_node": {k: 1e6 * per_step[k] / nodes[k] for k in nodes},
+        "ratio_vs_micrograd": per_step["ours"] / per_step["micrograd"],
+        "ratio_vs_plain": per_step["ours"] / per_step["plain"],
+        "check_first_loss_equal": abs(o_loss - t_loss) <= 1e-9 * max(1.0, abs(t_loss)),
+        "first_loss": {
+            "micrograd": t_loss,
+            "ours": o_loss,
+            "plain_check": plain_forward(twin_models()[1].weights(), X, Y),
+        },
+    }
+
+
+def _chain(V: Any, n: int) -> float:
+    x = V(0.5)
+    y = x
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    y.backward()
+    return float(x.grad)
+
+
+def _plain_chain(n: int) -> float:
+    y = 0.5
+    for _ in range(n):
+        y = y * 1.0001 + 0.0001
+    return y
+
+
+def bench_chain(sizes: Sequence[int], repeats: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    limit = sys.getrecursionlimit()
+    for n in sizes:
+        sys.setrecursionlimit(max(limit, 4 * n + 1000))  # micrograd's recursive build_topo
+        try:
+            grads = {"ours": _chain(Value, n), "micrograd": _chain(MValue, n)}
+            reps = repeats if n <= 100_000 else max(1, repeats // 2)
+            times = interleaved(
+                {
+                    "micrograd": lambda n=n: _chain(MValue, n),
+                    "ours": lambda n=n: _chain(Value, n),
+                    "plain": lambda n=n: _plain_chain(n),
+                },
+                reps,
+            )
+        finally:
+            sys.setrecursionlimit(limit)
+        secs = {k: med(v) for k, v in times.items()}
+        want = 1.0001**n
+        out[str(n)] = {
+            "seconds": secs,
+            "us_per_op": {k: 1e6 * s / (2 * n) for k, s in secs.items()},
+            "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
+            "ratio_vs_plain": secs["ours"] / secs["plain"],
+            "check_grad": all(abs(g - want) <= 1e-9 * want for g in grads.values()),
+            "micrograd_recursion_limit": 4 * n + 1000,
+        }
+    return out
+
+
+def _wide(V: Any, n: int) -> float:
+    xs = [V(i * 1e-5) for i in range(n)]
+    ws = [V(1.0 - i * 1e-6) for i in range(n)]
+    s = sum(x * w for x, w in zip(xs, ws))
+    s.backward()
+    return float(xs[-1].grad)
+
+
+def _plain_wide(n: int) -> float:
+    xs = [i * 1e-5 for i in range(n)]
+    ws = [1.0 - i * 1e-6 for i in range(n)]
+    return sum(x * w for x, w in zip(xs, ws))
+
+
+def bench_wide(n: int, repeats: int) -> dict[str, Any]:
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 4 * n + 1000))
+    try:
+        grads = {"ours": _wide(Value, n), "micrograd": _wide(MValue, n)}
+        times = interleaved(
+            {
+                "micrograd": lambda: _wide(MValue, n),
+                "ours": lambda: _wide(Value, n),
+                "plain": lambda: _plain_wide(n),
+            },
+            repeats,
+        )
+    finally:
+        sys.setrecursionlimit(limit)
+    secs = {k: med(v) for k, v in times.items()}
+    want = 1.0 - (n - 1) * 1e-6
+    return {
+        "products": n,
+        "seconds": secs,
+        "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
+        "ratio_vs_plain": secs["ours"] / secs["plain"],
+        "check_grad": all(abs(g - want) <= 1e-12 for g in grads.values()),
+    }
+
+
+def _peak(fn: Callable[[], Any]) -> int:
+    gc.collect()
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        keep = fn()
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    del keep
+    return peak
+
+
+def bench_memory(n: int) -> dict[str, Any]:
+    """Peak bytes over one mlp_step (forward + backward + update), per graph node."""
+    X, Y = moons(n)
+    theirs, ours = twin_models()
+    nodes = {
+        "micrograd": micrograd_nodes(micrograd_step(theirs, X, Y)[0]),
+        "ours": len(topo_order(ours_step(ours, X, Y)[0])),
+    }
+    peak = {
+        "micrograd": _peak(lambda: micrograd_step(theirs, X, Y)),
+        "ours": _peak(lambda: ours_step(ours, X, Y)),
+    }
+    per_node = {k: peak[k] / nodes[k] for k in peak}
+    return {
+        "points": n,
+        "nodes": nodes,
+        "peak_bytes": peak,
+        "bytes_per_node": per_node,
+        "ratio_vs_micrograd_per_node": per_node["ours"] / per_node["micrograd"],
+        "ratio_vs_micrograd_total": peak["ours"] / peak["micrograd"],
+    }
+
+
+# ---------------------------------------------------------------- the epoch
+class CompiledStep:
+    """One full-batch step of the same loss on ``autograd.compile``: one tape per label
+    (nn's hinge reads its target as a number, so each label is traced as a constant)."""
+
+    def __init__(self, model: MLP, X: list[list[float]], Y: list[float]) -> None:
+        self.model = model
+        self.params = model.parameters()
+        Xa, Ya = np.array(X), np.array(Y)
+        self.groups = [
+            (autograd.compile(lambda x, t=t: hinge(model(x), t)), Xa[Ya == t])
+            for t in sorted(set(Y))
+        ]
+        self.n = len(X)
+
+    def grads(self) -> float:
+        """Fill p.grad with d(loss)/dp; return the loss."""
+        self.model.zero_grad()
+        total = 0.0
+        for tape, Xt in self.groups:
+            total += float(tape.backward(Xt, scale=1.0 / self.n).sum())
+        reg = l2(self.params, ALPHA)
+        reg.backward()
+        return total / self.n + reg.data
+
+    def __call__(self) -> float:
+        loss = self.grads()
+        for p in self.params:
+            p.data -= LR * p.grad
+        return loss
+
+
+class NumpyMLP:
+    """The same MLP, loss and step as matrices: the floor for a batched approach."""
+
+    def __init__(self, model: MLP, X: list[list[float]], Y: list[float]) -> None:
+        W = model.weights()
+        self.Ws = [np.array([row[:-1] for row in layer]) for layer in W]
+        self.bs = [np.array([row[-1] for row in layer]) for layer in W]
+        self.X, self.Y = np.array(X), np.array(Y)
+
+    def grads(self) -> tuple[float, list[np.ndarray], list[np.ndarray]]:
+        acts = [self.X]
+        for i, (W, b) in enumerate(zip(self.Ws, self.bs)):
+            z = acts[-1] @ W.T + b
+            acts.append(z if i == len(self.Ws) - 1 else np.maximum(z, 0.0))
+        s = acts[-1][:, 0]
+        margin = 1.0 - self.Y * s
+        n = len(self.Y)
+        reg = sum(float((W * W).sum() + (b * b).sum()) for W, b in zip(self.Ws, self.bs))
+        loss = float(np.maximum(margin, 0.0).sum()) / n + ALPHA * reg
+        dz = (np.where(margin > 0, -self.Y, 0.0) / n)[:, None]
+        gW: list[np.ndarray] = []
+        gb: list[np.ndarray] = []
+        for i in range(len(self.Ws) - 1, -1, -1):
+            gW.insert(0, dz.T @ acts[i] + 2 * ALPHA * self.Ws[i])
+            gb.insert(0, dz.sum(0) + 2 * ALPHA * self.bs[i])
+            if i:
+                dz = (dz @ self.Ws[i]) * (acts[i] > 0)
+        return loss, gW, gb
+
+    def __call__(self) -> float:
+        loss, gW, gb = self.grads()
+        for W, b, dW, db in zip(self.Ws, self.bs, gW, gb):
+            W -= LR * dW
+            b -= LR * db
+        return loss
+
+
+def _flat(model: MLP) -> np.ndarray:
+    return np.array([p.grad for p in model.parameters()])
+
+
+def bench_epoch(n: int, repeats: int) -> dict[str, Any]:
+    X, Y = moons(n, seed=1)
+    theirs, eager = twin_models()
+    _, compiled_model = twin_models()
+    _, numpy_model = twin_models()
+    # gradients at the same weights, three ways
+    eager.zero_grad()
+    root, eager_loss = _eager_grads(eager, X, Y)
+    del root
+    g_eager = _flat(eager)
+    comp = CompiledStep(compiled_model, X, Y)
+    comp_loss = comp.grads()
+    g_comp = _flat(compiled_model)
+    npm = NumpyMLP(numpy_model, X, Y)
+    np_loss, gW, gb = npm.grads()
+    g_np = np.concatenate(
+        [np.concatenate([np.column_stack([W, b]).ravel()]) for W, b in zip(gW, gb)]
+    )
+    scale = max(1.0, float(np.max(np.abs(g_eager))))
+    comp_err = float(np.max(np.abs(g_comp - g_eager))) / scale
+    np_err = float(np.max(np.abs(g_np - g_eager))) / scale
+    times = interleaved(
+        {
+            "micrograd": lambda: micrograd_step(theirs, X, Y) and None,
+            "ours_eager": lambda: ours_step(eager, X, Y) and None,
+            "ours_compiled": comp,
+            "numpy": npm,
+        },
+        repeats,
+    )
+    secs = {k: med(v) for k, v in times.items()}
+    return {
+        "points": n,
+        "tape_nodes": sum(len(tape) for tape, _ in comp.groups),
+        "seconds_per_epoch": secs,
+        "speedup_compiled_vs_micrograd": secs["micrograd"] / secs["ours_compiled"],
+        "speedup_eager_vs_micrograd": secs["micrograd"] / secs["ours_eager"],
+        "ratio_compiled_vs_numpy": secs["ours_compiled"] / secs["numpy"],
+        "compiled_vs_eager_max_rel_grad_diff": comp_err,
+        "numpy_vs_eager_max_rel_grad_diff": np_err,
+        "check_compiled_grads": comp_err <= 1e-12,
+        "check_losses_agree": abs(comp_loss - eager_loss) <= 1e-12 * max(1.0, abs(eager_loss))
+        and abs(np_loss - eager_loss) <= 1e-9 * max(1.0, abs(eager_loss)),
+    }
+
+
+def _eager_grads(model: MLP, X: list[list[float]], Y: list[float]) -> tuple[Value, float]:
+    data_loss = sum(hinge(model(x), y) for x, y in zip(X, Y)) * (1.0 / len(X))
+    total = data_loss + l2(model.parameters(), ALPHA)
+    total.backward()
+    return total, total.data
+
+
+# ---------------------------------------------------------------- report
+def machine() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "platform": platform.platform(),
+        "processor": platform.processor() or platform.machine(),
+        "cpus": os.cpu_count(),
+        "numpy": np.__version__,
+        "gc_enabled": gc.isenabled(),
+        "gc_thresholds": list(gc.get_threshold()),
+    }
+
+
+def _x(r: float) -> str:
+    """A ratio ours / theirs as 'N.N× faster' or 'N.N× slower'."""
+    return f"{1 / r:5.1f}x faster" if r <= 1 else f"{r:5.1f}x slower"
+
+
+def report(res: dict[str, Any]) -> str:
+    lines = [
+        f"tracegrad vs micrograd 0.1.0 — Python {res['machine']['python']}, "
+        f"{res['machine']['cpus']} cpus, gc on, medians of interleaved runs",
+        "",
+    ]
+    m = res.get("mlp_step")
+    if m:
+        s = m["seconds_per_step"]
+        lines.append(
+            f"mlp_step ({m['points']} pts)  micrograd {1e3 * s['micrograd']:8.1f} ms  "
+            f"ours {1e3 * s['ours']:7.1f} ms  ({_x(m['ratio_vs_micrograd'])})  "
+            f"plain {1e3 * s['plain']:6.2f} ms (ours/plain {m['ratio_vs_plain']:.1f})"
+        )
+        u = m["us_per_node"]
+        lines.append(
+            f"   per node: micrograd {u['micrograd']:.2f} µs ({m['nodes']['micrograd']} nodes), "
+            f"ours {u['ours']:.2f} µs ({m['nodes']['ours']} nodes)"
+        )
+    for n, c in res.get("chain", {}).items():
+        s = c["seconds"]
+        lines.append(
+            f"chain N={int(n):>9,}  micrograd {s['micrograd']:8.3f} s  ours {s['ours']:7.3f} s  "
+            f"({_x(c['ratio_vs_micrograd'])})  ours/plain {c['ratio_vs_plain']:.1f}"
+        )
+    w = res.get("wide")
+    if w:
+        s = w["seconds"]
+        lines.append(
+            f"wide  N={w['products']:>9,}  micrograd {s['micrograd']:8.3f} s  "
+            f"ours {s['ours']:7.3f} s  ({_x(w['ratio_vs_micrograd'])})  "
+            f"ours/plain {w['ratio_vs_plain']:.1f}"
+        )
+    mem = res.get("memory")
+    if mem:
+        b = mem["bytes_per_node"]
+        lines.append(
+            f"memory peak/node  micrograd {b['micrograd']:6.0f} B  ours {b['ours']:6.0f} B  "
+            f"(ours/micrograd {100 * mem['ratio_vs_micrograd_per_node']:.0f} % per node, "
+            f"{100 * mem['ratio_vs_micrograd_total']:.0f} % total)"
+        )
+    e = res.get("epoch")
+    if e:
+        s = e["seconds_per_epoch"]
+        lines.append(
+            f"epoch ({e['points']} pts, full batch)  micrograd {s['micrograd']:.3f} s  "
+            f"ours eager {s['ours_eager']:.3f} s  compiled {1e3 * s['ours_compiled']:.2f} ms  "
+            f"numpy {1e3 * s['numpy']:.3f} ms"
+        )
+        lines.append(
+            f"   compiled: {e['speedup_compiled_vs_micrograd']:.0f}x faster than micrograd, "
+            f"{e['ratio_compiled_vs_numpy']:.1f}x the numpy floor; eager "
+            f"{e['speedup_eager_vs_micrograd']:.1f}x faster than micrograd; "
+            f"compiled vs eager grads: max rel diff {e['compiled_vs_eager_max_rel_grad_diff']:.1e}"
+        )
+    failed = failed_checks(res)
+    lines.append("")
+    lines.append(
+        "correctness checks: " + ("all passed" if not failed else "FAILED " + ", ".join(failed))
+    )
+    return "\n".join(lines)
+
+
+def failed_checks(res: Any, path: str = "") -> list[str]:
+    """Names of every check_* entry that is False."""
+    out: list[str] = []
+    if isinstance(res, dict):
+        for k, v in res.items():
+            here = f"{path}.{k}" if path else k
+            if k.startswith("check_") and v is not True:
+                out.append(here)
+            else:
+                out.extend(failed_checks(v, here))
+    return out
+
+
+def run(quick: bool = False, only: Sequence[str] | None = None) -> dict[str, Any]:
+    """Every workload (or those named in ``only``); quick: tiny sizes, one round each."""
+    want = set(only) if only else {"mlp_step", "chain", "wide", "memory", "epoch"}
+    res: dict[str, Any] = {
+        "quick": quick,
+        "machine": machine(),
+        "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+    if "mlp_step" in want:
+        res["mlp_step"] = bench_mlp_step(20 if quick else 100, 1 if quick else 9, 1 if quick else 3)
+    if "chain" in want:
+        sizes = [1_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
+        res["chain"] = bench_chain(sizes, 1 if quick else 5)
+    if "wide" in want:
+        res["wide"] = bench_wide(1_000 if quick else 100_000, 1 if quick else 5)
+    if "memory" in want:
+        res["memory"] = bench_memory(20 if quick else 100)
+    if "epoch" in want:
+        res["epoch"] = bench_epoch(60 if quick else 1_000, 1 if quick else 3)
+    return res
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        prog="python -m benchmarks.run", description=__doc__.split("\n")[0]
+    )
+    ap.add_argument("--quick", action="store_true", help="tiny sizes, one round: a smoke test")
+    ap.add_argument("--only", nargs="+", choices=["mlp_step", "chain", "wide", "memory", "epoch"])
+    ap.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON results")
+    args = ap.parse_args(argv)
+    if MValue is None:
+        print(
+            "benchmarks need micrograd==0.1.0: pip install 'tracegrad[bench]' (make bench "
+            "installs it)",
+            file=sys.stderr,
+        )
+        return 2
+    if not gc.isenabled():
+        gc.enable()
+    res = run(args.quick, args.only)
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "quick.json" if args.quick else time.strftime("bench-%Y%m%d-%H%M%S.json", time.gmtime())
+    path = args.out / name
+    path.write_text(json.dumps(res, indent=2) + "\n")
+    print(report(res))
+    print(f"\nwritten: {path}")
+    return 1 if failed_checks(res) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
