@@ -135,7 +135,7 @@ def normalise(name: str) -> str:
     """One spelling per name: no spaces, '∂' as 'd', E_total as E, δ_x as delta_x."""
     s = _SPACES.sub("", name).replace("∂", "d").replace("δ", "delta_").replace("delta__", "delta_")
     s = s.replace("·", "*").replace("’", "'").replace("⁺", "+")
-    s = re.sub(r"(?<![A-Za-z0-9_])E_?(?:total|tot)(?![A-Za-z0-9_])", "E", s)
+    s = re.sub(r"(?<![A-Za-z0-9_])(d?)E_?(?:total|tot)(?![A-Za-z0-9_])", r"\1E", s)
     s = re.sub(r"(?<![A-Za-z0-9_])dout_", "d", s)
     s = re.sub(r"(?<![A-Za-z0-9_])out_", "", s)
     return s
