@@ -149,9 +149,27 @@ class Layer(Module):
 class MLP(Module):
     """A multi-layer perceptron: ``MLP(2, [4, 1])`` is 2 inputs, 4 hidden neurons, 1 output.
 
-    Hidden layers use ``activation``, the last layer ``output_activation``. Calling the MLP on
+    Hidden layers use ``activation``, the last layer ``output_activation`` (by name: 'relu',
+    'tanh', 'sigmoid', 'linear', 'step'; or any function of a Value). Calling the MLP on
     one sample returns a Value when the last layer has one neuron, else a list of Values.
     Initialisation is reproducible: ``seed`` (default 0) or a ``random.Random`` as ``rng``.
+
+    One step of gradient descent by hand (``nn.fit`` runs this loop over a dataset):
+
+    >>> from nn import MLP, SGD, mse
+    >>> net = MLP(2, [4, 1], activation="tanh", seed=0)
+    >>> opt = SGD(net.parameters(), lr=0.1)
+    >>> loss = mse(net([1.0, -2.0]), 1.0)   # forward pass and loss: a Value with a graph
+    >>> net.zero_grad(); loss.backward()    # d(loss)/d(parameter) into every .grad
+    >>> opt.step()                          # w <- w - lr * w.grad
+    >>> round(loss.data, 4), round(mse(net([1.0, -2.0]), 1.0).data, 4)
+    (0.2962, 0.0028)
+
+    Inside: ``net.layers[i].neurons[j].w`` (one weight Value per input) and ``.b``, labelled
+    like ``L0.n1.w0`` so graphs and ``autograd.explain`` read well; ``named_parameters()``
+    gives dotted names. ``weights()`` / ``set_weights(W)`` read and write every number as
+    nested lists (a homework's network in one call), ``predict(X)`` evaluates many samples on
+    plain numbers, and ``nn.save`` / ``nn.load`` keep the weights in a JSON file.
     """
 
     def __init__(
@@ -186,6 +204,7 @@ class MLP(Module):
         return self.sizes[-1]
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
+        """The output for one sample x (nin numbers or Values), as Values with their graph."""
         out: list[Any] = _as_inputs(x, self.nin, "this MLP")
         for layer in self.layers:
             out = [n._forward(out) for n in layer.neurons]

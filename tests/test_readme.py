@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import doctest
+import importlib
 import importlib.util
 import os
 import re
@@ -100,6 +101,20 @@ def test_python_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPa
     runner = doctest.DocTestRunner(optionflags=flags)
     report: list[str] = []
     runner.run(test, out=report.append, clear_globs=True)
+    assert runner.failures == 0, "".join(report)
+
+
+@pytest.mark.parametrize("qualname", ["autograd.Value", "nn.MLP"])
+def test_help_examples_run(qualname: str) -> None:
+    """What help(Value) and help(nn.MLP) show is executed too."""
+    module_name, name = qualname.split(".")
+    obj = getattr(importlib.import_module(module_name), name)
+    tests = doctest.DocTestFinder(recurse=False).find(obj, name, globs={})
+    assert tests and tests[0].examples, f"help({qualname}) shows no example"
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    report: list[str] = []
+    for test in tests:
+        runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
 
 
