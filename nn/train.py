@@ -222,6 +222,5 @@ def fit(
             if calm >= patience:
                 history.converged = True
                 break
-    bar.refresh()  # the last epoch's loss and accuracy stay on screen
     bar.close()
     return history
