@@ -79,7 +79,7 @@ def test_half_and_double_gradients_are_the_mse_convention() -> None:
 def test_sign_flip_of_a_gradient_and_of_a_forward_value() -> None:
     report = seed_with({"dE/dw5": 0.0201, "net_h2": 0.145})
     assert report.mark("dE/dw5").verdict == SIGN
-    assert "a gradient's sign" in report.mark("dE/dw5").message
+    assert "puts the sign in the rule" in report.mark("dE/dw5").message
     assert report.mark("net_h2").verdict == SIGN
 
 

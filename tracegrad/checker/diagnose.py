@@ -233,10 +233,8 @@ def _mark(
         mark.verdict, mark.reason = SIGN, "sign"
         mark.message = f"right size, wrong sign: {q.name} is {_show(a, e)}"
         if q.section == "gradients" or q.name.startswith("dE/"):
-            mark.message += (
-                "; a gradient's sign says which way E grows (an update written "
-                f"'w + η * {a.text.lstrip('+-')}' quotes its size and puts the sign in the rule)"
-            )
+            size = a.text.lstrip("+-")
+            mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
         return mark
     mark.verdict = WRONG
     reasons = _reasons(problem, a, q, carried, args)
@@ -280,9 +278,8 @@ def _reasons(
                 out.append(
                     (
                         code,
-                        f"{text} ({_show(a, e)}): the factor 2 of the squared error "
-                        "convention; E = sum 1/2 (y - o)^2 has dE/do = -(y - o), "
-                        "E = sum (y - o)^2 has twice that",
+                        f"{text} ({_show(a, e)}): the squared error's factor 2 "
+                        "(E = sum 1/2 (y - o)^2 or sum (y - o)^2?)",
                     )
                 )
     for what, fn in q.alternatives:
