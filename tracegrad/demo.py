@@ -7,6 +7,7 @@ from pathlib import Path
 
 from autograd._format import fmt
 from tracegrad import demo_nn, seed
+from tracegrad.checker import demo as checker_demo
 
 
 def seed_example(out_dir: Path) -> None:
@@ -46,6 +47,7 @@ def seed_graph(out_dir: Path) -> None:
 
 SECTIONS = [seed_example, seed_graph]
 SECTIONS += demo_nn.SECTIONS  # nn: the seed homework trained, two moons
+SECTIONS += checker_demo.SECTIONS  # the homework checker on the article's figures
 
 
 def main(argv: list[str] | None = None) -> int:
