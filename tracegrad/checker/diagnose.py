@@ -211,7 +211,7 @@ def _mark(
     via = f"carried from {', '.join(sources)}" if sources else "carried from your figures"
     if carried is not None and close(s, carried, tol):
         mark.verdict, mark.reason = CARRIED, "carried"
-        mark.message = f"right method, {via} (exact: {_show(a, e)})"
+        mark.message = f"right method, {via}"
         return mark
     if not a.explicit:
         if _truncates(a, e):
@@ -225,7 +225,7 @@ def _mark(
             mark.verdict, mark.reason = TRUNCATED, "truncated"
             mark.message = (
                 f"right method, {via}, but truncated: {_show(a, carried)} rounds to "
-                f"{_rounded(carried, a.decimals or 0)} (exact: {_show(a, e)})"
+                f"{_rounded(carried, a.decimals or 0)}"
             )
             return mark
     mark.derivation = _derivation(problem, q)

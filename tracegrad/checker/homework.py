@@ -173,7 +173,9 @@ def written_tolerance(text: str) -> float:
 
 # ---------------------------------------------------------------- the source text
 _KEY_PART = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)"""
-_HEADER = re.compile(r"^\s*(\[\[?)\s*(" + _KEY_PART + r"(?:\s*\.\s*" + _KEY_PART + r")*)\s*\]")
+_HEADER = re.compile(
+    r"^\s*(\[\[?)\s*(" + _KEY_PART + r"(?:\s*\.\s*" + _KEY_PART + r")*)\s*\]\]?\s*(?:#.*)?$"
+)
 _KEYVAL = re.compile(r"^\s*(" + _KEY_PART + r"(?:\s*\.\s*" + _KEY_PART + r")*)\s*=\s*(.*)$")
 _LITERAL = re.compile(r"^([+-]?(?:\d[\d_]*)(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?)\s*(?:#.*)?$")
 _INLINE_VALUE = re.compile(
@@ -186,6 +188,24 @@ def _split_key(text: str) -> tuple[str, ...]:
     return tuple(p[1:-1] if p[:1] in "\"'" else p for p in parts)
 
 
+def _bracket_balance(text: str) -> int:
+    """'[' minus ']' outside strings and comments: > 0 while an array value is still open."""
+    depth, quote = 0, ""
+    for ch in text:
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            break
+        elif ch == "[":
+            depth += 1
+        elif ch == "]":
+            depth -= 1
+    return depth
+
+
 def scan_source(source: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str, ...], str]]:
     """Line number of every key and table, and the literal text of every number value.
 
@@ -196,9 +216,13 @@ def scan_source(source: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str
     texts: dict[tuple[str, ...], str] = {}
     table: tuple[str, ...] = ()
     arrays: dict[tuple[str, ...], int] = {}
+    depth = 0  # open brackets of a multi-line array value
     for no, raw in enumerate(source.splitlines(), start=1):
+        if depth > 0:
+            depth += _bracket_balance(raw)
+            continue
         h = _HEADER.match(raw)
-        if h and "=" not in raw.split("]")[0]:
+        if h:
             table = _split_key(h.group(2))
             if h.group(1) == "[[":
                 arrays[table] = arrays.get(table, -1) + 1
@@ -211,6 +235,7 @@ def scan_source(source: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str
         path = table + _split_key(m.group(1))
         lines.setdefault(path, no)
         rest = m.group(2).strip()
+        depth = max(0, _bracket_balance(rest))
         lit = _LITERAL.match(rest)
         if lit:
             texts.setdefault(path, lit.group(1))

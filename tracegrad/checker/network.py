@@ -38,6 +38,10 @@ def _product(v: Sequence[float]) -> float:
     return out
 
 
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def _identity(v: Sequence[float]) -> float:
     return v[0]
 
@@ -343,8 +347,13 @@ def build_network(hw: Homework) -> Problem:
         + "; ".join(", ".join(layer) for layer in spec.neurons),
         f"loss {spec.loss}: E = "
         + " + ".join(e_text.format(y=t, o=o, n=n_out) for o, t in zip(spec.outputs, spec.targets)),
-        f"learning rate {lr:g}; {spec.steps} step(s), one sample per step "
-        f"({len(spec.samples)} sample(s), in turn); update: w_new = w - {lr:g} * dE/dw",
+        f"update w_new = w - {lr:g} * dE/dw; "
+        + _plural(spec.steps, "step")
+        + (
+            f", one sample per step, the {len(spec.samples)} samples in turn"
+            if len(spec.samples) > 1
+            else ""
+        ),
     ]
     return Problem(
         kind="network",
