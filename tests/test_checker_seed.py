@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tracegrad.checker import CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, check, solve
+from tracegrad.checker import CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, Report, check, solve
 from tracegrad.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,7 +71,7 @@ EXPECTED = {
 
 
 @pytest.fixture(scope="module")
-def report():  # type: ignore[no-untyped-def]
+def report() -> Report:
     return check(SEED)
 
 
@@ -81,7 +81,7 @@ def test_engine_numbers_match_the_independent_oracle() -> None:
         assert values[name] == pytest.approx(expected, abs=1e-12), name
 
 
-def test_every_article_figure_gets_its_pinned_verdict_and_reason(report) -> None:  # type: ignore[no-untyped-def]
+def test_every_article_figure_gets_its_pinned_verdict_and_reason(report: Report) -> None:
     indexes = [m.index for m in report.marks]
     assert indexes == sorted(indexes)  # textbook order
     assert set(report.verdicts()) == set(EXPECTED)
@@ -92,7 +92,7 @@ def test_every_article_figure_gets_its_pinned_verdict_and_reason(report) -> None
     assert not any(m.verdict == WRONG for m in report.marks)
 
 
-def test_the_article_brief_facts(report) -> None:  # type: ignore[no-untyped-def]
+def test_the_article_brief_facts(report: Report) -> None:
     # exact values the brief lists, against the article's printed figures
     facts = {"net_o1": 0.9272, "o1": 0.7165, "net_o2": 0.0956, "o2": 0.5239,
              "dE/do1": -0.1835, "do1/dnet_o1": 0.2031, "dnet_o1/dw5": 0.5399,
@@ -107,7 +107,7 @@ def test_the_article_brief_facts(report) -> None:  # type: ignore[no-untyped-def
     assert m.carried == pytest.approx(-0.0370 * 0.2484 * 0.5, abs=1e-15)
 
 
-def test_sign_flipped_figures_make_the_sheet_not_all_right(report) -> None:  # type: ignore[no-untyped-def]
+def test_sign_flipped_figures_make_the_sheet_not_all_right(report: Report) -> None:
     assert not report.ok and report.exit_status == 1
     first = report.first_mistake
     assert first is not None and first.label == "dE/dw5 (update rule)"

@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
@@ -175,9 +176,9 @@ def _carried_from(problem: Problem, q: Quantity, student: dict[Key, Answer]) -> 
     """The student's earlier figures that differ from the engine's and fed this answer."""
     found: list[str] = []
     seen: set[Key] = set()
-    todo = list(q.deps)
+    todo = deque(q.deps)
     while todo:
-        k = todo.pop(0)
+        k = todo.popleft()
         if k in seen:
             continue
         seen.add(k)

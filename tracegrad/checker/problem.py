@@ -9,6 +9,7 @@ the student should have got from what they had (error carried forward).
 from __future__ import annotations
 
 import re
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -90,15 +91,17 @@ class Problem:
 
     def ancestors(self, key: Key) -> list[Key]:
         """Every quantity ``key`` is computed from, nearest first (breadth first)."""
-        seen: list[Key] = []
-        todo = list(self.index[key].deps)
+        order: list[Key] = []
+        seen: set[Key] = set()
+        todo = deque(self.index[key].deps)
         while todo:
-            k = todo.pop(0)
+            k = todo.popleft()
             if k in seen:
                 continue
-            seen.append(k)
+            seen.add(k)
+            order.append(k)
             todo.extend(self.index[k].deps)
-        return seen
+        return order
 
     def with_numbers(self, q: Quantity, values: dict[Key, float] | None = None) -> str:
         """The recipe with numbers put in: 'dE/dw5 = dE/do1 · ... = (-0.1835)(0.2031)(0.5399)'."""
