@@ -51,7 +51,9 @@ __all__ = [
 
 MAX_PATHS = 200  # above this many paths from x to root, explain() uses the delta form
 _FORMULA_PATHS = 6  # a folded factor spanning more paths gets a summary instead of a formula
+_FORMULA_STEPS = 8  # ... and so does one whose path has more local derivatives (not 1) than this
 _INLINE_CHARS = 60  # an unlabelled node is written out inline when its text is this short
+_INLINE_DEPTH = 8  # ... and at most this many operations deep
 _WIDTH = 100  # a derivation line longer than this is broken at its '=' signs
 
 
@@ -337,11 +339,18 @@ class _Writer:
         return not (self.expand or node._op is None or node.label or id(node) in self.boundary)
 
     def _fill(self, node: Value) -> None:
-        """Write node and the unlabelled Values below it inline (iterative, post-order)."""
-        stack: list[tuple[Value, bool]] = [(node, False)]
+        """Write node and the unlabelled Values below it inline (iterative, post-order).
+
+        Only ``_INLINE_DEPTH`` levels deep: anything deeper would not fit in a short text,
+        so the Values at that depth keep their generated names.
+        """
+        stack: list[tuple[Value, bool, int]] = [(node, False, 0)]
         while stack:
-            n, ready = stack.pop()
+            n, ready, depth = stack.pop()
             if id(n) in self._inline:
+                continue
+            if depth >= _INLINE_DEPTH:
+                self._inline[id(n)] = self.p.names(n)
                 continue
             if ready:
                 op = n._op
@@ -349,8 +358,8 @@ class _Writer:
                 text = tidy(op.expression(tuple(wrap(self.name(q)) for q in n.parents)))
                 self._inline[id(n)] = text if len(text) <= _INLINE_CHARS else self.p.names(n)
                 continue
-            stack.append((n, True))
-            stack.extend((q, False) for q in n.parents if self._inlinable(q))
+            stack.append((n, True, depth))
+            stack.extend((q, False, depth + 1) for q in n.parents if self._inlinable(q))
 
     def definition(self, node: Value) -> str:
         """'top = expression' for a factor's top Value ('' for a leaf)."""
@@ -370,6 +379,8 @@ class _Writer:
 
 def tidy(text: str) -> str:
     """Minimal parentheses (Python's precedence) when the text is a Python expression."""
+    if "(" not in text and "**" not in text:
+        return text  # nothing to tidy (and most formulas are like this: 'b', '1', 'a + b')
     try:
         return ast.unparse(ast.parse(text, mode="eval"))
     except (SyntaxError, ValueError, RecursionError):
@@ -504,8 +515,12 @@ def _factors_below(
             if id(q) not in on_path:
                 continue
             d = p.partials[id(n)][i]
-            step = writer.partial(n, i)
-            new_t = None if t is None else [path + [step] for path in t]
+            new_t: list[list[str]] | None = None
+            if t is not None:
+                step = writer.partial(n, i)
+                new_t = t if step in ("1", "1.0") else [path + [step] for path in t]
+                if any(len(path) > _FORMULA_STEPS for path in new_t):
+                    new_t = None  # too long to be worth reading: the summary instead
             if id(q) in boundary:
                 slot = result.setdefault(id(q), [q, 0.0, 0, []])
                 slot[1] += c * d
@@ -535,7 +550,11 @@ def _factors_below(
     out = []
     for q, value, k, t in sorted(result.values(), key=lambda s: -pos[id(s[0])]):
         if t is None:
-            formula = f"(sum over {k} paths through unlabelled values)"
+            formula = (
+                f"(product along {len(folded)} unlabelled values)"
+                if k == 1
+                else f"(sum over {k} paths through unlabelled values)"
+            )
         else:
             texts_ = [_path_text(path) for path in t]
             formula = " + ".join(wrap(x) if len(texts_) > 1 else x for x in texts_)
@@ -633,7 +652,8 @@ class _Grouper:
                 cuts.append(n)
         items: list[Item] = []
         for lo_node, hi_node in zip(cuts, cuts[1:]):
-            items.insert(0, self._segment(lo_node, hi_node, inside))
+            items.append(self._segment(lo_node, hi_node, inside))
+        items.reverse()  # written from the top down
         value = 1.0
         for item in items:
             value *= item.value
