@@ -39,6 +39,7 @@ TRUNCATED = "truncated"
 SIGN = "sign flipped"
 WRONG = "wrong"
 ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
+_SQUARED = ": the squared error's factor 2 (E = sum 1/2 (y - o)^2 or sum (y - o)^2?)"
 
 
 @dataclass
@@ -279,8 +280,7 @@ def _reasons(
                 out.append(
                     (
                         code,
-                        f"{text} ({_show(a, e)}): the squared error's factor 2 "
-                        "(E = sum 1/2 (y - o)^2 or sum (y - o)^2?)",
+                        f"{text} ({_show(a, e)})" + (_SQUARED if problem.kind == "network" else ""),
                     )
                 )
     for what, fn in q.alternatives:

@@ -162,6 +162,14 @@ def build_expression(hw: Homework) -> Problem:
     return problem
 
 
+def _nested(name: str, wrt: Sequence[str]) -> str:
+    """'d/dy (df/dx)' for wrt = (x, y): the order the derivatives are taken in."""
+    text = f"d{name}/d{wrt[0]}"
+    for w in wrt[1:]:
+        text = f"d/d{w} ({text})"
+    return text
+
+
 def _higher(spec: ExpressionSpec, problem: Problem, text: str) -> Quantity | None:
     """A second (or higher) derivative such as 'd2f/dx2' or 'd2f/dxdy', made when asked for."""
     compact = text.replace(" ", "")
@@ -181,8 +189,6 @@ def _higher(spec: ExpressionSpec, problem: Problem, text: str) -> Quantity | Non
         return _evaluate_all(spec, leaves)[name]
 
     value = partial_derivative(build, spec.variables, wrt)
-    q = Quantity(
-        compact, 1, "higher derivatives", value, formula="the engine's derivative of a derivative"
-    )
+    q = Quantity(compact, 1, "higher derivatives", value, formula=_nested(name, wrt))
     problem.add(q)
     return q
