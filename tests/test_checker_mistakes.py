@@ -147,3 +147,27 @@ def test_markdown_report(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(WRONG_SHEET), "--format", "markdown"]) == 1
     out = capsys.readouterr().out
     assert "| `net_h1` | 0.07 |" in out and "**First mistake:** `net_h1`" in out
+
+
+def test_file_given_names_for_weights_neurons_and_inputs() -> None:
+    net = {
+        **SEED_NET["network"],
+        "inputs": ["i1", "i2"],
+        "neurons": [["a", "b"], ["out1", "out2"]],
+        "weight_names": ["u1", "u2", "u3", "u4", "v1", "v2", "v3", "v4"],
+        "bias_names": ["c1", "c2", "c3", "c4"],
+    }
+    hw = {**SEED_NET, "network": net}
+    values = solve(hw).values()
+    defaults = solve(SEED_NET).values()
+    assert values["dE/dv1"] == defaults["dE/dw5"]
+    assert values["dnet_out1/da"] == defaults["dnet_o1/dh1"] == 0.37
+    report = check({**hw, "answers": {"net_a": 0.16, "a": 0.5399, "v1_new": 0.3941}})
+    assert report.ok
+
+
+def test_factor_two_outside_a_network_names_no_loss() -> None:
+    hw = {"variables": {"x": 3}, "expressions": {"f": "x**2"}, "answers": {"df/dx": 12}}
+    m = check(hw).marks[0]
+    assert (m.verdict, m.reason) == (WRONG, "factor 2")
+    assert "squared error" not in m.message
