@@ -36,12 +36,19 @@ def topo_order(root: Value | Iterable[Value]) -> list[Value]:
     while stack:
         node = pop()
         state = done.get(node)
-        if state is None:  # first visit: come back to it after its inputs
-            done[node] = False
+        if state is None:  # first visit
+            a = node._a
+            if a is None:  # a leaf has no inputs to walk: emit it now
+                done[node] = True
+                order.append(node)
+                continue
+            done[node] = False  # come back to it after its inputs
             push(node)
-            for p in reversed(node.parents):
-                if p not in done:
-                    push(p)
+            b = node._b  # push b before a: a's side is walked first
+            if b is not None and b not in done:
+                push(b)
+            if a not in done:
+                push(a)
         elif not state:  # its inputs are all in order: emit it (in a DAG this is the revisit)
             done[node] = True
             order.append(node)
@@ -107,16 +114,15 @@ def backward(
         if op is None:
             continue
         g = node.grad
-        parents = node.parents
-        if len(parents) == 2:
-            a, b = parents
+        a: Value = node._a  # type: ignore[assignment]  # an op node has a first input
+        b = node._b
+        if b is None:
+            (da,) = op.partials(m, node.data, a.data)
+            a.grad += g * da
+        else:
             da, db = op.partials(m, node.data, a.data, b.data)
             a.grad += g * da
             b.grad += g * db
-        else:
-            (a,) = parents
-            (da,) = op.partials(m, node.data, a.data)
-            a.grad += g * da
     return None
 
 
