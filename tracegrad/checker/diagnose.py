@@ -92,7 +92,7 @@ def _truncates(answer: Answer, value: float | None) -> bool:
     return _rounded(value, d, ROUND_DOWN) == written and _rounded(value, d) != written
 
 
-def _show(answer: Answer, value: float) -> str:
+def show_like(answer: Answer, value: float) -> str:
     """value written to the answer's own precision (one more digit when that hides it)."""
     d = answer.decimals
     if d is None:
@@ -218,22 +218,21 @@ def _mark(
     if not a.explicit:
         if _truncates(a, e):
             mark.verdict, mark.reason = TRUNCATED, "truncated"
-            mark.message = (
-                f"truncated, not rounded: {_show(a, e)} rounds to {_rounded(e, a.decimals or 0)}"
-            )
+            rounded = _rounded(e, a.decimals or 0)
+            mark.message = f"truncated, not rounded: {show_like(a, e)} rounds to {rounded}"
             return mark
         if _truncates(a, carried):
             assert carried is not None
             mark.verdict, mark.reason = TRUNCATED, "truncated"
             mark.message = (
-                f"right method, {via}, but truncated: {_show(a, carried)} rounds to "
+                f"right method, {via}, but truncated: {show_like(a, carried)} rounds to "
                 f"{_rounded(carried, a.decimals or 0)}"
             )
             return mark
     mark.derivation = _derivation(problem, q)
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol))):
         mark.verdict, mark.reason = SIGN, "sign"
-        mark.message = f"right size, wrong sign: {q.name} is {_show(a, e)}"
+        mark.message = f"right size, wrong sign: {q.name} is {show_like(a, e)}"
         if q.section == "gradients" or q.name.startswith("dE/"):
             size = a.text.lstrip("+-")
             mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
@@ -246,10 +245,10 @@ def _mark(
         mark.upstream = first
     if not reasons:
         if carried is not None:
-            mine = _show(a, carried)
-            reasons = [("unknown", f"neither the engine's {_show(a, e)} nor {mine} from yours")]
+            mine = show_like(a, carried)
+            reasons = [("unknown", f"neither the engine's {show_like(a, e)} nor {mine} from yours")]
         else:
-            reasons = [("unknown", f"the engine has {_show(a, e)}")]
+            reasons = [("unknown", f"the engine has {show_like(a, e)}")]
     mark.reason, mark.message = reasons[0]
     return mark
 
@@ -280,26 +279,27 @@ def _reasons(
                 out.append(
                     (
                         code,
-                        f"{text} ({_show(a, e)})" + (_SQUARED if problem.kind == "network" else ""),
+                        f"{text} ({show_like(a, e)})"
+                        + (_SQUARED if problem.kind == "network" else ""),
                     )
                 )
     for what, fn in q.alternatives:
         exact_args = [problem.index[d].value for d in q.deps]
         alts = [_safe(fn, exact_args), _safe(fn, args)]
         if any(v is not None and close(s, v, tol) for v in alts):
-            out.append(("slip", f"{what}: the right value is {_show(a, e)}"))
+            out.append(("slip", f"{what}: the right value is {show_like(a, e)}"))
     for other, when in _neighbours(problem, q):
         if close(s, other.value, tol):
             out.append(
                 (
                     "step",
                     f"that is {other.label(problem.steps)}, {when}; "
-                    f"{q.label(problem.steps)} is {_show(a, e)}",
+                    f"{q.label(problem.steps)} is {show_like(a, e)}",
                 )
             )
             break
     if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
-        out.append(("rounding", f"close, but not to the digits written: {_show(a, e)}"))
+        out.append(("rounding", f"close, but not to the digits written: {show_like(a, e)}"))
     return out
 
 

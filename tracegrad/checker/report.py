@@ -5,8 +5,16 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
-from tracegrad.checker.diagnose import ACCEPTED, CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, Mark
-from tracegrad.checker.diagnose import _show as show_like
+from tracegrad.checker.diagnose import (
+    ACCEPTED,
+    CARRIED,
+    RIGHT,
+    SIGN,
+    TRUNCATED,
+    WRONG,
+    Mark,
+    show_like,
+)
 from tracegrad.checker.problem import Problem
 
 __all__ = ["Report"]
