@@ -142,3 +142,17 @@ def test_solve_draws_the_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str
     svg = out.read_text()
     assert svg.lstrip().startswith("<?xml") or "<svg" in svg
     assert "net_o1" in svg
+
+
+def test_the_sheet_is_the_articles_figures_as_printed() -> None:
+    """Cross-check the example file against tracegrad.seed's transcription of the article."""
+    from tracegrad import seed
+    from tracegrad.checker import load
+
+    written = {a.key: a.text for a in load(SEED).answers}
+    for name, text in seed.ARTICLE_FIGURES.items():
+        if name == "dE/dw5":  # printed only inside "W = 0.37 + 1.2(0.0201)": its magnitude
+            assert written["dE/dw5 (update rule)"] == text.lstrip("-")
+        else:
+            assert written[name] == text, name
+    assert written["dE/dw1 (update rule)"] == seed.ARTICLE_FIGURES["dE/dw1"].lstrip("-")
