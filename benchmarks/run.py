@@ -25,6 +25,8 @@ that favours micrograd, whose graphs are reference cycles only the collector fre
 from __future__ import annotations
 
 import argparse
+import contextlib
+import functools
 import gc
 import json
 import os
@@ -34,7 +36,7 @@ import statistics
 import sys
 import time
 import tracemalloc
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -60,18 +62,46 @@ LR = 0.05
 
 
 # ---------------------------------------------------------------- timing
+CPU: dict[str, list[float]] = {}  # CPU seconds of the last interleaved() call, per name
+
+
 def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
-    """Seconds per call of each function, run round-robin (the order rotates every round)."""
+    """Wall seconds per call of each function, run round-robin (the order rotates every
+    round). The CPU seconds of the same calls (less disturbed by other processes on a shared
+    machine) are left in ``CPU``."""
     names = list(fns)
     times: dict[str, list[float]] = {n: [] for n in names}
+    CPU.clear()
+    CPU.update({n: [] for n in names})
     for r in range(repeats):
         k = r % len(names)
         for name in names[k:] + names[:k]:
             gc.collect()  # the previous run's garbage is not this run's cost
+            c0 = time.process_time()
             t0 = time.perf_counter()
             fns[name]()
             times[name].append(time.perf_counter() - t0)
+            CPU[name].append(time.process_time() - c0)
     return times
+
+
+def cpu_ratio(ours: str = "ours", theirs: str = "micrograd") -> float:
+    """ours / theirs in median CPU seconds, from the last interleaved() call."""
+    return med(CPU[ours]) / med(CPU[theirs])
+
+
+@contextlib.contextmanager
+def deep_recursion(limit: int) -> Iterator[None]:
+    """micrograd's backward sorts its graph recursively, one Python call per level: without
+    a higher recursion limit it fails on graphs deeper than about 1,000 (a chain, or sum()
+    of 1,000 Values). Python 3.11 keeps Python-to-Python calls off the C stack, so a limit in
+    the millions is safe for it."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, limit))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
 
 def med(ts: Sequence[float]) -> float:
@@ -163,14 +193,18 @@ def bench_mlp_step(n: int, repeats: int, block: int) -> dict[str, Any]:
     del t_root, o_root
     W = ours.weights()
 
-    def run(step: Callable[..., Any], model: Any) -> Callable[[], None]:
-        return lambda: [step(model, X, Y) for _ in range(block)] and None
+    def steps(fn: Callable[..., Any], *args: Any) -> Callable[[], None]:
+        def go() -> None:
+            for _ in range(block):
+                fn(*args)
+
+        return go
 
     times = interleaved(
         {
-            "micrograd": run(micrograd_step, theirs),
-            "ours": run(ours_step, ours),
-            "plain": lambda: [plain_forward(W, X, Y) for _ in range(block)] and None,
+            "micrograd": steps(micrograd_step, theirs, X, Y),
+            "ours": steps(ours_step, ours, X, Y),
+            "plain": steps(plain_forward, W, X, Y),
         },
         repeats,
     )
@@ -181,6 +215,7 @@ def bench_mlp_step(n: int, repeats: int, block: int) -> dict[str, Any]:
         "seconds_per_step": per_step,
         "us_per_node": {k: 1e6 * per_step[k] / nodes[k] for k in nodes},
         "ratio_vs_micrograd": per_step["ours"] / per_step["micrograd"],
+        "cpu_ratio_vs_micrograd": cpu_ratio(),
         "ratio_vs_plain": per_step["ours"] / per_step["plain"],
         "check_first_loss_equal": abs(o_loss - t_loss) <= 1e-9 * max(1.0, abs(t_loss)),
         "first_loss": {
@@ -209,31 +244,26 @@ def _plain_chain(n: int) -> float:
 
 def bench_chain(sizes: Sequence[int], repeats: int) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    limit = sys.getrecursionlimit()
     for n in sizes:
-        sys.setrecursionlimit(max(limit, 4 * n + 1000))  # micrograd's recursive build_topo
-        try:
-            grads = {"ours": _chain(Value, n), "micrograd": _chain(MValue, n)}
-            reps = repeats if n <= 100_000 else max(1, repeats // 2)
-            times = interleaved(
-                {
-                    "micrograd": lambda n=n: _chain(MValue, n),
-                    "ours": lambda n=n: _chain(Value, n),
-                    "plain": lambda n=n: _plain_chain(n),
-                },
-                reps,
-            )
-        finally:
-            sys.setrecursionlimit(limit)
+        grads = {"ours": _chain(Value, n), "micrograd": _chain(MValue, n)}
+        reps = repeats if n <= 100_000 else max(1, repeats // 2)
+        times = interleaved(
+            {
+                "micrograd": functools.partial(_chain, MValue, n),
+                "ours": functools.partial(_chain, Value, n),
+                "plain": functools.partial(_plain_chain, n),
+            },
+            reps,
+        )
         secs = {k: med(v) for k, v in times.items()}
         want = 1.0001**n
         out[str(n)] = {
             "seconds": secs,
             "us_per_op": {k: 1e6 * s / (2 * n) for k, s in secs.items()},
             "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
+            "cpu_ratio_vs_micrograd": cpu_ratio(),
             "ratio_vs_plain": secs["ours"] / secs["plain"],
             "check_grad": all(abs(g - want) <= 1e-9 * want for g in grads.values()),
-            "micrograd_recursion_limit": 4 * n + 1000,
         }
     return out
 
@@ -253,26 +283,22 @@ def _plain_wide(n: int) -> float:
 
 
 def bench_wide(n: int, repeats: int) -> dict[str, Any]:
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, 4 * n + 1000))
-    try:
-        grads = {"ours": _wide(Value, n), "micrograd": _wide(MValue, n)}
-        times = interleaved(
-            {
-                "micrograd": lambda: _wide(MValue, n),
-                "ours": lambda: _wide(Value, n),
-                "plain": lambda: _plain_wide(n),
-            },
-            repeats,
-        )
-    finally:
-        sys.setrecursionlimit(limit)
+    grads = {"ours": _wide(Value, n), "micrograd": _wide(MValue, n)}
+    times = interleaved(
+        {
+            "micrograd": lambda: _wide(MValue, n),
+            "ours": lambda: _wide(Value, n),
+            "plain": lambda: _plain_wide(n),
+        },
+        repeats,
+    )
     secs = {k: med(v) for k, v in times.items()}
     want = 1.0 - (n - 1) * 1e-6
     return {
         "products": n,
         "seconds": secs,
         "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
+        "cpu_ratio_vs_micrograd": cpu_ratio(),
         "ratio_vs_plain": secs["ours"] / secs["plain"],
         "check_grad": all(abs(g - want) <= 1e-12 for g in grads.values()),
     }
@@ -418,11 +444,13 @@ def bench_epoch(n: int, repeats: int) -> dict[str, Any]:
         repeats,
     )
     secs = {k: med(v) for k, v in times.items()}
+    cpu = {k: med(v) for k, v in CPU.items()}
     return {
         "points": n,
         "tape_nodes": sum(len(tape) for tape, _ in comp.groups),
         "seconds_per_epoch": secs,
         "speedup_compiled_vs_micrograd": secs["micrograd"] / secs["ours_compiled"],
+        "cpu_speedup_compiled_vs_micrograd": cpu["micrograd"] / cpu["ours_compiled"],
         "speedup_eager_vs_micrograd": secs["micrograd"] / secs["ours_eager"],
         "ratio_compiled_vs_numpy": secs["ours_compiled"] / secs["numpy"],
         "compiled_vs_eager_max_rel_grad_diff": comp_err,
@@ -537,6 +565,11 @@ def failed_checks(res: Any, path: str = "") -> list[str]:
 
 def run(quick: bool = False, only: Sequence[str] | None = None) -> dict[str, Any]:
     """Every workload (or those named in ``only``); quick: tiny sizes, one round each."""
+    with deep_recursion(5_000_000):  # for micrograd, see deep_recursion
+        return _run(quick, only)
+
+
+def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
     want = set(only) if only else {"mlp_step", "chain", "wide", "memory", "epoch"}
     res: dict[str, Any] = {
         "quick": quick,
@@ -544,16 +577,16 @@ def run(quick: bool = False, only: Sequence[str] | None = None) -> dict[str, Any
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     if "mlp_step" in want:
-        res["mlp_step"] = bench_mlp_step(20 if quick else 100, 1 if quick else 9, 1 if quick else 3)
+        res["mlp_step"] = bench_mlp_step(10 if quick else 100, 1 if quick else 9, 1 if quick else 3)
     if "chain" in want:
         sizes = [1_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
         res["chain"] = bench_chain(sizes, 1 if quick else 5)
     if "wide" in want:
         res["wide"] = bench_wide(1_000 if quick else 100_000, 1 if quick else 5)
     if "memory" in want:
-        res["memory"] = bench_memory(20 if quick else 100)
+        res["memory"] = bench_memory(10 if quick else 100)
     if "epoch" in want:
-        res["epoch"] = bench_epoch(60 if quick else 1_000, 1 if quick else 3)
+        res["epoch"] = bench_epoch(30 if quick else 1_000, 1 if quick else 3)
     return res
 
 

@@ -1,0 +1,35 @@
+"""The benchmark script in quick mode: it runs, its correctness checks pass, its JSON is
+complete. No timing is asserted (timings on a shared machine prove nothing in a test)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from benchmarks import run
+
+
+def test_quick_benchmark_runs_and_checks_pass(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    status = run.main(["--quick", "--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    assert status == 0, printed
+    res = json.loads((tmp_path / "quick.json").read_text())
+    assert run.failed_checks(res) == []
+    assert {"mlp_step", "chain", "wide", "memory", "epoch", "machine"} <= set(res)
+    m = res["mlp_step"]
+    assert m["nodes"]["ours"] > 1000 and m["nodes"]["micrograd"] > 1000
+    assert m["first_loss"]["ours"] == pytest.approx(m["first_loss"]["micrograd"], rel=1e-12)
+    assert res["memory"]["peak_bytes"]["ours"] > 0
+    assert res["epoch"]["compiled_vs_eager_max_rel_grad_diff"] <= 1e-12
+    assert res["epoch"]["numpy_vs_eager_max_rel_grad_diff"] <= 1e-9
+    for needle in ("mlp_step", "chain", "wide", "memory", "epoch", "all passed"):
+        assert needle in printed
+
+
+def test_failed_checks_finds_a_false_check() -> None:
+    res = {"a": {"check_x": True, "b": {"check_y": False}}, "check_z": True}
+    assert run.failed_checks(res) == ["a.b.check_y"]
