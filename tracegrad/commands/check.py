@@ -31,16 +31,5 @@ def run(args: argparse.Namespace) -> int:
     text = (
         report.markdown() if args.format == "markdown" else report.table(derivations=not args.brief)
     )
-    _print(text)
+    print(text)
     return report.exit_status
-
-
-def _print(text: str) -> None:
-    """Print, quietly stopping if the reader went away (``tracegrad check F | head``)."""
-    import os
-    import sys
-
-    try:
-        print(text, flush=True)
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -14,7 +14,6 @@ from typing import Any
 
 from autograd._format import fmt
 from autograd.graph import topo_order
-from autograd.parse import ExpressionError, parse_expression
 from autograd.render import (
     RANKDIRS,
     SYSTEM_FORMATS,
@@ -23,6 +22,7 @@ from autograd.render import (
     save_graph,
 )
 from autograd.tracing import DEFAULT_MAX_NODES, gradient_path
+from tracegrad.commands._common import evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -66,39 +66,10 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _assignments(items: list[str]) -> dict[str, float]:
-    """NAME=NUMBER strings to a dict, with a one-line error for anything else."""
-    from tracegrad.cli import UsageError
-
-    env: dict[str, float] = {}
-    for item in items:
-        name, sep, text = item.partition("=")
-        name = name.strip()
-        if not sep or not name.isidentifier():
-            raise UsageError(f"--set {item!r}: expected NAME=NUMBER, e.g. a=2")
-        if name in env:
-            raise UsageError(f"--set: {name!r} is given twice")
-        try:
-            env[name] = float(text)
-        except ValueError:
-            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
-    return env
-
-
 def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
-    try:
-        expr = parse_expression(args.expression)
-    except ExpressionError as exc:
-        raise UsageError(str(exc)) from None
-    env = _assignments(args.set)
-    unused = [n for n in env if n not in expr.names]
-    if unused:
-        raise UsageError(
-            f"--set {unused[0]}: the expression has no name {unused[0]!r} "
-            f"(its names: {', '.join(expr.names) or 'none'})"
-        )
+    root, env = evaluate_expression(args.expression, args.set)
     out = Path(args.output)
     if out.suffix.lstrip(".").lower() not in SYSTEM_FORMATS:
         raise UsageError(f"-o {args.output}: the file name must end in .svg, .png or .pdf")
@@ -106,12 +77,6 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
     if args.depth is not None and args.depth < 0:
         raise UsageError(f"--depth {args.depth}: must be 0 or more")
-    try:
-        root = expr.evaluate(env)
-    except ExpressionError as exc:
-        raise UsageError(f"{exc}; give it with --set NAME=NUMBER") from None
-    except (ValueError, ZeroDivisionError) as exc:
-        raise UsageError(f"cannot evaluate {args.expression!r}: {exc}") from None
     root.backward()
     leaves = {v.label: v for v in topo_order(root) if v.is_leaf and v.label}
     for option in ("highlight", "around"):
@@ -119,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
         if name is not None and name not in leaves:
             raise UsageError(
                 f"--{option} {name}: not a name in the expression "
-                f"(its names: {', '.join(expr.names) or 'none'})"
+                f"(its names: {', '.join(list(env)) or 'none'})"
             )
     highlight = gradient_path(root, leaves[args.highlight]) if args.highlight else []
     try:
@@ -146,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     print(f"{args.expression} = {fmt(root.data, args.digits)}")
-    for name in expr.names:
+    for name in list(env):
         g = leaves[name].grad
         print(f"  d/d{name} = {fmt(g, args.digits)}" + ("" if math.isfinite(g) else "  (!)"))
     print(f"wrote {out}")

@@ -13,10 +13,8 @@ from typing import Any
 
 from autograd._format import fmt
 from autograd.explain import MAX_PATHS, backward_table, explain
-from autograd.parse import ExpressionError, parse_expression
 from autograd.steps import backward_steps, constant_text
-from autograd.value import Value
-from tracegrad.commands.draw import _assignments  # the one NAME=NUMBER reader of the CLI
+from tracegrad.commands._common import evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -57,36 +55,12 @@ def register(sub: Any) -> None:
     p.set_defaults(func=run)
 
 
-def _evaluate(source: str, items: list[str]) -> tuple[Value, dict[str, float]]:
-    """The expression's Value from the --set values, with one-line errors."""
-    from tracegrad.cli import UsageError
-
-    try:
-        expr = parse_expression(source)
-    except ExpressionError as exc:
-        raise UsageError(str(exc)) from None
-    env = _assignments(items)
-    unused = [n for n in env if n not in expr.names]
-    if unused:
-        raise UsageError(
-            f"--set {unused[0]}: the expression has no name {unused[0]!r} "
-            f"(its names: {', '.join(expr.names) or 'none'})"
-        )
-    try:
-        root = expr.evaluate(env)
-    except ExpressionError as exc:
-        raise UsageError(f"{exc}; give it with --set NAME=NUMBER") from None
-    except (ValueError, ZeroDivisionError) as exc:
-        raise UsageError(f"cannot evaluate {source!r}: {exc}") from None
-    return root, {n: env[n] for n in expr.names}
-
-
 def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
     if args.max_paths < 0:
         raise UsageError(f"--max-paths {args.max_paths}: must be 0 or more")
-    root, env = _evaluate(args.expression, args.set)
+    root, env = evaluate_expression(args.expression, args.set)
     wrt = args.wrt if args.wrt else list(env)
     for name in wrt:
         if name not in env:

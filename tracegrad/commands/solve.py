@@ -31,9 +31,7 @@ def run(args: argparse.Namespace) -> int:
         solution = solve(args.file)
     except HomeworkError as exc:
         raise UsageError(str(exc)) from None
-    from tracegrad.commands.check import _print
-
-    _print(solution.markdown() if args.format == "markdown" else solution.text())
+    print(solution.markdown() if args.format == "markdown" else solution.text())
     if args.graph:
         try:
             path = solution.save_graph(args.graph, step=args.step)

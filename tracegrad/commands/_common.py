@@ -1,0 +1,46 @@
+"""What several subcommands share: reading --set NAME=NUMBER and evaluating an expression."""
+
+from __future__ import annotations
+
+from autograd import Value
+from autograd.parse import ExpressionError, parse_expression
+from tracegrad.cli import UsageError
+
+
+def assignments(items: list[str]) -> dict[str, float]:
+    """NAME=NUMBER strings to a dict, with a one-line error for anything else."""
+    env: dict[str, float] = {}
+    for item in items:
+        name, sep, text = item.partition("=")
+        name = name.strip()
+        if not sep or not name.isidentifier():
+            raise UsageError(f"--set {item!r}: expected NAME=NUMBER, e.g. a=2")
+        if name in env:
+            raise UsageError(f"--set: {name!r} is given twice")
+        try:
+            env[name] = float(text)
+        except ValueError:
+            raise UsageError(f"--set {item!r}: {text!r} is not a number") from None
+    return env
+
+
+def evaluate_expression(source: str, items: list[str]) -> tuple[Value, dict[str, float]]:
+    """Parse source safely and evaluate it at the --set values: (root, {name: value})."""
+    try:
+        expr = parse_expression(source)
+    except ExpressionError as exc:
+        raise UsageError(str(exc)) from None
+    env = assignments(items)
+    unused = [n for n in env if n not in expr.names]
+    if unused:
+        raise UsageError(
+            f"--set {unused[0]}: the expression has no name {unused[0]!r} "
+            f"(its names: {', '.join(expr.names) or 'none'})"
+        )
+    try:
+        root = expr.evaluate(env)
+    except ExpressionError as exc:
+        raise UsageError(f"{exc}; give it with --set NAME=NUMBER") from None
+    except (ValueError, ZeroDivisionError) as exc:
+        raise UsageError(f"cannot evaluate {source!r}: {exc}") from None
+    return root, {n: env[n] for n in expr.names}
