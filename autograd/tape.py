@@ -282,9 +282,9 @@ class Compiled:
             if other.signature() != first:
                 raise ControlFlowError(
                     f"compile: the function builds a different graph for sample {s} than for "
-                    f"sample {picks[0]} ({len(other.code)} vs {len(tape.code)} nodes, or other "
-                    "ops or constants): it branches on .data or bakes .data into a constant. "
-                    "A tape replays one graph; use the eager engine for this function."
+                    f"sample {picks[0]} ({_difference(tape, other)}): it branches on .data or "
+                    "bakes .data into a constant. A tape replays one graph; use the eager "
+                    "engine for this function."
                 )
         self._tape = tape
         self._layout = layout
@@ -314,7 +314,8 @@ class Compiled:
                 s = int(np.argmin(np.broadcast_to(ok, (arrays[0].shape[0],))))
                 raise ControlFlowError(
                     f"compile: sample {s} takes another branch: the function compared "
-                    f"a value {g.cmp} another, which was {g.expected} when traced and is "
+                    f"({_describe(tape, g.a)}) {g.cmp} ({_describe(tape, g.b)}), which was "
+                    f"{g.expected} when traced and is "
                     f"{not g.expected} for sample {s}. A tape replays one branch; use the "
                     "eager engine for this function."
                 )
@@ -359,6 +360,26 @@ class Compiled:
         for v, g in zip(self._require().leaves, res.leaf_grads.tolist()):
             v.grad += scale * g
         return res.out
+
+
+def _describe(tape: _Tape, i: int) -> str:
+    c = tape.code[i]
+    if c >= 0:
+        return f"op {tape.ops[c].name}"
+    if c == _INPUT:
+        return "an input"
+    return f"constant {tape.leaves[tape.args[i][0]].data!r}"
+
+
+def _difference(t1: _Tape, t2: _Tape) -> str:
+    """Where two traces first disagree, in words."""
+    for i in range(min(len(t1.code), len(t2.code))):
+        d1, d2 = _describe(t1, i), _describe(t2, i)
+        if d1 != d2 or t1.args[i] != t2.args[i]:
+            return f"node {i}: {d1} vs {d2}"
+    if len(t1.code) != len(t2.code):
+        return f"{len(t1.code)} vs {len(t2.code)} nodes"
+    return "other comparisons"
 
 
 def _check_domain(op: Op, r: Any, ins: list[Any]) -> None:

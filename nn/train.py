@@ -26,13 +26,22 @@ with warnings.catch_warnings():  # in Jupyter without ipywidgets: a text bar, no
     from tqdm.auto import tqdm
 
 from autograd._format import fmt
+from autograd.tape import compile as compile_tape
 from autograd.value import Value
 from nn.losses import LossSpec, get_loss
 from nn.losses import l2 as l2_penalty
 from nn.module import Module
 from nn.optim import SGD, Optimizer
 
-__all__ = ["fit", "History", "BatchResult", "BatchStep", "make_eager_step", "accuracy"]
+__all__ = [
+    "fit",
+    "History",
+    "BatchResult",
+    "BatchStep",
+    "make_eager_step",
+    "make_compiled_step",
+    "accuracy",
+]
 
 
 @dataclass
@@ -86,6 +95,61 @@ def make_eager_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep
             total = total + l2_penalty(params, l2)
         total.backward()
         return BatchResult(total.data, np.array(outputs, dtype=float))
+
+    return step
+
+
+MAX_COMPILED_TARGETS = 64  # tapes make_compiled_step keeps, one per distinct target
+
+
+def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
+    """The batch step on ``autograd.compile``: the same loss and gradients as
+    ``make_eager_step``, each batch replayed with numpy instead of built node by node.
+
+    Losses read their target as a number, so a tape is traced per distinct target (a class
+    label, or a row of targets) and kept for later batches; targets that take many values
+    (regression) are for the eager step. Outputs come from ``model.predict`` when it has one.
+    A loss whose graph depends on the data (bce_with_logits and cross_entropy branch on
+    ``.data``) raises ControlFlowError when detected; see ``autograd.tape`` for what is.
+    """
+    fn = loss.fn
+    params = model.parameters()
+    tapes: dict[tuple[float, ...], Any] = {}
+
+    def tape_for(key: tuple[float, ...]) -> Any:
+        if key not in tapes:
+            if len(tapes) >= MAX_COMPILED_TARGETS:
+                raise ValueError(
+                    f"fit(compiled=True) traces one tape per distinct target and the data has "
+                    f"more than {MAX_COMPILED_TARGETS}; use compiled=False for this data"
+                )
+            target: Any = key[0] if len(key) == 1 else list(key)
+            tapes[key] = compile_tape(lambda x: fn(model(x), target))  # type: ignore[operator]
+        return tapes[key]
+
+    def step(Xb: np.ndarray, yb: np.ndarray) -> BatchResult:
+        rows = np.asarray(yb, dtype=float).reshape(len(Xb), -1)
+        keys = [tuple(r) for r in rows.tolist()]
+        n = len(Xb)
+        total = 0.0
+        for key in dict.fromkeys(keys):
+            mask = np.array([k == key for k in keys])
+            out = tape_for(key).backward(Xb[mask], scale=1.0 / n)
+            total += float(out.sum())
+        total /= n
+        if l2:
+            penalty = l2_penalty(params, l2)
+            penalty.backward()
+            total += penalty.data
+        predict = getattr(model, "predict", None)
+        if predict is not None:
+            outputs = np.asarray(predict(Xb), dtype=float).reshape(n, -1)
+        else:
+            outs = [model(x) for x in Xb.tolist()]  # type: ignore[operator]
+            outputs = np.array(
+                [[o.data] if isinstance(o, Value) else [v.data for v in o] for o in outs]
+            )
+        return BatchResult(total, outputs)
 
     return step
 
@@ -156,6 +220,7 @@ def fit(
     patience: int = 5,
     progress: bool = True,
     callback: Callable[[int, float, float | None], None] | None = None,
+    compiled: bool = False,
 ) -> History:
     """Train ``model`` on samples X (shape (n, inputs)) with targets y; return the History.
 
@@ -166,6 +231,8 @@ def fit(
     tol, patience: stop once |loss change| < tol for ``patience`` epochs in a row.
     progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
     runs after every epoch (epochs count from 1).
+    compiled: run each batch on ``autograd.compile`` (numpy over the whole batch, same
+    gradients; see ``make_compiled_step``) instead of one graph of Values per batch.
     """
     Xa, ya = _check_data(model, X, y)
     spec = get_loss(loss)
@@ -183,7 +250,7 @@ def fit(
     if not l2 >= 0:
         raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    step = make_eager_step(model, spec, l2)
+    step = (make_compiled_step if compiled else make_eager_step)(model, spec, l2)
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol

@@ -249,3 +249,38 @@ def test_bad_calls_give_clear_errors() -> None:
     with pytest.raises(ValueError, match="traced with"):
         f(np.ones((3, 2)))
     assert "nodes" in repr(f) and len(f) > 0
+
+
+# ---------------------------------------------------------------- nn.fit(compiled=True)
+@pytest.mark.parametrize(
+    ("loss", "out_act"), [("hinge", "linear"), ("mse", "linear"), ("bce", "sigmoid")]
+)
+def test_fit_compiled_trains_like_eager(loss: str, out_act: str) -> None:
+    from nn.data import make_moons
+    from nn.train import fit
+
+    X, y = make_moons(120, seed=5)
+    eager = MLP(2, [6, 1], output_activation=out_act, seed=3)
+    comp = MLP(2, [6, 1], output_activation=out_act, seed=3)
+    kw: dict[str, Any] = dict(loss=loss, epochs=4, batch_size=40, progress=False, l2=1e-3)
+    h1 = fit(eager, X, y, **kw)
+    h2 = fit(comp, X, y, compiled=True, **kw)
+    assert close(h2.loss, h1.loss, 1e-12)
+    assert h2.accuracy == h1.accuracy
+    w1 = np.concatenate([np.ravel(layer) for layer in eager.weights()])
+    w2 = np.concatenate([np.ravel(layer) for layer in comp.weights()])
+    assert close(w2, w1, 1e-12)
+
+
+def test_fit_compiled_reports_a_loss_that_branches_on_data() -> None:
+    from nn.data import make_moons
+    from nn.train import fit
+
+    def clipped(pred: Value, target: float) -> Value:  # compares a Value: a guard
+        return (pred - target) ** 2 if pred < 1.0 else pred * 0.0
+
+    X, y = make_moons(60, seed=5)
+    model = MLP(2, [4, 1], seed=1)
+    model.layers[-1].neurons[0].b.data = 1.2  # outputs 0.05 to 1.13: both branches
+    with pytest.raises(ControlFlowError, match="takes another branch"):
+        fit(model, X, y, loss=clipped, epochs=1, progress=False, compiled=True)
