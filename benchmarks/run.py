@@ -576,17 +576,22 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
         "machine": machine(),
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
-    if "mlp_step" in want:
-        res["mlp_step"] = bench_mlp_step(10 if quick else 100, 1 if quick else 9, 1 if quick else 3)
-    if "chain" in want:
-        sizes = [1_000] if quick else [1_000, 10_000, 100_000, 1_000_000]
-        res["chain"] = bench_chain(sizes, 1 if quick else 5)
-    if "wide" in want:
-        res["wide"] = bench_wide(1_000 if quick else 100_000, 1 if quick else 5)
-    if "memory" in want:
-        res["memory"] = bench_memory(10 if quick else 100)
-    if "epoch" in want:
-        res["epoch"] = bench_epoch(30 if quick else 1_000, 1 if quick else 3)
+    work: dict[str, Callable[[], Any]] = {
+        "mlp_step": lambda: bench_mlp_step(
+            10 if quick else 100, 1 if quick else 9, 1 if quick else 3
+        ),
+        "chain": lambda: bench_chain(
+            [1_000] if quick else [1_000, 10_000, 100_000, 1_000_000], 1 if quick else 5
+        ),
+        "wide": lambda: bench_wide(1_000 if quick else 100_000, 1 if quick else 5),
+        "memory": lambda: bench_memory(10 if quick else 100),
+        "epoch": lambda: bench_epoch(30 if quick else 1_000, 1 if quick else 3),
+    }
+    for name, fn in work.items():
+        if name in want:
+            if not quick:
+                print(f"running {name} ...", file=sys.stderr, flush=True)
+            res[name] = fn()
     return res
 
 
