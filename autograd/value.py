@@ -62,11 +62,27 @@ def _to_float(data: Any, what: str = "Value()") -> float:
 class Value:
     """A scalar in a computation graph: ``Value(2.0, label='a')``.
 
+    >>> from autograd import Value
+    >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+    >>> c = a * b + a     # a new Value that records how it was made: c.op == 'add'
+    >>> c.backward()      # dc/dc = 1, then the chain rule back to every input
+    >>> a.grad, b.grad    # dc/da = b + 1, dc/db = a
+    (-2.0, 2.0)
+
+    ``data`` is the number (a float); ``grad`` is d(root)/d(this Value) once
+    ``root.backward()`` has run (0.0 before); ``label`` is your name for it, shown by graphs
+    and explanations; ``op`` names the operation that made it ('' for a number you typed)
+    and ``parents`` are its inputs.
+
     Arithmetic with other Values or plain numbers (``+ - * / **`` on either side, unary
-    ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos`` build new Values;
-    ``backward()`` fills ``.grad`` on every Value the result depends on with
-    d(result)/d(that value). Gradients accumulate on leaves, as in PyTorch: call
-    ``zero_grad()`` between passes.
+    ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos step`` build new Values;
+    each is one row of the table ``autograd.OPS``, which also holds its derivative.
+    Gradients accumulate on leaves, as in PyTorch: call ``zero_grad()`` between passes.
+
+    To look inside: ``autograd.draw(v)`` draws the graph (a notebook displays a Value as its
+    graph), ``autograd.explain(v, wrt=x)`` writes dv/dx as a hand derivation,
+    ``autograd.backward_steps(v)`` runs the backward pass one readable step at a time, and
+    ``autograd.gradcheck`` compares gradients with finite differences.
     """
 
     # The inputs live in two slots, _a and _b (None when absent), and ``parents`` builds the
