@@ -56,6 +56,7 @@ except ImportError:  # pragma: no cover - reported by main()
     MValue = MMLP = None
 
 RESULTS = Path(__file__).resolve().parent / "results"
+WORKLOADS = ["mlp_step", "chain", "wide", "memory", "gc", "epoch"]
 SIZES = [16, 16, 1]
 ALPHA = 1e-4  # L2 strength
 LR = 0.05
@@ -318,6 +319,67 @@ def _peak(fn: Callable[[], Any]) -> int:
     return peak
 
 
+def _tracked_per_node(V: Any, steps: int = 1000) -> float:
+    """Objects the cyclic garbage collector tracks, per graph node, in a chain's forward."""
+    gc.collect()
+    gc.disable()
+    try:
+        before = len(gc.get_objects())
+        x = V(0.5)
+        y = x
+        for _ in range(steps):
+            y = y * 1.0001 + 0.0001
+        return (len(gc.get_objects()) - before) / (4 * steps)  # 2 ops + 2 constants a step
+    finally:
+        del x, y
+        gc.enable()
+
+
+def _collections(fn: Callable[[], Any]) -> dict[str, Any]:
+    """What the garbage collector does during fn(): collections and seconds per generation."""
+    count = [0, 0, 0]
+    secs = [0.0, 0.0, 0.0]
+    start = [0.0]
+
+    def watch(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            start[0] = time.perf_counter()
+        else:
+            count[info["generation"]] += 1
+            secs[info["generation"]] += time.perf_counter() - start[0]
+
+    gc.collect()
+    gc.callbacks.append(watch)
+    try:
+        t0 = time.perf_counter()
+        fn()
+        total = time.perf_counter() - t0
+    finally:
+        gc.callbacks.remove(watch)
+    return {
+        "collections": count,
+        "gc_seconds": secs,
+        "seconds": total,
+        "gc_share": sum(secs) / total,
+    }
+
+
+def bench_gc(n: int) -> dict[str, Any]:
+    """Where the time goes: tracked objects per node, and the collector during mlp_step."""
+    X, Y = moons(n)
+    theirs, ours = twin_models()
+    return {
+        "tracked_objects_per_node": {
+            "micrograd": _tracked_per_node(MValue),
+            "ours": _tracked_per_node(Value),
+        },
+        "mlp_step": {
+            "micrograd": _collections(lambda: micrograd_step(theirs, X, Y)),
+            "ours": _collections(lambda: ours_step(ours, X, Y)),
+        },
+    }
+
+
 def bench_memory(n: int) -> dict[str, Any]:
     """Peak bytes over one mlp_step (forward + backward + update), per graph node."""
     X, Y = moons(n)
@@ -526,6 +588,18 @@ def report(res: dict[str, Any]) -> str:
             f"ours {s['ours']:7.3f} s  ({_vs(w)})  "
             f"ours/plain {w['ratio_vs_plain']:.1f}"
         )
+    g = res.get("gc")
+    if g:
+        t = g["tracked_objects_per_node"]
+        lines.append(
+            f"gc: tracked objects per node  micrograd {t['micrograd']:.1f}  ours {t['ours']:.1f}"
+        )
+        for who in ("micrograd", "ours"):
+            c = g["mlp_step"][who]
+            lines.append(
+                f"   mlp_step {who:9}: collections gen0/1/2 "
+                f"{'/'.join(map(str, c['collections']))}, {100 * c['gc_share']:.0f} % of its time"
+            )
     mem = res.get("memory")
     if mem:
         b = mem["bytes_per_node"]
@@ -576,7 +650,7 @@ def run(quick: bool = False, only: Sequence[str] | None = None) -> dict[str, Any
 
 
 def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
-    want = set(only) if only else {"mlp_step", "chain", "wide", "memory", "epoch"}
+    want = set(only) if only else set(WORKLOADS)
     res: dict[str, Any] = {
         "quick": quick,
         "machine": machine(),
@@ -591,6 +665,7 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
         ),
         "wide": lambda: bench_wide(1_000 if quick else 100_000, 1 if quick else 5),
         "memory": lambda: bench_memory(10 if quick else 100),
+        "gc": lambda: bench_gc(10 if quick else 100),
         "epoch": lambda: bench_epoch(30 if quick else 1_000, 1 if quick else 3),
     }
     for name, fn in work.items():
@@ -606,7 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m benchmarks.run", description=__doc__.split("\n")[0]
     )
     ap.add_argument("--quick", action="store_true", help="tiny sizes, one round: a smoke test")
-    ap.add_argument("--only", nargs="+", choices=["mlp_step", "chain", "wide", "memory", "epoch"])
+    ap.add_argument("--only", nargs="+", choices=WORKLOADS)
     ap.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON results")
     args = ap.parse_args(argv)
     if MValue is None:
