@@ -3,6 +3,7 @@
 - ```python blocks with ``>>>`` prompts are doctests: each runs in a fresh namespace and its
   printed output must match (``...`` and whitespace differences allowed);
   ```python blocks without prompts must run without error.
+- ```toml blocks are homework files the checker reads.
 - ```console blocks are sessions of ``$ tracegrad ...`` commands: each runs (as
   ``python -m tracegrad``) in the repository root and must print what the README shows.
 - Every notebook in notebooks/ is linked, and every relative link points to a file that exists.
@@ -27,6 +28,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -65,6 +71,7 @@ def fenced_blocks(markdown: str) -> list[Block]:
 BLOCKS = fenced_blocks(README.read_text(encoding="utf-8"))
 PYTHON = [b for b in BLOCKS if b.lang in ("python", "pycon", "py")]
 CONSOLE = [b for b in BLOCKS if b.lang == "console"]
+TOML = [b for b in BLOCKS if b.lang == "toml"]
 
 
 def test_fence_parser_finds_blocks() -> None:
@@ -116,6 +123,15 @@ def test_help_examples_run(qualname: str) -> None:
     for test in tests:
         runner.run(test, out=report.append)
     assert runner.failures == 0, "".join(report)
+
+
+@pytest.mark.parametrize("block", TOML, ids=[_block_id(b) for b in TOML])
+def test_toml_block_is_a_homework_the_checker_reads(block: Block) -> None:
+    from tracegrad.checker import check
+
+    sheet = tomllib.loads(block.text)
+    report = check(sheet)  # a file the checker cannot read raises HomeworkError
+    assert report.marks, f"README.md:{block.line}: the homework has no answers to check"
 
 
 def console_commands(block: Block) -> list[tuple[str, str]]:
