@@ -23,11 +23,11 @@ def topo_order(root: Value | Iterable[Value]) -> list[Value]:
     the order depends only on the graph, never on hashing or memory addresses.
     """
     roots = [root] if isinstance(root, Value) else list(root)
-    # A depth-first walk with an explicit stack. A node is pushed once on the way down and
-    # once more (when first expanded) to be emitted on the way back up: `done[node]` is False
-    # while its inputs are being walked and True once it is in `order`. Keys are the Values
-    # themselves (identity hash), so the walk allocates nothing per node the garbage collector
-    # would have to track -- with a million nodes that matters more than the arithmetic.
+    # A depth-first walk with an explicit stack. An op node is pushed once on the way down
+    # and once more (when first expanded) to be emitted on the way back up, after its inputs:
+    # `done[node]` is False while its inputs are being walked, True once it is in `order`.
+    # A leaf is emitted when first popped. Keys are the Values themselves (identity hash), so
+    # the walk allocates nothing per node that the garbage collector would have to track.
     order: list[Value] = []
     done: dict[Value, bool] = {}
     stack = roots[::-1]
