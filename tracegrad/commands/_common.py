@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd import Value
 from autograd.parse import ExpressionError, parse_expression
 from tracegrad.cli import UsageError
+
+
+def add_expression_arguments(p: Any) -> None:
+    """The positional expression and its --set NAME=NUMBER values."""
+    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
+    p.add_argument(
+        "--set",
+        nargs="*",
+        default=[],
+        metavar="NAME=NUMBER",
+        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
+    )
 
 
 def assignments(items: list[str]) -> dict[str, float]:

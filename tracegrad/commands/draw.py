@@ -22,7 +22,7 @@ from autograd.render import (
     save_graph,
 )
 from autograd.tracing import DEFAULT_MAX_NODES, gradient_path
-from tracegrad.commands._common import evaluate_expression
+from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -33,14 +33,7 @@ def register(sub: Any) -> None:
         "its computation graph. Allowed: numbers, names, + - * / ** and the functions of the "
         "ops table (exp, log, tanh, sigmoid, relu, sqrt, sin, cos, ...).",
     )
-    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
-    p.add_argument(
-        "--set",
-        nargs="*",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
-    )
+    add_expression_arguments(p)
     p.add_argument("-o", "--output", default="graph.svg", help="picture file (.svg, .png, .pdf)")
     p.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="direction (default LR)")
     p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")

@@ -14,7 +14,7 @@ from typing import Any
 from autograd._format import fmt
 from autograd.explain import MAX_PATHS, backward_table, explain
 from autograd.steps import backward_steps, constant_text
-from tracegrad.commands._common import evaluate_expression
+from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -25,14 +25,7 @@ def register(sub: Any) -> None:
         "the way a hand derivation does: the factors along each path, with numbers, summed "
         "over paths. Allowed: numbers, names, + - * / ** and the functions of the ops table.",
     )
-    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
-    p.add_argument(
-        "--set",
-        nargs="*",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
-    )
+    add_expression_arguments(p)
     p.add_argument(
         "--wrt",
         nargs="+",
