@@ -188,6 +188,21 @@ def test_relative_links_exist() -> None:
     assert not missing, f"README.md links missing files: {missing}"
 
 
+def heading_anchor(heading: str) -> str:
+    """GitHub's anchor for a Markdown heading: lower case, punctuation dropped, spaces to -."""
+    text = re.sub(r"[^\w\- ]", "", heading.strip().lower())
+    return text.replace(" ", "-")
+
+
+def test_in_page_links_point_to_headings() -> None:
+    text = README.read_text(encoding="utf-8")
+    anchors = {heading_anchor(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    assert heading_anchor("How tracegrad compares") == "how-tracegrad-compares"
+    links = re.findall(r"\]\(#([^)]+)\)", text)
+    missing = [a for a in links if a not in anchors]
+    assert not missing, f"README.md links to headings that do not exist: {missing}"
+
+
 SVG = "{http://www.w3.org/2000/svg}"
 
 
