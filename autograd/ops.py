@@ -32,48 +32,6 @@ from typing import Any
 __all__ = ["Op", "OPS", "FloatMath", "get_op", "UNARY", "BINARY"]
 
 
-class FloatMath:
-    """Math namespace for partials on Python floats (the eager first-order engine)."""
-
-    exp = staticmethod(lambda x: _exp(x))
-    log = staticmethod(math.log)
-    sqrt = staticmethod(math.sqrt)
-    sin = staticmethod(math.sin)
-    cos = staticmethod(math.cos)
-
-    @staticmethod
-    def div(x: float, y: float) -> float:
-        """x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0)."""
-        if y == 0.0:
-            if x == 0.0 or x != x:
-                return math.nan
-            return math.copysign(math.inf, x) * math.copysign(1.0, y)
-        return x / y
-
-    @staticmethod
-    def pow(x: float, y: float) -> float:
-        return _pow(x, y)
-
-    @staticmethod
-    def step(x: Any) -> float:
-        """1.0 where x > 0 else 0.0: a constant (not differentiated further)."""
-        return 1.0 if x > 0 else 0.0
-
-    @staticmethod
-    def const(x: Any) -> float:
-        """The plain number behind x (constants are not differentiated)."""
-        return x
-
-    @staticmethod
-    def log_or_nan(a: float) -> float:
-        """log(a) for a > 0, -inf-safe 0 contribution at a == 0, NaN for a < 0."""
-        if a > 0:
-            return math.log(a)
-        if a == 0:
-            return 0.0
-        return math.nan
-
-
 # ---------------------------------------------------------------- forward functions
 def _exp(x: float) -> float:
     try:
@@ -115,6 +73,48 @@ def _div(a: float, b: float) -> float:
     if b == 0:
         raise ZeroDivisionError(f"division by zero: a / b with a = {a!r}, b = {b!r}")
     return a / b
+
+
+class FloatMath:
+    """Math namespace for partials on Python floats (the eager first-order engine)."""
+
+    exp = staticmethod(_exp)
+    log = staticmethod(math.log)
+    sqrt = staticmethod(math.sqrt)
+    sin = staticmethod(math.sin)
+    cos = staticmethod(math.cos)
+
+    @staticmethod
+    def div(x: float, y: float) -> float:
+        """x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0)."""
+        if y == 0.0:
+            if x == 0.0 or x != x:
+                return math.nan
+            return math.copysign(math.inf, x) * math.copysign(1.0, y)
+        return x / y
+
+    @staticmethod
+    def pow(x: float, y: float) -> float:
+        return _pow(x, y)
+
+    @staticmethod
+    def step(x: Any) -> float:
+        """1.0 where x > 0 else 0.0: a constant (not differentiated further)."""
+        return 1.0 if x > 0 else 0.0
+
+    @staticmethod
+    def const(x: Any) -> float:
+        """The plain number behind x (constants are not differentiated)."""
+        return x
+
+    @staticmethod
+    def log_or_nan(a: float) -> float:
+        """log(a) for a > 0, -inf-safe 0 contribution at a == 0, NaN for a < 0."""
+        if a > 0:
+            return math.log(a)
+        if a == 0:
+            return 0.0
+        return math.nan
 
 
 # ---------------------------------------------------------------- domain checks
