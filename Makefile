@@ -1,36 +1,52 @@
 # Two commands for a newcomer: `make demo` and `make test`. Each makes .venv when missing
-# and installs the package with its extras into it; nothing is installed by hand.
+# and installs into it what it needs; nothing is installed by hand.
+#   make demo: tracegrad and its plot extra (numpy, matplotlib, the embedded Graphviz).
+#   make test: the same plus the dev extra (pytest, hypothesis, sympy, ruff, mypy, jupyter).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip --disable-pip-version-check
+RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 
-.PHONY: demo test test-oracle test-dot lint format bench clean
+.PHONY: demo test test-oracle test-dot test-install lint format bench clean
 
 $(VENV)/bin/python:
-	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
+	@echo "== making $(VENV), a virtual environment for tracegrad"
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
 
-$(DEV): pyproject.toml | $(VENV)/bin/python
-	$(PY) -m pip install --quiet -e ".[dev,plot]"
+$(RUN): pyproject.toml | $(VENV)/bin/python
+	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime:"
+	@echo "   about 30 MB; 20-60 s the first time, then nothing)"
+	$(PIP) install --progress-bar on -e ".[plot]"
+	touch $@
+
+$(DEV): pyproject.toml | $(RUN)
+	@echo "== installing the test tools into $(VENV) (pytest, hypothesis, sympy, ruff, mypy, jupyter,"
+	@echo "   micrograd: about 60 MB; 1-2 min the first time, then nothing)"
+	$(PIP) install --progress-bar on -e ".[dev,plot]"
 	touch $@
 
 $(ORACLE): pyproject.toml | $(DEV)
-	$(PY) -m pip install --quiet -e ".[dev,plot,oracle]"
+	$(PIP) install --quiet -e ".[dev,plot,oracle]"
 	touch $@
 
 $(BENCH): pyproject.toml | $(DEV)
-	$(PY) -m pip install --quiet -e ".[dev,plot,bench]"
+	$(PIP) install --quiet -e ".[dev,plot,bench]"
 	touch $@
 
-demo: $(DEV)
+demo: $(RUN)
 	$(PY) -m tracegrad.demo
 
 test: $(DEV)
 	$(PY) -m pytest -q
+
+# A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
+test-install: $(DEV)
+	$(PY) -m pytest -q -m install
 
 # PyTorch as a second oracle: a large download, so `make test` leaves it out.
 test-oracle: $(ORACLE)
@@ -41,10 +57,16 @@ test-dot: $(DEV)
 	@command -v dot >/dev/null || { echo "make test-dot needs Graphviz's dot program: apt install graphviz (or brew install graphviz)" >&2; exit 1; }
 	$(PY) -m pytest -q -m system_dot
 
+# mypy reads a tree of links laid out as installed (tracegrad/ with autograd/ nn/ examples/
+# inside): it does not follow setuptools' package-dir mapping.
+MYPY_TREE := build/mypy
 lint: $(DEV)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m mypy
+	rm -rf $(MYPY_TREE) && mkdir -p $(MYPY_TREE)/tracegrad
+	for f in tracegrad/*; do ln -s ../../../$$f $(MYPY_TREE)/tracegrad/; done
+	for d in autograd nn examples; do ln -s ../../../$$d $(MYPY_TREE)/tracegrad/$$d; done
+	cd $(MYPY_TREE) && ../../$(PY) -m mypy --config-file ../../pyproject.toml
 
 format: $(DEV)
 	$(PY) -m ruff format .

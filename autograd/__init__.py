@@ -1,6 +1,6 @@
 """tracegrad's engine: scalar Values that record a graph, and reverse-mode autodiff.
 
->>> from autograd import Value
+>>> from tracegrad.autograd import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> L = a * b + a
 >>> L.backward()
@@ -8,14 +8,14 @@
 (-2.0, 2.0)
 """
 
-from autograd.explain import BackwardTable, Derivation, backward_table, explain
-from autograd.functional import grad, hessian, jacobian, value_and_grad
-from autograd.gradcheck import GradcheckResult, gradcheck
-from autograd.graph import backward, topo_order, zero_grad
-from autograd.higher import grad_values, nth_derivative
-from autograd.ops import OPS, Op
-from autograd.parse import Expression, ExpressionError, evaluate, parse_expression
-from autograd.render import (
+from tracegrad.autograd.explain import BackwardTable, Derivation, backward_table, explain
+from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
+from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
+from tracegrad.autograd.graph import backward, topo_order, zero_grad
+from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
+from tracegrad.autograd.render import (
     GraphTooLargeError,
     RenderError,
     draw,
@@ -23,10 +23,10 @@ from autograd.render import (
     render_svg,
     save_graph,
 )
-from autograd.steps import Step, backward_steps
-from autograd.tape import ControlFlowError, compile
-from autograd.tracing import Trace, gradient_path, trace
-from autograd.value import Value
+from tracegrad.autograd.steps import Step, backward_steps
+from tracegrad.autograd.tape import ControlFlowError, compile
+from tracegrad.autograd.tracing import Trace, gradient_path, trace
+from tracegrad.autograd.value import Value
 
 __all__ = [
     "Value",

@@ -14,7 +14,7 @@ the local derivatives along it. ``explain`` writes it the way a person does on p
   one line per node, its gradient from the nodes just above it.
 
 Reading an explanation never changes any ``.grad``: the numbers come from one backward pass
-(``autograd.graph.prepare``/``propagate``) whose grads are put back afterwards.
+(``tracegrad.autograd.graph.prepare``/``propagate``) whose grads are put back afterwards.
 
 ``backward_table(root)`` is the whole backward pass as a table, one row per Value.
 
@@ -32,10 +32,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO, Union
 
-from autograd._format import fmt
-from autograd.graph import prepare, propagate, topo_order
-from autograd.steps import NodeNames, wrap
-from autograd.value import Value
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.graph import prepare, propagate, topo_order
+from tracegrad.autograd.steps import NodeNames, wrap
+from tracegrad.autograd.value import Value
 
 __all__ = [
     "explain",

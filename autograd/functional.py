@@ -6,8 +6,8 @@ returns a new function. One rule for what comes back:
 - called with plain numbers, the result is plain floats (``grad(f)(1.0, 2.0)`` -> a float,
   ``hessian(f)(1.0, 2.0)`` -> a list of lists of floats);
 - called with any Value among the arguments, the result is Values built with
-  ``create_graph`` (see ``autograd.higher``): differentiable again, so ``grad(grad(f))`` is
-  the second derivative and ``grad(grad(grad(f)))`` the third.
+  ``create_graph`` (see ``tracegrad.autograd.higher``): differentiable again, so ``grad(grad(f))``
+  is the second derivative and ``grad(grad(grad(f)))`` the third.
 
 Plain-number arguments become fresh leaf Values labelled with the function's parameter
 names, so any graph drawn from them reads ``x``, ``y``. Nothing here changes a ``.grad``.
@@ -24,8 +24,8 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
-from autograd.higher import grad_values, nth_derivative
-from autograd.value import Value, as_value
+from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.value import Value, as_value
 
 __all__ = [
     "grad",

@@ -7,9 +7,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Union
 
-from autograd._format import fmt
-from autograd.graph import backward
-from autograd.value import Value
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.graph import backward
+from tracegrad.autograd.value import Value
 
 __all__ = ["gradcheck", "GradcheckResult", "InputCheck", "Number"]
 

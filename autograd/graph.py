@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from autograd.ops import FloatMath
-from autograd.value import Value
+from tracegrad.autograd.ops import FloatMath
+from tracegrad.autograd.value import Value
 
 __all__ = ["topo_order", "prepare", "propagate", "backward", "zero_grad"]
 
@@ -98,10 +98,10 @@ def backward(
     Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
     pass and adds d(root)/d(leaf) into each leaf's grad. With ``create_graph=True`` the
     gradients are also built as Values and returned as ``{value: gradient Value}``
-    (see ``autograd.higher``); ``.grad`` stays a float either way.
+    (see ``tracegrad.autograd.higher``); ``.grad`` stays a float either way.
     """
     if create_graph:
-        from autograd.higher import backward_create_graph
+        from tracegrad.autograd.higher import backward_create_graph
 
         return backward_create_graph(root, grad)
     order = prepare(root, grad)

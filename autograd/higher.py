@@ -13,9 +13,9 @@ and ``Value`` gets no extra slot (that would cost every node of every graph 8 by
 
 - ``grad_values(root, wrt)`` returns them, one per Value in ``wrt``, and touches no ``.grad``
   (like ``torch.autograd.grad(..., create_graph=True)``);
-- ``backward(root, create_graph=True)`` (in ``autograd.graph``) fills ``.grad`` exactly as a
-  plain ``backward()`` does, and also *returns* a dict ``{value: gradient Value}`` for every
-  Value in the graph (identity-keyed).
+- ``backward(root, create_graph=True)`` (in ``tracegrad.autograd.graph``) fills ``.grad``
+  exactly as a plain ``backward()`` does, and also *returns* a dict ``{value: gradient Value}``
+  for every Value in the graph (identity-keyed).
 
 Where a partial is infinite or undefined (``sqrt`` at 0, ``0 ** -0.5``) the gradient holds a
 constant leaf (``inf``/``nan``): the derivative of an infinite slope is not differentiated
@@ -28,9 +28,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Union, overload
 
-from autograd.graph import topo_order
-from autograd.ops import OPS, FloatMath
-from autograd.value import Value, apply, as_value
+from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.ops import OPS, FloatMath
+from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"]
 
@@ -61,8 +61,8 @@ def _lift(name: str, on_float: Callable[[float], float]) -> Callable[[Scalar], S
 class ValueMath:
     """Math namespace for partials on Values: each function records a table operation.
 
-    Mirrors ``autograd.ops.FloatMath`` name for name; plain floats pass through to it, so a
-    partial that mixes constants and Values builds only the nodes it needs.
+    Mirrors ``tracegrad.autograd.ops.FloatMath`` name for name; plain floats pass through to it, so
+    a partial that mixes constants and Values builds only the nodes it needs.
     """
 
     exp = staticmethod(_lift("exp", FloatMath.exp))

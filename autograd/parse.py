@@ -26,8 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeGuard, Union
 
-from autograd.ops import OPS, Op
-from autograd.value import Value, apply, as_value
+from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["Expression", "ExpressionError", "parse_expression", "evaluate", "functions"]
 

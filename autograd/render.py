@@ -22,10 +22,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import graphviz
-
-from autograd._format import fmt
-from autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
-from autograd.value import Value
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
+from tracegrad.autograd.value import Value
 
 __all__ = [
     "draw",
@@ -89,7 +88,7 @@ def draw(
     rankdir: 'LR' (inputs on the left) or 'TB' (inputs at the top); digits: decimals shown;
     show_grad: include each Value's grad; highlight: Values drawn in red, e.g.
     ``gradient_path(loss, w)``; color_by_grad: fill by the sign and size of each grad;
-    depth/around: draw only part of the graph (see ``autograd.tracing.trace``);
+    depth/around: draw only part of the graph (see ``tracegrad.autograd.tracing.trace``);
     max_nodes: refuse (GraphTooLargeError) to draw more Values than this.
     """
     if rankdir not in RANKDIRS:

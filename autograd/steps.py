@@ -1,9 +1,9 @@
 """The backward pass one node at a time: ``backward_steps(root)`` yields a readable Step each.
 
-It is the ordinary backward pass (``autograd.graph.prepare`` then ``propagate`` on each node
-in reverse topological order), paused after every node so a learner can watch the chain rule:
+It is the ordinary backward pass (``tracegrad.autograd.graph.prepare`` then ``propagate`` on each
+node in reverse topological order), paused after every node so a learner can watch the chain rule:
 
->>> from autograd import Value, backward_steps
+>>> from tracegrad.autograd import Value, backward_steps
 >>> a, b, d = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="d")
 >>> c = a * b; c.label = "c"
 >>> L = c + d; L.label = "L"
@@ -24,10 +24,10 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from autograd._format import fmt
-from autograd.graph import prepare, propagate
-from autograd.ops import Op
-from autograd.value import Value
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.graph import prepare, propagate
+from tracegrad.autograd.ops import Op
+from tracegrad.autograd.value import Value
 
 __all__ = ["Step", "NodeNames", "backward_steps", "constant_text"]
 

@@ -36,11 +36,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-
-import autograd.value as _value
-from autograd.graph import topo_order
-from autograd.ops import Op
-from autograd.value import Value
+import tracegrad.autograd.value as _value
+from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.ops import Op
+from tracegrad.autograd.value import Value
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
@@ -50,7 +49,8 @@ class ControlFlowError(RuntimeError):
 
 
 class ArrayMath:
-    """Math namespace for partials on numpy arrays (mirrors ``autograd.ops.FloatMath``)."""
+    """Math namespace for partials on numpy arrays (mirrors
+    ``tracegrad.autograd.ops.FloatMath``)."""
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import deque
 from typing import NamedTuple
 
-from autograd.graph import topo_order
-from autograd.value import Value
+from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.value import Value
 
 __all__ = ["Trace", "trace", "gradient_path", "GraphTooLargeError", "DEFAULT_MAX_NODES"]
 

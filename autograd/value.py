@@ -2,7 +2,7 @@
 
 Each Value holds its number (``data``), the gradient backward() leaves on it (``grad``), an
 optional ``label``, the operation that made it (``op``, '' for a leaf) and its inputs
-(``parents``). How each operation computes and differentiates lives in ``autograd.ops``.
+(``parents``). How each operation computes and differentiates lives in ``tracegrad.autograd.ops``.
 
 A Value holds references only to its inputs, never to its outputs or to a closure, so a
 graph is a tree of plain references with no cycles: Python frees it by reference counting
@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
-from autograd.ops import OPS, Op
+from tracegrad.autograd.ops import OPS, Op
 
 __all__ = ["Value", "as_value", "apply"]
 
@@ -62,7 +62,7 @@ def _to_float(data: Any, what: str = "Value()") -> float:
 class Value:
     """A scalar in a computation graph: ``Value(2.0, label='a')``.
 
-    >>> from autograd import Value
+    >>> from tracegrad.autograd import Value
     >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     >>> c = a * b + a     # a new Value that records how it was made: c.op == 'add'
     >>> c.backward()      # dc/dc = 1, then the chain rule back to every input
@@ -76,13 +76,13 @@ class Value:
 
     Arithmetic with other Values or plain numbers (``+ - * / **`` on either side, unary
     ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos step`` build new Values;
-    each is one row of the table ``autograd.OPS``, which also holds its derivative.
+    each is one row of the table ``tracegrad.autograd.OPS``, which also holds its derivative.
     Gradients accumulate on leaves, as in PyTorch: call ``zero_grad()`` between passes.
 
-    To look inside: ``autograd.draw(v)`` draws the graph (a notebook displays a Value as its
-    graph), ``autograd.explain(v, wrt=x)`` writes dv/dx as a hand derivation,
-    ``autograd.backward_steps(v)`` runs the backward pass one readable step at a time, and
-    ``autograd.gradcheck`` compares gradients with finite differences.
+    To look inside: ``tracegrad.draw(v)`` draws the graph (a notebook displays a Value as its
+    graph), ``tracegrad.explain(v, wrt=x)`` writes dv/dx as a hand derivation,
+    ``tracegrad.backward_steps(v)`` runs the backward pass one readable step at a time, and
+    ``tracegrad.gradcheck`` compares gradients with finite differences.
     """
 
     # The inputs live in two slots, _a and _b (None when absent), and ``parents`` builds the
@@ -128,7 +128,7 @@ class Value:
         return self._op is None
 
     def __repr__(self) -> str:
-        from autograd._format import fmt
+        from tracegrad.autograd._format import fmt
 
         parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
         if self._op is not None:
@@ -142,7 +142,7 @@ class Value:
 
         None (plain text only) when the graph is too large or nothing can render it.
         """
-        from autograd.render import notebook_svg
+        from tracegrad.autograd.render import notebook_svg
 
         return notebook_svg(self)
 
@@ -259,22 +259,22 @@ class Value:
 
     # ------------------------------------------------------------ gradients
     def backward(self, **kwargs: Any) -> Any:
-        """Fill ``.grad`` of every Value this one depends on (see ``autograd.backward``).
+        """Fill ``.grad`` of every Value this one depends on (see ``tracegrad.autograd.backward``).
 
-        ``backward(steps=True)`` instead returns ``autograd.backward_steps(self)``: the same
+        ``backward(steps=True)`` instead returns ``tracegrad.backward_steps(self)``: the same
         pass one node at a time, yielding a readable step for each.
         """
         if kwargs and kwargs.pop("steps", False):
-            from autograd.steps import backward_steps
+            from tracegrad.autograd.steps import backward_steps
 
             return backward_steps(self, **kwargs)
-        from autograd.graph import backward
+        from tracegrad.autograd.graph import backward
 
         return backward(self, **kwargs)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
-        from autograd.graph import zero_grad
+        from tracegrad.autograd.graph import zero_grad
 
         zero_grad(self)
 

@@ -41,13 +41,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from tracegrad.autograd import Value
+from tracegrad.autograd.graph import topo_order
+from tracegrad.nn.data import make_moons
+from tracegrad.nn.layers import MLP
+from tracegrad.nn.losses import hinge, l2
 
-import autograd
-from autograd import Value
-from autograd.graph import topo_order
-from nn.data import make_moons
-from nn.layers import MLP
-from nn.losses import hinge, l2
+from tracegrad import autograd
 
 try:
     from micrograd.engine import Value as MValue

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from autograd import gradient_path, render_svg
+from tracegrad.autograd import gradient_path, render_svg
+
 from tracegrad import seed
 
 DOCS = Path(__file__).resolve().parent

@@ -1,6 +1,6 @@
 """tracegrad's networks: neurons, layers and MLPs made of Values, and training them.
 
->>> from nn import MLP, SGD, losses
+>>> from tracegrad.nn import MLP, SGD, losses
 >>> net = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid")
 >>> net.set_weights([[[0.1, -0.2, 0.01], [0.3, 0.55, -0.02]],
 ...                  [[0.37, 0.9, 0.31], [-0.22, -0.12, 0.27]]])
@@ -11,11 +11,11 @@
 (0.3941, 0.1055)
 """
 
-from nn import data, losses
-from nn.activations import Activation, activation_names, get_activation
-from nn.io import WeightsFileError, load, load_weights, save
-from nn.layers import MLP, Layer, Neuron
-from nn.losses import (
+from tracegrad.nn import data, losses
+from tracegrad.nn.activations import Activation, activation_names, get_activation
+from tracegrad.nn.io import WeightsFileError, load, load_weights, save
+from tracegrad.nn.layers import MLP, Layer, Neuron
+from tracegrad.nn.losses import (
     LOSSES,
     bce,
     bce_with_logits,
@@ -26,9 +26,9 @@ from nn.losses import (
     l2,
     mse,
 )
-from nn.module import Module
-from nn.optim import SGD, Adam, Momentum, Optimizer, exponential_decay, step_decay
-from nn.train import BatchResult, History, accuracy, fit, make_eager_step
+from tracegrad.nn.module import Module
+from tracegrad.nn.optim import SGD, Adam, Momentum, Optimizer, exponential_decay, step_decay
+from tracegrad.nn.train import BatchResult, History, accuracy, fit, make_eager_step
 
 __all__ = [
     "Module",

@@ -4,7 +4,7 @@
 is zero everywhere it exists, so nothing is learned through it) come from the table, as does
 any unary function added to it later; ``linear`` is the identity. A callable taking and
 returning a Value works too. Nothing here knows an individual operation: names are read from
-``autograd.ops``.
+``tracegrad.autograd.ops``.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-
-from autograd.ops import UNARY, Op
-from autograd.value import Value, apply
+from tracegrad.autograd.ops import UNARY, Op
+from tracegrad.autograd.value import Value, apply
 
 __all__ = ["Activation", "get_activation", "activation_names", "LINEAR"]
 

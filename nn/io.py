@@ -15,8 +15,8 @@ import os
 from pathlib import Path
 from typing import Any, Union
 
-from nn.activations import get_activation
-from nn.layers import MLP
+from tracegrad.nn.activations import get_activation
+from tracegrad.nn.layers import MLP
 
 __all__ = ["save", "load", "load_weights", "WeightsFileError", "FORMAT", "VERSION"]
 

@@ -16,10 +16,9 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
-
-from autograd.value import Value
-from nn.activations import Activation, get_activation
-from nn.module import Module
+from tracegrad.autograd.value import Value
+from tracegrad.nn.activations import Activation, get_activation
+from tracegrad.nn.module import Module
 
 __all__ = ["Neuron", "Layer", "MLP", "make_rng"]
 
@@ -154,9 +153,9 @@ class MLP(Module):
     one sample returns a Value when the last layer has one neuron, else a list of Values.
     Initialisation is reproducible: ``seed`` (default 0) or a ``random.Random`` as ``rng``.
 
-    One step of gradient descent by hand (``nn.fit`` runs this loop over a dataset):
+    One step of gradient descent by hand (``tracegrad.nn.fit`` runs this loop over a dataset):
 
-    >>> from nn import MLP, SGD, mse
+    >>> from tracegrad.nn import MLP, SGD, mse
     >>> net = MLP(2, [4, 1], activation="tanh", seed=0)
     >>> opt = SGD(net.parameters(), lr=0.1)
     >>> loss = mse(net([1.0, -2.0]), 1.0)   # forward pass and loss: a Value with a graph
@@ -166,10 +165,11 @@ class MLP(Module):
     (0.2962, 0.0028)
 
     Inside: ``net.layers[i].neurons[j].w`` (one weight Value per input) and ``.b``, labelled
-    like ``L0.n1.w0`` so graphs and ``autograd.explain`` read well; ``named_parameters()``
+    like ``L0.n1.w0`` so graphs and ``tracegrad.autograd.explain`` read well; ``named_parameters()``
     gives dotted names. ``weights()`` / ``set_weights(W)`` read and write every number as
     nested lists (a homework's network in one call), ``predict(X)`` evaluates many samples on
-    plain numbers, and ``nn.save`` / ``nn.load`` keep the weights in a JSON file.
+    plain numbers, and ``tracegrad.nn.save`` / ``tracegrad.nn.load`` keep the weights in a JSON
+    file.
     """
 
     def __init__(

@@ -24,8 +24,7 @@ from dataclasses import dataclass
 from typing import Any, Union
 
 import numpy as np
-
-from autograd.value import Value, as_value
+from tracegrad.autograd.value import Value, as_value
 
 __all__ = [
     "mse",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from autograd.value import Value
+from tracegrad.autograd.value import Value
 
 __all__ = ["Module"]
 

@@ -17,7 +17,7 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Union
 
-from autograd.value import Value
+from tracegrad.autograd.value import Value
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "step_decay", "exponential_decay"]
 

@@ -25,13 +25,13 @@ with warnings.catch_warnings():  # in Jupyter without ipywidgets: a text bar, no
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 
-from autograd._format import fmt
-from autograd.tape import compile as compile_tape
-from autograd.value import Value
-from nn.losses import LossSpec, get_loss
-from nn.losses import l2 as l2_penalty
-from nn.module import Module
-from nn.optim import SGD, Optimizer
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.tape import compile as compile_tape
+from tracegrad.autograd.value import Value
+from tracegrad.nn.losses import LossSpec, get_loss
+from tracegrad.nn.losses import l2 as l2_penalty
+from tracegrad.nn.module import Module
+from tracegrad.nn.optim import SGD, Optimizer
 
 __all__ = [
     "fit",
@@ -103,14 +103,14 @@ MAX_COMPILED_TARGETS = 64  # tapes make_compiled_step keeps, one per distinct ta
 
 
 def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
-    """The batch step on ``autograd.compile``: the same loss and gradients as
+    """The batch step on ``tracegrad.autograd.compile``: the same loss and gradients as
     ``make_eager_step``, each batch replayed with numpy instead of built node by node.
 
     Losses read their target as a number, so a tape is traced per distinct target (a class
     label, or a row of targets) and kept for later batches; targets that take many values
     (regression) are for the eager step. Outputs come from ``model.predict`` when it has one.
     A loss whose graph depends on the data (bce_with_logits and cross_entropy branch on
-    ``.data``) raises ControlFlowError when detected; see ``autograd.tape`` for what is.
+    ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.tape`` for what is.
     """
     fn = loss.fn
     params = model.parameters()
@@ -224,14 +224,14 @@ def fit(
 ) -> History:
     """Train ``model`` on samples X (shape (n, inputs)) with targets y; return the History.
 
-    loss: a name from ``nn.losses.LOSSES`` or a function (prediction, target) -> Value.
+    loss: a name from ``tracegrad.nn.losses.LOSSES`` or a function (prediction, target) -> Value.
     optimizer: defaults to ``SGD(model.parameters(), lr=0.1)``.
     batch_size: 1 for online updates, k for mini-batches, None for the whole set.
     shuffle: visit the samples in a new seeded order each epoch (default: in order).
     tol, patience: stop once |loss change| < tol for ``patience`` epochs in a row.
     progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
     runs after every epoch (epochs count from 1).
-    compiled: run each batch on ``autograd.compile`` (numpy over the whole batch, same
+    compiled: run each batch on ``tracegrad.autograd.compile`` (numpy over the whole batch, same
     gradients; see ``make_compiled_step``) instead of one graph of Values per batch.
     """
     Xa, ya = _check_data(model, X, y)

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from hypothesis import strategies as st
-
-from autograd import OPS
-from autograd.value import as_value
+from tracegrad.autograd import OPS
+from tracegrad.autograd.value import as_value
 
 Tree = tuple[Any, ...]
 N_INPUTS = 3

@@ -6,8 +6,7 @@ import math
 import sys
 
 import pytest
-
-from autograd import Value, backward, topo_order, zero_grad
+from tracegrad.autograd import Value, backward, topo_order, zero_grad
 
 
 def test_micrograd_lecture_example() -> None:

@@ -3,12 +3,30 @@ complete. No timing is asserted (timings on a shared machine prove nothing in a 
 
 from __future__ import annotations
 
+import importlib.util
 import json
+import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from benchmarks import run
+
+def _load_benchmarks() -> object:
+    """benchmarks/run.py is not installed; load it from the repository (the repository root
+    stays off sys.path, so a stray top-level `import autograd` cannot pass unnoticed)."""
+    root = Path(__file__).resolve().parent.parent
+    for name in ("benchmarks", "benchmarks.run"):
+        rel = "benchmarks/__init__.py" if name == "benchmarks" else "benchmarks/run.py"
+        spec = importlib.util.spec_from_file_location(name, root / rel)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules["benchmarks.run"]
+
+
+run: Any = _load_benchmarks()
 
 
 def test_quick_benchmark_runs_and_checks_pass(

@@ -126,7 +126,7 @@ def test_expression_homework_carries_the_chain_rule() -> None:
     assert v["dq/dx"] == WRONG  # it is 1
     assert v["df/dx"] == CARRIED  # -4 * 2 from the student's dq/dx: right method
     assert v["df/dq"] == SIGN
-    assert v["d2f/dxdz"] == RIGHT  # second derivative from autograd.functional
+    assert v["d2f/dxdz"] == RIGHT  # second derivative from tracegrad.autograd.functional
 
 
 def test_alias_names_like_textbooks() -> None:

@@ -101,3 +101,27 @@ def test_real_process_exit_status(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert done.stdout == "" and done.stderr.count("\n") == 1
     assert "__import__" in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["draw", "--set", "a=2", "b=-3", "c=10", "tanh(a*b + c)"],
+        ["draw", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=10"],
+        ["draw", "--set", "a=2", "tanh(a*b + c)", "--set", "b=-3", "c=10"],
+    ],
+)
+def test_set_and_the_expression_in_any_order(
+    argv: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([*argv, "-o", str(tmp_path / "g.svg")]) == 0
+    assert "tanh(a*b + c) = 0.9993" in capsys.readouterr().out
+
+
+def test_version_comes_from_the_package_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert capsys.readouterr().out.strip() == f"tracegrad {version('tracegrad')}"

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from tracegrad.autograd import Value, explain
+from tracegrad.autograd._format import fmt
 
-from autograd import Value, explain
-from autograd._format import fmt
 from tracegrad.cli import main
 
 ARGV = ["explain", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=10"]

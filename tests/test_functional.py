@@ -13,9 +13,16 @@ import numpy as np
 import pytest
 from exprtrees import KINKED, N_INPUTS, VALUE_BACKEND, evaluate, points, trees
 from hypothesis import assume, given, settings
-
-from autograd import Value, grad, hessian, jacobian, parse_expression, topo_order, value_and_grad
-from autograd.functional import parse_partial, partial_derivative
+from tracegrad.autograd import (
+    Value,
+    grad,
+    hessian,
+    jacobian,
+    parse_expression,
+    topo_order,
+    value_and_grad,
+)
+from tracegrad.autograd.functional import parse_partial, partial_derivative
 
 
 def f2(x: Any, y: Any) -> Any:

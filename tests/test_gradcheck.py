@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from autograd import Value, gradcheck
+from tracegrad.autograd import Value, gradcheck
 
 
 def test_agreeing_function_passes_and_prints_each_input() -> None:

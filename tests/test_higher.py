@@ -14,11 +14,10 @@ import pytest
 from exprtrees import KINKED, N_INPUTS, POWC_EXPONENTS, VALUE_BACKEND, evaluate, points, trees
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from autograd import OPS, Value, backward, topo_order
-from autograd.higher import ValueMath, backward_create_graph, grad_values, nth_derivative
-from autograd.ops import FloatMath
-from autograd.value import apply
+from tracegrad.autograd import OPS, Value, backward, topo_order
+from tracegrad.autograd.higher import ValueMath, backward_create_graph, grad_values, nth_derivative
+from tracegrad.autograd.ops import FloatMath
+from tracegrad.autograd.value import apply
 
 H = 1e-5
 
@@ -328,7 +327,7 @@ def test_bad_input_errors() -> None:
 
 def test_gradient_graphs_are_drawn_and_explained_like_any_graph() -> None:
     """A second derivative is an ordinary graph: render draws it, explain derives it."""
-    from autograd import draw, explain
+    from tracegrad.autograd import draw, explain
 
     x, y, out = _example()
     (gx,) = grad_values(out, [x])

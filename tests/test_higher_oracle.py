@@ -14,10 +14,9 @@ from exprtrees import KINKED, N_INPUTS, POWC_EXPONENTS, VALUE_BACKEND, evaluate,
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from test_torch_oracle import torch_ops
-
-from autograd import OPS, Value, hessian, topo_order
-from autograd.higher import grad_values, nth_derivative
-from autograd.value import apply
+from tracegrad.autograd import OPS, Value, hessian, topo_order
+from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.value import apply
 
 try:
     import torch

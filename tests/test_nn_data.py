@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-from nn import data
+from tracegrad.nn import data
 
 GENERATED = [data.make_moons, data.make_circles, data.make_blobs, data.make_spirals]
 

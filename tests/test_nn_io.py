@@ -7,9 +7,8 @@ import random
 from pathlib import Path
 
 import pytest
-
-from autograd import Value
-from nn import MLP, WeightsFileError, load, load_weights, save
+from tracegrad.autograd import Value
+from tracegrad.nn import MLP, WeightsFileError, load, load_weights, save
 
 
 def _odd_weights(net: MLP, seed: int) -> None:

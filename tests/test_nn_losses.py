@@ -8,9 +8,18 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from autograd import Value
-from nn import LOSSES, bce, bce_with_logits, cross_entropy, get_loss, half_sse, hinge, l2, mse
+from tracegrad.autograd import Value
+from tracegrad.nn import (
+    LOSSES,
+    bce,
+    bce_with_logits,
+    cross_entropy,
+    get_loss,
+    half_sse,
+    hinge,
+    l2,
+    mse,
+)
 
 REAL = st.floats(-10, 10, allow_nan=False)
 PROB = st.floats(1e-6, 1 - 1e-6)

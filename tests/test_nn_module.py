@@ -9,9 +9,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from autograd import Value
-from nn import MLP, Layer, Module, Neuron, activation_names, get_activation
+from tracegrad.autograd import Value
+from tracegrad.nn import MLP, Layer, Module, Neuron, activation_names, get_activation
 
 SMALL = st.floats(-3, 3, allow_nan=False)
 

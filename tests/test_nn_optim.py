@@ -5,10 +5,9 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from autograd import Value
-from nn import SGD, Adam, Momentum, exponential_decay, step_decay
-from nn.optim import Optimizer
+from tracegrad.autograd import Value
+from tracegrad.nn import SGD, Adam, Momentum, exponential_decay, step_decay
+from tracegrad.nn.optim import Optimizer
 
 G1, G2 = 0.5, -0.25  # the gradients of the two steps
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 import pytest
+from tracegrad.nn import MLP, SGD, data, fit, half_sse
 
-from nn import MLP, SGD, data, fit, half_sse
 from tracegrad import seed
 from tracegrad.demo_nn import seed_network, seed_weights
 

@@ -6,9 +6,8 @@ import math
 
 import numpy as np
 import pytest
-
-from autograd import Value
-from nn import MLP, SGD, Adam, accuracy, data, fit, get_loss, half_sse, mse
+from tracegrad.autograd import Value
+from tracegrad.nn import MLP, SGD, Adam, accuracy, data, fit, get_loss, half_sse, mse
 
 
 def test_a_single_neuron_cannot_fit_xor() -> None:

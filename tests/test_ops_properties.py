@@ -18,8 +18,7 @@ from exprtrees import (
     trees,
 )
 from hypothesis import HealthCheck, assume, given, settings
-
-from autograd import OPS, Value, gradcheck, topo_order
+from tracegrad.autograd import OPS, Value, gradcheck, topo_order
 
 SYMBOLS = sp.symbols(f"x0:{N_INPUTS}", real=True)
 

@@ -8,11 +8,10 @@ import operator
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-from autograd import Value
-from autograd.graph import topo_order
-from autograd.ops import OPS
-from autograd.parse import ExpressionError, evaluate, functions, parse_expression
+from tracegrad.autograd import Value
+from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.ops import OPS
+from tracegrad.autograd.parse import ExpressionError, evaluate, functions, parse_expression
 
 
 def test_micrograd_example_values_and_grads() -> None:

@@ -12,9 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-
-import autograd.render as render_mod
-from autograd import (
+import tracegrad.autograd.render as render_mod
+from tracegrad.autograd import (
     GraphTooLargeError,
     RenderError,
     Value,
@@ -25,7 +24,8 @@ from autograd import (
     save_graph,
     trace,
 )
-from autograd._format import fmt
+from tracegrad.autograd._format import fmt
+
 from tracegrad import seed
 
 SVG = "{http://www.w3.org/2000/svg}"

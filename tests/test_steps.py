@@ -8,11 +8,11 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tracegrad.autograd import OPS, Step, Value, backward_steps, topo_order
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.ops import FloatMath
+from tracegrad.autograd.value import apply
 
-from autograd import OPS, Step, Value, backward_steps, topo_order
-from autograd._format import fmt
-from autograd.ops import FloatMath
-from autograd.value import apply
 from tracegrad.seed import build, solved
 
 # ---------------------------------------------------------------- random DAGs (shared nodes)

@@ -14,13 +14,13 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
+from tracegrad.autograd import OPS, ControlFlowError, Value
+from tracegrad.autograd.tape import ArrayMath
+from tracegrad.autograd.value import apply
+from tracegrad.nn.layers import MLP
+from tracegrad.nn.losses import hinge
 
-import autograd
-from autograd import OPS, ControlFlowError, Value
-from autograd.tape import ArrayMath
-from autograd.value import apply
-from nn.layers import MLP
-from nn.losses import hinge
+from tracegrad import autograd
 
 OP_NAMES = sorted(OPS)
 
@@ -112,7 +112,7 @@ def test_every_op_has_an_array_forward_that_matches(name: str) -> None:
 
 
 def test_array_math_mirrors_float_math() -> None:
-    from autograd.ops import FloatMath
+    from tracegrad.autograd.ops import FloatMath
 
     names = {n for n in vars(FloatMath) if not n.startswith("_")}
     for n in names:
@@ -256,8 +256,8 @@ def test_bad_calls_give_clear_errors() -> None:
     ("loss", "out_act"), [("hinge", "linear"), ("mse", "linear"), ("bce", "sigmoid")]
 )
 def test_fit_compiled_trains_like_eager(loss: str, out_act: str) -> None:
-    from nn.data import make_moons
-    from nn.train import fit
+    from tracegrad.nn.data import make_moons
+    from tracegrad.nn.train import fit
 
     X, y = make_moons(120, seed=5)
     eager = MLP(2, [6, 1], output_activation=out_act, seed=3)
@@ -273,8 +273,8 @@ def test_fit_compiled_trains_like_eager(loss: str, out_act: str) -> None:
 
 
 def test_fit_compiled_reports_a_loss_that_branches_on_data() -> None:
-    from nn.data import make_moons
-    from nn.train import fit
+    from tracegrad.nn.data import make_moons
+    from tracegrad.nn.train import fit
 
     def clipped(pred: Value, target: float) -> Value:  # compares a Value: a guard
         return (pred - target) ** 2 if pred < 1.0 else pred * 0.0

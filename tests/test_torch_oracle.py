@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 from exprtrees import N_INPUTS, VALUE_BACKEND, evaluate, points, trees
 from hypothesis import assume, given, settings
-
-from autograd import OPS, Value
+from tracegrad.autograd import OPS, Value
 
 try:
     import torch

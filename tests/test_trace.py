@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tracegrad.autograd import GraphTooLargeError, Value, draw, gradient_path, trace
+from tracegrad.autograd.graph import topo_order
 
-from autograd import GraphTooLargeError, Value, draw, gradient_path, trace
-from autograd.graph import topo_order
 from tracegrad import seed
 
 

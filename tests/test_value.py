@@ -8,8 +8,7 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-
-from autograd import OPS, Value
+from tracegrad.autograd import OPS, Value
 
 
 def test_leaf_attributes() -> None:

@@ -1,6 +1,60 @@
-"""tracegrad: the command line, the worked seed example and the homework checker.
+"""tracegrad: a scalar autograd engine you can watch.
 
-The engine is the ``autograd`` package and the networks are ``nn``; this package sits on top.
+The engine is ``tracegrad.autograd`` and the networks are ``tracegrad.nn``; the everyday names
+are here too:
+
+>>> from tracegrad import Value
+>>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
+>>> L = a * b + a
+>>> L.backward()
+>>> a.grad, b.grad
+(-2.0, 2.0)
 """
 
-__version__ = "0.1.0"
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _version
+
+from tracegrad import autograd, nn
+from tracegrad.autograd import (
+    Value,
+    backward_steps,
+    backward_table,
+    compile,
+    draw,
+    draw_dot,
+    explain,
+    grad,
+    gradcheck,
+    gradient_path,
+    parse_expression,
+    render_svg,
+    save_graph,
+    trace,
+    zero_grad,
+)
+
+try:
+    __version__ = _version("tracegrad")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "Value",
+    "autograd",
+    "nn",
+    "backward_steps",
+    "backward_table",
+    "compile",
+    "draw",
+    "draw_dot",
+    "explain",
+    "gradcheck",
+    "gradient_path",
+    "grad",
+    "parse_expression",
+    "render_svg",
+    "save_graph",
+    "trace",
+    "zero_grad",
+    "__version__",
+]

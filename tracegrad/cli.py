@@ -10,6 +10,7 @@ import importlib
 import os
 import sys
 
+import tracegrad
 from tracegrad.commands import COMMANDS
 
 
@@ -23,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Scalar autograd you can watch: draw graphs, explain gradients, "
         "check homework.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {tracegrad.__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -31,8 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from tracegrad.commands._common import split_set_items
+
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(split_set_items(sys.argv[1:] if argv is None else list(argv)))
     try:
         status: int = args.func(args)
         sys.stdout.flush()

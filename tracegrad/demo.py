@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from autograd._format import fmt
 from tracegrad import demo_nn, seed
+from tracegrad.autograd._format import fmt
 from tracegrad.checker import demo as checker_demo
 
 
@@ -31,7 +31,7 @@ def seed_example(out_dir: Path) -> None:
 
 def seed_graph(out_dir: Path) -> None:
     """The worked example's computation graph as SVG (system dot, or the embedded renderer)."""
-    from autograd.render import gradient_path, renderers, save_graph
+    from tracegrad.autograd.render import gradient_path, renderers, save_graph
 
     v = seed.solved()
     plain = save_graph(v["E"], out_dir / "seed_graph.svg")

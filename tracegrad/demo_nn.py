@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from autograd._format import fmt
-from nn import MLP, SGD, Adam, accuracy, data, fit, get_loss
 from tracegrad import seed
+from tracegrad.autograd._format import fmt
+from tracegrad.nn import MLP, SGD, Adam, accuracy, data, fit, get_loss
 
 SEED_LAYERS = [[("w1", "w2", "b1"), ("w3", "w4", "b2")], [("w5", "w6", "b3"), ("w7", "w8", "b4")]]
 
@@ -108,9 +108,7 @@ def plot_decision_boundary(
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        print(
-            "  (no plot: matplotlib is missing; install the 'plot' extra: pip install -e '.[plot]')"
-        )
+        print("  (no plot: matplotlib is missing; pip install 'tracegrad[plot]')")
         return None
     pad = 0.5
     xs = np.linspace(X[:, 0].min() - pad, X[:, 0].max() + pad, 150)

@@ -7,7 +7,7 @@ Names follow the textbook convention: w1..w8, b1..b4, net_h1, h1, net_o1, o1, E.
 
 from __future__ import annotations
 
-from autograd import Value
+from tracegrad.autograd import Value
 
 INPUTS = {"x1": 0.5, "x2": -0.5}
 TARGETS = {"y1": 0.9, "y2": 0.1}

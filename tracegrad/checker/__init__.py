@@ -44,7 +44,7 @@ Source = str | Path | Mapping[str, Any]
 
 def build(hw: Homework) -> Problem:
     """The worked problem (every quantity with the engine's number) for a loaded homework."""
-    from autograd.parse import ExpressionError
+    from tracegrad.autograd.parse import ExpressionError
 
     try:
         if hw.kind == "network":

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+from tracegrad import examples
 
 
 def check_homework(out_dir: Path) -> None:
     """Check the article's figures and a wrong student sheet; save the seed solution as Markdown."""
     from tracegrad.checker import check, solve
 
-    seed = EXAMPLES / "seed_article.toml"
-    if not seed.exists():  # an installed package without the repository's examples/
-        print("Homework checker: examples/ not found (run from the repository)")
-        return
+    seed = examples.path("seed_article")
     print("Homework checker: the seed article's own figures (tracegrad check)")
     print(check(seed).table(derivations=False))
     print()
-    wrong = check(EXAMPLES / "student_wrong.toml")
+    wrong = check(examples.path("student_wrong"))
     print(f"A sheet with mistakes: {wrong.summary()}")
     first = wrong.first_mistake
     if first is not None:

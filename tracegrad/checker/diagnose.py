@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
-from autograd._format import fmt
+from tracegrad.autograd._format import fmt
 from tracegrad.checker.homework import Answer, Homework
 from tracegrad.checker.problem import Key, Problem, Quantity, normalise
 
@@ -323,7 +323,7 @@ def _neighbours(problem: Problem, q: Quantity) -> list[tuple[Quantity, str]]:
 
 def _derivation(problem: Problem, q: Quantity) -> str:
     """How the engine gets this number: the recipe with numbers, and for a chain of factors
-    the step-through explanation (``autograd.explain``) on the engine's graph."""
+    the step-through explanation (``tracegrad.autograd.explain``) on the engine's graph."""
     lines = [problem.with_numbers(q)]
     chain = q.section in ("gradients", "derivatives") or (
         q.section == "backward factors" and len(q.deps) > 2
@@ -333,7 +333,7 @@ def _derivation(problem: Problem, q: Quantity) -> str:
         root = problem.nodes.get((q.step, top))
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
-            from autograd.explain import explain
+            from tracegrad.autograd.explain import explain
 
             with contextlib.suppress(ValueError, TypeError):
                 lines = [str(explain(root, wrt=wrt))]

@@ -1,10 +1,10 @@
 """Expression homework: values and partial derivatives of named expressions.
 
-Expressions are read by the one safe parser (``autograd.parse``) and may use earlier ones, as
-worked examples do (``q = "x + y"``, ``f = "q * z"``). The engine's numbers come from one graph
-of Values and ``backward()``; higher derivatives (``d2f/dx2``, ``d2f/dxdy``) from
-``autograd.functional.partial_derivative``. Each first derivative also carries the chain-rule
-recipe ``df/dx = ∂f/∂q · dq/dx + ...`` so a student's own intermediate figures can be
+Expressions are read by the one safe parser (``tracegrad.autograd.parse``) and may use earlier
+ones, as worked examples do (``q = "x + y"``, ``f = "q * z"``). The engine's numbers come from one
+graph of Values and ``backward()``; higher derivatives (``d2f/dx2``, ``d2f/dxdy``) from
+``tracegrad.autograd.functional.partial_derivative``. Each first derivative also carries the
+chain-rule recipe ``df/dx = ∂f/∂q · dq/dx + ...`` so a student's own intermediate figures can be
 carried forward.
 """
 
@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 
-from autograd.functional import parse_partial, partial_derivative
-from autograd.graph import zero_grad
-from autograd.parse import Expression
-from autograd.value import Value
+from tracegrad.autograd.functional import parse_partial, partial_derivative
+from tracegrad.autograd.graph import zero_grad
+from tracegrad.autograd.parse import Expression
+from tracegrad.autograd.value import Value
 from tracegrad.checker.homework import ExpressionSpec, Homework
 from tracegrad.checker.problem import Key, Problem, Quantity
 

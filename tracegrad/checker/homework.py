@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from autograd.parse import Expression, ExpressionError, parse_expression
+from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
 
 __all__ = [
     "HomeworkError",
@@ -512,7 +512,7 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
                 neurons.append([f"h{i + 1}_{j + 1}" for j in range(size)])
     act = net.get("activation", "sigmoid")
     out_act = net.get("output_activation", act)
-    from nn.activations import activation_names
+    from tracegrad.nn.activations import activation_names
 
     for key, a in (("activation", act), ("output_activation", out_act)):
         if not isinstance(a, str) or a not in activation_names():

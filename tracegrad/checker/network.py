@@ -1,10 +1,11 @@
 """Network homework: the textbook's worked solution of a small fully connected network.
 
-The engine's numbers come from ``nn``: an ``MLP`` with the sheet's weights (``set_weights``),
-its loss from ``nn.losses``, ``E.backward()`` for every dE/d(...), and ``nn.optim.SGD`` for
-the update. The quantities are named as textbooks name them (``net_h1``, ``h1``, ``dE/do1``,
-``do1/dnet_o1``, ``dnet_o1/dw5``, ``dE/dw5``, ``w5_new``), and each carries the textbook
-recipe that computes it from earlier quantities, for the error-carried-forward check.
+The engine's numbers come from ``tracegrad.nn``: an ``MLP`` with the sheet's weights
+(``set_weights``), its loss from ``tracegrad.nn.losses``, ``E.backward()`` for every
+dE/d(...), and ``tracegrad.nn.optim.SGD`` for the update. The quantities are named as textbooks
+name them (``net_h1``, ``h1``, ``dE/do1``, ``do1/dnet_o1``, ``dnet_o1/dw5``, ``dE/dw5``,
+``w5_new``), and each carries the textbook recipe that computes it from earlier quantities, for
+the error-carried-forward check.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from autograd.ops import FloatMath
-from autograd.value import Value
-from nn.layers import MLP
-from nn.losses import get_loss
-from nn.optim import SGD
+from tracegrad.autograd.ops import FloatMath
+from tracegrad.autograd.value import Value
 from tracegrad.checker.homework import Homework, NetworkSpec
 from tracegrad.checker.problem import Key, Problem, Quantity
+from tracegrad.nn.layers import MLP
+from tracegrad.nn.losses import get_loss
+from tracegrad.nn.optim import SGD
 
 __all__ = ["build_network"]
 

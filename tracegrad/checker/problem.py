@@ -13,8 +13,8 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from autograd._format import fmt
-from autograd.value import Value
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.value import Value
 
 __all__ = ["Key", "Quantity", "Problem", "normalise"]
 

@@ -11,7 +11,7 @@ import re
 from itertools import groupby
 from pathlib import Path
 
-from autograd._format import fmt
+from tracegrad.autograd._format import fmt
 from tracegrad.checker.homework import Homework
 from tracegrad.checker.problem import Problem, Quantity
 
@@ -96,7 +96,7 @@ class Solution:
 
     def save_graph(self, path: str | Path, step: int = 1) -> Path:
         """Draw the computation graph of ``step`` (its values and gradients) to a picture."""
-        from autograd.render import save_graph
+        from tracegrad.autograd.render import save_graph
 
         root = self.problem.roots.get(step)
         if root is None:

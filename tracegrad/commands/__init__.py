@@ -7,6 +7,7 @@ COMMANDS = [
     "tracegrad.commands.demo",
     "tracegrad.commands.draw",
     "tracegrad.commands.check",
+    "tracegrad.commands.examples",
     "tracegrad.commands.solve",
     "tracegrad.commands.explain",
 ]

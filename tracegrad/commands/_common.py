@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from autograd import Value
-from autograd.parse import ExpressionError, parse_expression
+from tracegrad.autograd import Value
+from tracegrad.autograd.parse import ExpressionError, parse_expression
 from tracegrad.cli import UsageError
 
 
@@ -14,11 +15,37 @@ def add_expression_arguments(p: Any) -> None:
     p.add_argument("expression", help="for example 'tanh(a*b + c)'")
     p.add_argument(
         "--set",
-        nargs="*",
+        action="append",
         default=[],
         metavar="NAME=NUMBER",
-        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
+        help="values of the expression's names, e.g. --set a=2 b=-3 c=10 (before or after the "
+        "expression)",
     )
+
+
+_ITEM = re.compile(r"^[^\W\d]\w*=", re.UNICODE)
+
+
+def split_set_items(argv: list[str]) -> list[str]:
+    """``--set a=2 b=-3 EXPR`` as ``--set=a=2 --set=b=-3 EXPR``: --set takes NAME=VALUE items
+    only, so the expression may come before or after it (argparse alone would swallow it).
+    A --set with no item sets nothing; a bare name or a malformed item right after --set stays
+    its item, so its error names it."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        if argv[i] == "--set":
+            i += 1
+            if i < len(argv) and ("=" in argv[i] or argv[i].isidentifier()):
+                out.append(f"--set={argv[i]}")
+                i += 1
+            while i < len(argv) and _ITEM.match(argv[i]):
+                out.append(f"--set={argv[i]}")
+                i += 1
+            continue
+        out.append(argv[i])
+        i += 1
+    return out
 
 
 def assignments(items: list[str]) -> dict[str, float]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -14,7 +15,10 @@ def register(sub: Any) -> None:
         "(right, carried forward, truncated, sign flipped, wrong) and why. Exit status 0 when "
         "all are accepted, 1 when some are wrong, 2 when the file cannot be checked.",
     )
-    p.add_argument("file", help="the homework file (TOML); see examples/README.md")
+    p.add_argument("file", nargs="?", help="the homework file (TOML); see `tracegrad examples`")
+    p.add_argument(
+        "--example", metavar="NAME", help="check a sheet that ships with tracegrad, by name"
+    )
     p.add_argument("--format", choices=["text", "markdown"], default="text", help="output format")
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
@@ -24,8 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.checker import HomeworkError, check
     from tracegrad.cli import UsageError
 
+    source = _source(args)
     try:
-        report = check(args.file)
+        report = check(source)
     except HomeworkError as exc:
         raise UsageError(str(exc)) from None
     text = (
@@ -33,3 +38,18 @@ def run(args: argparse.Namespace) -> int:
     )
     print(text)
     return report.exit_status
+
+
+def _source(args: argparse.Namespace) -> str | Path:
+    """The file to check: FILE, or the shipped example --example NAME (exactly one of them)."""
+    from tracegrad import examples
+    from tracegrad.cli import UsageError
+
+    if (args.file is None) == (args.example is None):
+        raise UsageError("give a homework file or --example NAME (see `tracegrad examples`)")
+    if args.example is None:
+        return str(args.file)
+    try:
+        return examples.path(args.example)
+    except KeyError as exc:
+        raise UsageError(f"--example {args.example}: {exc.args[0]}") from None

@@ -1,8 +1,8 @@
 """`tracegrad draw "tanh(a*b + c)" --set a=2 b=-3 c=10 -o graph.svg`: picture an expression.
 
-The expression is read by the project's safe parser (``autograd.parse``: numbers, names, the
-ops table's operators and functions, nothing else), evaluated, differentiated with backward()
-and drawn with ``autograd.render``.
+The expression is read by the project's safe parser (``tracegrad.autograd.parse``: numbers, names,
+the ops table's operators and functions, nothing else), evaluated, differentiated with backward()
+and drawn with ``tracegrad.autograd.render``.
 """
 
 from __future__ import annotations
@@ -12,16 +12,16 @@ import math
 from pathlib import Path
 from typing import Any
 
-from autograd._format import fmt
-from autograd.graph import topo_order
-from autograd.render import (
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.render import (
     RANKDIRS,
     SYSTEM_FORMATS,
     GraphTooLargeError,
     RenderError,
     save_graph,
 )
-from autograd.tracing import DEFAULT_MAX_NODES, gradient_path
+from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, gradient_path
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 

@@ -1,9 +1,9 @@
 """`tracegrad explain "tanh(a*b + c)" --set a=2 b=-3 c=10 --wrt a`: the chain rule, written out.
 
-The expression is read by the project's safe parser (``autograd.parse``); each ``--set`` name
-becomes a labelled leaf Value. For each ``--wrt`` name it prints ``autograd.explain``'s
-derivation; ``--steps`` adds the backward pass step by step, ``--table`` the whole pass as a
-table (a rich table on a terminal).
+The expression is read by the project's safe parser (``tracegrad.autograd.parse``); each ``--set``
+name becomes a labelled leaf Value. For each ``--wrt`` name it prints the derivation of
+``tracegrad.autograd.explain``; ``--steps`` adds the backward pass step by step, ``--table`` the
+whole pass as a table (a rich table on a terminal).
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from autograd._format import fmt
-from autograd.explain import MAX_PATHS, backward_table, explain
-from autograd.steps import backward_steps, constant_text
+from tracegrad.autograd._format import fmt
+from tracegrad.autograd.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.steps import backward_steps, constant_text
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 

@@ -1,0 +1,39 @@
+"""Homework sheets that ship with tracegrad: ``tracegrad examples`` lists or copies them.
+
+``tracegrad check --example student_wrong`` checks one by name, from any folder.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+FOLDER = Path(__file__).resolve().parent
+
+
+def names() -> list[str]:
+    """The shipped homework sheets, by name (the file name without .toml)."""
+    return sorted(p.stem for p in FOLDER.glob("*.toml"))
+
+
+def path(name: str) -> Path:
+    """The file of the shipped sheet ``name`` (``student_wrong`` or ``student_wrong.toml``)."""
+    stem = name[:-5] if name.endswith(".toml") else name
+    if stem not in names():
+        raise KeyError(f"no example named {name!r} (the examples: {', '.join(names())})")
+    return FOLDER / f"{stem}.toml"
+
+
+def copy_to(folder: str | Path) -> list[Path]:
+    """Copy every shipped sheet and its README into ``folder``; never overwrite a file there."""
+    dest = Path(folder)
+    dest.mkdir(parents=True, exist_ok=True)
+    sources = [FOLDER / f"{n}.toml" for n in names()] + [FOLDER / "README.md"]
+    clash = [dest / s.name for s in sources if (dest / s.name).exists()]
+    if clash:
+        raise FileExistsError(f"{clash[0]} already exists; nothing was copied")
+    copied = []
+    for src in sources:
+        shutil.copyfile(src, dest / src.name)
+        copied.append(dest / src.name)
+    return copied

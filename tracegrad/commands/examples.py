@@ -1,0 +1,44 @@
+"""`tracegrad examples [--copy DIR]`: the homework sheets that ship with tracegrad."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "examples",
+        help="list the homework sheets that ship with tracegrad, or copy them to a folder",
+        description="List the shipped homework sheets (check one with "
+        "`tracegrad check --example NAME`), or copy them all to a folder to edit.",
+    )
+    p.add_argument("--copy", metavar="DIR", help="copy every sheet (and its README) into DIR")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tracegrad import examples
+    from tracegrad.cli import UsageError
+
+    if args.copy:
+        try:
+            copied = examples.copy_to(args.copy)
+        except OSError as exc:
+            raise UsageError(f"--copy {args.copy}: {exc.strerror or exc}") from None
+        for path in copied:
+            print(f"wrote {path}")
+        return 0
+    for name in examples.names():
+        print(f"{name:<14} {_title(examples.path(name))}")
+    print("\ncheck one: tracegrad check --example NAME   copy them: tracegrad examples --copy DIR")
+    return 0
+
+
+def _title(path: Path) -> str:
+    """The sheet's title, if it has one."""
+    from tracegrad.checker.homework import tomllib
+
+    title = tomllib.loads(path.read_text(encoding="utf-8")).get("title", "")
+    return str(title)
