@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, TextIO, Union
 
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import prepare, propagate, topo_order
 from tracegrad.autograd.steps import NodeNames, wrap
 from tracegrad.autograd.value import Value

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import graphviz
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from tracegrad.autograd.value import Value
 

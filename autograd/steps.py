@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import prepare, propagate
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value

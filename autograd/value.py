@@ -128,7 +128,7 @@ class Value:
         return self._op is None
 
     def __repr__(self) -> str:
-        from tracegrad.autograd._format import fmt
+        from tracegrad.autograd.formatting import fmt
 
         parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
         if self._op is not None:

@@ -25,7 +25,7 @@ with warnings.catch_warnings():  # in Jupyter without ipywidgets: a text bar, no
     warnings.simplefilter("ignore")
     from tqdm.auto import tqdm
 
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.tape import compile as compile_tape
 from tracegrad.autograd.value import Value
 from tracegrad.nn.losses import LossSpec, get_loss

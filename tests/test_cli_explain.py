@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from tracegrad.autograd import Value, explain
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 
 from tracegrad.cli import main
 

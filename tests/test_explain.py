@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from rich.console import Console
 from test_steps import Recipe, build_dag, dags
 from tracegrad.autograd import Value, backward_table, explain, topo_order
-from tracegrad.autograd._format import fmt
 from tracegrad.autograd.explain import Factor, Sum
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import FloatMath
 
 from tracegrad.seed import ARTICLE_FIGURES, BIASES, WEIGHTS, build, solved

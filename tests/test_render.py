@@ -24,7 +24,7 @@ from tracegrad.autograd import (
     save_graph,
     trace,
 )
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 
 from tracegrad import seed
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from tracegrad.autograd import OPS, Step, Value, backward_steps, topo_order
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import FloatMath
 from tracegrad.autograd.value import apply
 

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from tracegrad import demo_nn, seed
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.checker import demo as checker_demo
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from tracegrad import seed
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.nn import MLP, SGD, Adam, accuracy, data, fit, get_loss
 
 SEED_LAYERS = [[("w1", "w2", "b1"), ("w3", "w4", "b2")], [("w5", "w6", "b3"), ("w7", "w8", "b4")]]

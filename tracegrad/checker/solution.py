@@ -11,7 +11,7 @@ import re
 from itertools import groupby
 from pathlib import Path
 
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.checker.homework import Homework
 from tracegrad.checker.problem import Problem, Quantity
 

@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd._format import fmt
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.render import (
     RANKDIRS,

@@ -11,8 +11,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracegrad.autograd._format import fmt
 from tracegrad.autograd.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.steps import backward_steps, constant_text
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 

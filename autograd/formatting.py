@@ -1,4 +1,5 @@
-"""How numbers are written for people: one rule for repr, graphs and explanations."""
+"""How numbers are written for people: one rule for repr, graphs, explanations and the checker
+(public: `from tracegrad.autograd.formatting import fmt`)."""
 
 from __future__ import annotations
 
