@@ -69,8 +69,18 @@ class ArrayMath:
 
     @staticmethod
     def step(x: Any) -> Any:
-        """1.0 where x > 0 else 0.0."""
-        return np.where(x > 0, 1.0, 0.0)
+        """1.0 where x > 0, 0.0 where x <= 0, NaN for NaN (as FloatMath.step)."""
+        return np.heaviside(x, 0.0)
+
+    @staticmethod
+    def pow_less_one(a: Any, b: Any, out: Any) -> Any:
+        """a ** (b - 1), as out / a where b - 1 rounds (as FloatMath.pow_less_one)."""
+        c = b - 1.0
+        exact = np.power(a, c)
+        rounds = (b - c != 1.0) & (a != 0) & (np.abs(out) > 0) & (np.abs(out) < math.inf)
+        if not np.any(rounds):
+            return exact
+        return np.where(rounds, out / np.where(a != 0, a, 1.0), exact)
 
     @staticmethod
     def const(x: Any) -> Any:

@@ -45,7 +45,14 @@ def _to_float(data: Any, what: str = "Value()") -> float:
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):  # int, bool, numpy scalars, Fraction
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            text = str(data)
+            shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
+            raise OverflowError(
+                f"{what}: {shown} is too large for a float (the largest is about 1.8e308)"
+            ) from None
     if isinstance(data, Value):
         raise TypeError(f"{what} takes a number, not a Value; use the Value itself")
     shape = getattr(data, "shape", None)
@@ -96,8 +103,8 @@ class Value:
     grad: float
     label: str
     _op: Op | None
-    _a: Value | None  # first input (None for a leaf)
-    _b: Value | None  # second input (None for a leaf or a one-input op)
+    _a: Value | float | None  # first input (None for a leaf, a float for a constant)
+    _b: Value | float | None  # second input (None for a leaf or a one-input op)
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = _to_float(data)
@@ -117,11 +124,17 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values this one was computed from, in order (``()`` for a leaf)."""
+        """The Values this one was computed from, in order (``()`` for a leaf).
+
+        A plain-number operand (``x * 1.0001``) is stored as a float and shown here as a
+        constant leaf Value, made on first request and kept, so it is the same object after.
+        """
         a, b = self._a, self._b
         if a is None:
             return ()
-        return (a,) if b is None else (a, b)
+        if type(a) is float or type(b) is float:
+            a, b = _materialise(self)
+        return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
     def is_leaf(self) -> bool:
@@ -148,6 +161,19 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """False for 0.0, as for Python numbers (``if v:`` tests the number)."""
+        return self.data != 0.0
+
+    # Pickling and copying: a graph is written flat (op names, operand indices), never the
+    # table's functions and never recursively, so a chain of 10^5 ops copies without
+    # RecursionError. Leaves are pickled as themselves, so a parameter shared by several
+    # pickled graphs stays one object when they are loaded together.
+    def __reduce__(self) -> tuple[Any, ...]:
+        if self._op is None:
+            return (_leaf, (self.data, self.grad, self.label))
+        return (_graph, _flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards.
@@ -178,33 +204,47 @@ class Value:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------ arithmetic
+    # A plain number operand is kept as a float in the node's slot (a *constant*), not as a
+    # leaf Value: ``x * 1.0001`` makes one object, not two. ``parents`` shows it as a leaf.
     def __add__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_ADD_FORWARD(self.data, o.data), _ADD, self, o)
+        if type(other) is Value:
+            return _make(_ADD_FORWARD(self.data, other.data), _ADD, self, other)
+        c = _const(other)
+        return _make(_ADD_FORWARD(self.data, c), _ADD, self, c)
 
     def __radd__(self, other: Operand) -> Value:
-        return as_value(other).__add__(self)
+        c = _const(other)
+        return _make(_ADD_FORWARD(c, self.data), _ADD, c, self)
 
     def __sub__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_SUB_FORWARD(self.data, o.data), _SUB, self, o)
+        if type(other) is Value:
+            return _make(_SUB_FORWARD(self.data, other.data), _SUB, self, other)
+        c = _const(other)
+        return _make(_SUB_FORWARD(self.data, c), _SUB, self, c)
 
     def __rsub__(self, other: Operand) -> Value:
-        return as_value(other).__sub__(self)
+        c = _const(other)
+        return _make(_SUB_FORWARD(c, self.data), _SUB, c, self)
 
     def __mul__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_MUL_FORWARD(self.data, o.data), _MUL, self, o)
+        if type(other) is Value:
+            return _make(_MUL_FORWARD(self.data, other.data), _MUL, self, other)
+        c = _const(other)
+        return _make(_MUL_FORWARD(self.data, c), _MUL, self, c)
 
     def __rmul__(self, other: Operand) -> Value:
-        return as_value(other).__mul__(self)
+        c = _const(other)
+        return _make(_MUL_FORWARD(c, self.data), _MUL, c, self)
 
     def __truediv__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_DIV_FORWARD(self.data, o.data), _DIV, self, o)
+        if type(other) is Value:
+            return _make(_DIV_FORWARD(self.data, other.data), _DIV, self, other)
+        c = _const(other)
+        return _make(_DIV_FORWARD(self.data, c), _DIV, self, c)
 
     def __rtruediv__(self, other: Operand) -> Value:
-        return as_value(other).__truediv__(self)
+        c = _const(other)
+        return _make(_DIV_FORWARD(c, self.data), _DIV, c, self)
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
@@ -279,7 +319,9 @@ class Value:
         zero_grad(self)
 
 
-def _make(data: float, op: Op | None, a: Value | None = None, b: Value | None = None) -> Value:
+def _make(
+    data: float, op: Op | None, a: Value | float | None = None, b: Value | float | None = None
+) -> Value:
     """A new Value made by ``op`` from inputs a (and b): no checks, data is already a float.
 
     The hot path of every operation, so it skips ``__init__`` (a leaf's validation).
@@ -292,6 +334,111 @@ def _make(data: float, op: Op | None, a: Value | None = None, b: Value | None = 
     v._a = a
     v._b = b
     return v
+
+
+def _const(x: Any) -> float:
+    """A plain-number operand as the float kept in a node (a constant input)."""
+    if type(x) is float:
+        return x
+    try:
+        return _to_float(x, "an operation on a Value")
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand: a Value combines with numbers and Values, "
+            f"not {type(x).__name__} ({x!r})"
+        ) from None
+
+
+def _materialise(node: Value) -> tuple[Value, Value | None]:
+    """Replace node's float (constant) operands with constant leaf Values, kept in its slots.
+
+    A constant's grad is what backward() would have left on it had it been a leaf all along
+    (node.grad times the op's partial for it), so a graph drawn after backward() shows it.
+    """
+    a, b = node._a, node._b
+    op = node._op
+    assert op is not None and a is not None
+    ad = a if type(a) is float else a.data  # type: ignore[union-attr]
+    ins = (ad,) if b is None else (ad, b if type(b) is float else b.data)  # type: ignore[union-attr]
+    g = node.grad
+    partials: tuple[float, ...] = ()
+    if g != 0.0:
+        from tracegrad.autograd.ops import FloatMath
+
+        partials = op.partials(FloatMath, node.data, *ins)
+    made = []
+    for i, x in enumerate((a, b)):
+        if type(x) is float:
+            leaf = _make(x, None)
+            if partials and op.differentiable[i]:
+                leaf.grad = g * partials[i]
+            x = leaf
+        made.append(x)
+    node._a, node._b = made[0], made[1]
+    return made[0], made[1]  # type: ignore[return-value]
+
+
+def _leaf(data: float, grad: float, label: str) -> Value:
+    """A leaf Value from its pickled fields."""
+    v = _make(data, None)
+    v.grad = grad
+    v.label = label
+    return v
+
+
+Record = tuple[str, Any, Any, float, float, str]
+
+
+def _flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
+    """root's graph as (leaves, records): record k is node len(leaves) + k, an op name with
+    its operands as node numbers (an int) or constants (a float), then data, grad, label."""
+    leaves: list[Value] = []
+    ops: list[Value] = []
+    number: dict[Value, int] = {}
+    stack: list[Value] = [root]
+    while stack:  # iterative post-order: operands are numbered before the node using them
+        node = stack[-1]
+        if node in number:
+            stack.pop()
+            continue
+        waiting = [x for x in (node._a, node._b) if type(x) is Value and x not in number]
+        if waiting:
+            stack.extend(reversed(waiting))
+            continue
+        stack.pop()
+        if node._op is None:
+            number[node] = len(leaves)
+            leaves.append(node)
+        else:
+            number[node] = -1 - len(ops)
+            ops.append(node)
+
+    def ref(x: Any) -> Any:
+        if type(x) is not Value:
+            return x  # a float constant or None
+        k = number[x]
+        return k if k >= 0 else len(leaves) - 1 - k
+
+    records = tuple(
+        (n._op.name, ref(n._a), ref(n._b), n.data, n.grad, n.label)  # type: ignore[union-attr]
+        for n in ops
+    )
+    return tuple(leaves), records
+
+
+def _graph(leaves: tuple[Value, ...], records: tuple[Record, ...]) -> Value:
+    """The graph _flatten wrote, rebuilt with the table's ops looked up by name."""
+    nodes: list[Value] = list(leaves)
+
+    def get(x: Any) -> Any:
+        return nodes[x] if type(x) is int else x
+
+    for name, a, b, data, grad, label in records:
+        v = _make(float(data), OPS[name], get(a), get(b))
+        v.grad = grad
+        v.label = label
+        nodes.append(v)
+    return nodes[-1]
 
 
 def _data(x: Operand) -> float:
