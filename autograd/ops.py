@@ -170,6 +170,9 @@ class Op:
     # forward on numpy arrays, elementwise over a batch, given the numpy module:
     # (np, *inputs) -> array. Used by the compiled tape (autograd.tape); no domain check.
     array: Callable[..., Any] | None = None
+    # 'sum' (a + b) or 'product' (a * b) where the op is one: the vectorised tape fuses trees
+    # of sums of products into dot products (autograd.vectape); '' for every other op.
+    algebra: str = ""
 
     def formula(self, i: int, names: tuple[str, ...] = ("a", "b")) -> str:
         """The text 'd(a * b)/da = b' for input i, with optional input names."""
@@ -204,13 +207,13 @@ def _subst(text: str, names: tuple[str, ...]) -> str:
 _TABLE: list[Op] = [
     Op("add", "+", "a + b", 2, operator.add,
        lambda m, out, a, b: (1.0, 1.0), ("1", "1"),
-       array=lambda np, a, b: a + b),
+       array=lambda np, a, b: a + b, algebra="sum"),
     Op("sub", "-", "a - b", 2, operator.sub,
        lambda m, out, a, b: (1.0, -1.0), ("1", "-1"),
        array=lambda np, a, b: a - b),
     Op("mul", "*", "a * b", 2, operator.mul,
        lambda m, out, a, b: (b, a), ("b", "a"),
-       array=lambda np, a, b: a * b),
+       array=lambda np, a, b: a * b, algebra="product"),
     Op("div", "/", "a / b", 2, _div,
        lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
        ("1 / b", "-a / b**2"), domain="b != 0",

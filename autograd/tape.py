@@ -30,6 +30,7 @@ relu and step are ops, not control flow: their kink is evaluated per sample.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -40,6 +41,7 @@ import tracegrad.autograd.value as _value
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
+from tracegrad.autograd.vectape import CHUNK, Schedule, schedule
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
@@ -250,6 +252,8 @@ class Compiled:
         self.check = check
         self._tape: _Tape | None = None
         self._layout: tuple[tuple[int, ...], ...] | None = None
+        self._schedule: Schedule | None = None
+        self.numpy_calls = 0  # numpy operations issued by the last call (vectorised replay)
 
     # ------------------------------------------------------------ tracing
     @property
@@ -298,7 +302,43 @@ class Compiled:
                 )
         self._tape = tape
         self._layout = layout
+        if tape.code[tape.out] >= 0:  # an op at the output: replay by groups (vectape)
+            keep = {g.a for g in tape.guards} | {g.b for g in tape.guards}
+            widths = [arr.shape[1] if arr.ndim == 2 else 1 for arr in arrays]
+            self._schedule = schedule(
+                tape.code, tape.args, tape.ops, tape.out, len(tape.leaves), widths, keep
+            )
         return tape
+
+    def _replay(
+        self, tape: _Tape, arrays: list[np.ndarray], n: int, want_grads: bool
+    ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+        """Outputs, input grads and leaf grads (summed) with the grouped replay, by chunks."""
+        sched = self._schedule
+        assert sched is not None
+        sched.calls = 0
+        leaves = np.array([v.data for v in tape.leaves], dtype=float)
+        out = np.empty(n)
+        input_grads = [np.zeros_like(arr) for arr in arrays]
+        leaf_grads = np.zeros(len(tape.leaves))
+        _, ob, orow = sched.out
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            chunk = [arr[start:stop] for arr in arrays]
+            vals, grads, lg = sched.run(chunk, leaves, want_grads, start)
+            value = functools.partial(_node_value, sched, vals, leaves)
+            self._check_guards(tape, chunk, value, start)
+            out[start:stop] = vals[ob][orow]
+            if grads is None or lg is None:
+                continue
+            leaf_grads += lg
+            for k, b in enumerate(sched.input_blocks):
+                g = grads[b]
+                if g is not None:
+                    g = np.broadcast_to(g, (g.shape[0], stop - start))
+                    input_grads[k][start:stop] = g[0] if arrays[k].ndim == 1 else g.T
+        self.numpy_calls = sched.calls
+        return out, input_grads, leaf_grads
 
     # ------------------------------------------------------------ replay
     def _forward(self, tape: _Tape, arrays: list[np.ndarray]) -> list[Any]:
@@ -318,10 +358,18 @@ class Compiled:
                 vals[i] = arrays[k] if j < 0 else arrays[k][:, j]
             else:
                 vals[i] = leaves[a[0]].data
+        self._check_guards(tape, arrays, vals.__getitem__)
+        return vals
+
+    @staticmethod
+    def _check_guards(
+        tape: _Tape, arrays: list[np.ndarray], value: Callable[[int], Any], offset: int = 0
+    ) -> None:
+        """Raise ControlFlowError for the first sample whose comparisons differ from the trace."""
         for g in tape.guards:
-            ok = _COMPARE[g.cmp](vals[g.a], vals[g.b]) == g.expected
+            ok = _COMPARE[g.cmp](value(g.a), value(g.b)) == g.expected
             if not np.all(ok):
-                s = int(np.argmin(np.broadcast_to(ok, (arrays[0].shape[0],))))
+                s = offset + int(np.argmin(np.broadcast_to(ok, (arrays[0].shape[0],))))
                 raise ControlFlowError(
                     f"compile: sample {s} takes another branch: the function compared "
                     f"({_describe(tape, g.a)}) {g.cmp} ({_describe(tape, g.b)}), which was "
@@ -329,13 +377,14 @@ class Compiled:
                     f"{not g.expected} for sample {s}. A tape replays one branch; use the "
                     "eager engine for this function."
                 )
-        return vals
 
     def __call__(self, *args: Any) -> np.ndarray:
         """The function's output for every sample, shape (batch,). No gradients."""
         arrays, n = _batch_args(args)
         tape = self._ensure_traced(arrays, n)
         with np.errstate(all="ignore"):
+            if self._schedule is not None:
+                return self._replay(tape, arrays, n, want_grads=False)[0]
             vals = self._forward(tape, arrays)
         return np.broadcast_to(np.asarray(vals[tape.out], dtype=float), (n,)).copy()
 
@@ -343,6 +392,10 @@ class Compiled:
         """Outputs and gradients for a batch (``.grad`` of nothing is touched)."""
         arrays, n = _batch_args(args)
         tape = self._ensure_traced(arrays, n)
+        if self._schedule is not None and not per_sample:
+            with np.errstate(all="ignore"):
+                out_, input_grads_, leaf_grads_ = self._replay(tape, arrays, n, want_grads=True)
+            return TapeResult(out_, input_grads_, leaf_grads_)
         with np.errstate(all="ignore"):
             vals = self._forward(tape, arrays)
             grads = _backward(tape, vals, n)
@@ -372,6 +425,14 @@ class Compiled:
         return res.out
 
 
+def _node_value(sched: Schedule, vals: list[Any], leaves: np.ndarray, i: int) -> Any:
+    """Node i's value (per sample, or one number) in a grouped replay."""
+    ref = sched.node_ref[i]
+    assert ref is not None  # guards' operands are kept out of fused dots
+    kind, b, row = ref
+    return leaves[b] if kind == "L" else vals[b][row]
+
+
 def _describe(tape: _Tape, i: int) -> str:
     c = tape.code[i]
     if c >= 0:
@@ -392,15 +453,21 @@ def _difference(t1: _Tape, t2: _Tape) -> str:
     return "other comparisons"
 
 
-def _check_domain(op: Op, r: Any, ins: list[Any]) -> None:
-    """Raise the eager engine's error for the first sample outside the op's domain."""
+def _check_domain(op: Op, r: Any, ins: list[Any], offset: int = 0) -> None:
+    """Raise the eager engine's error for the first sample outside the op's domain.
+
+    The last axis is the sample (1-D: one node; 2-D: a group of nodes); ``offset`` is the
+    number of the chunk's first sample."""
     bad = ~np.isfinite(r)
     for x in ins:
-        bad &= np.isfinite(x)
+        bad = bad & np.isfinite(x)
     if not np.any(bad):
         return
-    s = int(np.argmax(np.broadcast_to(bad, np.shape(bad))))
-    scalars = [float(np.broadcast_to(x, np.shape(bad))[s]) for x in ins]
+    bad = np.broadcast_to(bad, np.shape(bad))
+    where = np.argwhere(bad)
+    first = min(map(tuple, where.tolist()), key=lambda ix: (ix[-1], ix))
+    scalars = [float(np.broadcast_to(x, bad.shape)[first]) for x in ins]
+    s = offset + (first[-1] if first else 0)
     try:
         if op.check is not None:
             op.check(*scalars)
