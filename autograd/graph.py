@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import tracegrad.autograd.value as _value
 from tracegrad.autograd.codegen import MATH_NAMES, trace_partials
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.value import Value, _materialise
@@ -102,39 +103,49 @@ def propagate(node: Value) -> tuple[float, ...]:
 def _op_order(root: Value) -> list[Value]:
     """The op nodes root depends on (root included), inputs first; each one's grad is 0.0.
 
-    backward()'s own walk: it needs no leaves and no dictionary. A node's mark is its grad,
-    set to one of two float objects made for this walk (compared by identity): ``open``
-    while its inputs are walked, then ``done`` (0.0, the start of its gradient) once it is
-    in the order. A node not yet reached holds some other float, and marks left by an
-    interrupted pass are other objects, so they never confuse the next one. (Measured on
-    mlp_step's graph: twice as fast as keeping the marks in a dict, and faster than leaving
-    a node on the stack until its inputs are done.)
+    backward()'s own walk, a depth-first search that needs no leaves and no dictionary. A
+    node's mark is its grad, set to one of two float objects made for this walk (compared
+    by identity): ``open`` while its inputs are walked, then ``done`` (0.0, the start of its
+    gradient) once it is in the order. A node not yet reached holds some other float, and
+    marks left by an interrupted pass are other objects, so they never confuse the next one.
+    The walk steps straight down into an input instead of pushing and popping it (measured
+    on mlp_step's graph: 25 % faster than a stack-only walk, 3x faster than marks in a dict).
     """
     open_ = float("0")
     done = float("0")
     order: list[Value] = []
     emit = order.append
-    stack = [root]
+    stack: list[Value] = []
     push = stack.append
     pop = stack.pop
-    while stack:
-        node = pop()
-        g = node.grad
-        if g is done:
-            continue
-        if g is open_:  # its inputs are all in order
-            node.grad = done
-            emit(node)
-            continue
-        node.grad = open_
-        push(node)
-        b = node._b
-        if type(b) is Value and b._op is not None and b.grad is not done:
-            push(b)
+    node = root
+    while True:
         a = node._a
+        b = node._b
         if type(a) is Value and a._op is not None and a.grad is not done:
-            push(a)
-    return order
+            node.grad = open_  # come back to it after its inputs
+            push(node)
+            if type(b) is Value and b._op is not None and b.grad is not done:
+                push(b)  # above node on the stack: walked before node is emitted
+            node = a
+            continue
+        if type(b) is Value and b._op is not None and b.grad is not done:
+            node.grad = open_
+            push(node)
+            node = b
+            continue
+        node.grad = done  # its inputs are all in order
+        emit(node)
+        while stack:  # the next node to walk, emitting the open ones on the way
+            node = pop()
+            g = node.grad
+            if g is open_:
+                node.grad = done
+                emit(node)
+            elif g is not done:
+                break
+        else:
+            return order
 
 
 def _contribution(src: str) -> str:
@@ -212,9 +223,10 @@ def backward(
         from tracegrad.autograd.higher import backward_create_graph
 
         return backward_create_graph(root, grad)
-    if not isinstance(root, Value):
+    if type(root) is not Value and not isinstance(root, Value):
         raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
-    grad = float(grad)
+    if type(grad) is not float:
+        grad = float(grad)
     with _LOCK:
         if root._op is None:
             root.grad += grad
@@ -229,3 +241,6 @@ def zero_grad(root: Value | Iterable[Value]) -> None:
     """Set grad to 0.0 on root(s) and every Value they depend on."""
     for node in topo_order(root, constants=False):
         node.grad = 0.0
+
+
+_value._backward = backward  # Value.backward calls it without an import per call

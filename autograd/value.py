@@ -27,12 +27,9 @@ _POW = OPS["pow"]
 _POWC = OPS["powc"]
 _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
-_ADD_FORWARD = _ADD.forward
-_SUB_FORWARD = _SUB.forward
-_MUL_FORWARD = _MUL.forward
-_DIV_FORWARD = _DIV.forward
 _NEG_FORWARD = _NEG.forward
 _new = object.__new__
+_backward: Callable[..., Any] | None = None  # tracegrad.autograd.graph.backward, once imported
 
 Operand = Union["Value", float, int]
 
@@ -107,9 +104,9 @@ class Value:
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
 
     def __init__(self, data: Any, label: str = "") -> None:
-        self.data = _to_float(data)
+        self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
-        if not isinstance(label, str):
+        if type(label) is not str and not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.label = label
         self._op = None
@@ -206,45 +203,15 @@ class Value:
     # ------------------------------------------------------------ arithmetic
     # A plain number operand is kept as a float in the node's slot (a *constant*), not as a
     # leaf Value: ``x * 1.0001`` makes one object, not two. ``parents`` shows it as a leaf.
-    def __add__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _make(_ADD_FORWARD(self.data, other.data), _ADD, self, other)
-        c = _const(other)
-        return _make(_ADD_FORWARD(self.data, c), _ADD, self, c)
-
-    def __radd__(self, other: Operand) -> Value:
-        c = _const(other)
-        return _make(_ADD_FORWARD(c, self.data), _ADD, c, self)
-
-    def __sub__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _make(_SUB_FORWARD(self.data, other.data), _SUB, self, other)
-        c = _const(other)
-        return _make(_SUB_FORWARD(self.data, c), _SUB, self, c)
-
-    def __rsub__(self, other: Operand) -> Value:
-        c = _const(other)
-        return _make(_SUB_FORWARD(c, self.data), _SUB, c, self)
-
-    def __mul__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _make(_MUL_FORWARD(self.data, other.data), _MUL, self, other)
-        c = _const(other)
-        return _make(_MUL_FORWARD(self.data, c), _MUL, self, c)
-
-    def __rmul__(self, other: Operand) -> Value:
-        c = _const(other)
-        return _make(_MUL_FORWARD(c, self.data), _MUL, c, self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        if type(other) is Value:
-            return _make(_DIV_FORWARD(self.data, other.data), _DIV, self, other)
-        c = _const(other)
-        return _make(_DIV_FORWARD(self.data, c), _DIV, self, c)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        c = _const(other)
-        return _make(_DIV_FORWARD(c, self.data), _DIV, c, self)
+    # Each operator is made from its table row by ``_binary`` (defined after the class).
+    __add__: Callable[[Value, Operand], Value]
+    __radd__: Callable[[Value, Operand], Value]
+    __sub__: Callable[[Value, Operand], Value]
+    __rsub__: Callable[[Value, Operand], Value]
+    __mul__: Callable[[Value, Operand], Value]
+    __rmul__: Callable[[Value, Operand], Value]
+    __truediv__: Callable[[Value, Operand], Value]
+    __rtruediv__: Callable[[Value, Operand], Value]
 
     def __pow__(self, other: Operand) -> Value:
         if isinstance(other, Value):
@@ -308,15 +275,65 @@ class Value:
             from tracegrad.autograd.steps import backward_steps
 
             return backward_steps(self, **kwargs)
-        from tracegrad.autograd.graph import backward
-
-        return backward(self, **kwargs)
+        if _backward is None:  # set when tracegrad.autograd.graph is imported
+            import tracegrad.autograd.graph  # noqa: F401
+        return _backward(self, **kwargs)  # type: ignore[misc]
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
         from tracegrad.autograd.graph import zero_grad
 
         zero_grad(self)
+
+
+def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
+    """``Value.__add__`` (``__radd__`` when reflected) and the like, from a table row.
+
+    The hot path of every graph: the node is built inline (no call to ``_make``) and a float
+    operand goes into the slot as it is."""
+    forward = op.forward
+
+    def method(self: Value, other: Operand) -> Value:
+        v = _new(Value)
+        if type(other) is Value:
+            v.data = forward(self.data, other.data)
+        else:
+            if type(other) is not float:
+                other = _const(other)
+            v.data = forward(self.data, other)
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v._a = self
+        v._b = other
+        return v
+
+    def reflected_method(self: Value, other: Operand) -> Value:
+        v = _new(Value)
+        if type(other) is Value:
+            v.data = forward(other.data, self.data)
+        else:
+            if type(other) is not float:
+                other = _const(other)
+            v.data = forward(other, self.data)
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v._a = other
+        v._b = self
+        return v
+
+    made = reflected_method if reflected else method
+    made.__doc__ = f"{op.template}, recorded as the table op {op.name!r}" + (
+        " (the other operand is a)." if reflected else "."
+    )
+    return made
+
+
+Value.__add__, Value.__radd__ = _binary(_ADD, False), _binary(_ADD, True)
+Value.__sub__, Value.__rsub__ = _binary(_SUB, False), _binary(_SUB, True)
+Value.__mul__, Value.__rmul__ = _binary(_MUL, False), _binary(_MUL, True)
+Value.__truediv__, Value.__rtruediv__ = _binary(_DIV, False), _binary(_DIV, True)
 
 
 def _make(
@@ -463,6 +480,11 @@ def as_value(x: Any) -> Value:
 
 def apply(op: Op, *inputs: Any) -> Value:
     """Apply a table operation to Values or numbers, checking its domain first."""
+    if len(inputs) == 1 == op.arity and type(inputs[0]) is Value:  # v.tanh(), relu: the hot case
+        (x,) = inputs
+        if op.check is not None:
+            op.check(x.data)
+        return _make(op.forward(x.data), op, x)
     if len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     vals = [x if type(x) is Value else as_value(x) for x in inputs]
