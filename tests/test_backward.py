@@ -189,3 +189,21 @@ def test_a_pass_interrupted_midway_leaves_no_stale_marks() -> None:
     assert [n.grad for n in order] == [0.0, 0.0, 0.0]
     y.backward()
     assert x.grad == pytest.approx(4.0 * math.exp(5.0))
+
+
+def test_a_row_that_does_not_trace_falls_back_to_its_partials() -> None:
+    import dataclasses
+
+    from tracegrad.autograd.codegen import trace_partials
+    from tracegrad.autograd.graph import _body
+    from tracegrad.autograd.ops import OPS
+
+    def branchy(m, out, a):  # type: ignore[no-untyped-def]
+        return (2.0 if a > 0 else -2.0,)  # a Python `if` on an input: cannot be traced
+
+    row = dataclasses.replace(OPS["neg"], partials=branchy)
+    assert trace_partials(row, ("out", "ad")) is None
+    assert trace_partials(OPS["tanh"], ("out", "ad")) == ("(1.0 - (out * out))",)
+    lines = _body(row, 6, (False,))
+    assert "parts = _op6.partials(_FloatMath, out, ad)" in lines
+    assert lines[-1] == "a.grad += g * parts[0]"

@@ -75,16 +75,17 @@ def close(a: Any, b: Any, rel: float) -> bool:
     return bool(np.all(np.abs(a - b) <= rel * np.maximum(1.0, np.abs(b))))
 
 
+def batches(max_size: int) -> Any:
+    """Batches of 1 to max_size samples of two inputs."""
+    row = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2)
+    return st.lists(row, min_size=1, max_size=max_size)
+
+
+two_params = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2)
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    recipe=recipes,
-    X=st.lists(
-        st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-        min_size=1,
-        max_size=5,
-    ),
-    pdata=st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-)
+@given(recipe=recipes, X=batches(5), pdata=two_params)
 def test_random_graphs_match_eager(recipe: Any, X: list[list[float]], pdata: list[float]) -> None:
     Xa = np.array(X)
     ps = [Value(v) for v in pdata]
@@ -294,16 +295,7 @@ def per_node(f: Any, *args: Any) -> Any:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(
-    recipe=recipes,
-    X=st.lists(
-        st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-        min_size=1,
-        max_size=7,
-    ),
-    pdata=st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-    chunk=st.integers(1, 4),
-)
+@given(recipe=recipes, X=batches(7), pdata=two_params, chunk=st.integers(1, 4))
 def test_grouped_replay_matches_eager_in_chunks(
     recipe: Any, X: list[list[float]], pdata: list[float], chunk: int
 ) -> None:
