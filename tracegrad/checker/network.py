@@ -10,7 +10,7 @@ the error-carried-forward check.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from tracegrad.autograd.ops import FloatMath
@@ -28,8 +28,6 @@ _LOSS_TEXT = {
     "half_sse": ("sum", "1/2 ({y} - {o})**2", "-({y} - {o})"),
     "mse": ("mean", "({y} - {o})**2 / {n}", "-2 ({y} - {o}) / {n}"),
 }
-
-Recipe = Callable[[Sequence[float]], float]
 
 
 def _product(v: Sequence[float]) -> float:
