@@ -90,6 +90,7 @@ def test_bad_options_exit_2(
     assert fragment in err and err.count("\n") == 1
 
 
+@pytest.mark.slow
 def test_real_process_exit_status(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tracegrad", "draw", "__import__('os').system('echo hi')"],

@@ -8,10 +8,10 @@ from collections import defaultdict
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from rich.console import Console
-from test_steps import Recipe, build_dag, dags
+from strategies import Recipe, build_dag, dags
 from tracegrad.autograd import Value, backward_table, explain, topo_order
 from tracegrad.autograd.explain import Factor, Sum
 from tracegrad.autograd.formatting import fmt
@@ -128,7 +128,6 @@ def _count_paths(x: Value, root: Value) -> int:
     return count[id(root)]
 
 
-@settings(max_examples=250, deadline=None)
 @given(dags(max_ops=14), st.data())
 def test_factors_group_the_raw_paths(recipe: Recipe, data: Any) -> None:
     nodes = build_dag(recipe)
@@ -171,7 +170,6 @@ def test_factors_group_the_raw_paths(recipe: Recipe, data: Any) -> None:
         assert s.value == pytest.approx(sum(t.value for t in s.terms), rel=1e-12, abs=1e-15)
 
 
-@settings(max_examples=60, deadline=None)
 @given(dags(max_ops=10), st.data())
 def test_delta_form_is_the_per_node_gradient(recipe: Recipe, data: Any) -> None:
     nodes = build_dag(recipe)

@@ -44,6 +44,7 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
         assert cell.get("execution_count") is None, f"{path.name} cell {i} has a count"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=_ids(NOTEBOOKS))
 def test_notebook_runs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
