@@ -162,6 +162,10 @@ class Op:
     # (np, *inputs) -> array. Used by the compiled tape (autograd.tape); no domain check.
     array: Callable[..., Any] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.differentiable:  # every input is differentiable unless the row says so
+            object.__setattr__(self, "differentiable", (True,) * self.arity)
+
     def formula(self, i: int, names: tuple[str, ...] = ("a", "b")) -> str:
         """The text 'd(a * b)/da = b' for input i, with optional input names."""
         expr = _subst(self.template, names)
@@ -264,11 +268,7 @@ _TABLE: list[Op] = [
        array=lambda np, a: np.cos(a)),
 ]  # fmt: skip
 
-OPS: dict[str, Op] = {}
-for _op in _TABLE:
-    if not _op.differentiable:
-        object.__setattr__(_op, "differentiable", (True,) * _op.arity)
-    OPS[_op.name] = _op
+OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 
 
 def methods() -> dict[str, Op]:
