@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import re
 from pathlib import Path
 
@@ -155,3 +156,20 @@ def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
     for where in ANSWER_KINDS.values():
         path, _, name = where.partition("::")
         assert name in _test_names(Path(path).stem), f"{where} does not exist"
+
+
+def test_every_answer_recomputes_from_its_inputs() -> None:
+    """compute(numbers of deps) is the engine's value for every quantity of the shipped sheets:
+    an error carried forward from a student's own figures is judged with that recipe."""
+    from tracegrad.checker import solve
+
+    checked = 0
+    for sheet in sorted((ROOT / "examples").glob("*.toml")):
+        problem = solve(str(sheet)).problem
+        for q in problem.quantities:
+            if q.compute is None:
+                continue
+            got = q.compute([problem.index[k].value for k in q.deps])
+            assert math.isclose(got, q.value, rel_tol=1e-9, abs_tol=1e-12), (sheet.name, q.name)
+            checked += 1
+    assert checked > 50
