@@ -46,6 +46,7 @@ _TOP_KEYS = {
     "title",
     "description",
     "tolerance",
+    "min_sig_figs",
     "variables",
     "expressions",
     "network",
@@ -144,6 +145,7 @@ class Homework:
     spec: ExpressionSpec | NetworkSpec
     answers: list[Answer] = field(default_factory=list)
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
 
     def line_of(self, *path: str) -> int | None:
         return self.lines.get(tuple(path))
@@ -167,7 +169,12 @@ def _exponent(text: str) -> int:
 
 
 def written_tolerance(text: str) -> float:
-    """Half a unit in the last place written: '0.5399' -> 5e-05, '0.5' -> 0.05, '1e-3' -> 5e-04."""
+    """Half a unit in the last place written: '0.5399' -> 5e-05, '0.5' -> 0.05, '1e-3' -> 5e-04.
+
+    A whole number written without a decimal point claims to be exact: '28' -> 0.
+    """
+    if text.replace("_", "").lstrip("+-").isdigit():
+        return 0.0
     return 0.5 * 10.0 ** _exponent(text)
 
 
@@ -310,6 +317,7 @@ def _build(
     default_tol = data.get("tolerance")
     if default_tol is not None:
         default_tol = _positive(hw, default_tol, "tolerance", ("tolerance",))
+    hw.min_sig_figs = _min_sig_figs(hw, data.get("min_sig_figs"))
     if "answers" not in data:
         if not need_answers:
             return hw
@@ -331,6 +339,16 @@ def _build(
     if not hw.answers and need_answers:
         raise hw.error("[answers] is empty: nothing to check", "answers")
     return hw
+
+
+def _min_sig_figs(hw: Homework, val: Any) -> int | None:
+    if val is None:
+        return None
+    if isinstance(val, bool) or not isinstance(val, int) or not 1 <= val <= 15:
+        raise hw.error(
+            f"min_sig_figs must be a whole number from 1 to 15, got {_show(val)}", "min_sig_figs"
+        )
+    return val
 
 
 def _list(names: Any) -> str:

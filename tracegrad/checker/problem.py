@@ -35,6 +35,8 @@ class Quantity:
     aliases: tuple[str, ...] = ()
     alternatives: tuple[tuple[str, Callable[[Sequence[float]], float]], ...] = ()
     # common slips: (what the student did, the same deps -> the number it gives)
+    kind: str = ""  # 'local' (one operation's derivative), 'chain' (upstream x local), ...
+    paths: tuple[tuple[Key, ...], ...] = ()  # the recipe as a sum of products of deps
 
     @property
     def key(self) -> Key:

@@ -1,0 +1,87 @@
+"""Derivative formulas as text, read from the ops table: what ``solve`` writes on each line.
+
+``derivative_text(parse_expression("tanh(n)"), "n")`` is ``1 - tanh(n)**2``: the table's
+partial of each operation, chained through the expression (forward mode on text), with the
+trivial factors 1 and terms 0 left out. No op is known here; every formula comes from
+``tracegrad.autograd.ops``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tracegrad.autograd.explain import tidy
+from tracegrad.autograd.ops import Op
+from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
+
+__all__ = ["derivative_text", "second_derivative_text"]
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def _wrap(text: str) -> str:
+    simple = text.replace("_", "").replace(".", "").isalnum() or text.lstrip("-").isdigit()
+    return text if simple else f"({text})"
+
+
+def _times(a: str, b: str) -> str:
+    if a == "0" or b == "0":
+        return "0"
+    if a == "1":
+        return b
+    if b == "1":
+        return a
+    if a == "-1":
+        return f"-{_wrap(b)}"
+    if b == "-1":
+        return f"-{_wrap(a)}"
+    return f"{_wrap(a)} * {_wrap(b)}"
+
+
+def _plus(terms: Sequence[str]) -> str:
+    kept = [t for t in terms if t != "0"]
+    if not kept:
+        return "0"
+    out = kept[0]
+    for t in kept[1:]:
+        out += f" - {t[1:]}" if t.startswith("-") and " " not in t else f" + {t}"
+    return out
+
+
+def derivative_text(expr: Expression, wrt: str, name: str = "") -> str:
+    """d(expr)/d(wrt) as a formula in the expression's own names (``name`` is unused text)."""
+    stack: list[tuple[str, str]] = []  # (expression text, its derivative's text)
+    for kind, arg in expr.program:
+        if kind == "num":
+            stack.append((_num(float(arg)), "0"))  # type: ignore[arg-type]
+        elif kind == "var":
+            stack.append((str(arg), "1" if arg == wrt else "0"))
+        else:
+            op: Op = arg  # type: ignore[assignment]
+            args = stack[len(stack) - op.arity :]
+            del stack[len(stack) - op.arity :]
+            names = tuple(_wrap(t) for t, _ in args)
+            terms = [
+                _times(op.partial_text(i, names), d)
+                for i, (_, d) in enumerate(args)
+                if d != "0" and op.differentiable[i]
+            ]
+            stack.append((op.expression(names), _plus(terms)))
+    return tidy(stack[-1][1]) if stack else "0"
+
+
+def second_derivative_text(spec: object, name: str, wrt: Sequence[str]) -> str | None:
+    """d²name/d wrt[0] d wrt[1] as a formula, when ``name`` uses both variables directly."""
+    expressions = getattr(spec, "expressions", {})
+    expr = expressions.get(name)
+    if expr is None or any(w not in expr.names for w in wrt):
+        return None
+    text = expr.source
+    for w in wrt:
+        try:
+            text = derivative_text(parse_expression(text), w)
+        except ExpressionError:
+            return None
+    return text
