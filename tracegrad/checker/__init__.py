@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracegrad.checker.diagnose import CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, Mark
+from tracegrad.checker.diagnose import CARRIED, IMPRECISE, RIGHT, SIGN, TRUNCATED, WRONG, Mark
 from tracegrad.checker.homework import Answer, Homework, HomeworkError, load
 from tracegrad.checker.problem import Problem, Quantity
 from tracegrad.checker.report import Report
@@ -36,6 +36,7 @@ __all__ = [
     "CARRIED",
     "TRUNCATED",
     "SIGN",
+    "IMPRECISE",
     "WRONG",
 ]
 

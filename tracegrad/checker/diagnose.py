@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from tracegrad.autograd.formatting import fmt
+from tracegrad.checker.formulas import sig
 from tracegrad.checker.homework import Answer, Homework
 from tracegrad.checker.problem import Key, Problem, Quantity, normalise
 
@@ -106,8 +107,8 @@ def _truncates(answer: Answer, value: float | None) -> bool:
 def show_like(answer: Answer, value: float) -> str:
     """value written to the answer's own precision (one more digit when that hides it)."""
     d = answer.decimals
-    if d is None:
-        return fmt(value, 6)
+    if d is None or d == 0 and not answer.explicit:
+        return sig(value, 6)
     return f"{value:.{d + 1}f}" if d < 12 else repr(value)
 
 
@@ -272,7 +273,7 @@ def _mark(
             mark.sources = tuple(wrong)
             mark.message = f"carried forward from {', '.join(wrong[:3])}"
         elif rounded:
-            mark.message = f"right from your rounded {', '.join(rounded[:3])}"
+            mark.message = f"right from your own figures: {', '.join(rounded[:3])}"
         else:
             mark.message = "right from your figures"
         return _precise_enough(mark, min_sig)
@@ -285,8 +286,8 @@ def _mark(
     if _whole(a) and any(round(t) == s for t in (e, carried) if t is not None):
         mark.verdict, mark.reason = WRONG, "whole number"
         mark.message = (
-            f"{fmt(e)} rounds to {a.text}, but a whole number says it is exact: "
-            f"write the decimals ({fmt(e)})"
+            f"{sig(e, 6)} rounds to {a.text}, but a whole number says it is exact: "
+            f"write the decimals ({sig(e, 6)})"
         )
         return mark
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol + spread))):
@@ -305,7 +306,7 @@ def _mark(
     if not reasons:
         right = show_like(a, e)
         mine = show_like(a, carried) if carried is not None else right
-        if mine != right:
+        if carried is not None and not close(carried, e, tol + spread) and mine != right:
             reasons = [("unknown", f"neither the engine's {right} nor {mine} from your figures")]
         else:
             reasons = [("unknown", f"the engine has {right}")]
@@ -362,7 +363,7 @@ def _reasons(
 ) -> list[tuple[str, str]]:
     s, e, tol = a.value, q.value, a.tolerance
     right = show_like(a, e)
-    for finder in (_swapped, _missing_factor, _missing_path, _updated_weights, _old_weights):
+    for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
         found = finder(problem, a, q)
         if found:
             return [found]

@@ -8,13 +8,14 @@ trivial factors 1 and terms 0 left out. No op is known here; every formula comes
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 from tracegrad.autograd.explain import tidy
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
 
-__all__ = ["derivative_text", "second_derivative_text"]
+__all__ = ["derivative_text", "second_derivative_text", "sig"]
 
 
 def _num(x: float) -> str:
@@ -85,3 +86,23 @@ def second_derivative_text(spec: object, name: str, wrt: Sequence[str]) -> str |
         except ExpressionError:
             return None
     return text
+
+
+def sig(x: float, digits: int = 4) -> str:
+    """x to ``digits`` significant figures, trailing zeros dropped: 0.000438568 -> 0.0004386.
+
+    A worked solution shows every figure with the same number of significant figures, so
+    small gradients keep their digits (fixed decimals would print 0.0004).
+    """
+    if x != x or x in (float("inf"), float("-inf")):
+        return str(x)
+    if x == 0:
+        return "0"
+    exp = math.floor(math.log10(abs(x)))
+    if exp < -6 or exp >= 6:
+        return f"{x:.{digits - 1}e}"
+    decimals = max(0, digits - 1 - exp)
+    text = f"{x:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
