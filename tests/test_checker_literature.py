@@ -211,3 +211,102 @@ def test_min_sig_figs_gives_too_imprecise() -> None:
 def test_second_derivative_slip() -> None:
     report = check(sheet("second_derivatives", **{"d2f__dxdy": "6.0"}))
     assert not_accepted(report) == ["d2f/dxdy"]
+
+
+# ---------------------------------------------------------------- Mazur's 2-2-2 network
+D_O1, D_O2 = 0.138498562, -0.038098236  # dE/dnet_o1, dE/dnet_o2 as the post prints them
+
+
+def test_mazur_as_published_has_shared_and_frozen_biases() -> None:
+    report = check(SHEETS / "mazur.toml")
+    assert report.ok
+    assert report.mark("step 2: E_total").verdict == RIGHT
+    values = {q.label(2): q.value for q in report.problem.quantities}
+    assert values["step 1: b1_new"] == 0.35 and values["step 2: b1"] == 0.35  # frozen
+    # one b1 for h1 and h2: its gradient adds up both uses
+    assert values["step 1: dE/db1"] == pytest.approx(
+        values["step 1: dE/dnet_h1"] + values["step 1: dE/dnet_h2"], rel=1e-12
+    )
+    # the post's step-2 error is off in its 7th decimal: written to 9 decimals, it is not
+    # what its own updated weights give, and the checker says so
+    exact = sheet("mazur")
+    exact["answers"]["step2"] = {"E_total": "0.291027924"}
+    assert check(exact).mark("step 2: E_total").verdict == WRONG
+
+
+def test_mazur_upstream_figure_to_four_decimals_is_carried() -> None:
+    dw1 = 0.0364 * 0.2413 * 0.05  # 0.000439166, more digits than its inputs carry
+    report = check(
+        sheet(
+            "mazur",
+            **{
+                "dE_total__dout_h1": "0.0364",
+                "dout_h1__dnet_h1": "0.2413",
+                "dE_total__dw1": f"{dw1:.9f}",
+                "w1+": f"{0.15 - 0.5 * dw1:.9f}",
+            },
+        )
+    )
+    assert report.ok, report.table()
+    assert report.mark("dE_total/dw1").verdict == CARRIED
+
+
+@pytest.mark.parametrize(
+    ("answer", "value", "reason", "words"),
+    [
+        # the += branch through o2 forgotten: dE/dh1 = dE/dnet_o1 * w5 only
+        ("dE_total/dout_h1", f"{D_O1 * 0.40:.6f}", "missing path", "a path is missing"),
+        # do1/dnet_o1 left out of dE/dw5
+        ("dE_total/dw5", f"{0.74136507 * 0.593269992:.6f}", "missing factor", "do1/dnet_o1"),
+        # the backward pass with the weights already updated
+        (
+            "dE_total/dout_h1",
+            f"{D_O1 * 0.35891648 + D_O2 * 0.511301270:.6f}",
+            "updated weights",
+            "the backward pass uses the weights of the forward pass",
+        ),
+        # the sign slip of dE/do = -(target - out)
+        ("dE_total/dout_o1", "-0.74136507", "sign", "wrong sign"),
+        # the squared error without its 1/2
+        ("dE_total/dout_o1", "1.48273014", "factor 2", "twice the right value"),
+        # a frozen bias updated anyway
+        ("b1_new", "0.3406", "slip", "frozen"),
+    ],
+)
+def test_mazur_slips_each_get_their_diagnosis(
+    answer: str, value: str, reason: str, words: str
+) -> None:
+    report = check(sheet("mazur", **{answer.replace("/", "__"): value}))
+    assert not_accepted(report) == [answer]
+    m = report.mark(answer)
+    assert m.reason == reason, m.message
+    assert words in m.message
+
+
+def test_mazur_step_two_with_the_weights_before_the_update() -> None:
+    data = sheet("mazur")
+    values = {q.label(2): q.value for q in check(data).problem.quantities}
+    # step 2's net_o1 from step 2's h1, h2 but step 1's w5, w6
+    net = 0.40 * values["step 2: h1"] + 0.45 * values["step 2: h2"] + 0.60
+    data["answers"]["step2"] = {"net_o1": f"{net:.6f}"}
+    m = check(data).mark("step 2: net_o1")
+    assert (m.verdict, m.reason) == (WRONG, "old weights")
+    assert "w5, w6 from before the update" in m.message
+
+
+def test_a_shared_bias_with_two_values_points_at_its_line() -> None:
+    text = (SHEETS / "mazur.toml").read_text(encoding="utf-8")
+    text = text.replace("biases = [[0.35, 0.35]", "biases = [[0.35, 0.36]")
+    from tracegrad.checker import HomeworkError, load
+
+    path = SHEETS.parent / "sheets" / "_tmp_never_written.toml"
+    assert not path.exists()
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        bad = Path(tmp) / "mazur.toml"
+        bad.write_text(text, encoding="utf-8")
+        with pytest.raises(HomeworkError) as err:
+            load(bad)
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("bias_names"))
+    assert f"mazur.toml:{line}: network.bias_names: 'b1' is shared" in str(err.value)

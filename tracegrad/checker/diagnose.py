@@ -238,7 +238,7 @@ def _carried_from(
         if abs(a.value - dep.value) <= 1e-12 * max(1.0, abs(dep.value)):
             continue
         prior = by_key.get(k)
-        text = f"{dep.label(problem.steps)} = {a.text}"
+        text = f"{a.label} = {a.text}"
         if prior is not None and not prior.ok:
             wrong.append(text)
         elif prior is not None and prior.verdict == CARRIED and prior.sources:
@@ -267,21 +267,24 @@ def _mark(
     if close(s, e, tol):
         return _precise_enough(mark, min_sig)
     wrong, rounded = _carried_from(problem, q, student, by_key)
-    if carried is not None and close(s, carried, tol + spread):
-        mark.verdict, mark.reason = CARRIED, "carried"
-        if wrong:
-            mark.sources = tuple(wrong)
-            mark.message = f"carried forward from {', '.join(wrong[:3])}"
-        elif rounded:
-            mark.message = f"right from your own figures: {', '.join(rounded[:3])}"
-        else:
-            mark.message = "right from your figures"
-        return _precise_enough(mark, min_sig)
+    if carried is not None and close(s, carried, tol):
+        return _carried(mark, wrong, rounded, min_sig)
     if not a.explicit and _truncates(a, e):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
         rounded_e = _rounded(e, a.decimals or 0)
         mark.message = f"truncated, not rounded: {show_like(a, e)} rounds to {rounded_e}"
         return _precise_enough(mark, min_sig)
+    if not a.explicit and _truncates(a, carried):
+        assert carried is not None
+        mark.verdict, mark.reason = TRUNCATED, "truncated"
+        via = ", ".join((wrong or rounded)[:3]) or "your figures"
+        mark.message = (
+            f"right method from {via}, but truncated: {show_like(a, carried)} rounds to "
+            f"{_rounded(carried, a.decimals or 0)}"
+        )
+        return _precise_enough(mark, min_sig)
+    if carried is not None and close(s, carried, tol + spread):
+        return _carried(mark, wrong, rounded, min_sig)  # within what the rounded inputs allow
     mark.derivation = _derivation(problem, q)
     if _whole(a) and any(round(t) == s for t in (e, carried) if t is not None):
         mark.verdict, mark.reason = WRONG, "whole number"
@@ -312,6 +315,19 @@ def _mark(
             reasons = [("unknown", f"the engine has {right}")]
     mark.reason, mark.message = reasons[0]
     return mark
+
+
+def _carried(mark: Mark, wrong: list[str], rounded: list[str], min_sig: int | None) -> Mark:
+    """Accepted: right from the student's own earlier figures (a slip, or rounding)."""
+    mark.verdict, mark.reason = CARRIED, "carried"
+    if wrong:
+        mark.sources = tuple(wrong)
+        mark.message = f"carried forward from {', '.join(wrong[:3])}"
+    elif rounded:
+        mark.message = f"right from your own figures: {', '.join(rounded[:3])}"
+    else:
+        mark.message = "right from your figures"
+    return _precise_enough(mark, min_sig)
 
 
 def _whole(a: Answer) -> bool:
@@ -406,8 +422,9 @@ def _swapped(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None
     s, e, tol = a.value, q.value, a.tolerance
     if close(s, e, tol) or _trivial(s):
         return None
-    same = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
-    others = same + [o for o in problem.quantities if o.step == q.step and o not in same]
+    others = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
+    if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
+        others += [problem.index[d] for d in q.deps]
     for o in others:
         if o.key == q.key or _trivial(o.value) or close(o.value, e, tol):
             continue
@@ -465,29 +482,46 @@ def _missing_path(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] |
 
 
 def _with_replaced(
-    problem: Problem, q: Quantity, replace: dict[Key, float]
+    problem: Problem, q: Quantity, replace: dict[Key, float], through: tuple[str, ...] = ()
 ) -> float | None:
-    if q.compute is None or not any(d in replace for d in q.deps):
+    """q worked again with some quantities replaced, through the recipes of the sections
+    ``through`` that depend on them (other quantities keep the engine's numbers)."""
+    if q.compute is None or not replace:
         return None
-    return _safe(q.compute, [replace.get(d, problem.index[d].value) for d in q.deps])
+    memo: dict[Key, float] = dict(replace)
+    todo: list[tuple[Key, bool]] = [(q.key, False)]
+    while todo:
+        k, ready = todo.pop()
+        if k in memo:
+            continue
+        qq = problem.index[k]
+        if qq.compute is None or not qq.deps or (k != q.key and qq.section not in through):
+            memo[k] = qq.value
+            continue
+        if not ready:
+            todo.append((k, True))
+            todo.extend((d, False) for d in qq.deps if d not in memo)
+            continue
+        got = _safe(qq.compute, [memo[d] for d in qq.deps])
+        memo[k] = qq.value if got is None else got
+    return memo.get(q.key)
 
 
 def _updated_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
     """A backward-pass figure worked with the weights after this step's update."""
-    if q.section not in ("backward factors", "gradients"):
+    if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
         return None
-    new = {}
-    for d in q.deps:
-        upd = problem.index.get((d[0], f"{d[1]}_new"))
-        if upd is not None and problem.index[d].section == "given":
-            new[d] = upd.value
-    got = _with_replaced(problem, q, new)
-    if got is not None and close(a.value, got, a.tolerance):
-        names = ", ".join(f"{problem.index[d].name}_new" for d in new)
+    new: dict[Key, float] = {}
+    for k, given in problem.index.items():
+        upd = problem.index.get((k[0], f"{k[1]}_new"))
+        if k[0] == q.step and given.section == "given" and upd is not None:
+            new[k] = upd.value
+    got = _with_replaced(problem, q, new, ("backward factors", "gradients"))
+    if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
         return (
             "updated weights",
-            f"worked with the updated {names}: the backward pass uses the weights of the "
-            f"forward pass; {q.name} is {show_like(a, q.value)}",
+            "worked with the updated weights (w_new): the backward pass uses the weights of "
+            f"the forward pass; {q.name} is {show_like(a, q.value)}",
         )
     return None
 
@@ -501,7 +535,8 @@ def _old_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | 
         dep = problem.index[d]
         before = problem.index.get((d[0] - 1, d[1]))
         if dep.section == "given" and dep.deps and before is not None:
-            old[d] = before.value
+            if before.value != dep.value:
+                old[d] = before.value
     got = _with_replaced(problem, q, old)
     if got is not None and close(a.value, got, a.tolerance) and not close(got, q.value, 0):
         names = ", ".join(problem.index[d].name for d in old)

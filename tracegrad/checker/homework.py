@@ -33,14 +33,8 @@ __all__ = [
     "Homework",
     "load",
     "written_tolerance",
-    "LOSS_NAMES",
 ]
 
-# nn.losses name -> what the file may call it
-LOSS_NAMES = {
-    "half_sse": ("half_sse", "half_sum_squares", "half-sse"),
-    "mse": ("mse", "mean_squared_error"),
-}
 
 _TOP_KEYS = {
     "title",
@@ -65,7 +59,7 @@ _NETWORK_KEYS = {
     "weight_names",
     "bias_names",
 }
-_TRAINING_KEYS = {"loss", "learning_rate", "steps"}
+_TRAINING_KEYS = {"loss", "learning_rate", "steps", "frozen"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d_]*)(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?$")
 _NOTE = re.compile(r"^(.*?\S)\s+\((.*)\)\s*$")
@@ -125,6 +119,7 @@ class NetworkSpec:
     loss: str
     learning_rate: float
     steps: int
+    frozen: list[str] = field(default_factory=list)  # parameters the update leaves alone
 
     @property
     def outputs(self) -> list[str]:
@@ -557,15 +552,7 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
         count += len(layer_b)
     weight_names = _flat_names(hw, net, "weight_names", default_w)
     bias_names = _flat_names(hw, net, "bias_names", default_b)
-    everything = inputs + [n for layer in neurons for n in layer]
-    everything += [w for layer in weight_names for row in layer for w in row]
-    everything += [b for layer_names in bias_names for b in layer_names]
-    everything += [f"y{k + 1}" for k in range(layer_sizes[-1])] + ["E"]
-    seen: set[str] = set()
-    for n in everything:
-        if n in seen:
-            raise hw.error(f"the name {n!r} is used twice in the network", "network")
-        seen.add(n)
+    _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
     samples = _samples(hw, data, nin, layer_sizes[-1])
     training = data.get("training", {})
     if not isinstance(training, dict):
@@ -577,15 +564,7 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
                 "training",
                 key,
             )
-    loss_name = training.get("loss", "half_sse")
-    loss = next((k for k, al in LOSS_NAMES.items() if loss_name in al), None)
-    if loss is None:
-        raise hw.error(
-            f"training.loss must be one of {', '.join(LOSS_NAMES)} "
-            f"(half_sse is E = sum 1/2 (y - o)^2), got {_show(loss_name)}",
-            "training",
-            "loss",
-        )
+    loss = _loss_name(hw, training.get("loss", "half_sse"))
     lr = (
         _positive(
             hw, training["learning_rate"], "training.learning_rate", ("training", "learning_rate")
@@ -600,10 +579,99 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
             "training",
             "steps",
         )
+    frozen = _frozen(hw, training, weight_names, bias_names)
     return NetworkSpec(
         inputs, neurons, activations, weights, biases, weight_names, bias_names,
-        samples, loss, lr, steps,
+        samples, loss, lr, steps, frozen,
     )  # fmt: skip
+
+
+def _flat(nested: Any) -> list[Any]:
+    out: list[Any] = []
+    todo = [nested]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(reversed(x))
+        else:
+            out.append(x)
+    return out
+
+
+def _check_names(
+    hw: Homework,
+    inputs: list[str],
+    neurons: list[list[str]],
+    weights: Any,
+    biases: Any,
+    weight_names: Any,
+    bias_names: Any,
+) -> None:
+    """Every name once, except a parameter shared by several neurons (a tied weight or bias:
+    the same name, the same value), which Mazur's network does with its biases. An error
+    points at the line of the key that repeats a name."""
+    owner: dict[str, str] = {}
+    groups = [
+        ("inputs", inputs, None),
+        ("neurons", _flat(neurons), None),
+        ("weight_names", _flat(weight_names), _flat(weights)),
+        ("bias_names", _flat(bias_names), _flat(biases)),
+    ]
+    targets = [f"y{k + 1}" for k in range(len(neurons[-1]))] + ["E"]
+    value: dict[str, float] = {}
+    for key, names, values in groups:
+        for i, n in enumerate(names):
+            if n in owner and not (owner[n] == key and values is not None):
+                where = "" if owner[n] == key else f" (also in network.{owner[n]})"
+                raise hw.error(f"network.{key}: the name {n!r} is used twice{where}", "network", key)
+            if n in targets:
+                raise hw.error(
+                    f"network.{key}: {n!r} is a reserved name (targets y1.., the loss E)",
+                    "network",
+                    key,
+                )
+            if values is not None:
+                if n in value and value[n] != values[i]:
+                    raise hw.error(
+                        f"network.{key}: {n!r} is shared (one parameter), so it needs one value; "
+                        f"got {value[n]:g} and {values[i]:g}",
+                        "network",
+                        key,
+                    )
+                value[n] = values[i]
+            owner[n] = key
+
+
+def _loss_name(hw: Homework, name: Any) -> str:
+    """A loss of nn.losses whose formula the checker can write (its registry has the text)."""
+    from tracegrad.nn.losses import LOSSES
+
+    known = {s.name: s for s in LOSSES.values() if s.term}
+    for spec in known.values():
+        if name == spec.name or name in spec.aliases:
+            return spec.name
+    shown = "; ".join(f"{s.name}: E = {s.formula(['o'], ['y'])}" for s in known.values())
+    raise hw.error(
+        f"training.loss must be one of {', '.join(known)} ({shown}), got {_show(name)}",
+        "training",
+        "loss",
+    )
+
+
+def _frozen(hw: Homework, training: dict[str, Any], weight_names: Any, bias_names: Any) -> list[str]:
+    """training.frozen: the parameters the update leaves as they are."""
+    if "frozen" not in training:
+        return []
+    names = _names_list(hw, training["frozen"], "training.frozen", ("training", "frozen"))
+    params = set(_flat(weight_names)) | set(_flat(bias_names))
+    for n in names:
+        if n not in params:
+            raise hw.error(
+                f"training.frozen: {n!r} is not a weight or bias of the network",
+                "training",
+                "frozen",
+            )
+    return names
 
 
 def _shaped(
