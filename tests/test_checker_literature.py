@@ -187,9 +187,7 @@ def test_a_whole_number_claims_to_be_exact() -> None:
 
 
 def test_a_sheet_of_zeros_and_ones_fails() -> None:
-    report = check(
-        sheet("mazur", **{"h1": 1, "dE__do1": 0, "dE__dw5": 0, "w5_new": 0})
-    )
+    report = check(sheet("mazur", **{"h1": 1, "dE__do1": 0, "dE__dw5": 0, "w5_new": 0}))
     assert not report.ok
     for label in ("h1", "dE/do1", "w5_new"):
         assert report.mark(label).verdict == WRONG, label

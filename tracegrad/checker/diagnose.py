@@ -534,9 +534,8 @@ def _old_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | 
     for d in q.deps:
         dep = problem.index[d]
         before = problem.index.get((d[0] - 1, d[1]))
-        if dep.section == "given" and dep.deps and before is not None:
-            if before.value != dep.value:
-                old[d] = before.value
+        if dep.section == "given" and dep.deps and before is not None and before.value != dep.value:
+            old[d] = before.value
     got = _with_replaced(problem, q, old)
     if got is not None and close(a.value, got, a.tolerance) and not close(got, q.value, 0):
         names = ", ".join(problem.index[d].name for d in old)
@@ -571,8 +570,10 @@ def _derivation(problem: Problem, q: Quantity) -> str:
     """How the engine gets this number: the recipe with numbers, and for a chain of factors
     the step-through explanation (``tracegrad.autograd.explain``) on the engine's graph."""
     lines = [problem.with_numbers(q)]
-    chain = q.section in ("gradients",) or q.kind == "chain" or (
-        q.section == "backward factors" and len(q.deps) > 2
+    chain = (
+        q.section in ("gradients",)
+        or q.kind == "chain"
+        or (q.section == "backward factors" and len(q.deps) > 2)
     )
     if chain and "/" in q.name and q.name.startswith("d") and len(problem.quantities) < 400:
         top, _, bottom = q.name[1:].partition("/d")

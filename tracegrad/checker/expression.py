@@ -121,6 +121,16 @@ class ExpressionProblem(Problem):
             self._grads[root] = got
         return got
 
+    def work_backward(self) -> None:
+        """Every first derivative of each output, nearest to the output first (what a
+        worked solution lists; a check makes only the ones the answers name)."""
+        order = [*self.spec.variables, *self.spec.expressions]
+        for r in self.outputs():
+            up = self.upstream(r)
+            for n in reversed(order):
+                if n in up:
+                    self.derivative(r, n)
+
     def outputs(self) -> list[str]:
         """The expressions no later expression uses: the roots a worked solution starts from."""
         return [n for n in self.spec.expressions if not self.consumers[n]]
@@ -204,13 +214,13 @@ class ExpressionProblem(Problem):
         """d r/d v = Σ over the expressions c that use v: d r/d c · ∂c/∂v."""
         up_r = self.upstream(r)
         deps: list[Key] = []
-        parts: list[tuple[int | None, int | None, Expression | None, str]] = []
+        parts: list[tuple[int | None, int, Expression | None, str]] = []
         terms: list[str] = []
         paths: list[tuple[Key, ...]] = []
         for c in self.consumers[v]:
             if c != r and c not in up_r:
                 continue
-            up_i = None
+            up_i: int | None = None
             if c != r:
                 up_i = len(deps)
                 deps.append(K(f"d{r}/d{c}"))
@@ -224,7 +234,7 @@ class ExpressionProblem(Problem):
                 expr = self.spec.expressions[c]
                 parts.append((up_i, len(deps), expr, v))
                 deps.extend((*(K(n) for n in expr.names), K(c)))
-                local_text = f"∂{c}/∂{v}"
+                local_text = f"({local_formula(expr, v, c)})"  # ∂c/∂v, no named quantity
                 paths.append(())  # a local derivative that is no named quantity
             terms.append(local_text if c == r else f"d{r}/d{c} * {local_text}")
 
@@ -352,6 +362,7 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
         1,
         "higher derivatives",
         value,
+        deps=tuple(K(v) for v in variables),  # the numbers its formula is written in
         formula=second_derivative_text(spec, name, wrt) or _nested(name, wrt),
     )
     problem.add(q)

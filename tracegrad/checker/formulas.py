@@ -8,14 +8,16 @@ trivial factors 1 and terms 0 left out. No op is known here; every formula comes
 
 from __future__ import annotations
 
+import ast
 import math
+import re
 from collections.abc import Sequence
 
 from tracegrad.autograd.explain import tidy
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
 
-__all__ = ["derivative_text", "second_derivative_text", "sig"]
+__all__ = ["derivative_text", "second_derivative_text", "sig", "pretty"]
 
 
 def _num(x: float) -> str:
@@ -70,7 +72,58 @@ def derivative_text(expr: Expression, wrt: str, name: str = "") -> str:
                 if d != "0" and op.differentiable[i]
             ]
             stack.append((op.expression(names), _plus(terms)))
-    return tidy(stack[-1][1]) if stack else "0"
+    return pretty(simplify(stack[-1][1])) if stack else "0"
+
+
+def _const(node: ast.AST) -> float | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
+        return float(node.value)
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub):
+        inner = _const(node.operand)
+        return None if inner is None else -inner
+    return None
+
+
+def _number(x: float) -> ast.AST:
+    value: float = int(x) if x.is_integer() else x
+    if value < 0:
+        return ast.UnaryOp(ast.USub(), ast.Constant(-value))
+    return ast.Constant(value)
+
+
+class _Simplify(ast.NodeTransformer):
+    """Fold what the table's templates leave behind: (2 - 1) -> 1, x ** 1 -> x, 1 * x -> x."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        a, b = _const(node.left), _const(node.right)
+        folds = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__}
+        if a is not None and b is not None and type(node.op) in folds:
+            return _number(folds[type(node.op)](a, b))
+        if isinstance(node.op, ast.Pow) and b == 1:
+            return node.left
+        if isinstance(node.op, ast.Mult) and a == 1:
+            return node.right
+        if isinstance(node.op, (ast.Mult, ast.Div)) and b == 1:
+            return node.left
+        return node
+
+
+def simplify(text: str) -> str:
+    """The formula with its trivial arithmetic folded, minimal parentheses (as ``tidy``)."""
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:
+        return tidy(text)
+    return tidy(ast.unparse(ast.fix_missing_locations(_Simplify().visit(tree))))
+
+
+_POWER = re.compile(r"\s*\*\*\s*([23])(?![\d.])")
+
+
+def pretty(text: str) -> str:
+    """Squares and cubes as a person writes them: 'tanh(n) ** 2' -> 'tanh(n)²'."""
+    return _POWER.sub(lambda m: "²" if m.group(1) == "2" else "³", text)
 
 
 def second_derivative_text(spec: object, name: str, wrt: Sequence[str]) -> str | None:
@@ -82,7 +135,7 @@ def second_derivative_text(spec: object, name: str, wrt: Sequence[str]) -> str |
     text = expr.source
     for w in wrt:
         try:
-            text = derivative_text(parse_expression(text), w)
+            text = derivative_text(parse_expression(text.replace("²", "**2").replace("³", "**3")), w)
         except ExpressionError:
             return None
     return text

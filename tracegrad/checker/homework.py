@@ -623,7 +623,9 @@ def _check_names(
         for i, n in enumerate(names):
             if n in owner and not (owner[n] == key and values is not None):
                 where = "" if owner[n] == key else f" (also in network.{owner[n]})"
-                raise hw.error(f"network.{key}: the name {n!r} is used twice{where}", "network", key)
+                raise hw.error(
+                    f"network.{key}: the name {n!r} is used twice{where}", "network", key
+                )
             if n in targets:
                 raise hw.error(
                     f"network.{key}: {n!r} is a reserved name (targets y1.., the loss E)",
@@ -658,7 +660,9 @@ def _loss_name(hw: Homework, name: Any) -> str:
     )
 
 
-def _frozen(hw: Homework, training: dict[str, Any], weight_names: Any, bias_names: Any) -> list[str]:
+def _frozen(
+    hw: Homework, training: dict[str, Any], weight_names: Any, bias_names: Any
+) -> list[str]:
     """training.frozen: the parameters the update leaves as they are."""
     if "frozen" not in training:
         return []
