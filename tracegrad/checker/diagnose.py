@@ -257,67 +257,93 @@ def _mark(
     by_key: dict[Key, Mark],
     min_sig: int | None = None,
 ) -> Mark:
-    s, e, tol = a.value, q.value, a.tolerance
     figures = [world[d] for d in q.deps]
     got = _carry(q, figures) if q.compute is not None and q.deps else None
     carried, spread = got if got is not None else (None, 0.0)
-    if carried is not None and close(carried, e, 1e-12) and spread == 0.0:
+    if carried is not None and close(carried, q.value, 1e-12) and spread == 0.0:
         carried = None  # the student's inputs were the engine's: nothing to carry
-    mark = Mark(a, q, e, carried, RIGHT, "", "")
-    if close(s, e, tol):
+    mark = Mark(a, q, q.value, carried, RIGHT, "", "")
+    if close(a.value, q.value, a.tolerance):
         return _precise_enough(mark, min_sig)
     wrong, rounded = _carried_from(problem, q, student, by_key)
-    if carried is not None and close(s, carried, tol):
-        return _carried(mark, wrong, rounded, min_sig)
+    if _accept(mark, spread, wrong, rounded):
+        return _precise_enough(mark, min_sig)
+    mark.derivation = _derivation(problem, q)
+    if _whole_or_sign(mark, spread):
+        return mark
+    mark.verdict = WRONG
+    reasons = _reasons(problem, a, q, carried, [v for v, _ in figures])
+    if not reasons:
+        reasons = _upstream_or_unknown(problem, mark, spread, by_key)
+    mark.reason, mark.message = reasons[0]
+    return mark
+
+
+def _accept(mark: Mark, spread: float, wrong: list[str], rounded: list[str]) -> bool:
+    """Carried forward (from the student's figures, or within what their digits allow), or
+    truncated (cut, not rounded, at the digits written): accepted, with what it came from."""
+    a, e, carried = mark.answer, mark.engine, mark.carried
+    if carried is not None and close(a.value, carried, a.tolerance):
+        _carried(mark, wrong, rounded)
+        return True
     if not a.explicit and _truncates(a, e):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
         rounded_e = _rounded(e, a.decimals or 0)
         mark.message = f"truncated, not rounded: {show_like(a, e)} rounds to {rounded_e}"
-        return _precise_enough(mark, min_sig)
-    if not a.explicit and _truncates(a, carried):
-        assert carried is not None
+        return True
+    if carried is not None and not a.explicit and _truncates(a, carried):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
         via = ", ".join((wrong or rounded)[:3]) or "your figures"
         mark.message = (
             f"right method from {via}, but truncated: {show_like(a, carried)} rounds to "
             f"{_rounded(carried, a.decimals or 0)}"
         )
-        return _precise_enough(mark, min_sig)
-    if carried is not None and close(s, carried, tol + spread):
-        return _carried(mark, wrong, rounded, min_sig)  # within what the rounded inputs allow
-    mark.derivation = _derivation(problem, q)
+        return True
+    if carried is not None and close(a.value, carried, a.tolerance + spread):
+        _carried(mark, wrong, rounded)  # within what the rounded inputs allow
+        return True
+    return False
+
+
+def _whole_or_sign(mark: Mark, spread: float) -> bool:
+    """A whole number that only rounds to the value, or the right size with the wrong sign."""
+    a, q, e, carried = mark.answer, mark.quantity, mark.engine, mark.carried
+    s, tol = a.value, a.tolerance
     if _whole(a) and any(round(t) == s for t in (e, carried) if t is not None):
         mark.verdict, mark.reason = WRONG, "whole number"
         mark.message = (
             f"{sig(e, 6)} rounds to {a.text}, but a whole number says it is exact: "
             f"write the decimals ({sig(e, 6)})"
         )
-        return mark
+        return True
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol + spread))):
         mark.verdict, mark.reason = SIGN, "sign"
         mark.message = f"right size, wrong sign: {q.name} is {show_like(a, e)}"
         if q.section == "gradients" or q.name.startswith("dE/"):
             size = a.text.lstrip("+-")
             mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
-        return mark
-    mark.verdict = WRONG
-    reasons = _reasons(problem, a, q, carried, [v for v, _ in figures])
+        return True
+    return False
+
+
+def _upstream_or_unknown(
+    problem: Problem, mark: Mark, spread: float, by_key: dict[Key, Mark]
+) -> list[tuple[str, str]]:
+    """No known slip: an earlier wrong answer it uses, else the engine's number (and the one
+    from the student's figures when that differs)."""
     up, first = _wrong_upstream(problem, mark, by_key)
-    if not reasons and up:
-        reasons = [("upstream", f"it uses {up}, which is already wrong; start there")]
+    if up:
         mark.upstream = first
-    if not reasons:
-        right = show_like(a, e)
-        mine = show_like(a, carried) if carried is not None else right
-        if carried is not None and not close(carried, e, tol + spread) and mine != right:
-            reasons = [("unknown", f"neither the engine's {right} nor {mine} from your figures")]
-        else:
-            reasons = [("unknown", f"the engine has {right}")]
-    mark.reason, mark.message = reasons[0]
-    return mark
+        return [("upstream", f"it uses {up}, which is already wrong; start there")]
+    a, e, carried = mark.answer, mark.engine, mark.carried
+    right = show_like(a, e)
+    mine = show_like(a, carried) if carried is not None else right
+    if carried is not None and not close(carried, e, a.tolerance + spread) and mine != right:
+        return [("unknown", f"neither the engine's {right} nor {mine} from your figures")]
+    return [("unknown", f"the engine has {right}")]
 
 
-def _carried(mark: Mark, wrong: list[str], rounded: list[str], min_sig: int | None) -> Mark:
+def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
     """Accepted: right from the student's own earlier figures (a slip, or rounding)."""
     mark.verdict, mark.reason = CARRIED, "carried"
     if wrong:
@@ -327,7 +353,6 @@ def _carried(mark: Mark, wrong: list[str], rounded: list[str], min_sig: int | No
         mark.message = f"right from your own figures: {', '.join(rounded[:3])}"
     else:
         mark.message = "right from your figures"
-    return _precise_enough(mark, min_sig)
 
 
 def _whole(a: Answer) -> bool:

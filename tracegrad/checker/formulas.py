@@ -135,7 +135,8 @@ def second_derivative_text(spec: object, name: str, wrt: Sequence[str]) -> str |
     text = expr.source
     for w in wrt:
         try:
-            text = derivative_text(parse_expression(text.replace("²", "**2").replace("³", "**3")), w)
+            plain = text.replace("²", "**2").replace("³", "**3")
+            text = derivative_text(parse_expression(plain), w)
         except ExpressionError:
             return None
     return text

@@ -135,7 +135,7 @@ class Problem:
         result = fmt(q.value)
         if text == result:  # a constant: 'dn/db = 1'
             return f"{q.name} = {text}"
-        if filled == text or filled == result or len(q.deps) == 1 and text == names[0][0]:
+        if filled in (text, result) or len(q.deps) == 1 and text == names[0][0]:
             return f"{q.name} = {text} = {result}"
         return f"{q.name} = {text} = {filled} = {result}"
 
