@@ -129,8 +129,7 @@ def test_solve_text_and_markdown_in_textbook_order(capsys: pytest.CaptureFixture
     assert positions == sorted(positions)
     # four significant figures, every number put in
     assert (
-        "dE/dw5 = dE/do1 * do1/dnet_o1 * dnet_o1/dw5 = -0.1835 * 0.2031 * 0.5399 = -0.02012"
-        in text
+        "dE/dw5 = dE/do1 * do1/dnet_o1 * dnet_o1/dw5 = -0.1835 * 0.2031 * 0.5399 = -0.02012" in text
     )
     assert "w5_new = w5 - 1.2 * dE/dw5 = 0.37 - 1.2 * (-0.02012) = 0.3941" in text
     assert main(["solve", str(SEED), "--format", "markdown"]) == 0

@@ -466,6 +466,32 @@ def _names_list(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> lis
 
 
 def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
+    """[network], [[samples]] and [training], each section checked by its own function."""
+    net = _network_table(hw, data)
+    nin, layer_sizes = _sizes(hw, net)
+    inputs = _inputs(hw, net, nin)
+    neurons = _neuron_names(hw, net, layer_sizes)
+    activations = _activations(hw, net, len(layer_sizes))
+    dims = [nin, *layer_sizes]
+    P = ("network",)
+    weights = _shaped(hw, net["weights"], dims, True, "network.weights", (*P, "weights"))
+    biases = _shaped(hw, net["biases"], dims, False, "network.biases", (*P, "biases"))
+    default_w, default_b = _default_parameter_names(weights, biases)
+    weight_names = _flat_names(hw, net, "weight_names", default_w)
+    bias_names = _flat_names(hw, net, "bias_names", default_b)
+    _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
+    samples = _samples(hw, data, nin, layer_sizes[-1])
+    training = _training_table(hw, data)
+    loss = _loss_name(hw, training.get("loss", "half_sse"))
+    lr, steps = _schedule(hw, training)
+    frozen = _frozen(hw, training, weight_names, bias_names)
+    return NetworkSpec(
+        inputs, neurons, activations, weights, biases, weight_names, bias_names,
+        samples, loss, lr, steps, frozen,
+    )  # fmt: skip
+
+
+def _network_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
     net = data["network"]
     if not isinstance(net, dict):
         raise hw.error("network must be a table", "network")
@@ -479,7 +505,10 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     for key in ("sizes", "weights", "biases"):
         if key not in net:
             raise hw.error(f"missing network.{key}", "network")
-    P = ("network",)
+    return net
+
+
+def _sizes(hw: Homework, net: dict[str, Any]) -> tuple[int, list[int]]:
     sizes = net["sizes"]
     if (
         not isinstance(sizes, list)
@@ -487,57 +516,70 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
         or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)
     ):
         raise hw.error(
-            "network.sizes must list the layer sizes, inputs first, e.g. [2, 2, 2]", *P, "sizes"
+            "network.sizes must list the layer sizes, inputs first, e.g. [2, 2, 2]",
+            "network",
+            "sizes",
         )
-    nin, layer_sizes = sizes[0], sizes[1:]
+    return sizes[0], sizes[1:]
+
+
+def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
+    P = ("network", "inputs")
     inputs = (
-        _names_list(hw, net["inputs"], "network.inputs", (*P, "inputs"))
+        _names_list(hw, net["inputs"], "network.inputs", P)
         if "inputs" in net
         else [f"x{i + 1}" for i in range(nin)]
     )
     if len(inputs) != nin:
-        raise hw.error(f"network.inputs names {len(inputs)} inputs, sizes says {nin}", *P, "inputs")
-    if "neurons" in net:
-        neurons = net["neurons"]
-        if not isinstance(neurons, list) or len(neurons) != len(layer_sizes):
-            raise hw.error(
-                f"network.neurons must list the names of each of the {len(layer_sizes)} layers",
-                *P,
-                "neurons",
-            )
-        neurons = [_names_list(hw, n, "network.neurons", (*P, "neurons")) for n in neurons]
-        for i, (names, size) in enumerate(zip(neurons, layer_sizes)):
-            if len(names) != size:
-                raise hw.error(
-                    f"network.neurons layer {i + 1} names {len(names)} neurons, sizes says {size}",
-                    *P,
-                    "neurons",
-                )
-    else:
+        raise hw.error(f"network.inputs names {len(inputs)} inputs, sizes says {nin}", *P)
+    return inputs
+
+
+def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> list[list[str]]:
+    """network.neurons, or the textbook names: h1, h2 (h1_1, h2_1 with several hidden
+    layers) and o1, o2."""
+    P = ("network", "neurons")
+    if "neurons" not in net:
         hidden = len(layer_sizes) - 1
-        neurons = []
-        for i, size in enumerate(layer_sizes):
-            if i == hidden:
-                neurons.append([f"o{j + 1}" for j in range(size)])
-            elif hidden == 1:
-                neurons.append([f"h{j + 1}" for j in range(size)])
-            else:
-                neurons.append([f"h{i + 1}_{j + 1}" for j in range(size)])
-    act = net.get("activation", "sigmoid")
-    out_act = net.get("output_activation", act)
+        return [
+            [f"o{j + 1}" for j in range(size)]
+            if i == hidden
+            else [f"h{j + 1}" if hidden == 1 else f"h{i + 1}_{j + 1}" for j in range(size)]
+            for i, size in enumerate(layer_sizes)
+        ]
+    neurons = net["neurons"]
+    if not isinstance(neurons, list) or len(neurons) != len(layer_sizes):
+        raise hw.error(
+            f"network.neurons must list the names of each of the {len(layer_sizes)} layers", *P
+        )
+    neurons = [_names_list(hw, n, "network.neurons", P) for n in neurons]
+    for i, (names, size) in enumerate(zip(neurons, layer_sizes)):
+        if len(names) != size:
+            raise hw.error(
+                f"network.neurons layer {i + 1} names {len(names)} neurons, sizes says {size}", *P
+            )
+    return neurons
+
+
+def _activations(hw: Homework, net: dict[str, Any], layers: int) -> list[str]:
     from tracegrad.nn.activations import activation_names
 
+    act = net.get("activation", "sigmoid")
+    out_act = net.get("output_activation", act)
     for key, a in (("activation", act), ("output_activation", out_act)):
         if not isinstance(a, str) or a not in activation_names():
             raise hw.error(
                 f"network.{key} must be one of {', '.join(activation_names())}, got {_show(a)}",
-                *P,
+                "network",
                 key,
             )
-    activations = [act] * (len(layer_sizes) - 1) + [out_act]
-    dims = [nin, *layer_sizes]
-    weights = _shaped(hw, net["weights"], dims, True, "network.weights", (*P, "weights"))
-    biases = _shaped(hw, net["biases"], dims, False, "network.biases", (*P, "biases"))
+    return [act] * (layers - 1) + [out_act]
+
+
+def _default_parameter_names(
+    weights: list[list[list[float]]], biases: list[list[float]]
+) -> tuple[list[list[list[str]]], list[list[str]]]:
+    """w1, w2, ... per layer, per neuron, per input; b1, b2, ... per layer, per neuron."""
     count = 0
     default_w: list[list[list[str]]] = []
     for layer in weights:
@@ -550,10 +592,10 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     for layer_b in biases:
         default_b.append([f"b{count + j + 1}" for j in range(len(layer_b))])
         count += len(layer_b)
-    weight_names = _flat_names(hw, net, "weight_names", default_w)
-    bias_names = _flat_names(hw, net, "bias_names", default_b)
-    _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
-    samples = _samples(hw, data, nin, layer_sizes[-1])
+    return default_w, default_b
+
+
+def _training_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
     training = data.get("training", {})
     if not isinstance(training, dict):
         raise hw.error("training must be a table", "training")
@@ -564,11 +606,14 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
                 "training",
                 key,
             )
-    loss = _loss_name(hw, training.get("loss", "half_sse"))
+    return training
+
+
+def _schedule(hw: Homework, training: dict[str, Any]) -> tuple[float, int]:
+    """training.learning_rate (0.5 when not given) and training.steps (1 to 1000)."""
+    where = ("training", "learning_rate")
     lr = (
-        _positive(
-            hw, training["learning_rate"], "training.learning_rate", ("training", "learning_rate")
-        )
+        _positive(hw, training["learning_rate"], "training.learning_rate", where)
         if "learning_rate" in training
         else 0.5
     )
@@ -579,11 +624,7 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
             "training",
             "steps",
         )
-    frozen = _frozen(hw, training, weight_names, bias_names)
-    return NetworkSpec(
-        inputs, neurons, activations, weights, biases, weight_names, bias_names,
-        samples, loss, lr, steps, frozen,
-    )  # fmt: skip
+    return lr, steps
 
 
 def _flat(nested: Any) -> list[Any]:
