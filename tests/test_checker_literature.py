@@ -308,3 +308,30 @@ def test_a_shared_bias_with_two_values_points_at_its_line() -> None:
             load(bad)
     line = next(i for i, t in enumerate(text.splitlines(), 1) if t.startswith("bias_names"))
     assert f"mazur.toml:{line}: network.bias_names: 'b1' is shared" in str(err.value)
+
+
+# ---------------------------------------------------------------- how a report reads
+def test_missing_local_factor_in_an_expression_sheet() -> None:
+    # do/dx1 written as do/dx1w1 alone: the local factor dx1w1/dx1 = w1 = -3 left out
+    report = check(sheet("micrograd_neuron", **{"do__dx1": "0.5"}))
+    m = report.mark("do/dx1")
+    assert (m.verdict, m.reason) == (WRONG, "missing factor")
+    assert m.message.startswith("the factor dx1w1/dx1 = -3")
+
+
+def test_first_mistake_follows_the_sheet() -> None:
+    # dE/dw5 comes after h1 in the worked solution, but the student wrote it first
+    data = sheet("mazur")
+    data["answers"] = {"dE_total/dw5": "0.0500", "out_h1": "0.6500"}
+    report = check(data)
+    assert [m.label for m in report.marks] == ["dE_total/dw5", "out_h1"]
+    assert report.first_mistake is report.mark("dE_total/dw5")
+
+
+def test_never_two_equal_numbers_as_alternatives() -> None:
+    # o rounded, do/dn wrong: the figure from the student's o rounds like the engine's
+    report = check(sheet("micrograd_neuron", o="0.7071", **{"do__dn": "0.2929"}))
+    assert report.mark("do/dn").message == "the engine has 0.50000"
+    # with a wrong o upstream, the reason is that o, not a second number
+    report = check(sheet("micrograd_neuron", o="0.8000", **{"do__dn": "0.2929"}))
+    assert report.mark("do/dn").message == "it uses o = 0.8000, which is already wrong; start there"
