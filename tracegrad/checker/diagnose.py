@@ -487,12 +487,7 @@ def _missing_path(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] |
     if n < 2 or n > 10:
         return None
     s, tol = a.value, a.tolerance
-    values = []
-    for path in q.paths:
-        v = 1.0
-        for k in path:
-            v *= problem.index[k].value
-        values.append(v)
+    values = [math.prod(problem.index[k].value for k in path) for path in q.paths]
     for mask in range(1, 2**n - 1):
         part = sum(values[i] for i in range(n) if mask >> i & 1)
         if close(s, part, tol):
