@@ -77,6 +77,7 @@ class ExpressionProblem(Problem):
     consumers: dict[str, list[str]]
     _up: dict[str, set[str]]
     _down: dict[str, set[str]]
+    _position: dict[str, int]
     _grads: dict[str, dict[str, float]]
 
     def setup(self, spec: ExpressionSpec, values: dict[str, Value]) -> None:
@@ -88,6 +89,7 @@ class ExpressionProblem(Problem):
                 self.consumers[n].append(name)
         self._up = {}
         self._down = {}
+        self._position = {n: i for i, n in enumerate((*spec.variables, *spec.expressions))}
         self._grads = {}
         self.on_demand = self._make
 
@@ -152,8 +154,11 @@ class ExpressionProblem(Problem):
 
     def _pure(self, c: str, v: str) -> bool:
         """``v`` reaches ``c`` only directly, so dc/dv is the local derivative ∂c/∂v."""
-        down = self.downstream(v)
-        return not any(u != v and u in down for u in self.spec.expressions[c].names)
+        at = self._position[v]
+        return not any(
+            u != v and self._position[u] > at and v in self.upstream(u)  # u after v only
+            for u in self.spec.expressions[c].names
+        )
 
     def _make(self, text: str, step: int) -> Quantity | None:
         m = _FIRST.match(text.replace(" ", "").replace("∂", "d"))
@@ -169,6 +174,8 @@ class ExpressionProblem(Problem):
         key = K(f"d{r}/d{v}")
         if key in self.index:
             return self.index[key]
+        if v in self.spec.expressions[r].names and self._pure(r, v):
+            return self._one(r, v)  # a local derivative: nothing between v and r
         if v not in self.upstream(r):
             what = "variable" if v in self.spec.variables else "expression"
             q = Quantity(
@@ -178,8 +185,7 @@ class ExpressionProblem(Problem):
             return q
         up_r = self.upstream(r)
         between = [n for n in self.downstream(v) if n in up_r]
-        position = {n: i for i, n in enumerate(self.spec.expressions)}
-        for n in sorted(between, key=lambda n: -position[n]):
+        for n in sorted(between, key=lambda n: -self._position[n]):
             self._one(r, n)
         return self._one(r, v)
 
