@@ -224,7 +224,7 @@ def _carried_from(
     wrong: list[str] = []
     rounded: list[str] = []
     seen: set[Key] = set()
-    todo = deque(q.deps)
+    todo = deque(_feeding(problem, q))
     while todo:
         k = todo.popleft()
         if k in seen:
@@ -233,7 +233,7 @@ def _carried_from(
         dep = problem.index[k]
         a = student.get(k)
         if a is None:
-            todo.extend(dep.deps)
+            todo.extend(_feeding(problem, dep))
             continue
         if abs(a.value - dep.value) <= 1e-12 * max(1.0, abs(dep.value)):
             continue
@@ -246,6 +246,23 @@ def _carried_from(
         else:
             rounded.append(text)
     return wrong, rounded
+
+
+def _feeding(problem: Problem, q: Quantity) -> list[Key]:
+    """The deps whose number moves q's recipe (not x in d(x + y)/dy = 1, say)."""
+    if q.compute is None:
+        return list(q.deps)
+    args = [problem.index[d].value for d in q.deps]
+    base = _safe(q.compute, args)
+    if base is None:
+        return list(q.deps)
+    out = []
+    for i, d in enumerate(q.deps):
+        h = 1e-6 * max(1.0, abs(args[i]))
+        moved = _safe(q.compute, [*args[:i], args[i] + h, *args[i + 1 :]])
+        if moved is None or moved != base:
+            out.append(d)
+    return out
 
 
 def _mark(
