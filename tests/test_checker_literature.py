@@ -335,3 +335,29 @@ def test_never_two_equal_numbers_as_alternatives() -> None:
     # with a wrong o upstream, the reason is that o, not a second number
     report = check(sheet("micrograd_neuron", o="0.8000", **{"do__dn": "0.2929"}))
     assert report.mark("do/dn").message == "it uses o = 0.8000, which is already wrong; start there"
+
+
+def test_a_forgotten_plus_equals_branch_in_the_staged_example() -> None:
+    # the notes' dx += ((1 - sigx) * sigx) * dsigx line left out: two of the three paths
+    report = check(sheet("cs231n_staged", **{"df__dx": f"{1.583 + 0.5121:.4f}"}))
+    assert not_accepted(report) == ["df/dx"]
+    m = report.mark("df/dx")
+    assert m.reason == "missing path"
+    assert m.message.startswith("a path is missing (df/dsigx * dsigx/dx)")
+
+
+def test_the_seed_sheet_of_guesses_fails() -> None:
+    seed = {
+        "network": {
+            "sizes": [2, 2, 2],
+            "activation": "sigmoid",
+            "weights": [[[0.1, -0.2], [0.3, 0.55]], [[0.37, 0.9], [-0.22, -0.12]]],
+            "biases": [[0.01, -0.02], [0.31, 0.27]],
+        },
+        "samples": [{"x": [0.5, -0.5], "y": [0.9, 0.1]}],
+        "training": {"loss": "half_sse", "learning_rate": 1.2},
+        "answers": {"h1": 1, "dE/do1": 0, "dE/dw5": 0, "w5_new": 0},
+    }
+    report = check(seed)
+    assert not report.ok and report.summary().startswith("1 of 4 accepted")
+    assert report.mark("h1").reason == "whole number"

@@ -421,8 +421,9 @@ def _reasons(
 ) -> list[tuple[str, str]]:
     s, e, tol = a.value, q.value, a.tolerance
     right = show_like(a, e)
+    mine = dict(zip(q.deps, args))  # the deps as the student has them
     for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
-        found = finder(problem, a, q)
+        found = finder(problem, a, q, mine)
         if found:
             return [found]
     out: list[tuple[str, str]] = []
@@ -459,7 +460,9 @@ def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
     )
 
 
-def _swapped(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
+def _swapped(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
     """The answer is another quantity's value: swapped operands or indices."""
     s, e, tol = a.value, q.value, a.tolerance
     if close(s, e, tol) or _trivial(s):
@@ -479,16 +482,21 @@ def _swapped(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None
     return None
 
 
-def _missing_factor(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
-    """The answer is the right one divided by one factor of its chain."""
+def _missing_factor(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """The answer is the right one divided by one factor of its chain (the engine's factors,
+    or the student's own)."""
     if len(q.paths) != 1 or len(q.paths[0]) < 2:
         return None
     s, e, tol = a.value, q.value, a.tolerance
-    for k in q.paths[0]:
+    path = q.paths[0]
+    for k in path:
         f = problem.index[k].value
         if _trivial(f):
             continue
-        if close(s, e / f, tol):
+        own = math.prod(mine.get(j, problem.index[j].value) for j in path if j != k)
+        if close(s, e / f, tol) or close(s, own, tol):
             name = problem.index[k].name
             return (
                 "missing factor",
@@ -498,16 +506,20 @@ def _missing_factor(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str]
     return None
 
 
-def _missing_path(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
-    """The answer sums only some of the paths from the output to this quantity."""
+def _missing_path(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """The answer sums only some of the paths from the output to this quantity (the
+    engine's terms, or the student's own)."""
     n = len(q.paths)
     if n < 2 or n > 10:
         return None
     s, tol = a.value, a.tolerance
-    values = [math.prod(problem.index[k].value for k in path) for path in q.paths]
+    exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
+    own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
     for mask in range(1, 2**n - 1):
-        part = sum(values[i] for i in range(n) if mask >> i & 1)
-        if close(s, part, tol):
+        parts = [sum(v[i] for i in range(n) if mask >> i & 1) for v in (exact, own)]
+        if any(close(s, part, tol) for part in parts):
             missing = [q.paths[i] for i in range(n) if not mask >> i & 1]
             texts = [" * ".join(problem.index[k].name for k in p) for p in missing]
             return (
@@ -544,7 +556,9 @@ def _with_replaced(
     return memo.get(q.key)
 
 
-def _updated_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
+def _updated_weights(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
     """A backward-pass figure worked with the weights after this step's update."""
     if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
         return None
@@ -563,7 +577,9 @@ def _updated_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str
     return None
 
 
-def _old_weights(problem: Problem, a: Answer, q: Quantity) -> tuple[str, str] | None:
+def _old_weights(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
     """A figure of step k > 1 worked with a weight from before the previous update."""
     if q.step < 2:
         return None
