@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -125,3 +126,32 @@ def test_checking_grows_with_the_sheet_not_its_square() -> None:
     # the one derivative through the whole chain makes the n adjoints between, no more
     report = check({**hw, "answers": {f"dq{n}/dq0": "1.0"}})
     assert report.ok and len(report.problem.quantities) == 1 + n + n + (n - 1)
+
+
+def test_the_loss_text_comes_from_the_one_registry(monkeypatch: pytest.MonkeyPatch) -> None:
+    import dataclasses
+
+    from tracegrad.checker import HomeworkError, load
+    from tracegrad.nn import losses
+
+    spec = losses.LOSSES["half_sse"]
+    assert (
+        "loss half_sse: E = 1/2 (y1 - o1)**2 + 1/2 (y2 - o2)**2"
+        in solve(SHEETS / "mazur.toml").text()
+    )
+    changed = dataclasses.replace(spec, term="½ ({y} - {o})²", slope="{o} - {y}")
+    monkeypatch.setitem(losses.LOSSES, "half_sse", changed)
+    text = solve(SHEETS / "mazur.toml").text()
+    assert "E = ½ (y1 - o1)² + ½ (y2 - o2)²" in text
+    assert "dE/do1 = o1 - 0.01 = " in text
+    with pytest.raises(HomeworkError, match=r"half_sse: E = ½ \(y - o\)²"):
+        load({**load_dict(), "training": {"loss": "hinge"}})
+
+
+def load_dict() -> dict[str, object]:
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
+
+    return tomllib.loads((SHEETS / "mazur.toml").read_text(encoding="utf-8"))

@@ -407,7 +407,7 @@ class _Step:
                 new[name],
                 deps=(K(name), K(f"dE/d{name}")),
                 compute=_identity if frozen else functools.partial(_step_rule, lr),
-                formula=f"{name} (frozen)" if frozen else f"{name} - {lr:g} * dE/d{name}",
+                formula=name if frozen else f"{name} - {lr:g} * dE/d{name}",  # frozen: kept
                 aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
                 alternatives=_update_slips(lr, frozen),
             )
