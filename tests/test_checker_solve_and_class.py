@@ -131,8 +131,9 @@ def test_checking_grows_with_the_sheet_not_its_square() -> None:
 def test_the_loss_text_comes_from_the_one_registry(monkeypatch: pytest.MonkeyPatch) -> None:
     import dataclasses
 
-    from tracegrad.checker import HomeworkError, load
     from tracegrad.nn import losses
+
+    from tracegrad.checker import HomeworkError, load
 
     spec = losses.LOSSES["half_sse"]
     assert (
