@@ -327,6 +327,14 @@ def optimizer_to_torch(optimizer: Optimizer, model: Model, torch_model: Any) -> 
     SGD -> ``torch.optim.SGD(lr)``; Momentum -> ``torch.optim.SGD(lr, momentum, dampening=0,
     nesterov=False)``; Adam -> ``torch.optim.Adam(lr, betas, eps)`` (no weight decay, no
     amsgrad). The optimizer must hold exactly the model's parameters.
+
+    The update rules are the same; their arithmetic differs only in rounding: torch moves
+    Adam's m by ``lerp`` (m + (1 - β1)(g - m), not β1 m + (1 - β1) g), divides √v by
+    √(1 - β2^t) instead of taking √(v / (1 - β2^t)), and applies lr / (1 - β1^t) as one
+    factor; ε is added outside the square root on both sides. torch's first momentum step
+    copies g into the buffer, the same number as tracegrad's μ·0 + g. Not translated:
+    schedules (refused), and what tracegrad has no counterpart for (nesterov, amsgrad,
+    weight_decay: fit's ``l2=s`` adds s·Σw² to the loss, torch's SGD ``weight_decay=2s``).
     """
     torch = require_torch()
     if optimizer.schedule is not None:
