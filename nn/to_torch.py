@@ -127,8 +127,8 @@ def mlp_from_torch(module: Any) -> MLP:
         raise TypeError(f"from_torch needs a torch.nn.Module, got {type(module).__name__}")
     if not isinstance(module, (torch.nn.Sequential, torch.nn.Linear)):
         raise ValueError(
-            f"from_torch reads a torch.nn.Sequential of {_READS}; got {type(module).__name__}, "
-            "whose forward() could compute anything"
+            f"from_torch reads a torch.nn.Sequential (or a lone Linear) of {_READS}; got "
+            f"{type(module).__name__}, whose forward() it cannot see into"
         )
     names = {getattr(torch.nn, cls): name for name, cls in TORCH_ACTIVATIONS.items()}
     linears: list[Any] = []
