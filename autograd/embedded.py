@@ -155,7 +155,7 @@ def _render_in_fresh_instance(engine: Any, module: Any, source: str, format: str
         instance = linker.instantiate(store, module)
     except Exception as exc:
         raise EmbeddedError(f"the embedded renderer could not start: {_one_line(exc)}") from None
-    exports = instance.exports(store)
+    exports: Any = instance.exports(store)  # name -> export; types known by name only
     memory = exports["memory"]
     malloc = exports["malloc"]
 

@@ -110,7 +110,7 @@ class Drawing(graphviz.Digraph):
     def _repr_png_(self) -> bytes:
         return self.png()
 
-    def pipe(  # type: ignore[override]
+    def pipe(
         self,
         format: str | None = None,
         renderer: str | None = None,
@@ -135,7 +135,7 @@ class Drawing(graphviz.Digraph):
         data = render_dot(self.source, fmt_name, dpi=dpi)
         return data.decode(encoding) if encoding else data
 
-    def render(  # type: ignore[override]
+    def render(
         self,
         filename: str | os.PathLike[str] | None = None,
         directory: str | os.PathLike[str] | None = None,
@@ -186,7 +186,7 @@ class Drawing(graphviz.Digraph):
             self._view(str(out), format=fmt_name, quiet=quiet_view)
         return str(out)
 
-    def save(  # type: ignore[override]
+    def save(
         self,
         filename: str | os.PathLike[str] | None = None,
         directory: str | os.PathLike[str] | None = None,
@@ -200,7 +200,7 @@ class Drawing(graphviz.Digraph):
             if directory is not None and not out.is_absolute():
                 out = Path(directory) / out
             return str(save_graph(self, out, dpi=dpi))
-        return str(super().save(filename, directory, skip_existing=skip_existing))
+        return str(super().save(filename, directory=directory, skip_existing=skip_existing))
 
 
 # ------------------------------------------------------------------ DOT
