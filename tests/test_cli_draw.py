@@ -81,9 +81,9 @@ def test_bad_expressions_exit_2_with_one_line(
         (["--set", "a=1", "--highlight", "nope"], "not a name in the expression"),
         (["--set", "a=1", "--max-nodes", "1"], "--depth N"),
         (["--set", "a=1", "-o", "/nonexistent-dir/g.svg"], "cannot write"),
-        (["--set", "a=1", "--max-nodes", "-5"], "--max-nodes -5: must be from 1 to 2000"),
-        (["--set", "a=1", "--max-nodes", "0"], "--max-nodes 0: must be from 1 to 2000"),
-        (["--set", "a=1", "--max-nodes", "4000"], "must be from 1 to 2000"),
+        (["--set", "a=1", "--max-nodes", "-5"], "--max-nodes -5: must be from 1 to 5000"),
+        (["--set", "a=1", "--max-nodes", "0"], "--max-nodes 0: must be from 1 to 5000"),
+        (["--set", "a=1", "--max-nodes", "9999"], "must be from 1 to 5000"),
         (["--set", "a=1", "--dpi", "0", "-o", "g.png"], "--dpi 0: must be from 1 to 2400"),
     ],
 )

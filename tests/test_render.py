@@ -400,6 +400,16 @@ def test_drawing_works_like_a_digraph_without_dot(no_dot: None, tmp_path: Path) 
     assert _png_pixels(g._repr_png_())[0] > 0
 
 
+def test_a_deep_graph_within_the_default_limit_draws(no_dot: None) -> None:
+    """About 1950 Values in a chain: Graphviz recurses along it, which overflowed wasmtime's
+    default 512 KiB stack; the embedded runner gives it more."""
+    x = Value(0.5, label="x")
+    for _ in range(390):
+        x = (x * 1.0001 + 0.5).tanh()
+    nodes, edges, texts = _structure(render_svg(x))
+    assert (nodes, edges, texts) == _expected(x)
+
+
 def test_a_render_that_fails_leaves_the_old_file(no_dot: None, tmp_path: Path) -> None:
     out = tmp_path / "g.png"
     out.write_bytes(b"keep me")
