@@ -129,7 +129,7 @@ class Drawing(graphviz.Digraph):
         ``dot`` runs as in graphviz; without them svg, png and pdf work everywhere.
         """
         fmt_name = (format or self.format or "svg").lower()
-        if renderer or formatter or neato_no_op or (engine and engine != "dot"):
+        if _graphviz_own(fmt_name, renderer, formatter, neato_no_op, engine):
             return super().pipe(
                 fmt_name, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
             )
@@ -160,7 +160,8 @@ class Drawing(graphviz.Digraph):
         As ``graphviz.Digraph.render`` but it writes only the picture: no DOT source file is
         left beside it (``.save()`` writes that when you want it).
         """
-        if renderer or formatter or neato_no_op or (engine and engine != "dot"):
+        wanted = format or (Path(outfile).suffix.lstrip(".") if outfile else self.format)
+        if _graphviz_own((wanted or "svg").lower(), renderer, formatter, neato_no_op, engine):
             return str(
                 super().render(
                     filename, directory, view, cleanup, format, renderer, formatter,
@@ -202,6 +203,14 @@ class Drawing(graphviz.Digraph):
                 out = Path(directory) / out
             return str(save_graph(self, out, dpi=dpi))
         return str(super().save(filename, directory=directory, skip_existing=skip_existing))
+
+
+def _graphviz_own(format: str, *options: object) -> bool:
+    """True when a call asks for what only the system dot does (another format, Graphviz's
+    renderer/formatter/engine options) and dot is installed: graphviz then handles it."""
+    engine = options[-1]
+    special = any(options[:-1]) or (engine is not None and engine != "dot")
+    return (special or format not in FORMATS) and shutil.which("dot") is not None
 
 
 # ------------------------------------------------------------------ DOT

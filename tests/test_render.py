@@ -398,6 +398,8 @@ def test_drawing_works_like_a_digraph_without_dot(no_dot: None, tmp_path: Path) 
     assert Path(g.save(str(tmp_path / "s.gv"))).read_text("utf-8") == g.source
     assert _structure(g._repr_svg_())[0] == 5
     assert _png_pixels(g._repr_png_())[0] > 0
+    with pytest.raises(ValueError, match="svg, png, pdf"):
+        g.pipe(format="gif")  # other formats need the system dot
 
 
 def test_a_deep_graph_within_the_default_limit_draws(no_dot: None) -> None:
@@ -513,3 +515,4 @@ def test_png_and_pdf_with_system_dot(system_dot: str, tmp_path: Path) -> None:
     assert render_mod.renderers()[0] == "dot"
     g = draw(v["E"])
     assert g.pipe(format="png").startswith(b"\x89PNG")
+    assert g.pipe(format="gif").startswith(b"GIF8")  # graphviz's own path, for other formats
