@@ -130,6 +130,7 @@ def test_every_command_is_registered_tested_and_documented() -> None:
 _SEED_ORACLE = "tests/test_checker_seed.py::test_engine_numbers_match_the_independent_oracle"
 _PLAIN_BACKPROP = "tests/test_checker_properties.py::test_engine_matches_plain_float_backprop"
 _EXPRESSIONS = "tests/test_checker_mistakes.py::test_expression_homework_carries_the_chain_rule"
+_PUBLISHED = "tests/test_checker_literature.py::test_the_published_figures_are_accepted_in_full"
 ANSWER_KINDS = {
     "given": "tests/test_checker_seed.py::test_the_sheet_is_the_articles_figures_as_printed",
     "forward": _SEED_ORACLE,
@@ -140,13 +141,14 @@ ANSWER_KINDS = {
     "values": _EXPRESSIONS,
     "derivatives": _EXPRESSIONS,
     "zero derivatives": _EXPRESSIONS,
+    "higher derivatives": _PUBLISHED,
 }
 
 
 def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
     from tracegrad.checker import solution, solve
 
-    sheets = sorted((ROOT / "examples").glob("*.toml"))
+    sheets = sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml"))
     assert len(sheets) >= 3
     kinds = {q.section for sheet in sheets for q in solve(str(sheet)).problem.quantities}
     untitled = kinds - set(solution._TITLES) - solution._HIDDEN
@@ -164,7 +166,7 @@ def test_every_answer_recomputes_from_its_inputs() -> None:
     from tracegrad.checker import solve
 
     checked = 0
-    for sheet in sorted((ROOT / "examples").glob("*.toml")):
+    for sheet in sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml")):
         problem = solve(str(sheet)).problem
         for q in problem.quantities:
             if q.compute is None:
