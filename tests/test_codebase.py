@@ -10,24 +10,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 MAX_LINES = 500
-# The homework checker is being split by its own issue; every other module stays readable.
-NOT_YET = {"tracegrad/checker"}
+# Over the limit when this rule came in: each may shrink, none may grow (split them next).
+RATCHET = {"tracegrad/checker/homework.py": 803, "tracegrad/checker/diagnose.py": 640}
 
 
 def _sources() -> list[Path]:
-    out = []
-    for folder in ("autograd", "nn", "tracegrad"):
-        for path in sorted((ROOT / folder).rglob("*.py")):
-            rel = path.relative_to(ROOT).as_posix()
-            if not any(rel.startswith(prefix) for prefix in NOT_YET):
-                out.append(path)
-    return out
+    return [p for folder in ("autograd", "nn", "tracegrad") for p in (ROOT / folder).rglob("*.py")]
 
 
 def test_no_source_file_is_over_500_lines() -> None:
     sources = _sources()
     assert len(sources) > 30  # the glob found the packages
-    long = {p.relative_to(ROOT).as_posix(): n for p in sources if (n := _lines(p)) > MAX_LINES}
+    lines = {p.relative_to(ROOT).as_posix(): _lines(p) for p in sources}
+    long = {f: n for f, n in lines.items() if n > RATCHET.get(f, MAX_LINES)}
     assert not long, f"split these by idea (limit {MAX_LINES} lines): {long}"
 
 
