@@ -309,3 +309,19 @@ def test_a_backward_only_page_of_a_neuron(driver: Any, tmp_path: Path) -> None:
 def test_the_readme_screenshot_can_be_made(tmp_path: Path) -> None:
     shot = _screenshots().shoot(tmp_path / "shot.png")
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
+
+
+def test_the_jupyter_view_runs_in_its_sandboxed_iframe(driver: Any, tmp_path: Path) -> None:
+    notebook = tmp_path / "notebook.html"
+    shown = backward_page(seed.build()["E"])._repr_html_()
+    notebook.write_text(f"<!DOCTYPE html><html><body>{shown}</body></html>", encoding="utf-8")
+    driver.get_log("browser")
+    driver.get(notebook.resolve().as_uri())
+    driver.switch_to.frame(driver.find_element("tag name", "iframe"))
+    try:
+        assert driver.execute_script("return document.body.dataset.ready") == "true"
+        driver.find_element("id", "tg-next").click()
+        assert driver.find_element("id", "tg-now").text.startswith("forward: v1 = x1 * w1")
+    finally:
+        driver.switch_to.default_content()
+    assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []

@@ -15,6 +15,7 @@ from typing import Any
 from tracegrad.autograd.render import RANKDIRS, GraphTooLargeError, RenderError
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES
 from tracegrad.autograd.value import Value
+from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -26,14 +27,7 @@ def register(sub: Any) -> None:
         "a homework sheet's network (--sheet FILE): keys or buttons for next, previous, play, "
         "first and last; click a Value to see how its gradient is obtained.",
     )
-    p.add_argument("expression", nargs="?", help="for example 'tanh(a*b + c)'")
-    p.add_argument(
-        "--set",
-        action="append",
-        default=[],
-        metavar="NAME=NUMBER",
-        help="values of the expression's names, e.g. --set a=2 b=-3 c=10",
-    )
+    add_expression_arguments(p, optional=True)
     p.add_argument(
         "--example",
         metavar="NAME",
@@ -45,6 +39,7 @@ def register(sub: Any) -> None:
         type=int,
         default=1,
         dest="training_step",
+        metavar="N",
         help="which training step of the sheet (default 1)",
     )
     p.add_argument(
@@ -102,7 +97,6 @@ def run(args: argparse.Namespace) -> int:
 def _root(args: argparse.Namespace) -> tuple[Value, str]:
     """The Value to step through, and how the page's title names it."""
     from tracegrad.cli import UsageError
-    from tracegrad.commands._common import evaluate_expression
 
     given = [x for x in (args.expression, args.example, args.sheet) if x is not None]
     if len(given) != 1:
