@@ -26,6 +26,7 @@ from tracegrad.autograd.render import (
 )
 from tracegrad.autograd.steps import Step, backward_steps, step_through
 from tracegrad.autograd.tape import ControlFlowError, compile
+from tracegrad.autograd.to_torch import to_torch_fn
 from tracegrad.autograd.tracing import Trace, gradient_path, trace
 from tracegrad.autograd.value import Value
 
@@ -69,4 +70,5 @@ __all__ = [
     "jacobian",
     "grad_values",
     "nth_derivative",
+    "to_torch_fn",
 ]
