@@ -57,6 +57,19 @@
   const overlay = document.createElementNS(SVGNS, "g");
   overlay.setAttribute("class", "tg-overlay");
   (svg.querySelector("g.graph") || svg).appendChild(overlay);
+  // an unlabelled operation's record gets the name the text uses (v1, v2, ...), small, above it
+  cells.forEach((c, i) => {
+    if (!c || !c.shape || !D.op[i]) return;
+    const texts = Array.from(c.shape.parentNode.querySelectorAll("text"));
+    if (texts.some((t) => t.textContent === D.names[i])) return;
+    const b = c.shape.getBBox();
+    const tag = document.createElementNS(SVGNS, "text");
+    tag.setAttribute("class", "tg-name");
+    tag.setAttribute("x", b.x + 2);
+    tag.setAttribute("y", b.y - 3);
+    tag.textContent = D.names[i];
+    overlay.appendChild(tag);
+  });
   const edgesInto = Array.from({ length: N }, () => []); // edges whose head is Value i
   svg.querySelectorAll("g.edge").forEach((g) => {
     const t = g.querySelector("title");
@@ -184,14 +197,24 @@
     counter.textContent = f.k === "forward" ? "forward " + fw + " / " + nForward
       : "backward " + b + " / " + nBackward;
     current = k;
-    if (f.n >= 0 && groups[f.n][0] && !picture.classList.contains("tg-fit")) {
-      const g = groups[f.n][0];
-      const gb = g.getBoundingClientRect();
-      const pb = picture.getBoundingClientRect();
-      if (gb.left < pb.left || gb.right > pb.right || gb.top < pb.top || gb.bottom > pb.bottom) {
-        picture.scrollLeft += gb.left - pb.left - pb.width / 2 + gb.width / 2;
-        picture.scrollTop += gb.top - pb.top - pb.height / 2 + gb.height / 2;
-      }
+    if (f.n >= 0 && groups[f.n].length) keepInView(groups[f.n]);
+  }
+
+  // the current Value (its record and its operation) stays in the picture's view
+  function keepInView(gs) {
+    const rs = gs.map((g) => g.getBoundingClientRect());
+    const left = Math.min(...rs.map((r) => r.left));
+    const right = Math.max(...rs.map((r) => r.right));
+    const top = Math.min(...rs.map((r) => r.top));
+    const bottom = Math.max(...rs.map((r) => r.bottom));
+    const pb = picture.getBoundingClientRect();
+    const w = picture.clientWidth;
+    const h = picture.clientHeight;
+    if (left < pb.left || right > pb.left + w) {
+      picture.scrollLeft += (left + right) / 2 - (pb.left + w / 2);
+    }
+    if (top < pb.top || bottom > pb.top + h) {
+      picture.scrollTop += (top + bottom) / 2 - (pb.top + h / 2);
     }
   }
 

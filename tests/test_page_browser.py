@@ -150,6 +150,13 @@ def test_the_seed_page_steps_through_the_whole_pass_with_the_engines_numbers(
     assert start["cells"][str(names["h1"])]["data"] == "data ?"  # forward not run yet
     assert start["cells"][str(names["w1"])]["data"] == "data 0.1000"  # inputs are given
     assert all(c["grad"] == "grad ?" for c in start["cells"].values())
+    # the names the text gives unlabelled operations (v1, v2, ...) are written on the picture
+    tags = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#tg-graph text.tg-name'), (t) => t.textContent)"
+    )
+    order = topo_order(seed.build()["E"])
+    unlabelled = [f"v{k}" for k in range(1, 19)]
+    assert sorted(tags) == sorted(unlabelled) and len(order) == 47
     # the forward pass: 27 operations, each one's data appears when it is computed
     for _ in range(27):
         page.keys(Keys.ARROW_RIGHT)
