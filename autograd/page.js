@@ -140,7 +140,7 @@
         c.meet.setAttribute("y", b.y + b.height + 10);
         overlay.appendChild(c.meet);
       }
-      if (c.meet) c.meet.textContent = meetText ? "grad = " + meetText : "";
+      if (c.meet) c.meet.textContent = meetText ? "= " + sumText(ps) : ""; // the cell has the total
     }
     if (c && c.data) {
       c.data.textContent = "data " + dataText;

@@ -32,7 +32,7 @@ from typing import Any
 
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.render import render_svg
+from tracegrad.autograd.render import check_max_nodes, render_svg
 from tracegrad.autograd.steps import NodeNames, backward_steps
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, trace
 from tracegrad.autograd.value import Value
@@ -104,7 +104,7 @@ def backward_page(
     root: Value,
     *,
     forward: bool = True,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     digits: int = 4,
     title: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
@@ -116,7 +116,7 @@ def backward_page(
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_page() needs a Value, got {type(root).__name__}")
-    trace(root, max_nodes=max_nodes)  # refuse a huge graph before any work
+    trace(root, max_nodes=check_max_nodes(max_nodes))  # refuse a huge graph before any work
     order = topo_order(root)
     saved = [n.grad for n in order]
     try:

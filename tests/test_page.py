@@ -283,7 +283,8 @@ def test_cli_step_expression_and_sheet(tmp_path: Path) -> None:
         (["step", "--sheet", "missing.toml", "-o", "x.html"], "missing.toml"),
         (["step", "a*", "-o", "x.html"], "a*"),
         (["step", "a*b", "--set", "a=1", "-o", "x.html"], "'b'"),
-        (["step", "--example", "seed", "--max-nodes", "10", "-o", "x.html"], "--max-nodes"),
+        (["step", "--example", "seed", "--max-nodes", "10", "-o", "x.html"], "raise --max-nodes"),
+        (["step", "--example", "seed", "--max-nodes", "9999", "-o", "x.html"], "from 1 to 5000"),
         (["step", "--example", "seed", "-o", "no/such/dir/x.html"], "cannot write"),
     ],
 )

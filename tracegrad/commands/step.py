@@ -12,7 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.render import RANKDIRS, GraphTooLargeError, RenderError
+from tracegrad.autograd.render import HARD_MAX_NODES, RANKDIRS, GraphTooLargeError, RenderError
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES
 from tracegrad.autograd.value import Value
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
@@ -46,7 +46,12 @@ def register(sub: Any) -> None:
         "-o", "--output", default="backward.html", help="the page (default backward.html)"
     )
     p.add_argument("--no-forward", action="store_true", help="start at the backward pass")
-    p.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="direction (default LR)")
+    p.add_argument(
+        "--rankdir",
+        choices=("auto", *RANKDIRS),
+        default="auto",
+        help="direction (default auto: left to right for a short expression, else top down)",
+    )
     p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
     p.add_argument(
         "--max-nodes",
@@ -66,8 +71,8 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"-o {args.output}: the file name must end in .html")
     if not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
-    if args.max_nodes < 1:
-        raise UsageError(f"--max-nodes {args.max_nodes}: must be 1 or more")
+    if not 1 <= args.max_nodes <= HARD_MAX_NODES:
+        raise UsageError(f"--max-nodes {args.max_nodes}: must be from 1 to {HARD_MAX_NODES}")
     root, what = _root(args)
     try:
         page = backward_page(
@@ -79,7 +84,10 @@ def run(args: argparse.Namespace) -> int:
             max_nodes=args.max_nodes,
         )
     except GraphTooLargeError as exc:
-        raise UsageError(f"{str(exc).split(';')[0]}; raise --max-nodes to try anyway") from None
+        raise UsageError(
+            f"{str(exc).split(';')[0]}"
+            + ("; raise --max-nodes to try anyway" if args.max_nodes < HARD_MAX_NODES else "")
+        ) from None
     except RenderError as exc:
         raise UsageError(str(exc)) from None
     try:
