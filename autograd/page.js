@@ -197,11 +197,12 @@
     counter.textContent = f.k === "forward" ? "forward " + fw + " / " + nForward
       : "backward " + b + " / " + nBackward;
     current = k;
-    if (f.n >= 0 && groups[f.n].length) keepInView(groups[f.n]);
+    if (f.n >= 0) keepInView([...groups[f.n], ...f.p.flatMap((p) => groups[p])]); // the step
   }
 
-  // the current Value (its record and its operation) stays in the picture's view
+  // the current step (the Value, its operation, its inputs) stays in the picture's view
   function keepInView(gs) {
+    if (!gs.length) return;
     const rs = gs.map((g) => g.getBoundingClientRect());
     const left = Math.min(...rs.map((r) => r.left));
     const right = Math.max(...rs.map((r) => r.right));

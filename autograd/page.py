@@ -335,7 +335,7 @@ its gradient is obtained.</p></header>
 <pre id="tg-now" aria-live="polite">{html.escape(frames[0].text)}</pre>
 <p id="tg-meet"></p></section>
 <section aria-labelledby="tg-node-h"><h2 id="tg-node-h">How a gradient is obtained</h2>
-<pre id="tg-explain">Click a Value in the graph or its name in the table below.</pre>
+<pre id="tg-explain">Click a Value (in the graph or the table).</pre>
 </section>
 </aside>
 </main>
