@@ -187,3 +187,23 @@ def torch_ops() -> dict[str, Any]:
         "cos": torch.cos,
         "step": lambda a: (a > 0).to(torch.float64),  # constant: derivative 0
     }
+
+
+# ---------------------------------------------------------------- fixed graphs
+def big_graph() -> Value:
+    """About 1,950 Values (the cap is 2,000): a 4-8-8-1 tanh MLP's squared error over 7 points."""
+    from tracegrad.nn import MLP
+
+    net = MLP(4, [8, 8, 1], activation="tanh")
+    net.set_weights(
+        [
+            [[0.1 * ((i + j) % 5 - 2) for j in range(4)] + [0.01 * i] for i in range(8)],
+            [[0.05 * ((i * j) % 7 - 3) for j in range(8)] + [0.0] for i in range(8)],
+            [[0.2 * (j % 3 - 1) for j in range(8)] + [0.1]],
+        ]
+    )
+    pts = [[(k + j) % 3 - 1.0 for j in range(4)] for k in range(7)]
+    loss = sum((net(p) - 1.0) ** 2 for p in pts)
+    assert isinstance(loss, Value)
+    loss.label = "loss"
+    return loss
