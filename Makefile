@@ -10,8 +10,9 @@ RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
+BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo test test-oracle test-dot test-install lint format bench clean
+.PHONY: demo test test-fast test-oracle test-dot test-install test-browser lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -20,18 +21,22 @@ $(VENV)/bin/python:
 
 $(RUN): pyproject.toml | $(VENV)/bin/python
 	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime:"
-	@echo "   about 30 MB; 20-60 s the first time, then nothing)"
-	$(PIP) install --progress-bar on -e ".[plot]"
+	@echo "   about 30 MB; 15-30 s the first time, then nothing)"
+	$(PIP) install --no-compile --progress-bar on -e ".[plot]"
 	touch $@
 
 $(DEV): pyproject.toml | $(RUN)
 	@echo "== installing the test tools into $(VENV) (pytest, hypothesis, sympy, ruff, mypy, jupyter,"
 	@echo "   micrograd: about 60 MB; 1-2 min the first time, then nothing)"
-	$(PIP) install --progress-bar on -e ".[dev,plot]"
+	$(PIP) install --no-compile --progress-bar on -e ".[dev,plot]"
 	touch $@
 
 $(ORACLE): pyproject.toml | $(DEV)
 	$(PIP) install --quiet -e ".[dev,plot,oracle]"
+	touch $@
+
+$(BROWSER): pyproject.toml | $(DEV)
+	$(PIP) install --quiet -e ".[dev,plot,browser]"
 	touch $@
 
 $(BENCH): pyproject.toml | $(DEV)
@@ -43,6 +48,11 @@ demo: $(RUN)
 
 test: $(DEV)
 	$(PY) -m pytest -q
+
+# While developing: everything but the tests marked slow (the notebooks, the quick benchmark,
+# million-op graphs, subprocesses). `make test` runs them all; so does CI.
+test-fast: $(DEV)
+	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install"
 
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
@@ -56,6 +66,11 @@ test-oracle: $(ORACLE)
 test-dot: $(DEV)
 	@command -v dot >/dev/null || { echo "make test-dot needs Graphviz's dot program: apt install graphviz (or brew install graphviz)" >&2; exit 1; }
 	$(PY) -m pytest -q -m system_dot
+
+# The backward-pass page in a real browser: Debian's chromium and chromium-driver, headless.
+test-browser: $(BROWSER)
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { echo "make test-browser needs Chromium and its driver: apt-get install chromium chromium-driver" >&2; exit 1; }
+	$(PY) -m pytest -q -m browser
 
 # mypy reads a tree of links laid out as installed (tracegrad/ with autograd/ nn/ examples/
 # inside): it does not follow setuptools' package-dir mapping.

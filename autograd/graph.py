@@ -183,7 +183,7 @@ def _body(op: Op, k: int, consts: tuple[bool, ...]) -> list[str]:
 def _generate() -> tuple[Callable[[list[Value]], None], str]:
     """One backward loop for the whole table: a branch per op (and per constant operand),
     with the op's partials inlined as source traced from its row (see ``codegen``)."""
-    env: dict[str, Any] = {"_FloatMath": FloatMath, "Value": Value, **MATH_NAMES}
+    env: dict[str, Any] = {"_FloatMath": FloatMath, "propagate": propagate, **MATH_NAMES}
     src = ["def _propagate(order):", "    for node in reversed(order):"]
     src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
     for k, op in enumerate(OPS.values()):

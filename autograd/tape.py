@@ -31,13 +31,13 @@ relu and step are ops, not control flow: their kink is evaluated per sample.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import tracegrad.autograd.value as _value
+from tracegrad.autograd.arraymath import ArrayMath
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
@@ -48,51 +48,6 @@ __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
 class ControlFlowError(RuntimeError):
     """The compiled function's graph depends on the data: one tape cannot replay it."""
-
-
-class ArrayMath:
-    """Math namespace for partials on numpy arrays (mirrors
-    ``tracegrad.autograd.ops.FloatMath``)."""
-
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-
-    @staticmethod
-    def div(x: Any, y: Any) -> Any:
-        """x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0), as FloatMath.div."""
-        return np.divide(x, y)
-
-    @staticmethod
-    def pow(x: Any, y: Any) -> Any:
-        return np.power(x, y)
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        """1.0 where x > 0, 0.0 where x <= 0, NaN for NaN (as FloatMath.step)."""
-        return np.heaviside(x, 0.0)
-
-    @staticmethod
-    def pow_less_one(a: Any, b: Any, out: Any) -> Any:
-        """a ** (b - 1), as out / a where b - 1 rounds (as FloatMath.pow_less_one)."""
-        c = b - 1.0
-        exact = np.power(a, c)
-        rounds = (b - c != 1.0) & (a != 0) & (np.abs(out) > 0) & (np.abs(out) < math.inf)
-        if not np.any(rounds):
-            return exact
-        return np.where(rounds, out / np.where(a != 0, a, 1.0), exact)
-
-    @staticmethod
-    def const(x: Any) -> Any:
-        return x
-
-    @staticmethod
-    def log_or_nan(a: Any) -> Any:
-        """log(a) for a > 0, 0 at a == 0, NaN for a < 0 (as FloatMath.log_or_nan)."""
-        safe = np.where(a > 0, a, 1.0)
-        return np.where(a > 0, np.log(safe), np.where(a == 0, 0.0, math.nan))
 
 
 @dataclass

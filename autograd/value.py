@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
-from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.ops import OPS, Op, methods, power
 
 __all__ = ["Value", "as_value", "apply"]
 
@@ -23,8 +23,6 @@ _ADD = OPS["add"]
 _SUB = OPS["sub"]
 _MUL = OPS["mul"]
 _DIV = OPS["div"]
-_POW = OPS["pow"]
-_POWC = OPS["powc"]
 _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
 _NEG_FORWARD = _NEG.forward
@@ -79,8 +77,8 @@ class Value:
     and ``parents`` are its inputs.
 
     Arithmetic with other Values or plain numbers (``+ - * / **`` on either side, unary
-    ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos step`` build new Values;
-    each is one row of the table ``tracegrad.autograd.OPS``, which also holds its derivative.
+    ``-``) and one method per function of the table ``tracegrad.autograd.OPS`` (listed below)
+    build new Values; the table holds each one's derivative, which ``help()`` shows.
     Gradients accumulate on leaves, as in PyTorch: call ``zero_grad()`` between passes.
 
     To look inside: ``tracegrad.draw(v)`` draws the graph (a notebook displays a Value as its
@@ -168,9 +166,11 @@ class Value:
     # RecursionError. Leaves are pickled as themselves, so a parameter shared by several
     # pickled graphs stays one object when they are loaded together.
     def __reduce__(self) -> tuple[Any, ...]:
+        from tracegrad.autograd import pickling
+
         if self._op is None:
-            return (_leaf, (self.data, self.grad, self.label))
-        return (_graph, _flatten(self))
+            return (pickling.leaf, (self.data, self.grad, self.label))
+        return (pickling.graph, pickling.flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards.
@@ -214,12 +214,10 @@ class Value:
     __rtruediv__: Callable[[Value, Operand], Value]
 
     def __pow__(self, other: Operand) -> Value:
-        if isinstance(other, Value):
-            return apply(_POW, self, other)
-        return apply(_POWC, self, as_value(other))
+        return apply(power(not isinstance(other, Value)), self, other)
 
     def __rpow__(self, other: Operand) -> Value:
-        return apply(_POW, as_value(other), self)
+        return apply(power(False), as_value(other), self)
 
     def __neg__(self) -> Value:
         return _make(_NEG_FORWARD(self.data), _NEG, self)
@@ -228,40 +226,42 @@ class Value:
         return self
 
     # ------------------------------------------------------------ functions (see ops.py)
+    # Each docstring says what the function is; the derivative, domain and convention are
+    # appended from the method's ops-table row (Op.describe) below the class: written once.
     def exp(self) -> Value:
-        """e ** self; d/da = exp(a)."""
+        """e ** self."""
         return apply(OPS["exp"], self)
 
     def log(self) -> Value:
-        """Natural logarithm; needs data > 0; d/da = 1 / a."""
+        """Natural logarithm."""
         return apply(OPS["log"], self)
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent; d/da = 1 - tanh(a)**2."""
+        """Hyperbolic tangent."""
         return apply(OPS["tanh"], self)
 
     def sigmoid(self) -> Value:
-        """1 / (1 + exp(-a)); d/da = sigmoid(a) * (1 - sigmoid(a))."""
+        """The logistic function 1 / (1 + exp(-self))."""
         return apply(OPS["sigmoid"], self)
 
     def relu(self) -> Value:
-        """max(a, 0); d/da = 1 if a > 0 else 0 (0 at exactly 0)."""
+        """max(self, 0)."""
         return apply(OPS["relu"], self)
 
     def step(self) -> Value:
-        """Threshold: 1 if a > 0 else 0; d/da = 0 wherever it exists (nothing flows back)."""
+        """Threshold: 1 if self > 0 else 0."""
         return apply(OPS["step"], self)
 
     def sqrt(self) -> Value:
-        """Square root; needs data >= 0; d/da = 1 / (2 * sqrt(a))."""
+        """Square root."""
         return apply(OPS["sqrt"], self)
 
     def sin(self) -> Value:
-        """Sine; d/da = cos(a)."""
+        """Sine."""
         return apply(OPS["sin"], self)
 
     def cos(self) -> Value:
-        """Cosine; d/da = -sin(a)."""
+        """Cosine."""
         return apply(OPS["cos"], self)
 
     # ------------------------------------------------------------ gradients
@@ -336,6 +336,21 @@ Value.__mul__, Value.__rmul__ = _binary(_MUL, False), _binary(_MUL, True)
 Value.__truediv__, Value.__rtruediv__ = _binary(_DIV, False), _binary(_DIV, True)
 
 
+def _document_methods() -> None:
+    """Append to each method's docstring its ops-table row, and list the methods on Value."""
+    table_methods = methods()
+    for name, op in table_methods.items():
+        fn = getattr(Value, name, None)
+        if fn is not None:
+            fn.__doc__ = f"{fn.__doc__ or ''}\n\n{op.describe()}"
+    Value.__doc__ = (
+        f"{Value.__doc__}\n    Methods from the ops table: {', '.join(table_methods)}.\n"
+    )
+
+
+_document_methods()
+
+
 def _make(
     data: float, op: Op | None, a: Value | float | None = None, b: Value | float | None = None
 ) -> Value:
@@ -393,69 +408,6 @@ def _materialise(node: Value) -> tuple[Value, Value | None]:
         made.append(x)
     node._a, node._b = made[0], made[1]
     return made[0], made[1]  # type: ignore[return-value]
-
-
-def _leaf(data: float, grad: float, label: str) -> Value:
-    """A leaf Value from its pickled fields."""
-    v = _make(data, None)
-    v.grad = grad
-    v.label = label
-    return v
-
-
-Record = tuple[str, Any, Any, float, float, str]
-
-
-def _flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
-    """root's graph as (leaves, records): record k is node len(leaves) + k, an op name with
-    its operands as node numbers (an int) or constants (a float), then data, grad, label."""
-    leaves: list[Value] = []
-    ops: list[Value] = []
-    number: dict[Value, int] = {}
-    stack: list[Value] = [root]
-    while stack:  # iterative post-order: operands are numbered before the node using them
-        node = stack[-1]
-        if node in number:
-            stack.pop()
-            continue
-        waiting = [x for x in (node._a, node._b) if type(x) is Value and x not in number]
-        if waiting:
-            stack.extend(reversed(waiting))
-            continue
-        stack.pop()
-        if node._op is None:
-            number[node] = len(leaves)
-            leaves.append(node)
-        else:
-            number[node] = -1 - len(ops)
-            ops.append(node)
-
-    def ref(x: Any) -> Any:
-        if type(x) is not Value:
-            return x  # a float constant or None
-        k = number[x]
-        return k if k >= 0 else len(leaves) - 1 - k
-
-    records = tuple(
-        (n._op.name, ref(n._a), ref(n._b), n.data, n.grad, n.label)  # type: ignore[union-attr]
-        for n in ops
-    )
-    return tuple(leaves), records
-
-
-def _graph(leaves: tuple[Value, ...], records: tuple[Record, ...]) -> Value:
-    """The graph _flatten wrote, rebuilt with the table's ops looked up by name."""
-    nodes: list[Value] = list(leaves)
-
-    def get(x: Any) -> Any:
-        return nodes[x] if type(x) is int else x
-
-    for name, a, b, data, grad, label in records:
-        v = _make(float(data), OPS[name], get(a), get(b))
-        v.grad = grad
-        v.label = label
-        nodes.append(v)
-    return nodes[-1]
 
 
 def _data(x: Operand) -> float:

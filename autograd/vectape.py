@@ -146,7 +146,8 @@ class Schedule:
     ) -> tuple[list[Any], list[Any] | None, np.ndarray | None]:
         """Forward (and backward from the output) on one chunk starting at sample
         ``offset``: block values, block grads, leaf grads summed over the chunk."""
-        from tracegrad.autograd.tape import ArrayMath, _check_domain
+        from tracegrad.autograd.arraymath import ArrayMath
+        from tracegrad.autograd.tape import _check_domain
 
         n = arrays[0].shape[0]
         vals: list[Any] = [None] * len(self.block_sizes)
@@ -212,6 +213,8 @@ class Schedule:
     ) -> None:
         W = leaves[grp.weights]
         X = ins[0]
+        if X.shape[1] != g.shape[1]:  # factors the same for every sample (one column)
+            X = np.broadcast_to(X, (X.shape[0], g.shape[1]))
         k, t = W.shape
         if grp.shared:
             dW = g @ X.T

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -56,8 +57,14 @@ def run(argv: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], out)
+    """The wheel, built from a copy of the files git tracks (setuptools writes build/ beside the
+    sources it builds, and a stray file in the work tree must not slip into the wheel)."""
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheel")
+    tracked = run(["git", "ls-files", "-z"], ROOT).stdout.split("\0")
+    for name in (n for n in tracked if n and (ROOT / n).is_file()):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, src / name)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)], out)
     (path,) = out.glob("tracegrad-*.whl")
     return path
 
@@ -94,6 +101,8 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path) -> None:
     for inside in ("tracegrad/autograd/ops.py", "tracegrad/nn/layers.py"):
         assert inside in names
     assert "tracegrad/examples/student_wrong.toml" in names
+    for asset in ("page.js", "page.css"):  # inlined into the backward-pass page
+        assert f"tracegrad/autograd/{asset}" in names
 
 
 @pytest.mark.parametrize("first", ["tracegrad", "autograd"])
@@ -134,6 +143,9 @@ def test_the_installed_wheel_does_what_the_readme_shows(wheel: Path, tmp_path: P
     # shipped examples by name, and the whole demo
     got = env.tracegrad("check", "--example", "student_wrong", "--brief", check=False)
     assert got.returncode == 1 and "First mistake" in got.stdout
+    env.tracegrad("step", "--example", "seed", "-o", "seed.html")
+    page = (env.work / "seed.html").read_text(encoding="utf-8")
+    assert "const D = JSON.parse" in page and "#tg-graph" in page  # script and styles inlined
     demo = env.tracegrad("demo", "--out", "tour")
     assert "Homework checker" in demo.stdout and "not found" not in demo.stdout
     assert (env.work / "tour" / "moons_decision_boundary.png").exists()

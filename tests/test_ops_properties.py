@@ -7,7 +7,8 @@ import math
 from typing import Any
 
 import sympy as sp
-from exprtrees import (
+from hypothesis import assume, given, settings
+from strategies import (
     BUILDERS,
     KINKED,
     N_INPUTS,
@@ -17,7 +18,6 @@ from exprtrees import (
     points,
     trees,
 )
-from hypothesis import HealthCheck, assume, given, settings
 from tracegrad.autograd import OPS, Value, gradcheck, topo_order
 
 SYMBOLS = sp.symbols(f"x0:{N_INPUTS}", real=True)
@@ -67,10 +67,12 @@ def close(a: float, b: float, scale: float, tol: float) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol * (1.0 + scale))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=trees, xs=points)
 def test_gradients_match_sympy(tree: Any, xs: list[float]) -> None:
-    value, grads, _ = engine_grads(tree, xs)
+    value, grads, out = engine_grads(tree, xs)
+    # At a kink (relu, step) a float rounding of the input, e.g. x*x underflowing to 0 at
+    # x = 4e-232, legitimately takes the other branch than exact arithmetic.
+    assume(away_from_kinks(out))
     expr = evaluate(tree, list(SYMBOLS), SYMPY)
     subs = {s: sp.Float(x, 30) for s, x in zip(SYMBOLS, xs)}
     exact_value = float(sp.sympify(expr).evalf(30, subs=subs))
@@ -81,7 +83,6 @@ def test_gradients_match_sympy(tree: Any, xs: list[float]) -> None:
         assert close(g, exact, abs(exact), 1e-8), (s, g, exact)
 
 
-@settings(max_examples=400, deadline=None)
 @given(tree=trees, xs=points)
 def test_gradients_match_finite_differences(tree: Any, xs: list[float]) -> None:
     value, _, out = engine_grads(tree, xs)

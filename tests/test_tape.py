@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tracegrad.autograd import OPS, ControlFlowError, Value
 from tracegrad.autograd.tape import ArrayMath
@@ -84,7 +84,6 @@ def batches(max_size: int) -> Any:
 two_params = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipe=recipes, X=batches(5), pdata=two_params)
 def test_random_graphs_match_eager(recipe: Any, X: list[list[float]], pdata: list[float]) -> None:
     Xa = np.array(X)
@@ -294,7 +293,6 @@ def per_node(f: Any, *args: Any) -> Any:
     return r.out, r.input_grads, r.leaf_grads.sum(0)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(recipe=recipes, X=batches(7), pdata=two_params, chunk=st.integers(1, 4))
 def test_grouped_replay_matches_eager_in_chunks(
     recipe: Any, X: list[list[float]], pdata: list[float], chunk: int

@@ -287,3 +287,24 @@ def test_constants_on_the_left_and_numpy_scalars_become_floats() -> None:
         x.grad = 0.0
         y.backward()
         assert x.grad == want
+
+
+def test_method_docstrings_come_from_the_table() -> None:
+    """help(Value.tanh) shows the table's derivative: the formula is written once, in ops.py."""
+    from tracegrad.autograd.ops import OPS, methods
+
+    for name, op in methods().items():
+        doc = getattr(Value, name).__doc__
+        assert op.formula(0) in doc and op.describe() in doc, name
+        assert name in Value.__doc__.rsplit("Methods from the ops table:", 1)[1]
+    assert "defined for a > 0" in Value.log.__doc__ and OPS["log"].domain == "a > 0"
+
+
+def test_pow_and_powc_are_chosen_in_one_place() -> None:
+    from tracegrad.autograd import evaluate
+    from tracegrad.autograd.ops import power
+
+    x = Value(2.0, label="x")
+    assert (x**3).op == power(True).name == "powc"
+    assert (x ** Value(3.0)).op == (3**x).op == power(False).name == "pow"
+    assert evaluate("x ** 3", {"x": x}).op == "powc" and evaluate("x ** x", {"x": x}).op == "pow"
