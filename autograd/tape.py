@@ -266,7 +266,12 @@ class Compiled:
         return tape
 
     def _replay(
-        self, tape: _Tape, arrays: list[np.ndarray], n: int, want_grads: bool
+        self,
+        tape: _Tape,
+        arrays: list[np.ndarray],
+        n: int,
+        want_grads: bool,
+        want_inputs: bool = True,
     ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
         """Outputs, input grads and leaf grads (summed) with the grouped replay, by chunks."""
         sched = self._schedule
@@ -280,7 +285,7 @@ class Compiled:
         for start in range(0, n, CHUNK):
             stop = min(n, start + CHUNK)
             chunk = [arr[start:stop] for arr in arrays]
-            vals, grads, lg = sched.run(chunk, leaves, want_grads, start)
+            vals, grads, lg = sched.run(chunk, leaves, want_grads, start, want_inputs)
             value = functools.partial(_node_value, sched, vals, leaves)
             self._check_guards(tape, chunk, value, start)
             out[start:stop] = vals[ob][orow]
@@ -374,10 +379,17 @@ class Compiled:
     def backward(self, *args: Any, scale: float = 1.0) -> np.ndarray:
         """Replay forward and backward; add ``scale`` · Σ_batch d out / d leaf into each
         leaf's ``.grad`` (as eager ``backward()`` on every sample would). Returns the outputs."""
-        res = self.grad(*args)
-        for v, g in zip(self._require().leaves, res.leaf_grads.tolist()):
+        arrays, n = _batch_args(args)
+        tape = self._ensure_traced(arrays, n)
+        if self._schedule is not None:  # the inputs' gradients are not wanted here
+            with np.errstate(all="ignore"):
+                out, _, leaf_grads = self._replay(tape, arrays, n, True, want_inputs=False)
+        else:
+            res = self.grad(*args)
+            out, leaf_grads = res.out, res.leaf_grads
+        for v, g in zip(tape.leaves, leaf_grads.tolist()):
             v.grad += scale * g
-        return res.out
+        return out
 
 
 def _node_value(sched: Schedule, vals: list[Any], leaves: np.ndarray, i: int) -> Any:

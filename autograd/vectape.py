@@ -100,6 +100,7 @@ class Schedule:
     out: Ref
     n_leaves: int
     calls: int = 0  # numpy operations issued by the last run (forward and backward)
+    _skip: set[int] = field(default_factory=set)  # blocks whose gradients are not wanted
 
     # ------------------------------------------------------------ running
     def _get(self, f: _Fetch, vals: list[Any], leaves: np.ndarray) -> Any:
@@ -115,19 +116,37 @@ class Schedule:
         n = max(p.shape[1] for p in parts)  # a block the same for every sample has 1 column
         return np.concatenate([np.broadcast_to(p, (p.shape[0], n)) for p in parts])
 
-    def _put(self, f: _Fetch, grads: list[Any], lgrad: np.ndarray, c: Any) -> None:
-        """Add contribution c (k, B) into the operands' gradients."""
+    def _needed(self, f: _Fetch) -> bool:
+        """Whether any gradient f would receive is wanted (input blocks may be skipped)."""
+        if f.kind == "L":
+            return True
+        if f.whole >= 0:
+            return f.whole not in self._skip
+        return any(b not in self._skip for b, _, _, _ in f.segments)
+
+    def _put(
+        self, f: _Fetch, grads: list[Any], lgrad: np.ndarray, c: Any, owned: bool = False
+    ) -> None:
+        """Add contribution c (k, B) into the operands' gradients; ``owned``: c is a fresh
+        array nothing else holds, so it can be kept as a block's gradient without a copy."""
         if f.kind == "L":
             self.calls += 2
             w = c.sum(axis=1) if c.shape[1] > 1 else c[:, 0]
             lgrad += np.bincount(f.leaf_index, weights=w, minlength=len(lgrad))  # type: ignore[arg-type]
             return
         if f.whole >= 0:
+            if f.whole in self._skip:
+                return
             g = grads[f.whole]
             self.calls += 1
-            grads[f.whole] = c.copy() if g is None else g + c
+            if g is None:
+                grads[f.whole] = c if owned else c.copy()
+            else:
+                grads[f.whole] = g + c
             return
         for b, rows, s, e in f.segments:
+            if b in self._skip:
+                continue
             g = grads[b]
             if g is None:
                 g = grads[b] = np.zeros((self.block_sizes[b], c.shape[1]))
@@ -142,10 +161,17 @@ class Schedule:
             self.calls += 1
 
     def run(
-        self, arrays: list[np.ndarray], leaves: np.ndarray, want_grads: bool, offset: int = 0
+        self,
+        arrays: list[np.ndarray],
+        leaves: np.ndarray,
+        want_grads: bool,
+        offset: int = 0,
+        want_inputs: bool = True,
     ) -> tuple[list[Any], list[Any] | None, np.ndarray | None]:
         """Forward (and backward from the output) on one chunk starting at sample
-        ``offset``: block values, block grads, leaf grads summed over the chunk."""
+        ``offset``: block values, block grads, leaf grads summed over the chunk. Without
+        ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
+        self._skip = set() if want_inputs else set(self.input_blocks)
         from tracegrad.autograd.arraymath import ArrayMath
         from tracegrad.autograd.tape import _check_domain
 
@@ -188,10 +214,12 @@ class Schedule:
             for f, d, live in zip(grp.operands, partials, grp.op.differentiable):
                 if not live:
                     continue
+                if not self._needed(f):
+                    continue
                 c = g if type(d) is float and d == 1.0 else g * d
                 if np.shape(c) != g.shape:
                     c = np.broadcast_to(c, g.shape)
-                self._put(f, grads, lgrad, c)
+                self._put(f, grads, lgrad, c, owned=c is not g and c.base is None)
         return vals, grads, lgrad
 
     def _dot(self, grp: _Group, ins: list[Any], leaves: np.ndarray) -> Any:
@@ -216,15 +244,16 @@ class Schedule:
         if X.shape[1] != g.shape[1]:  # factors the same for every sample (one column)
             X = np.broadcast_to(X, (X.shape[0], g.shape[1]))
         k, t = W.shape
+        wanted = self._needed(grp.operands[0])
         if grp.shared:
             dW = g @ X.T
-            dX = W.T @ g
-            self._put(grp.operands[0], grads, lgrad, dX)
+            if wanted:
+                self._put(grp.operands[0], grads, lgrad, W.T @ g, owned=True)
         else:
-            X3 = X.reshape(k, t, -1)
-            dW = np.einsum("kb,ktb->kt", g, X3)
-            dX = (W[:, :, None] * g[:, None, :]).reshape(k * t, -1)
-            self._put(grp.operands[0], grads, lgrad, dX)
+            dW = np.einsum("kb,ktb->kt", g, X.reshape(k, t, -1))
+            if wanted:
+                dX = (W[:, :, None] * g[:, None, :]).reshape(k * t, -1)
+                self._put(grp.operands[0], grads, lgrad, dX)
         idx = grp.weights.ravel()  # type: ignore[union-attr]
         lgrad += np.bincount(idx, weights=dW.ravel(), minlength=len(lgrad))
         self.calls += 5

@@ -329,6 +329,13 @@ def test_an_mlp_replays_a_layer_per_numpy_call() -> None:
     out0, ig0, lg0 = per_node(f, X, T)
     assert close(res.out, out0, 1e-12) and close(res.leaf_grads, lg0, 1e-12)
     assert close(res.input_grads[0], ig0[0], 1e-12)
+    model.zero_grad()
+    calls = f.numpy_calls
+    assert close(f.backward(X, T), res.out, 0.0)  # backward skips the inputs' gradients
+    assert f.numpy_calls < calls
+    got = [v.grad for v in f.leaves if v in set(model.parameters())]
+    want = [g for v, g in zip(f.leaves, res.leaf_grads) if v in set(model.parameters())]
+    assert close(got, want, 1e-15)
 
 
 def test_chunks_number_samples_from_the_whole_batch() -> None:
