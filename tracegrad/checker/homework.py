@@ -23,7 +23,9 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from tracegrad.autograd.limits import LIMITS, LimitError, read_limited
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
+from tracegrad.checker.limits import HomeworkLimitError, check_homework, first_long_number
 
 __all__ = [
     "HomeworkError",
@@ -253,16 +255,24 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
     ``answers=False`` (for ``solve``) accepts a file without ``[answers]``.
     """
     if isinstance(source, Mapping):
+        try:
+            check_homework(source, {})
+        except HomeworkLimitError as exc:
+            raise _error("<dict>", str(exc)) from None
         return _build("<dict>", dict(source), {}, {}, answers)
     path = str(source)
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_limited(path, LIMITS["homework_bytes"])
     except FileNotFoundError:
         raise HomeworkError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise HomeworkError(f"{path}: is a folder, not a homework file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HomeworkError(f"{path}: cannot read: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise HomeworkError(f"{path}: not a UTF-8 text file (byte {exc.start + 1})") from None
+    except OSError as exc:
+        raise HomeworkError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    except LimitError as exc:
+        raise HomeworkError(f"{path}: {exc}") from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -273,6 +283,18 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
         if m:
             msg += f" (column {m.group(2)})"
         raise _error(path, f"malformed TOML: {msg}", line) from None
+    except RecursionError:
+        nesting = LIMITS["nesting"]
+        raise _error(path, f"more than {nesting.message(nesting.value)}") from None
+    except ValueError:  # an integer Python will not convert (more than 4300 digits)
+        where = first_long_number(text)
+        line, n = where if where else (None, 4300)
+        raise _error(path, LIMITS["digits"].message(n), line) from None
+    lines, texts = scan_source(text)
+    try:
+        check_homework(data, texts)
+    except HomeworkLimitError as exc:
+        raise _error(path, str(exc), lines.get(exc.key)) from None
     lines, texts = scan_source(text)
     return _build(path, data, lines, texts, answers)
 
