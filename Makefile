@@ -11,7 +11,7 @@ DEV    := $(VENV)/.installed-dev
 ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 
-.PHONY: demo test test-oracle test-dot test-install lint format bench clean
+.PHONY: demo test test-oracle test-dot test-install test-fuzz lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -47,6 +47,10 @@ test: $(DEV)
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
 	$(PY) -m pytest -q -m install
+
+# The hostile-input fuzz suite at length (make test runs a few examples of each kind).
+test-fuzz: $(DEV)
+	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py
 
 # PyTorch as a second oracle: a large download, so `make test` leaves it out.
 test-oracle: $(ORACLE)

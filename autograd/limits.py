@@ -14,7 +14,15 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Limit", "LimitError", "LIMITS", "read_limited", "nesting_depth", "count_digits"]
+__all__ = [
+    "Limit",
+    "LimitError",
+    "LIMITS",
+    "UnreadableFile",
+    "read_limited",
+    "nesting_depth",
+    "count_digits",
+]
 
 
 class LimitError(ValueError):
@@ -75,18 +83,35 @@ _ALL = [
 LIMITS: dict[str, Limit] = {lim.name: lim for lim in _ALL}
 
 
-def read_limited(path: str | os.PathLike[str], limit: Limit) -> str:
+class UnreadableFile(ValueError):
+    """A file that cannot be read as text within its limit; the message names it, one line."""
+
+
+def read_limited(path: str | os.PathLike[str], limit: Limit, kind: str = "file") -> str:
     """The text of a UTF-8 file (a leading BOM dropped), reading at most limit + 1 bytes.
 
     So ``/dev/zero`` or ``/dev/urandom`` is refused at once instead of filling the memory.
-    Raises OSError as open() does, LimitError when too large, UnicodeDecodeError when not UTF-8.
+    Every failure (missing, a folder, unreadable, too large, not UTF-8) is an UnreadableFile
+    whose message starts with the path; ``kind`` names what the file should be.
     """
     cap = limit.value
-    with open(path, "rb") as f:
-        data = f.read(cap + 1)
+    try:
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path}: is a folder, not a {kind}") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read: {exc.strerror or exc}") from None
     if len(data) > cap:
-        raise LimitError(f"more than {limit.message(cap)}")
-    return data.decode("utf-8-sig")
+        raise UnreadableFile(f"{path}: more than {limit.message(cap)}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{path}: not a UTF-8 text {kind} (byte {exc.start + 1} is {data[exc.start]:#04x})"
+        ) from None
 
 
 def nesting_depth(data: Any, stop: int) -> int:

@@ -20,7 +20,14 @@ import secrets
 from pathlib import Path
 from typing import Any, Union
 
-from tracegrad.autograd.limits import LIMITS, LimitError, count_digits, nesting_depth, read_limited
+from tracegrad.autograd.limits import (
+    LIMITS,
+    LimitError,
+    UnreadableFile,
+    count_digits,
+    nesting_depth,
+    read_limited,
+)
 from tracegrad.nn.activations import get_activation
 from tracegrad.nn.layers import MLP, checked_weights
 
@@ -107,21 +114,15 @@ def _read(path: PathLike) -> dict[str, Any]:
     """The parsed, checked document of a weights file: every failure is a WeightsFileError."""
     p = Path(path)
     try:
-        text = read_limited(p, LIMITS["weights_bytes"])
+        text = read_limited(p, LIMITS["weights_bytes"], "weights file")
         doc = json.loads(
             text,
             parse_constant=_refuse_constant,
             parse_int=_parse_int,
             parse_float=_parse_float,
         )
-    except UnicodeDecodeError:
-        raise WeightsFileError(f"{p}: not a text (UTF-8 JSON) file") from None
-    except FileNotFoundError:
-        raise WeightsFileError(f"{p}: no such file") from None
-    except IsADirectoryError:
-        raise WeightsFileError(f"{p}: is a folder, not a weights file") from None
-    except OSError as e:
-        raise WeightsFileError(f"{p}: cannot read: {e.strerror or e}") from None
+    except UnreadableFile as e:
+        raise WeightsFileError(str(e)) from None
     except json.JSONDecodeError as e:
         raise WeightsFileError(
             f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"

@@ -6,7 +6,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tracegrad.autograd.limits import LIMITS, LimitError, nesting_depth, read_limited
+from tracegrad.autograd.limits import (
+    LIMITS,
+    LimitError,
+    UnreadableFile,
+    nesting_depth,
+    read_limited,
+)
 from tracegrad.autograd.parse import ExpressionError, parse_expression
 
 from tracegrad.checker import HomeworkError, check, load
@@ -143,7 +149,7 @@ def test_endless_files_are_refused_at_once(device: str) -> None:
 def test_a_file_that_is_not_utf8(tmp_path: Path) -> None:
     path = tmp_path / "hw.toml"
     path.write_bytes(EXPR.encode() + b"# caf\xe9\n")
-    with pytest.raises(HomeworkError, match="not a UTF-8 text file"):
+    with pytest.raises(HomeworkError, match="not a UTF-8 text homework file \\(byte 80 is 0xe9\\)"):
         load(path)
 
 
@@ -155,7 +161,7 @@ def test_read_limited_reads_at_most_one_byte_past_the_limit(
     monkeypatch.setenv("TRACEGRAD_MAX_HOMEWORK_BYTES", "5")
     assert read_limited(path, LIMITS["homework_bytes"]) == "12345"
     monkeypatch.setenv("TRACEGRAD_MAX_HOMEWORK_BYTES", "4")
-    with pytest.raises(LimitError, match="more than 4 bytes"):
+    with pytest.raises(UnreadableFile, match="more than 4 bytes"):
         read_limited(path, LIMITS["homework_bytes"])
 
 

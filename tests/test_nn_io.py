@@ -152,7 +152,7 @@ def test_saving_nan_weights_is_refused(tmp_path: Path) -> None:
             json.dumps({**GOOD, "architecture": {**GOOD["architecture"], "sizes": [0]}}),
             "architecture",
         ),
-        ("\xff\xfe", "not a text"),
+        ("\xff\xfe", "not a UTF-8 text weights file"),
     ],
 )
 def test_every_hostile_file_is_a_weights_file_error(

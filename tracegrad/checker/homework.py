@@ -23,7 +23,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from tracegrad.autograd.limits import LIMITS, LimitError, read_limited
+from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
 from tracegrad.checker.limits import HomeworkLimitError, check_homework, first_long_number
 
@@ -262,17 +262,9 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
         return _build("<dict>", dict(source), {}, {}, answers)
     path = str(source)
     try:
-        text = read_limited(path, LIMITS["homework_bytes"])
-    except FileNotFoundError:
-        raise HomeworkError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise HomeworkError(f"{path}: is a folder, not a homework file") from None
-    except UnicodeDecodeError as exc:
-        raise HomeworkError(f"{path}: not a UTF-8 text file (byte {exc.start + 1})") from None
-    except OSError as exc:
-        raise HomeworkError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    except LimitError as exc:
-        raise HomeworkError(f"{path}: {exc}") from None
+        text = read_limited(path, LIMITS["homework_bytes"], "homework file")
+    except UnreadableFile as exc:
+        raise HomeworkError(str(exc)) from None
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
