@@ -71,7 +71,7 @@ _ALL = [
     Limit("neurons", 200, "neurons in a homework network (inputs included)"),
     Limit("parameters", 2_000, "weights and biases in a homework network"),
     Limit("samples", 100, "samples in a homework"),
-    Limit("work", 20_000, "parameter updates to work out (steps x samples x parameters)"),
+    Limit("work", 10_000, "parameter updates to work out (steps x samples x parameters)"),
     Limit("answers", 2000, "answers in a homework"),
     Limit("expressions", 1000, "expressions in a homework"),
     Limit("expression_chars", 20_000, "characters in an expression"),
