@@ -25,6 +25,7 @@ from tracegrad.autograd.render import (
 )
 from tracegrad.autograd.steps import Step, backward_steps
 from tracegrad.autograd.tape import ControlFlowError, compile
+from tracegrad.autograd.to_torch import to_torch_fn
 from tracegrad.autograd.tracing import Trace, gradient_path, trace
 from tracegrad.autograd.value import Value
 
@@ -64,4 +65,5 @@ __all__ = [
     "jacobian",
     "grad_values",
     "nth_derivative",
+    "to_torch_fn",
 ]

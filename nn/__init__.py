@@ -28,6 +28,7 @@ from tracegrad.nn.losses import (
 )
 from tracegrad.nn.module import Module
 from tracegrad.nn.optim import SGD, Adam, Momentum, Optimizer, exponential_decay, step_decay
+from tracegrad.nn.to_torch import compare_with_torch, optimizer_to_torch, torch_loss
 from tracegrad.nn.train import BatchResult, History, accuracy, fit, make_eager_step
 
 __all__ = [
@@ -64,4 +65,7 @@ __all__ = [
     "load",
     "load_weights",
     "WeightsFileError",
+    "compare_with_torch",
+    "optimizer_to_torch",
+    "torch_loss",
 ]

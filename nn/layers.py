@@ -62,7 +62,23 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     return list(x)
 
 
-class Neuron(Module):
+class _ToTorch(Module):
+    """``to_torch()`` for Neuron, Layer and MLP (the bridge lives in tracegrad.nn.to_torch)."""
+
+    def to_torch(self) -> Any:
+        """The same function as a float64 ``torch.nn.Sequential`` of Linear layers and
+        activations, with identical weights (needs ``pip install 'tracegrad[oracle]'``).
+
+        Linear layer i's ``weight[j, k]`` is neuron j's ``w[k]`` and ``bias[j]`` its ``b``,
+        so the textbook numbering (weights per neuron, then the bias) reads the same on both
+        sides. The ``step`` activation and Python functions are refused.
+        """
+        from tracegrad.nn.to_torch import module_to_torch
+
+        return module_to_torch(self)  # type: ignore[arg-type]
+
+
+class Neuron(_ToTorch):
     """One neuron: ``activation(sum_i w[i] * x[i] + b)``.
 
     Weights start uniform in ±sqrt(3 / nin) (variance 1/nin) from a seeded generator; the
@@ -110,7 +126,7 @@ class Neuron(Module):
         return f"Neuron({self.nin}, activation={self.activation.name!r})"
 
 
-class Layer(Module):
+class Layer(_ToTorch):
     """``nout`` neurons reading the same ``nin`` inputs; calling it returns a list of Values."""
 
     def __init__(
@@ -145,7 +161,7 @@ class Layer(Module):
         return f"Layer({self.nin}, {self.nout}, activation={self.activation.name!r})"
 
 
-class MLP(Module):
+class MLP(_ToTorch):
     """A multi-layer perceptron: ``MLP(2, [4, 1])`` is 2 inputs, 4 hidden neurons, 1 output.
 
     Hidden layers use ``activation``, the last layer ``output_activation`` (by name: 'relu',
@@ -202,6 +218,14 @@ class MLP(Module):
     @property
     def nout(self) -> int:
         return self.sizes[-1]
+
+    @classmethod
+    def from_torch(cls, module: Any) -> MLP:
+        """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers (with bias)
+        and activations ReLU, Tanh, Sigmoid (or none); anything else is refused clearly."""
+        from tracegrad.nn.to_torch import mlp_from_torch
+
+        return mlp_from_torch(module)
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The output for one sample x (nin numbers or Values), as Values with their graph."""

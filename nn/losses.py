@@ -202,22 +202,48 @@ def l2(params: Iterable[Value], strength: float) -> Value:
 
 @dataclass(frozen=True)
 class LossSpec:
-    """A loss by name, with how its model output becomes a class label for accuracy.
+    """A loss by name, with how its model output becomes a class label for accuracy, and
+    its formula as text (what the homework checker and ``solve`` write).
 
     ``threshold``: for one output, the score above which the label is the larger class
     (0.5 for probabilities, 0 for raw scores); None means halfway between the two labels.
+    ``term`` is one output's part of the loss and ``slope`` its derivative dE/do, with
+    ``{y}`` the target, ``{o}`` the output and ``{n}`` the number of outputs; ``reduce`` says
+    how the terms combine ('sum' or 'mean'); ``aliases`` are other names a file may use.
     """
 
     name: str
     fn: Callable[[Any, Any], Value]
     threshold: float | None = None
+    term: str = ""
+    slope: str = ""
+    reduce: str = "mean"
+    aliases: tuple[str, ...] = ()
+
+    def formula(self, outputs: Sequence[str], targets: Sequence[str]) -> str:
+        """E written out for named outputs and targets: '1/2 (y1 - o1)**2 + ...'."""
+        n = len(outputs)
+        return " + ".join(self.term.format(y=t, o=o, n=n) for o, t in zip(outputs, targets))
 
 
 LOSSES: dict[str, LossSpec] = {
     s.name: s
     for s in [
-        LossSpec("mse", mse),
-        LossSpec("half_sse", half_sse),
+        LossSpec(
+            "mse",
+            mse,
+            term="({y} - {o})**2 / {n}",
+            slope="-2 ({y} - {o}) / {n}",
+            aliases=("mean_squared_error",),
+        ),
+        LossSpec(
+            "half_sse",
+            half_sse,
+            term="1/2 ({y} - {o})**2",
+            slope="-({y} - {o})",
+            reduce="sum",
+            aliases=("half_sum_squares", "half-sse"),
+        ),
         LossSpec("bce", bce, 0.5),
         LossSpec("bce_with_logits", bce_with_logits, 0.0),
         LossSpec("cross_entropy", cross_entropy),
@@ -233,6 +259,9 @@ def get_loss(loss: str | Callable[[Any, Any], Value] | LossSpec) -> LossSpec:
     if isinstance(loss, str):
         if loss in LOSSES:
             return LOSSES[loss]
+        for spec in LOSSES.values():
+            if loss in spec.aliases:
+                return spec
         raise ValueError(f"unknown loss {loss!r}; use one of {', '.join(LOSSES)} or a function")
     if callable(loss):
         for spec in LOSSES.values():

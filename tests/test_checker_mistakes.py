@@ -43,7 +43,7 @@ def test_the_wrong_sheet_points_to_its_first_mistake() -> None:
     # everything computed consistently from the wrong net_h1 is carried, not marked again
     for label in ("h1", "net_o1", "o1", "do1/dnet_o1", "dnet_o1/dw5", "dE/dw5"):
         assert verdicts[label] == CARRIED, label
-    assert "carried from net_h1 = 0.07" in report.mark("h1").message
+    assert report.mark("h1").message == "carried forward from net_h1 = 0.07"
     reasons = {m.label: m.reason for m in report.wrong}
     assert reasons == {
         "net_h1": "unknown",
@@ -124,8 +124,12 @@ def test_expression_homework_carries_the_chain_rule() -> None:
     report = check(hw)
     v = report.verdicts()
     assert v["dq/dx"] == WRONG  # it is 1
-    assert v["df/dx"] == CARRIED  # -4 * 2 from the student's dq/dx: right method
     assert v["df/dq"] == SIGN
+    # df/dx = df/dq * dq/dx with the student's own 4 and 2 is 8: -8 mixes the engine's -4 in
+    assert v["df/dx"] == SIGN
+    report = check({**hw, "answers": {**hw["answers"], "df/dx": 8}})
+    m = report.mark("df/dx")
+    assert m.verdict == CARRIED and m.sources == ("df/dq = 4", "dq/dx = 2")
     assert v["d2f/dxdz"] == RIGHT  # second derivative from tracegrad.autograd.functional
 
 
@@ -166,8 +170,11 @@ def test_file_given_names_for_weights_neurons_and_inputs() -> None:
     assert report.ok
 
 
-def test_factor_two_outside_a_network_names_no_loss() -> None:
+def test_factor_two_only_where_the_loss_makes_it_likely() -> None:
+    # an expression sheet has no squared error: twice the value is not called a factor 2
     hw = {"variables": {"x": 3}, "expressions": {"f": "x**2"}, "answers": {"df/dx": 12}}
     m = check(hw).marks[0]
-    assert (m.verdict, m.reason) == (WRONG, "factor 2")
-    assert "squared error" not in m.message
+    assert (m.verdict, m.reason, m.message) == (WRONG, "unknown", "the engine has 6")
+    # nor is a forward value of a network (only the loss and the backward pass from it)
+    m = seed_with({"h1": 1.0798}).marks[0]
+    assert m.reason != "factor 2" and "squared error" not in m.message

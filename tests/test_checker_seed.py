@@ -52,11 +52,11 @@ EXPECTED = {
     "net_h2": (RIGHT, "", ""),
     "h1": (RIGHT, "", ""),
     "h2": (RIGHT, "", ""),
-    "net_o1": (TRUNCATED, "truncated", "carried from h1 = 0.5399, h2 = 0.4638, but truncated"),
-    "o1": (TRUNCATED, "truncated", "carried from net_o1 = 0.9271"),
+    "net_o1": (TRUNCATED, "truncated", "from h1 = 0.5399, h2 = 0.4638, but truncated"),
+    "o1": (TRUNCATED, "truncated", "from net_o1 = 0.9271"),
     "net_o2": (TRUNCATED, "truncated", "rounds to 0.0956"),
     "o2": (TRUNCATED, "truncated", "rounds to 0.5239"),
-    "dE/do1": (CARRIED, "carried", "carried from o1 = 0.7164"),
+    "dE/do1": (CARRIED, "carried", "your own figures: o1 = 0.7164"),
     "do1/dnet_o1": (RIGHT, "", ""),
     "dnet_o1/dw5": (RIGHT, "", ""),
     "dE/dw5 (update rule)": (SIGN, "sign", "wrong sign: dE/dw5 is -0.02012"),
@@ -64,7 +64,7 @@ EXPECTED = {
     "dnet_h1/dw1": (RIGHT, "", ""),
     "dh1/dnet_h1": (RIGHT, "", ""),
     "dE/dh1": (TRUNCATED, "truncated", "rounds to -0.0371"),
-    "dE/dw1": (CARRIED, "carried", "carried from dE/dh1 = -0.0370, dh1/dnet_h1 = 0.2484"),
+    "dE/dw1": (CARRIED, "carried", "your own figures: dE/dh1 = -0.0370, dh1/dnet_h1 = 0.2484"),
     "dE/dw1 (update rule)": (SIGN, "sign", "w + η * 0.0045954"),
     "w1_new": (RIGHT, "", ""),
 }
@@ -82,8 +82,8 @@ def test_engine_numbers_match_the_independent_oracle() -> None:
 
 
 def test_every_article_figure_gets_its_pinned_verdict_and_reason(report: Report) -> None:
-    indexes = [m.index for m in report.marks]
-    assert indexes == sorted(indexes)  # textbook order
+    lines = [m.answer.line for m in report.marks]
+    assert lines == sorted(lines)  # the sheet's order
     assert set(report.verdicts()) == set(EXPECTED)
     for label, (verdict, reason, words) in EXPECTED.items():
         m = report.mark(label)
@@ -127,10 +127,11 @@ def test_solve_text_and_markdown_in_textbook_order(capsys: pytest.CaptureFixture
     heads = ["Given", "Forward pass", "Loss", "Backward factors", "Gradients", "Updated weights"]
     positions = [text.index(h) for h in heads]
     assert positions == sorted(positions)
+    # four significant figures, every number put in
     assert (
-        "dE/dw5 = dE/do1 * do1/dnet_o1 * dnet_o1/dw5 = -0.1835 * 0.2031 * 0.5399 = -0.0201" in text
+        "dE/dw5 = dE/do1 * do1/dnet_o1 * dnet_o1/dw5 = -0.1835 * 0.2031 * 0.5399 = -0.02012" in text
     )
-    assert "w5_new = w5 - 1.2 * dE/dw5 = 0.3700 - 1.2 * (-0.0201) = 0.3941" in text
+    assert "w5_new = w5 - 1.2 * dE/dw5 = 0.37 - 1.2 * (-0.02012) = 0.3941" in text
     assert main(["solve", str(SEED), "--format", "markdown"]) == 0
     md = capsys.readouterr().out
     assert "| `net_o1` |" in md and "**Gradients**" in md

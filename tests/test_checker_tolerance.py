@@ -18,7 +18,9 @@ from tracegrad.checker.homework import scan_source, written_tolerance
         ("-0.0370", 5e-5),  # trailing zero counts: four decimals
         ("0.16", 5e-3),
         ("0.5", 5e-2),
-        ("3", 0.5),
+        ("3", 0.0),  # a whole number claims to be exact
+        ("-28", 0.0),
+        ("3.0", 0.05),
         ("-0.0045954", 5e-8),
         ("1.2e-3", 5e-5),
         ("1e-3", 5e-4),
@@ -67,7 +69,8 @@ def mark(tmp_path: Path, answers: str, extra: str = "") -> Any:
         ("f = 6.66e-1", WRONG),  # exponent form: no truncation leniency
         ("f = { value = 0.6, tolerance = 0.1 }", RIGHT),  # explicit tolerance overrides
         ("f = { value = 0.6666, tolerance = 1e-6 }", WRONG),  # explicit: no truncation either
-        ("f = 1", RIGHT),  # an integer: +-0.5 (write the digits you worked to)
+        ("f = 1", WRONG),  # a whole number claims to be exact: 0.666667 only rounds to it
+        ("f = 1.0", WRONG),  # one decimal: +-0.05
     ],
 )
 def test_precision_edge_cases(tmp_path: Path, answer: str, verdict: str) -> None:
@@ -108,6 +111,9 @@ def test_carried_forward_uses_the_same_tolerance(tmp_path: Path) -> None:
     path.write_text(src + "q = 0.8\nf = 2.4\n")  # q wrong (one decimal: +-0.05), f = 3q
     marks = {m.label: m for m in check(path).marks}
     assert marks["q"].verdict == WRONG
-    assert marks["f"].verdict == CARRIED and "carried from q = 0.8" in marks["f"].message
+    assert marks["f"].verdict == CARRIED and marks["f"].message == "carried forward from q = 0.8"
+    # q = 0.8 stands for 0.75..0.85, so 3q for 2.25..2.55: 2.2 (2.15..2.25) just touches it
     path.write_text(src + "q = 0.8\nf = 2.2\n")
+    assert {m.label: m.verdict for m in check(path).marks}["f"] == CARRIED
+    path.write_text(src + "q = 0.8\nf = 2.1\n")
     assert {m.label: m.verdict for m in check(path).marks}["f"] == WRONG

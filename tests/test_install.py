@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shlex
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -56,8 +57,14 @@ def run(argv: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedP
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("wheel")
-    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)], out)
+    """The wheel, built from a copy of the files git tracks (setuptools writes build/ beside the
+    sources it builds, and a stray file in the work tree must not slip into the wheel)."""
+    src, out = tmp_path_factory.mktemp("src"), tmp_path_factory.mktemp("wheel")
+    tracked = run(["git", "ls-files", "-z"], ROOT).stdout.split("\0")
+    for name in (n for n in tracked if n and (ROOT / n).is_file()):
+        (src / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / name, src / name)
+    run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(src)], out)
     (path,) = out.glob("tracegrad-*.whl")
     return path
 

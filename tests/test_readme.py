@@ -63,7 +63,17 @@ def _block_id(b: Block) -> str:
     return f"line{b.line}"
 
 
-@pytest.mark.parametrize("block", PYTHON, ids=[_block_id(b) for b in PYTHON])
+def _python_params(blocks: list[Block]) -> list[object]:
+    """A block that imports torch runs with the oracle tests (`make test-oracle`)."""
+    return [
+        pytest.param(
+            b, id=_block_id(b), marks=[pytest.mark.oracle] if "import torch" in b.text else []
+        )
+        for b in blocks
+    ]
+
+
+@pytest.mark.parametrize("block", _python_params(PYTHON))
 def test_python_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # anything a block writes lands in a scratch folder
     name = f"README.md:{block.line}"

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracegrad.checker.diagnose import CARRIED, RIGHT, SIGN, TRUNCATED, WRONG, Mark
+from tracegrad.checker.diagnose import CARRIED, IMPRECISE, RIGHT, SIGN, TRUNCATED, WRONG, Mark
 from tracegrad.checker.homework import Answer, Homework, HomeworkError, load
 from tracegrad.checker.problem import Problem, Quantity
 from tracegrad.checker.report import Report
@@ -36,6 +36,7 @@ __all__ = [
     "CARRIED",
     "TRUNCATED",
     "SIGN",
+    "IMPRECISE",
     "WRONG",
 ]
 
@@ -74,4 +75,13 @@ def solve(source: Source | Homework) -> Any:
     from tracegrad.checker.solution import Solution
 
     hw = source if isinstance(source, Homework) else load(source, answers=False)
-    return Solution(hw, build(hw))
+    problem = build(hw)
+    work = getattr(problem, "work_backward", None)
+    try:
+        if work is not None:
+            work()
+        for a in hw.answers:  # what the sheet asks for too (second derivatives)
+            problem.resolve(a.name, a.step)
+    except (ArithmeticError, ValueError) as exc:
+        raise hw.error(f"cannot work the problem: {exc}") from None
+    return Solution(hw, problem)

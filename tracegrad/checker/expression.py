@@ -3,9 +3,14 @@
 Expressions are read by the one safe parser (``tracegrad.autograd.parse``) and may use earlier
 ones, as worked examples do (``q = "x + y"``, ``f = "q * z"``). The engine's numbers come from one
 graph of Values and ``backward()``; higher derivatives (``d2f/dx2``, ``d2f/dxdy``) from
-``tracegrad.autograd.functional.partial_derivative``. Each first derivative also carries the
-chain-rule recipe ``df/dx = ∂f/∂q · dq/dx + ...`` so a student's own intermediate figures can be
-carried forward.
+``tracegrad.autograd.functional.partial_derivative``.
+
+Each derivative carries the recipe a student follows in the backward pass, in reverse order:
+``df/dx = df/dq · dq/dx`` (upstream × local), summed over every expression that uses ``x``.
+A local derivative is worked from the student's own figures, the expression's output included
+(``do/dn = 1 - o²`` with their ``o``), so one slip is marked once and what follows from it is
+carried forward. Derivatives are made when an answer (or ``solve``) asks for them, so checking
+costs grow with the sheet, not with the square of it.
 """
 
 from __future__ import annotations
@@ -20,43 +25,27 @@ from tracegrad.autograd.value import Value
 from tracegrad.checker.homework import ExpressionSpec, Homework
 from tracegrad.checker.problem import Key, Problem, Quantity
 
-__all__ = ["build_expression"]
+__all__ = ["build_expression", "ExpressionProblem"]
 
 _DERIVATIVE = re.compile(r"^[d∂]\^?([0-9²³]*)([A-Za-z_]\w*)/(.+)$")
+_FIRST = re.compile(r"^[d∂]([A-Za-z_]\w*)/[d∂]([A-Za-z_]\w*)$")
 
 
-def _upstream(spec: ExpressionSpec, name: str) -> list[str]:
-    """Every variable and expression ``name`` depends on, in definition order."""
-    need: set[str] = set()
-    todo = [name]
-    while todo:
-        n = todo.pop()
-        expr = spec.expressions.get(n)
-        if expr is None:
-            continue
-        for m in expr.names:
-            if m not in need:
-                need.add(m)
-                todo.append(m)
-    order = [*spec.variables, *spec.expressions]
-    return [n for n in order if n in need]
+def K(name: str) -> Key:
+    return (1, name)
 
 
-def _evaluate_all(spec: ExpressionSpec, leaves: Mapping[str, Value | float]) -> dict[str, Value]:
-    values: dict[str, Value | float] = dict(leaves)
-    out: dict[str, Value] = {}
-    for name, expr in spec.expressions.items():
-        node = expr.evaluate(values)
-        values[name] = node
-        out[name] = node
-    return out
+def local_partials(expr: Expression, numbers: Sequence[float], out: float | None) -> list[float]:
+    """∂expr/∂(each of its names) at the given numbers, each name a separate leaf.
 
-
-def _local_gradients(expr: Expression, numbers: Sequence[float]) -> list[float]:
-    """∂expr/∂(each of its names) with every name a separate leaf at the given numbers."""
+    ``out`` is the expression's own value as the student has it: the outermost operation's
+    derivative is taken at it (tanh' = 1 - o², sigmoid' = f(1 - f), (1/x)' = -out/x).
+    """
     leaves = {n: Value(x, label=n) for n, x in zip(expr.names, numbers)}
-    out = expr.evaluate(leaves)
-    out.backward()
+    root = expr.evaluate(leaves)
+    if out is not None and root.parents:
+        root.data = out
+    root.backward()
     return [leaves[n].grad for n in expr.names]
 
 
@@ -69,15 +58,231 @@ def _value_recipe(expr: Expression) -> Callable[[Sequence[float]], float]:
     return recipe
 
 
+def _local_recipe(expr: Expression, wrt: str) -> Callable[[Sequence[float]], float]:
+    """∂expr/∂wrt from (expr's names..., expr's value)."""
+    i = expr.names.index(wrt)
+    k = len(expr.names)
+
+    def recipe(v: Sequence[float]) -> float:
+        return local_partials(expr, v[:k], v[k])[i]
+
+    return recipe
+
+
+class ExpressionProblem(Problem):
+    """The worked problem of an expression sheet; derivatives are added when asked for."""
+
+    spec: ExpressionSpec
+    values: dict[str, Value]
+    consumers: dict[str, list[str]]
+    _up: dict[str, set[str]]
+    _down: dict[str, set[str]]
+    _position: dict[str, int]
+    _grads: dict[str, dict[str, float]]
+
+    def setup(self, spec: ExpressionSpec, values: dict[str, Value]) -> None:
+        self.spec = spec
+        self.values = values
+        self.consumers = {n: [] for n in (*spec.variables, *spec.expressions)}
+        for name, expr in spec.expressions.items():
+            for n in expr.names:
+                self.consumers[n].append(name)
+        self._up = {}
+        self._down = {}
+        self._position = {n: i for i, n in enumerate((*spec.variables, *spec.expressions))}
+        self._grads = {}
+        self.on_demand = self._make
+
+    def upstream(self, name: str) -> set[str]:
+        """Every variable and expression ``name`` is computed from (memoised)."""
+        got = self._up.get(name)
+        if got is not None:
+            return got
+        need: set[str] = set()
+        todo = [name]
+        while todo:
+            expr = self.spec.expressions.get(todo.pop())
+            if expr is None:
+                continue
+            for m in expr.names:
+                if m not in need:
+                    need.add(m)
+                    todo.append(m)
+        self._up[name] = need
+        return need
+
+    def grads(self, root: str) -> dict[str, float]:
+        """d root/d (every name), from one backward() on the engine's graph."""
+        got = self._grads.get(root)
+        if got is None:
+            node = self.values[root]
+            zero_grad(node)
+            node.backward()
+            up = self.upstream(root)
+            got = {n: self.values[n].grad for n in up}
+            self._grads[root] = got
+        return got
+
+    def work_backward(self) -> None:
+        """Every first derivative of each output, nearest to the output first (what a
+        worked solution lists; a check makes only the ones the answers name)."""
+        order = [*self.spec.variables, *self.spec.expressions]
+        for r in self.outputs():
+            up = self.upstream(r)
+            for n in reversed(order):
+                if n in up:
+                    self.derivative(r, n)
+
+    def outputs(self) -> list[str]:
+        """The expressions no later expression uses: the roots a worked solution starts from."""
+        return [n for n in self.spec.expressions if not self.consumers[n]]
+
+    def downstream(self, name: str) -> set[str]:
+        """Every expression computed from ``name`` (memoised)."""
+        got = self._down.get(name)
+        if got is not None:
+            return got
+        found: set[str] = set()
+        todo = [name]
+        while todo:
+            for c in self.consumers[todo.pop()]:
+                if c not in found:
+                    found.add(c)
+                    todo.append(c)
+        self._down[name] = found
+        return found
+
+    def _pure(self, c: str, v: str) -> bool:
+        """``v`` reaches ``c`` only directly, so dc/dv is the local derivative ∂c/∂v."""
+        at = self._position[v]
+        return not any(
+            u != v and self._position[u] > at and v in self.upstream(u)  # u after v only
+            for u in self.spec.expressions[c].names
+        )
+
+    def _make(self, text: str, step: int) -> Quantity | None:
+        m = _FIRST.match(text.replace(" ", "").replace("∂", "d"))
+        if m and m.group(1) in self.spec.expressions:
+            root, wrt = m.group(1), m.group(2)
+            if wrt in self.consumers and wrt != root:
+                return self.derivative(root, wrt)
+        return _higher(self.spec, self, text)
+
+    def derivative(self, r: str, v: str) -> Quantity:
+        """The quantity d r/d v with its backward-pass recipe, made with every d r/d n it
+        needs first (the expressions between v and r, nearest to r first; no recursion)."""
+        key = K(f"d{r}/d{v}")
+        if key in self.index:
+            return self.index[key]
+        if v in self.spec.expressions[r].names and self._pure(r, v):
+            return self._one(r, v)  # a local derivative: nothing between v and r
+        if v not in self.upstream(r):
+            what = "variable" if v in self.spec.variables else "expression"
+            q = Quantity(
+                key[1], 1, "zero derivatives", 0.0, formula=f"0 ({r} does not use the {what} {v})"
+            )
+            self.add(q)
+            return q
+        up_r = self.upstream(r)
+        between = [n for n in self.downstream(v) if n in up_r]
+        for n in sorted(between, key=lambda n: -self._position[n]):
+            self._one(r, n)
+        return self._one(r, v)
+
+    def _one(self, r: str, v: str) -> Quantity:
+        key = K(f"d{r}/d{v}")
+        if key in self.index:
+            return self.index[key]
+        if v in self.spec.expressions[r].names and self._pure(r, v):
+            q = self._local(r, v)
+        else:
+            q = self._chain(r, v)
+        self.add(q)
+        return q
+
+    def _local(self, c: str, v: str) -> Quantity:
+        """∂c/∂v, worked from c's inputs and c's own value (the student's figures)."""
+        expr = self.spec.expressions[c]
+        recipe = _local_recipe(expr, v)
+        exact = [self.values[n].data for n in (*expr.names, c)]
+        return Quantity(
+            f"d{c}/d{v}",
+            1,
+            "derivatives",
+            recipe(exact),  # the engine's backward() through c's operations alone
+            deps=(*(K(n) for n in expr.names), K(c)),
+            compute=recipe,
+            formula=local_formula(expr, v, c),
+            kind="local",
+        )
+
+    def _chain(self, r: str, v: str) -> Quantity:
+        """d r/d v = Σ over the expressions c that use v: d r/d c · ∂c/∂v."""
+        up_r = self.upstream(r)
+        deps: list[Key] = []
+        parts: list[tuple[int | None, int, Expression | None, str]] = []
+        terms: list[str] = []
+        paths: list[tuple[Key, ...]] = []
+        for c in self.consumers[v]:
+            if c != r and c not in up_r:
+                continue
+            up_i: int | None = None
+            if c != r:
+                up_i = len(deps)
+                deps.append(K(f"d{r}/d{c}"))
+            if self._pure(c, v):
+                self._one(c, v)
+                parts.append((up_i, len(deps), None, ""))
+                deps.append(K(f"d{c}/d{v}"))
+                local_text = f"d{c}/d{v}"
+                paths.append(tuple(deps[i] for i in (up_i, len(deps) - 1) if i is not None))
+            else:
+                expr = self.spec.expressions[c]
+                parts.append((up_i, len(deps), expr, v))
+                deps.extend((*(K(n) for n in expr.names), K(c)))
+                local_text = f"({local_formula(expr, v, c)})"  # ∂c/∂v, no named quantity
+                paths.append(())  # a local derivative that is no named quantity
+            terms.append(local_text if c == r else f"d{r}/d{c} * {local_text}")
+
+        def recipe(args: Sequence[float]) -> float:
+            total = 0.0
+            for up_i, at, expr, wrt in parts:
+                upstream = 1.0 if up_i is None else args[up_i]
+                if expr is None:
+                    local = args[at]
+                else:
+                    k = len(expr.names)
+                    local = local_partials(expr, args[at : at + k], args[at + k])[
+                        expr.names.index(wrt)
+                    ]
+                total += upstream * local
+            return total
+
+        return Quantity(
+            f"d{r}/d{v}",
+            1,
+            "derivatives",
+            self.grads(r)[v],
+            deps=tuple(deps),
+            compute=recipe,
+            formula=" + ".join(terms),
+            kind="chain",
+            paths=tuple(paths) if all(paths) else (),
+        )
+
+
+def local_formula(expr: Expression, wrt: str, name: str) -> str:
+    """The local derivative as a formula in the expression's names (from the ops table)."""
+    from tracegrad.checker.formulas import derivative_text
+
+    return derivative_text(expr, wrt, name)
+
+
 def build_expression(hw: Homework) -> Problem:
-    """Values of every expression, then each one's derivatives by everything upstream."""
+    """Values of every expression (derivatives are made when an answer names them)."""
     spec = hw.spec
     assert isinstance(spec, ExpressionSpec)
     qs: list[Quantity] = []
-
-    def K(name: str) -> Key:
-        return (1, name)
-
     leaves = {n: Value(v, label=n) for n, v in spec.variables.items()}
     nodes: dict[Key, Value] = {K(n): v for n, v in leaves.items()}
     for n, v in spec.variables.items():
@@ -101,53 +306,7 @@ def build_expression(hw: Homework) -> Problem:
                 formula=expr.source.strip(),
             )
         )
-    for name, expr in spec.expressions.items():
-        root = values[name]
-        zero_grad(root)
-        root.backward()
-        up = _upstream(spec, name)
-        for wrt in reversed(up):  # backprop order: the nearest input first
-            direct = list(expr.names)
-            via = [
-                u
-                for u in direct
-                if u != wrt and u in spec.expressions and wrt in _upstream(spec, u)
-            ]
-            deps = tuple(K(n) for n in direct) + tuple(K(f"d{u}/d{wrt}") for u in via)
-            terms = [
-                f"∂{name}/∂{u}" if u == wrt else f"∂{name}/∂{u} * d{u}/d{wrt}"
-                for u in [*([wrt] if wrt in direct else []), *via]
-            ]
-
-            def recipe(
-                v: Sequence[float], e: Expression = expr, wrt: str = wrt, via: list[str] = via
-            ) -> float:
-                local = _local_gradients(e, v[: len(e.names)])
-                chain = dict(zip(via, v[len(e.names) :]))
-                total = 0.0
-                for u, g in zip(e.names, local):
-                    if u == wrt:
-                        total += g
-                    elif u in chain:
-                        total += g * chain[u]
-                return total
-
-            qs.append(
-                Quantity(
-                    f"d{name}/d{wrt}",
-                    1,
-                    "derivatives",
-                    values[wrt].grad,
-                    deps=deps,
-                    compute=recipe,
-                    formula=" + ".join(terms),
-                )
-            )
-        for var in spec.variables:
-            if var not in up:
-                qs.append(Quantity(f"d{name}/d{var}", 1, "zero derivatives", 0.0, formula="0"))
-
-    problem = Problem(
+    problem = ExpressionProblem(
         kind="expression",
         title=hw.title,
         quantities=qs,
@@ -158,8 +317,18 @@ def build_expression(hw: Homework) -> Problem:
         ],
         nodes=nodes,
     )
-    problem.on_demand = lambda text, step: _higher(spec, problem, text)
+    problem.setup(spec, values)
     return problem
+
+
+def _evaluate_all(spec: ExpressionSpec, leaves: Mapping[str, Value | float]) -> dict[str, Value]:
+    values: dict[str, Value | float] = dict(leaves)
+    out: dict[str, Value] = {}
+    for name, expr in spec.expressions.items():
+        node = expr.evaluate(values)
+        values[name] = node
+        out[name] = node
+    return out
 
 
 def _nested(name: str, wrt: Sequence[str]) -> str:
@@ -170,25 +339,37 @@ def _nested(name: str, wrt: Sequence[str]) -> str:
     return text
 
 
-def _higher(spec: ExpressionSpec, problem: Problem, text: str) -> Quantity | None:
+def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quantity | None:
     """A second (or higher) derivative such as 'd2f/dx2' or 'd2f/dxdy', made when asked for."""
     compact = text.replace(" ", "")
     m = _DERIVATIVE.match(compact)
     if not m or m.group(2) not in spec.expressions:
         return None
     name = m.group(2)
-    variables = [n for n in _upstream(spec, name) if n in spec.variables] or list(spec.variables)
+    variables = [n for n in spec.variables if n in problem.upstream(name)] or list(spec.variables)
     try:
         wrt = parse_partial(compact, variables)
     except ValueError:
         return None
     if len(wrt) < 2:
         return None
+    key = K(compact)
+    if key in problem.index:
+        return problem.index[key]
 
     def build(leaves: Mapping[str, Value]) -> Value:
         return _evaluate_all(spec, leaves)[name]
 
     value = partial_derivative(build, spec.variables, wrt)
-    q = Quantity(compact, 1, "higher derivatives", value, formula=_nested(name, wrt))
+    from tracegrad.checker.formulas import second_derivative_text
+
+    q = Quantity(
+        compact,
+        1,
+        "higher derivatives",
+        value,
+        deps=tuple(K(v) for v in variables),  # the numbers its formula is written in
+        formula=second_derivative_text(spec, name, wrt) or _nested(name, wrt),
+    )
     problem.add(q)
     return q

@@ -35,19 +35,14 @@ __all__ = [
     "Homework",
     "load",
     "written_tolerance",
-    "LOSS_NAMES",
 ]
 
-# nn.losses name -> what the file may call it
-LOSS_NAMES = {
-    "half_sse": ("half_sse", "half_sum_squares", "half-sse"),
-    "mse": ("mse", "mean_squared_error"),
-}
 
 _TOP_KEYS = {
     "title",
     "description",
     "tolerance",
+    "min_sig_figs",
     "variables",
     "expressions",
     "network",
@@ -66,7 +61,7 @@ _NETWORK_KEYS = {
     "weight_names",
     "bias_names",
 }
-_TRAINING_KEYS = {"loss", "learning_rate", "steps"}
+_TRAINING_KEYS = {"loss", "learning_rate", "steps", "frozen"}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^[+-]?(?:\d[\d_]*)(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?$")
 _NOTE = re.compile(r"^(.*?\S)\s+\((.*)\)\s*$")
@@ -126,6 +121,7 @@ class NetworkSpec:
     loss: str
     learning_rate: float
     steps: int
+    frozen: list[str] = field(default_factory=list)  # parameters the update leaves alone
 
     @property
     def outputs(self) -> list[str]:
@@ -146,6 +142,7 @@ class Homework:
     spec: ExpressionSpec | NetworkSpec
     answers: list[Answer] = field(default_factory=list)
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
 
     def line_of(self, *path: str) -> int | None:
         return self.lines.get(tuple(path))
@@ -169,7 +166,12 @@ def _exponent(text: str) -> int:
 
 
 def written_tolerance(text: str) -> float:
-    """Half a unit in the last place written: '0.5399' -> 5e-05, '0.5' -> 0.05, '1e-3' -> 5e-04."""
+    """Half a unit in the last place written: '0.5399' -> 5e-05, '0.5' -> 0.05, '1e-3' -> 5e-04.
+
+    A whole number written without a decimal point claims to be exact: '28' -> 0.
+    """
+    if text.replace("_", "").lstrip("+-").isdigit():
+        return 0.0
     return 0.5 * 10.0 ** _exponent(text)
 
 
@@ -324,6 +326,7 @@ def _build(
     default_tol = data.get("tolerance")
     if default_tol is not None:
         default_tol = _positive(hw, default_tol, "tolerance", ("tolerance",))
+    hw.min_sig_figs = _min_sig_figs(hw, data.get("min_sig_figs"))
     if "answers" not in data:
         if not need_answers:
             return hw
@@ -345,6 +348,16 @@ def _build(
     if not hw.answers and need_answers:
         raise hw.error("[answers] is empty: nothing to check", "answers")
     return hw
+
+
+def _min_sig_figs(hw: Homework, val: Any) -> int | None:
+    if val is None:
+        return None
+    if isinstance(val, bool) or not isinstance(val, int) or not 1 <= val <= 15:
+        raise hw.error(
+            f"min_sig_figs must be a whole number from 1 to 15, got {_show(val)}", "min_sig_figs"
+        )
+    return val
 
 
 def _list(names: Any) -> str:
@@ -467,6 +480,32 @@ def _names_list(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> lis
 
 
 def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
+    """[network], [[samples]] and [training], each section checked by its own function."""
+    net = _network_table(hw, data)
+    nin, layer_sizes = _sizes(hw, net)
+    inputs = _inputs(hw, net, nin)
+    neurons = _neuron_names(hw, net, layer_sizes)
+    activations = _activations(hw, net, len(layer_sizes))
+    dims = [nin, *layer_sizes]
+    P = ("network",)
+    weights = _shaped(hw, net["weights"], dims, True, "network.weights", (*P, "weights"))
+    biases = _shaped(hw, net["biases"], dims, False, "network.biases", (*P, "biases"))
+    default_w, default_b = _default_parameter_names(weights, biases)
+    weight_names = _flat_names(hw, net, "weight_names", default_w)
+    bias_names = _flat_names(hw, net, "bias_names", default_b)
+    _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
+    samples = _samples(hw, data, nin, layer_sizes[-1])
+    training = _training_table(hw, data)
+    loss = _loss_name(hw, training.get("loss", "half_sse"))
+    lr, steps = _schedule(hw, training)
+    frozen = _frozen(hw, training, weight_names, bias_names)
+    return NetworkSpec(
+        inputs, neurons, activations, weights, biases, weight_names, bias_names,
+        samples, loss, lr, steps, frozen,
+    )  # fmt: skip
+
+
+def _network_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
     net = data["network"]
     if not isinstance(net, dict):
         raise hw.error("network must be a table", "network")
@@ -480,7 +519,10 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     for key in ("sizes", "weights", "biases"):
         if key not in net:
             raise hw.error(f"missing network.{key}", "network")
-    P = ("network",)
+    return net
+
+
+def _sizes(hw: Homework, net: dict[str, Any]) -> tuple[int, list[int]]:
     sizes = net["sizes"]
     if (
         not isinstance(sizes, list)
@@ -488,57 +530,70 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
         or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)
     ):
         raise hw.error(
-            "network.sizes must list the layer sizes, inputs first, e.g. [2, 2, 2]", *P, "sizes"
+            "network.sizes must list the layer sizes, inputs first, e.g. [2, 2, 2]",
+            "network",
+            "sizes",
         )
-    nin, layer_sizes = sizes[0], sizes[1:]
+    return sizes[0], sizes[1:]
+
+
+def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
+    P = ("network", "inputs")
     inputs = (
-        _names_list(hw, net["inputs"], "network.inputs", (*P, "inputs"))
+        _names_list(hw, net["inputs"], "network.inputs", P)
         if "inputs" in net
         else [f"x{i + 1}" for i in range(nin)]
     )
     if len(inputs) != nin:
-        raise hw.error(f"network.inputs names {len(inputs)} inputs, sizes says {nin}", *P, "inputs")
-    if "neurons" in net:
-        neurons = net["neurons"]
-        if not isinstance(neurons, list) or len(neurons) != len(layer_sizes):
-            raise hw.error(
-                f"network.neurons must list the names of each of the {len(layer_sizes)} layers",
-                *P,
-                "neurons",
-            )
-        neurons = [_names_list(hw, n, "network.neurons", (*P, "neurons")) for n in neurons]
-        for i, (names, size) in enumerate(zip(neurons, layer_sizes)):
-            if len(names) != size:
-                raise hw.error(
-                    f"network.neurons layer {i + 1} names {len(names)} neurons, sizes says {size}",
-                    *P,
-                    "neurons",
-                )
-    else:
+        raise hw.error(f"network.inputs names {len(inputs)} inputs, sizes says {nin}", *P)
+    return inputs
+
+
+def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> list[list[str]]:
+    """network.neurons, or the textbook names: h1, h2 (h1_1, h2_1 with several hidden
+    layers) and o1, o2."""
+    P = ("network", "neurons")
+    if "neurons" not in net:
         hidden = len(layer_sizes) - 1
-        neurons = []
-        for i, size in enumerate(layer_sizes):
-            if i == hidden:
-                neurons.append([f"o{j + 1}" for j in range(size)])
-            elif hidden == 1:
-                neurons.append([f"h{j + 1}" for j in range(size)])
-            else:
-                neurons.append([f"h{i + 1}_{j + 1}" for j in range(size)])
-    act = net.get("activation", "sigmoid")
-    out_act = net.get("output_activation", act)
+        return [
+            [f"o{j + 1}" for j in range(size)]
+            if i == hidden
+            else [f"h{j + 1}" if hidden == 1 else f"h{i + 1}_{j + 1}" for j in range(size)]
+            for i, size in enumerate(layer_sizes)
+        ]
+    neurons = net["neurons"]
+    if not isinstance(neurons, list) or len(neurons) != len(layer_sizes):
+        raise hw.error(
+            f"network.neurons must list the names of each of the {len(layer_sizes)} layers", *P
+        )
+    neurons = [_names_list(hw, n, "network.neurons", P) for n in neurons]
+    for i, (names, size) in enumerate(zip(neurons, layer_sizes)):
+        if len(names) != size:
+            raise hw.error(
+                f"network.neurons layer {i + 1} names {len(names)} neurons, sizes says {size}", *P
+            )
+    return neurons
+
+
+def _activations(hw: Homework, net: dict[str, Any], layers: int) -> list[str]:
     from tracegrad.nn.activations import activation_names
 
+    act = net.get("activation", "sigmoid")
+    out_act = net.get("output_activation", act)
     for key, a in (("activation", act), ("output_activation", out_act)):
         if not isinstance(a, str) or a not in activation_names():
             raise hw.error(
                 f"network.{key} must be one of {', '.join(activation_names())}, got {_show(a)}",
-                *P,
+                "network",
                 key,
             )
-    activations = [act] * (len(layer_sizes) - 1) + [out_act]
-    dims = [nin, *layer_sizes]
-    weights = _shaped(hw, net["weights"], dims, True, "network.weights", (*P, "weights"))
-    biases = _shaped(hw, net["biases"], dims, False, "network.biases", (*P, "biases"))
+    return [act] * (layers - 1) + [out_act]
+
+
+def _default_parameter_names(
+    weights: list[list[list[float]]], biases: list[list[float]]
+) -> tuple[list[list[list[str]]], list[list[str]]]:
+    """w1, w2, ... per layer, per neuron, per input; b1, b2, ... per layer, per neuron."""
     count = 0
     default_w: list[list[list[str]]] = []
     for layer in weights:
@@ -551,18 +606,10 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     for layer_b in biases:
         default_b.append([f"b{count + j + 1}" for j in range(len(layer_b))])
         count += len(layer_b)
-    weight_names = _flat_names(hw, net, "weight_names", default_w)
-    bias_names = _flat_names(hw, net, "bias_names", default_b)
-    everything = inputs + [n for layer in neurons for n in layer]
-    everything += [w for layer in weight_names for row in layer for w in row]
-    everything += [b for layer_names in bias_names for b in layer_names]
-    everything += [f"y{k + 1}" for k in range(layer_sizes[-1])] + ["E"]
-    seen: set[str] = set()
-    for n in everything:
-        if n in seen:
-            raise hw.error(f"the name {n!r} is used twice in the network", "network")
-        seen.add(n)
-    samples = _samples(hw, data, nin, layer_sizes[-1])
+    return default_w, default_b
+
+
+def _training_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
     training = data.get("training", {})
     if not isinstance(training, dict):
         raise hw.error("training must be a table", "training")
@@ -573,19 +620,14 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
                 "training",
                 key,
             )
-    loss_name = training.get("loss", "half_sse")
-    loss = next((k for k, al in LOSS_NAMES.items() if loss_name in al), None)
-    if loss is None:
-        raise hw.error(
-            f"training.loss must be one of {', '.join(LOSS_NAMES)} "
-            f"(half_sse is E = sum 1/2 (y - o)^2), got {_show(loss_name)}",
-            "training",
-            "loss",
-        )
+    return training
+
+
+def _schedule(hw: Homework, training: dict[str, Any]) -> tuple[float, int]:
+    """training.learning_rate (0.5 when not given) and training.steps (1 to 1000)."""
+    where = ("training", "learning_rate")
     lr = (
-        _positive(
-            hw, training["learning_rate"], "training.learning_rate", ("training", "learning_rate")
-        )
+        _positive(hw, training["learning_rate"], "training.learning_rate", where)
         if "learning_rate" in training
         else 0.5
     )
@@ -596,10 +638,99 @@ def _network(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
             "training",
             "steps",
         )
-    return NetworkSpec(
-        inputs, neurons, activations, weights, biases, weight_names, bias_names,
-        samples, loss, lr, steps,
-    )  # fmt: skip
+    return lr, steps
+
+
+def _flat(nested: Any) -> list[Any]:
+    out: list[Any] = []
+    todo = [nested]
+    while todo:
+        x = todo.pop()
+        if isinstance(x, list):
+            todo.extend(reversed(x))
+        else:
+            out.append(x)
+    return out
+
+
+def _check_names(
+    hw: Homework,
+    inputs: list[str],
+    neurons: list[list[str]],
+    weights: Any,
+    biases: Any,
+    weight_names: Any,
+    bias_names: Any,
+) -> None:
+    """Every name once, except a parameter shared by several neurons (a tied weight or bias:
+    the same name, the same value), which Mazur's network does with its biases. An error
+    points at the line of the key that repeats a name."""
+    owner: dict[str, str] = {}
+    groups = [
+        ("inputs", inputs, None),
+        ("neurons", _flat(neurons), None),
+        ("weight_names", _flat(weight_names), _flat(weights)),
+        ("bias_names", _flat(bias_names), _flat(biases)),
+    ]
+    targets = [f"y{k + 1}" for k in range(len(neurons[-1]))] + ["E"]
+    value: dict[str, float] = {}
+    for key, names, values in groups:
+        for i, n in enumerate(names):
+            if n in owner and not (owner[n] == key and values is not None):
+                where = "" if owner[n] == key else f" (also in network.{owner[n]})"
+                raise hw.error(
+                    f"network.{key}: the name {n!r} is used twice{where}", "network", key
+                )
+            if n in targets:
+                raise hw.error(
+                    f"network.{key}: {n!r} is a reserved name (targets y1.., the loss E)",
+                    "network",
+                    key,
+                )
+            if values is not None:
+                if n in value and value[n] != values[i]:
+                    raise hw.error(
+                        f"network.{key}: {n!r} is shared (one parameter), so it needs one value; "
+                        f"got {value[n]:g} and {values[i]:g}",
+                        "network",
+                        key,
+                    )
+                value[n] = values[i]
+            owner[n] = key
+
+
+def _loss_name(hw: Homework, name: Any) -> str:
+    """A loss of nn.losses whose formula the checker can write (its registry has the text)."""
+    from tracegrad.nn.losses import LOSSES
+
+    known = {s.name: s for s in LOSSES.values() if s.term}
+    for spec in known.values():
+        if name == spec.name or name in spec.aliases:
+            return spec.name
+    shown = "; ".join(f"{s.name}: E = {s.formula(['o'], ['y'])}" for s in known.values())
+    raise hw.error(
+        f"training.loss must be one of {', '.join(known)} ({shown}), got {_show(name)}",
+        "training",
+        "loss",
+    )
+
+
+def _frozen(
+    hw: Homework, training: dict[str, Any], weight_names: Any, bias_names: Any
+) -> list[str]:
+    """training.frozen: the parameters the update leaves as they are."""
+    if "frozen" not in training:
+        return []
+    names = _names_list(hw, training["frozen"], "training.frozen", ("training", "frozen"))
+    params = set(_flat(weight_names)) | set(_flat(bias_names))
+    for n in names:
+        if n not in params:
+            raise hw.error(
+                f"training.frozen: {n!r} is not a weight or bias of the network",
+                "training",
+                "frozen",
+            )
+    return names
 
 
 def _shaped(

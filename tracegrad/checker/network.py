@@ -10,6 +10,7 @@ the error-carried-forward check.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -22,12 +23,6 @@ from tracegrad.nn.losses import get_loss
 from tracegrad.nn.optim import SGD
 
 __all__ = ["build_network"]
-
-# nn.losses name -> (how it combines the outputs, E_k as text, dE/do_k as text)
-_LOSS_TEXT = {
-    "half_sse": ("sum", "1/2 ({y} - {o})**2", "-({y} - {o})"),
-    "mse": ("mean", "({y} - {o})**2 / {n}", "-2 ({y} - {o}) / {n}"),
-}
 
 Recipe = Callable[[Sequence[float]], float]
 
@@ -76,279 +71,39 @@ def build_network(hw: Homework) -> Problem:
     """Every quantity of every training step, in textbook order, with the engine's numbers."""
     spec = hw.spec
     assert isinstance(spec, NetworkSpec)
-    loss = get_loss(spec.loss).fn
-    reduce, e_text, de_text = _LOSS_TEXT[spec.loss]
-    n_out = len(spec.outputs)
-    scale = 1.0 if reduce == "sum" else 1.0 / n_out
-    lr = spec.learning_rate
     qs: list[Quantity] = []
     nodes: dict[Key, Value] = {}
     roots: dict[int, Value] = {}
     W = _weights_for_nn(spec)
-
     for step in range(1, spec.steps + 1):
-        x, y = spec.samples[(step - 1) % len(spec.samples)]
-        mlp = _mlp(spec, W)
+        worked = _Step(spec, step, W, qs, nodes)
+        roots[step] = worked.work()
+        W = worked.next_weights
+    return Problem(
+        kind="network",
+        title=hw.title,
+        quantities=qs,
+        steps=spec.steps,
+        roots=roots,
+        describe=_describe(spec),
+        nodes=nodes,
+    )
 
-        def K(name: str, step: int = step) -> Key:
-            return (step, name)
 
-        def add(name: str, section: str, value: float, step: int = step, **kw: Any) -> None:
-            qs.append(Quantity(name, step, section, value, **kw))
-
-        # ---- given: the inputs, targets and the weights this step starts from
-        for name, v in zip(spec.inputs, x):
-            add(name, "given", v)
-        for name, v in zip(spec.targets, y):
-            add(name, "given", v)
-        for p in mlp.parameters():
-            if step == 1:
-                add(p.label, "given", p.data)
-            else:
-                prev = (step - 1, f"{p.label}_new")
-                add(
-                    p.label,
-                    "given",
-                    p.data,
-                    deps=(prev,),
-                    compute=_identity,
-                    formula=f"{p.label}_new",
-                )
-
-        # ---- forward pass through nn, naming each neuron's net input and output
-        xs = [Value(v, label=name) for v, name in zip(x, spec.inputs)]
-        for xv in xs:
-            nodes[K(xv.label)] = xv
-        layer_in: list[Value] = xs
-        in_names = list(spec.inputs)
-        net_nodes: dict[str, Value] = {}
-        out_nodes: dict[str, Value] = {}
-        for layer, names in zip(mlp.layers, spec.neurons):
-            outs = []
-            for neuron, name in zip(layer.neurons, names):
-                out = neuron(layer_in)
-                act = neuron.activation.op
-                net = out.parents[0] if act is not None else out
-                net.label = f"net_{name}"
-                out.label = name
-                net_nodes[name], out_nodes[name] = net, out
-                wn = [w.label for w in neuron.w]
-                bn = neuron.b.label
-                deps = tuple(K(n) for n in (*in_names, *wn, bn))
-                terms = " + ".join(f"{i}*{w}" for i, w in zip(in_names, wn))
-
-                def net_recipe(v: Sequence[float], k: int = len(wn)) -> float:
-                    acc = v[k] * v[0]
-                    for i in range(1, k):
-                        acc = acc + v[k + i] * v[i]
-                    return acc + v[2 * k]
-
-                add(
-                    f"net_{name}",
-                    "forward",
-                    net.data,
-                    deps=deps,
-                    compute=net_recipe,
-                    formula=f"{terms} + {bn}",
-                    aliases=(f"z_{name}",),
-                )
-                if act is not None:
-                    fwd = act.forward
-                    add(
-                        name,
-                        "forward",
-                        out.data,
-                        deps=(K(f"net_{name}"),),
-                        compute=lambda v, f=fwd: f(v[0]),
-                        formula=act.expression((f"net_{name}",)),
-                        aliases=(f"out_{name}",),
-                    )
-                else:
-                    add(
-                        name,
-                        "forward",
-                        out.data,
-                        deps=(K(f"net_{name}"),),
-                        compute=_identity,
-                        formula=f"net_{name}",
-                        aliases=(f"out_{name}",),
-                    )
-                nodes[K(f"net_{name}")] = net
-                nodes[K(name)] = out
-                for w in neuron.w:
-                    nodes[K(w.label)] = w
-                nodes[K(bn)] = neuron.b
-                outs.append(out)
-            layer_in, in_names = outs, list(names)
-
-        # ---- the loss
-        outputs = spec.outputs
-        for o, yk in zip(outputs, y):
-            term = loss([out_nodes[o].data], [yk]).data * scale
-            add(
-                f"E_{o}",
-                "loss",
-                term,
-                deps=(K(o),),
-                compute=lambda v, yk=yk: loss([v[0]], [yk]).data * scale,
-                formula=e_text.format(y=f"{yk:g}", o=o, n=n_out),
-            )
-        E = loss(layer_in, y)
-        E.label = "E"
-        roots[step] = E
-        nodes[K("E")] = E
-        add(
-            "E",
-            "loss",
-            E.data,
-            deps=tuple(K(f"E_{o}") for o in outputs),
-            compute=lambda v: sum(v),
-            formula=" + ".join(f"E_{o}" for o in outputs),
-            aliases=("loss", "E_total"),
-        )
-        for p in mlp.parameters():
-            p.grad = 0.0
-        E.backward()
-
-        # ---- backward factors, output layer first
-        def dE_dout(v: Sequence[float], yk: float) -> float:
-            o = Value(v[0])
-            loss([o], [yk]).backward()
-            return o.grad * scale
-
-        for li in range(len(mlp.layers) - 1, -1, -1):
-            layer, names = mlp.layers[li], spec.neurons[li]
-            ins = spec.inputs if li == 0 else spec.neurons[li - 1]
-            for j, (neuron, name) in enumerate(zip(layer.neurons, names)):
-                out, net = out_nodes[name], net_nodes[name]
-                if li == len(mlp.layers) - 1:
-                    yk = y[j]
-                    add(
-                        f"dE/d{name}",
-                        "backward factors",
-                        out.grad,
-                        deps=(K(name),),
-                        compute=lambda v, yk=yk: dE_dout(v, yk),
-                        formula=de_text.format(y=f"{yk:g}", o=name, n=n_out),
-                    )
-                else:
-                    nxt_names = spec.neurons[li + 1]
-                    deps = tuple(K(f"dE/dnet_{k}") for k in nxt_names) + tuple(
-                        K(f"dnet_{k}/d{name}") for k in nxt_names
-                    )
-                    m = len(nxt_names)
-                    add(
-                        f"dE/d{name}",
-                        "backward factors",
-                        out.grad,
-                        deps=deps,
-                        compute=lambda v, m=m: sum(v[i] * v[m + i] for i in range(m)),
-                        formula=" + ".join(f"dE/dnet_{k} * dnet_{k}/d{name}" for k in nxt_names),
-                    )
-                act = neuron.activation.op
-                if act is not None:
-                    local = act.partials(FloatMath, out.data, net.data)[0]
-                    text = act.partial_text(0, (f"net_{name}",))
-                    text = text.replace(act.expression((f"net_{name}",)), name)
-                    add(
-                        f"d{name}/dnet_{name}",
-                        "backward factors",
-                        local,
-                        deps=(K(name), K(f"net_{name}")),
-                        compute=lambda v, a=act: a.partials(FloatMath, v[0], v[1])[0],
-                        formula=text,
-                    )
-                else:
-                    add(f"d{name}/dnet_{name}", "backward factors", 1.0, formula="1")
-                add(
-                    f"dE/dnet_{name}",
-                    "backward factors",
-                    net.grad,
-                    deps=(K(f"dE/d{name}"), K(f"d{name}/dnet_{name}")),
-                    compute=_product,
-                    formula=f"dE/d{name} * d{name}/dnet_{name}",
-                    aliases=(f"delta_{name}", f"delta{name}"),
-                )
-                for w, i_name in zip(neuron.w, ins):
-                    add(
-                        f"dnet_{name}/d{w.label}",
-                        "backward factors",
-                        nodes[K(i_name)].data,
-                        deps=(K(i_name),),
-                        compute=_identity,
-                        formula=i_name,
-                    )
-                add(f"dnet_{name}/d{neuron.b.label}", "backward factors", 1.0, formula="1")
-                if li > 0:
-                    for w, i_name in zip(neuron.w, ins):
-                        add(
-                            f"dnet_{name}/d{i_name}",
-                            "backward factors",
-                            w.data,
-                            deps=(K(w.label),),
-                            compute=_identity,
-                            formula=w.label,
-                        )
-
-        # ---- gradients, output layer first (the order of the chain rule)
-        for li in range(len(mlp.layers) - 1, -1, -1):
-            for neuron, name in zip(mlp.layers[li].neurons, spec.neurons[li]):
-                chain = (K(f"dE/d{name}"), K(f"d{name}/dnet_{name}"))
-                for w in neuron.w:
-                    add(
-                        f"dE/d{w.label}",
-                        "gradients",
-                        w.grad,
-                        deps=(*chain, K(f"dnet_{name}/d{w.label}")),
-                        compute=_product,
-                        formula=f"dE/d{name} * d{name}/dnet_{name} * dnet_{name}/d{w.label}",
-                    )
-                b = neuron.b
-                add(
-                    f"dE/d{b.label}",
-                    "gradients",
-                    b.grad,
-                    deps=chain,
-                    compute=_product,
-                    formula=f"dE/d{name} * d{name}/dnet_{name} * 1",
-                )
-
-        # ---- the update, with nn's SGD on a copy (this step's graph keeps its numbers)
-        after = _mlp(spec, W)
-        for p_new, p in zip(after.parameters(), mlp.parameters()):
-            p_new.grad = p.grad
-        SGD(after.parameters(), lr=lr).step()
-        for p_new, p in zip(after.parameters(), mlp.parameters()):
-            name = p.label
-            add(
-                f"{name}_new",
-                "updates",
-                p_new.data,
-                deps=(K(name), K(f"dE/d{name}")),
-                compute=lambda v: v[0] - lr * v[1],
-                formula=f"{name} - {lr:g} * dE/d{name}",
-                aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
-                alternatives=(
-                    ("added the step instead of subtracting it", lambda v: v[0] + lr * v[1]),
-                    ("left out the learning rate", lambda v: v[0] - v[1]),
-                ),
-            )
-        W = after.weights()
-
-    describe = [
+def _describe(spec: NetworkSpec) -> list[str]:
+    """The lines that state the problem (solve's heading)."""
+    loss = get_loss(spec.loss)
+    acts = spec.activations
+    shared = _shared(spec)
+    lines = [
         f"network {len(spec.inputs)}-"
         + "-".join(str(len(n)) for n in spec.neurons)
-        + f", activation {spec.activations[0]}"
-        + (
-            f", output {spec.activations[-1]}"
-            if spec.activations[-1] != spec.activations[0]
-            else ""
-        ),
+        + f", activation {acts[0]}"
+        + (f", output {acts[-1]}" if acts[-1] != acts[0] else ""),
         f"inputs {', '.join(spec.inputs)}; neurons "
         + "; ".join(", ".join(layer) for layer in spec.neurons),
-        f"loss {spec.loss}: E = "
-        + " + ".join(e_text.format(y=t, o=o, n=n_out) for o, t in zip(spec.outputs, spec.targets)),
-        f"update w_new = w - {lr:g} * dE/dw; "
+        f"loss {spec.loss}: E = {loss.formula(spec.outputs, spec.targets)}",
+        f"update w_new = w - {spec.learning_rate:g} * dE/dw; "
         + _plural(spec.steps, "step")
         + (
             f", one sample per step, the {len(spec.samples)} samples in turn"
@@ -356,12 +111,345 @@ def build_network(hw: Homework) -> Problem:
             else ""
         ),
     ]
-    return Problem(
-        kind="network",
-        title=hw.title,
-        quantities=qs,
-        steps=spec.steps,
-        roots=roots,
-        describe=describe,
-        nodes=nodes,
+    if shared:
+        lines.append(
+            "shared: "
+            + "; ".join(f"{n} by {', '.join(users)}" for n, users in shared.items())
+            + " (one parameter: its gradient adds up every use)"
+        )
+    if spec.frozen:
+        lines.append(f"frozen (not updated): {', '.join(spec.frozen)}")
+    return lines
+
+
+def _shared(spec: NetworkSpec) -> dict[str, list[str]]:
+    """Parameter name -> the neurons that use it, for the names used by several neurons."""
+    users: dict[str, list[str]] = {}
+    for names, wn, bn in zip(spec.neurons, spec.weight_names, spec.bias_names):
+        for neuron, ws, b in zip(names, wn, bn):
+            for p in (*ws, b):
+                users.setdefault(p, []).append(neuron)
+    return {p: u for p, u in users.items() if len(u) > 1}
+
+
+class _Step:
+    """One training step worked in textbook sections: given, forward, loss, backward
+    factors, gradients, updates. Each section appends its quantities to ``qs``."""
+
+    def __init__(
+        self,
+        spec: NetworkSpec,
+        step: int,
+        W: list[list[list[float]]],
+        qs: list[Quantity],
+        nodes: dict[Key, Value],
+    ) -> None:
+        self.spec, self.step, self.W, self.qs, self.nodes = spec, step, W, qs, nodes
+        self.x, self.y = spec.samples[(step - 1) % len(spec.samples)]
+        self.mlp = _mlp(spec, W)
+        self.loss = get_loss(spec.loss).fn
+        self.scale = 1.0 if get_loss(spec.loss).reduce == "sum" else 1.0 / len(spec.outputs)
+        self.net: dict[str, Value] = {}
+        self.out: dict[str, Value] = {}
+        self.uses: dict[str, list[Value]] = {}  # parameter name -> its Values (several: tied)
+        for p in self.mlp.parameters():
+            self.uses.setdefault(p.label, []).append(p)
+        self.next_weights: list[list[list[float]]] = W
+
+    def K(self, name: str) -> Key:
+        return (self.step, name)
+
+    def add(self, name: str, section: str, value: float, **kw: Any) -> None:
+        self.qs.append(Quantity(name, self.step, section, value, **kw))
+
+    def work(self) -> Value:
+        self.given()
+        self.forward()
+        E = self.error()
+        self.backward_factors()
+        self.gradients()
+        self.updates()
+        return E
+
+    # ---- given: the inputs, targets and the weights this step starts from
+    def given(self) -> None:
+        for name, v in zip(self.spec.inputs, self.x):
+            self.add(name, "given", v)
+        for name, v in zip(self.spec.targets, self.y):
+            self.add(name, "given", v)
+        for name, values in self.uses.items():
+            if self.step == 1:
+                self.add(name, "given", values[0].data)
+            else:
+                prev = (self.step - 1, f"{name}_new")
+                self.add(
+                    name,
+                    "given",
+                    values[0].data,
+                    deps=(prev,),
+                    compute=_identity,
+                    formula=f"{name}_new",
+                )
+
+    # ---- forward pass through nn, naming each neuron's net input and output
+    def forward(self) -> None:
+        xs = [Value(v, label=name) for v, name in zip(self.x, self.spec.inputs)]
+        for xv in xs:
+            self.nodes[self.K(xv.label)] = xv
+        layer_in: list[Value] = xs
+        in_names = list(self.spec.inputs)
+        for layer, names in zip(self.mlp.layers, self.spec.neurons):
+            outs = [
+                self._neuron(neuron, name, layer_in, in_names)
+                for neuron, name in zip(layer.neurons, names)
+            ]
+            layer_in, in_names = outs, list(names)
+        self.outputs = layer_in
+
+    def _neuron(self, neuron: Any, name: str, layer_in: list[Value], in_names: list[str]) -> Value:
+        K = self.K
+        out = neuron(layer_in)
+        act = neuron.activation.op
+        net = out.parents[0] if act is not None else out
+        net.label, out.label = f"net_{name}", name
+        self.net[name], self.out[name] = net, out
+        wn, bn = [w.label for w in neuron.w], neuron.b.label
+        terms = " + ".join(f"{i}*{w}" for i, w in zip(in_names, wn))
+        self.add(
+            f"net_{name}",
+            "forward",
+            net.data,
+            deps=tuple(K(n) for n in (*in_names, *wn, bn)),
+            compute=functools.partial(_net_recipe, len(wn)),
+            formula=f"{terms} + {bn}",
+            aliases=(f"z_{name}",),
+        )
+        if act is not None:
+            recipe: Recipe = functools.partial(_forward_recipe, act.forward)
+            formula = act.expression((f"net_{name}",))
+        else:
+            recipe, formula = _identity, f"net_{name}"
+        self.add(
+            name,
+            "forward",
+            out.data,
+            deps=(K(f"net_{name}"),),
+            compute=recipe,
+            formula=formula,
+            aliases=(f"out_{name}",),
+        )
+        self.nodes[K(f"net_{name}")] = net
+        self.nodes[K(name)] = out
+        for w in neuron.w:
+            self.nodes[K(w.label)] = w
+        self.nodes[K(bn)] = neuron.b
+        return out
+
+    # ---- the loss, term by term, then E.backward()
+    def error(self) -> Value:
+        K, spec, loss, scale = self.K, self.spec, self.loss, self.scale
+        text = get_loss(spec.loss)
+        n_out = len(spec.outputs)
+        for o, yk in zip(spec.outputs, self.y):
+            self.add(
+                f"E_{o}",
+                "loss",
+                loss([self.out[o].data], [yk]).data * scale,
+                deps=(K(o),),
+                compute=lambda v, yk=yk: loss([v[0]], [yk]).data * scale,
+                formula=text.term.format(y=f"{yk:g}", o=o, n=n_out),
+            )
+        E = loss(self.outputs, self.y)
+        E.label = "E"
+        self.nodes[K("E")] = E
+        self.add(
+            "E",
+            "loss",
+            E.data,
+            deps=tuple(K(f"E_{o}") for o in spec.outputs),
+            compute=lambda v: sum(v),
+            formula=" + ".join(f"E_{o}" for o in spec.outputs),
+            aliases=("loss", "E_total"),
+        )
+        for p in self.mlp.parameters():
+            p.grad = 0.0
+        E.backward()
+        return E
+
+    # ---- backward factors, output layer first
+    def backward_factors(self) -> None:
+        last = len(self.mlp.layers) - 1
+        for li in range(last, -1, -1):
+            names = self.spec.neurons[li]
+            ins = self.spec.inputs if li == 0 else self.spec.neurons[li - 1]
+            for j, (neuron, name) in enumerate(zip(self.mlp.layers[li].neurons, names)):
+                if li == last:
+                    self._output_factor(name, self.y[j])
+                else:
+                    self._hidden_factor(name, self.spec.neurons[li + 1])
+                self._activation_factor(neuron, name)
+                self._input_factors(neuron, name, ins, hidden=li > 0)
+
+    def _output_factor(self, name: str, yk: float) -> None:
+        n_out = len(self.spec.outputs)
+        self.add(
+            f"dE/d{name}",
+            "backward factors",
+            self.out[name].grad,
+            deps=(self.K(name),),
+            compute=functools.partial(_loss_slope, self.loss, yk, self.scale),
+            formula=get_loss(self.spec.loss).slope.format(y=f"{yk:g}", o=name, n=n_out),
+        )
+
+    def _hidden_factor(self, name: str, nxt_names: list[str]) -> None:
+        K = self.K
+        ups = tuple(K(f"dE/dnet_{k}") for k in nxt_names)
+        locs = tuple(K(f"dnet_{k}/d{name}") for k in nxt_names)
+        self.add(
+            f"dE/d{name}",
+            "backward factors",
+            self.out[name].grad,
+            deps=ups + locs,
+            compute=functools.partial(_dot, len(nxt_names)),
+            formula=" + ".join(f"dE/dnet_{k} * dnet_{k}/d{name}" for k in nxt_names),
+            paths=tuple(zip(ups, locs)),
+        )
+
+    def _activation_factor(self, neuron: Any, name: str) -> None:
+        K = self.K
+        act = neuron.activation.op
+        out, net = self.out[name], self.net[name]
+        if act is not None:
+            text = act.partial_text(0, (f"net_{name}",))
+            text = text.replace(act.expression((f"net_{name}",)), name)
+            self.add(
+                f"d{name}/dnet_{name}",
+                "backward factors",
+                act.partials(FloatMath, out.data, net.data)[0],
+                deps=(K(name), K(f"net_{name}")),
+                compute=lambda v, a=act: a.partials(FloatMath, v[0], v[1])[0],
+                formula=text,
+                kind="local",
+            )
+        else:
+            self.add(f"d{name}/dnet_{name}", "backward factors", 1.0, formula="1")
+        chain = (K(f"dE/d{name}"), K(f"d{name}/dnet_{name}"))
+        self.add(
+            f"dE/dnet_{name}",
+            "backward factors",
+            net.grad,
+            deps=chain,
+            compute=_product,
+            formula=f"dE/d{name} * d{name}/dnet_{name}",
+            aliases=(f"delta_{name}", f"delta{name}"),
+            paths=(chain,),
+        )
+
+    def _input_factors(self, neuron: Any, name: str, ins: list[str], hidden: bool) -> None:
+        K = self.K
+        for w, i_name in zip(neuron.w, ins):
+            self.add(
+                f"dnet_{name}/d{w.label}",
+                "backward factors",
+                self.nodes[K(i_name)].data,
+                deps=(K(i_name),),
+                compute=_identity,
+                formula=i_name,
+            )
+        self.add(f"dnet_{name}/d{neuron.b.label}", "backward factors", 1.0, formula="1")
+        if hidden:
+            for w, i_name in zip(neuron.w, ins):
+                self.add(
+                    f"dnet_{name}/d{i_name}",
+                    "backward factors",
+                    w.data,
+                    deps=(K(w.label),),
+                    compute=_identity,
+                    formula=w.label,
+                )
+
+    # ---- gradients, output layer first (the order of the chain rule)
+    def gradients(self) -> None:
+        K = self.K
+        paths: dict[str, list[tuple[Key, ...]]] = {}
+        for li in range(len(self.mlp.layers) - 1, -1, -1):
+            for neuron, name in zip(self.mlp.layers[li].neurons, self.spec.neurons[li]):
+                chain = (K(f"dE/d{name}"), K(f"d{name}/dnet_{name}"))
+                for p in (*neuron.w, neuron.b):
+                    paths.setdefault(p.label, []).append((*chain, K(f"dnet_{name}/d{p.label}")))
+        for pname, ps in paths.items():
+            flat = tuple(k for path in ps for k in path)
+            formula = " + ".join(" * ".join(k[1] for k in path) for path in ps)
+            self.add(
+                f"dE/d{pname}",
+                "gradients",
+                sum(v.grad for v in self.uses[pname]),
+                deps=flat,
+                compute=functools.partial(_sum_of_products, len(ps[0]), len(ps)),
+                formula=formula,
+                paths=tuple(ps),
+            )
+
+    # ---- the update, with nn's SGD on a copy (this step's graph keeps its numbers)
+    def updates(self) -> None:
+        K, lr, spec = self.K, self.spec.learning_rate, self.spec
+        grads = {n: sum(v.grad for v in vs) for n, vs in self.uses.items()}
+        after = _mlp(spec, self.W)
+        for p in after.parameters():
+            p.grad = 0.0 if p.label in spec.frozen else grads[p.label]
+        SGD(after.parameters(), lr=lr).step()
+        new = {p.label: p.data for p in after.parameters()}
+        for name in self.uses:
+            frozen = name in spec.frozen
+            self.add(
+                f"{name}_new",
+                "updates",
+                new[name],
+                deps=(K(name), K(f"dE/d{name}")),
+                compute=_identity if frozen else functools.partial(_step_rule, lr),
+                formula=name if frozen else f"{name} - {lr:g} * dE/d{name}",  # frozen: kept
+                aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
+                alternatives=_update_slips(lr, frozen),
+            )
+        self.next_weights = after.weights()
+
+
+def _update_slips(lr: float, frozen: bool) -> tuple[tuple[str, Recipe], ...]:
+    if frozen:
+        return (("updated a frozen parameter (the sheet keeps it fixed)",
+                 functools.partial(_step_rule, lr)),)  # fmt: skip
+    return (
+        ("added the step instead of subtracting it", lambda v: v[0] + lr * v[1]),
+        ("left out the learning rate", lambda v: v[0] - v[1]),
     )
+
+
+def _net_recipe(k: int, v: Sequence[float]) -> float:
+    """x1*w1 + ... + xk*wk + b from (inputs..., weights..., bias)."""
+    acc = v[k] * v[0]
+    for i in range(1, k):
+        acc = acc + v[k + i] * v[i]
+    return acc + v[2 * k]
+
+
+def _forward_recipe(f: Callable[[float], float], v: Sequence[float]) -> float:
+    return f(v[0])
+
+
+def _loss_slope(loss: Any, yk: float, scale: float, v: Sequence[float]) -> float:
+    """dE/do for one output from the loss itself (nn.losses), at the student's o."""
+    o = Value(v[0])
+    loss([o], [yk]).backward()
+    return o.grad * scale
+
+
+def _dot(m: int, v: Sequence[float]) -> float:
+    return sum(v[i] * v[m + i] for i in range(m))
+
+
+def _sum_of_products(width: int, count: int, v: Sequence[float]) -> float:
+    return sum(_product(v[i * width : (i + 1) * width]) for i in range(count))
+
+
+def _step_rule(lr: float, v: Sequence[float]) -> float:
+    return v[0] - lr * v[1]

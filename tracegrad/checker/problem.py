@@ -13,7 +13,6 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.value import Value
 
 __all__ = ["Key", "Quantity", "Problem", "normalise"]
@@ -35,6 +34,8 @@ class Quantity:
     aliases: tuple[str, ...] = ()
     alternatives: tuple[tuple[str, Callable[[Sequence[float]], float]], ...] = ()
     # common slips: (what the student did, the same deps -> the number it gives)
+    kind: str = ""  # 'local' (one operation's derivative), 'chain' (upstream x local), ...
+    paths: tuple[tuple[Key, ...], ...] = ()  # the recipe as a sum of products of deps
 
     @property
     def key(self) -> Key:
@@ -104,7 +105,12 @@ class Problem:
         return order
 
     def with_numbers(self, q: Quantity, values: dict[Key, float] | None = None) -> str:
-        """The recipe with numbers put in: 'dE/dw5 = dE/do1 · ... = (-0.1835)(0.2031)(0.5399)'."""
+        """The recipe with numbers put in: 'dE/dw5 = dE/do1 · ... = (-0.1835)(0.2031)(0.5399)'.
+
+        Numbers are written to 4 significant figures (0.0004386, not 0.0004).
+        """
+        from tracegrad.checker.formulas import sig as fmt
+
         vals = values or {k: self.index[k].value for k in q.deps}
         text = q.formula
         if not text:
@@ -113,7 +119,7 @@ class Problem:
         names = sorted(((self.index[k].name, vals[k]) for k in q.deps), key=lambda t: -len(t[0]))
         filled = text
         for i, (name, _) in enumerate(names):
-            filled = re.sub(rf"(?<![\w/∂]){re.escape(name)}(?![\w/])", f"\x00{i}\x00", filled)
+            filled = re.sub(rf"(?<![\w/∂]){re.escape(name)}(?![^\W²³]|/)", f"\x00{i}\x00", filled)
         for i, (_, v) in enumerate(names):
             token = f"\x00{i}\x00"
             while token in filled:
@@ -123,12 +129,15 @@ class Problem:
                 bare = (
                     v >= 0
                     or (not before or before.endswith(("(", "=")))
-                    and not (after.startswith("**"))
+                    and not after.startswith(("**", "²", "³"))
                 )
                 filled = filled.replace(token, fmt(v) if bare else f"({fmt(v)})", 1)
-        if filled == text or len(q.deps) == 1 and text == names[0][0]:
-            return f"{q.name} = {text} = {fmt(q.value)}"
-        return f"{q.name} = {text} = {filled} = {fmt(q.value)}"
+        result = fmt(q.value)
+        if text == result:  # a constant: 'dn/db = 1'
+            return f"{q.name} = {text}"
+        if filled in (text, result) or len(q.deps) == 1 and text == names[0][0]:
+            return f"{q.name} = {text} = {result}"
+        return f"{q.name} = {text} = {filled} = {result}"
 
 
 _SPACES = re.compile(r"\s+")

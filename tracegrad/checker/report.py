@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from tracegrad.checker.diagnose import (
     ACCEPTED,
     CARRIED,
+    IMPRECISE,
     RIGHT,
     SIGN,
     TRUNCATED,
@@ -20,9 +21,9 @@ from tracegrad.checker.problem import Problem
 __all__ = ["Report"]
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
-    """What ``check()`` returns: the marks in textbook order and what they add up to."""
+    """What ``check()`` returns: the marks in the sheet's order and what they add up to."""
 
     path: str
     title: str
@@ -41,7 +42,7 @@ class Report:
 
     @property
     def first_mistake(self) -> Mark | None:
-        """The earliest answer (textbook order) that is not accepted: where to look first."""
+        """The first answer on the sheet that is not accepted: where to look first."""
         return self.wrong[0] if self.wrong else None
 
     @property
@@ -66,8 +67,45 @@ class Report:
         detail = [f"{c[v]} {v}" for v in (RIGHT, CARRIED, TRUNCATED) if c[v]]
         if detail:
             parts[0] += f" ({', '.join(detail)})"
-        parts += [f"{c[v]} {v}" for v in (SIGN, WRONG) if c[v]]
+        parts += [f"{c[v]} {v}" for v in (SIGN, IMPRECISE, WRONG) if c[v]]
         return "; ".join(parts)
+
+    def __repr__(self) -> str:
+        first = self.first_mistake
+        where = f", first mistake {first.label}" if first is not None else ""
+        return f"<Report {self.path}: {self.summary()}{where}>"
+
+    def records(self) -> list[dict[str, object]]:
+        """One plain dict per answer (for --format json and csv), in the sheet's order."""
+        first = self.first_mistake
+        return [
+            {
+                "name": m.label,
+                "line": m.answer.line,
+                "yours": m.answer.text,
+                "expected": m.engine,
+                "verdict": m.verdict,
+                "accepted": m.ok,
+                "reason": m.message,
+                "diagnosis": m.reason,
+                "carried_from": list(m.sources),
+                "first_mistake": first is not None and m is first,
+            }
+            for m in self.marks
+        ]
+
+    def as_dict(self) -> dict[str, object]:
+        """The whole report as plain data (what ``tracegrad check --format json`` prints)."""
+        first = self.first_mistake
+        return {
+            "path": self.path,
+            "title": self.title,
+            "kind": self.kind,
+            "ok": self.ok,
+            "summary": self.summary(),
+            "first_mistake": first.label if first is not None else None,
+            "answers": self.records(),
+        }
 
     # ------------------------------------------------------------ text
     def _rows(self) -> list[tuple[str, str, str, str, str]]:

@@ -11,7 +11,7 @@ import re
 from itertools import groupby
 from pathlib import Path
 
-from tracegrad.autograd.formatting import fmt
+from tracegrad.checker.formulas import sig as fmt
 from tracegrad.checker.homework import Homework
 from tracegrad.checker.problem import Problem, Quantity
 
@@ -25,7 +25,7 @@ _TITLES = {
     "gradients": "Gradients",
     "updates": "Updated weights",
     "values": "Values",
-    "derivatives": "Derivatives",
+    "derivatives": "Derivatives (backward pass: output first, each upstream × local)",
     "higher derivatives": "Higher derivatives",
 }
 
@@ -105,6 +105,12 @@ class Solution:
 
     def __str__(self) -> str:
         return self.text()
+
+    def __repr__(self) -> str:
+        p = self.problem
+        shown = sum(q.section not in _HIDDEN for q in p.quantities)
+        steps = f", {p.steps} steps" if p.steps > 1 else ""
+        return f"<Solution {self.homework.path}: {p.kind}, {shown} quantities{steps}>"
 
 
 def _given(x: float) -> str:

@@ -1,25 +1,55 @@
-"""`tracegrad check FILE`: mark every answer of a homework file (exit 0 all right, 1 some wrong)."""
+"""`tracegrad check FILE...`: mark every answer of one or more homework files.
+
+Exit status 0 when every answer of every file is accepted, 1 when some are not, 2 when a file
+cannot be checked (the others are still marked and reported).
+"""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
+import sys
 from pathlib import Path
 from typing import Any
+
+CSV_FIELDS = [
+    "file",
+    "name",
+    "line",
+    "yours",
+    "expected",
+    "verdict",
+    "accepted",
+    "reason",
+    "diagnosis",
+    "carried_from",
+    "first_mistake",
+]
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "check",
         help="check hand-derived homework answers (TOML) against the engine",
-        description="Mark every answer of a homework file: your number, the engine's, a verdict "
-        "(right, carried forward, truncated, sign flipped, wrong) and why. Exit status 0 when "
-        "all are accepted, 1 when some are wrong, 2 when the file cannot be checked.",
+        description="Mark every answer of one or more homework files: your number, the "
+        "engine's, a verdict (right, carried forward, truncated, sign flipped, too imprecise, "
+        "wrong) and why. Exit status 0 when all are accepted, 1 when some are not, 2 when a "
+        "file cannot be checked.",
     )
-    p.add_argument("file", nargs="?", help="the homework file (TOML); see `tracegrad examples`")
+    p.add_argument(
+        "files", nargs="*", metavar="FILE", help="homework files (TOML); see `tracegrad examples`"
+    )
     p.add_argument(
         "--example", metavar="NAME", help="check a sheet that ships with tracegrad, by name"
     )
-    p.add_argument("--format", choices=["text", "markdown"], default="text", help="output format")
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "json", "csv"],
+        default="text",
+        help="output format: a table per sheet (text, markdown), or per sheet and per answer "
+        "for grading a class (json; csv: one row per answer)",
+    )
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
 
@@ -28,28 +58,73 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.checker import HomeworkError, check
     from tracegrad.cli import UsageError
 
-    source = _source(args)
-    try:
-        report = check(source)
-    except HomeworkError as exc:
-        raise UsageError(str(exc)) from None
-    text = (
-        report.markdown() if args.format == "markdown" else report.table(derivations=not args.brief)
-    )
-    print(text)
-    return report.exit_status
+    sources = _sources(args)
+    if len(sources) == 1 and args.format in ("text", "markdown"):
+        try:
+            report = check(sources[0])
+        except HomeworkError as exc:
+            raise UsageError(str(exc)) from None
+        print(_text(report, args))
+        return report.exit_status
+    status = 0
+    sheets: list[dict[str, Any]] = []
+    for source in sources:
+        try:
+            report = check(source)
+        except HomeworkError as exc:
+            print(f"tracegrad check: error: {exc}", file=sys.stderr)
+            sheets.append({"path": str(source), "error": str(exc)})
+            status = 2
+            continue
+        if report.exit_status and not status:
+            status = 1
+        sheets.append(report.as_dict())
+        if args.format in ("text", "markdown"):
+            print(_text(report, args), end="\n\n")
+    if args.format == "json":
+        json.dump(sheets, sys.stdout, indent=2)
+        print()
+    elif args.format == "csv":
+        _csv(sheets)
+    return status
 
 
-def _source(args: argparse.Namespace) -> str | Path:
-    """The file to check: FILE, or the shipped example --example NAME (exactly one of them)."""
+def _text(report: Any, args: argparse.Namespace) -> str:
+    if args.format == "markdown":
+        return str(report.markdown())
+    return str(report.table(derivations=not args.brief))
+
+
+def _csv(sheets: list[dict[str, Any]]) -> None:
+    """One row per answer; a sheet that could not be checked is one row with its error."""
+    out = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
+    out.writeheader()
+    for sheet in sheets:
+        if "error" in sheet:
+            out.writerow({"file": sheet["path"], "verdict": "error", "reason": sheet["error"]})
+            continue
+        for row in sheet["answers"]:
+            out.writerow(
+                {
+                    **row,
+                    "file": sheet["path"],
+                    "carried_from": "; ".join(row["carried_from"]),
+                    "accepted": "true" if row["accepted"] else "false",
+                    "first_mistake": "true" if row["first_mistake"] else "false",
+                }
+            )
+
+
+def _sources(args: argparse.Namespace) -> list[str | Path]:
+    """The files to check: FILE..., or the shipped example --example NAME (not both)."""
     from tracegrad import examples
     from tracegrad.cli import UsageError
 
-    if (args.file is None) == (args.example is None):
-        raise UsageError("give a homework file or --example NAME (see `tracegrad examples`)")
+    if bool(args.files) == (args.example is not None):
+        raise UsageError("give homework files or --example NAME (see `tracegrad examples`)")
     if args.example is None:
-        return str(args.file)
+        return [str(f) for f in args.files]
     try:
-        return examples.path(args.example)
+        return [examples.path(args.example)]
     except KeyError as exc:
         raise UsageError(f"--example {args.example}: {exc.args[0]}") from None
