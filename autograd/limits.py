@@ -75,7 +75,7 @@ _ALL = [
     Limit("answers", 2000, "answers in a homework"),
     Limit("expressions", 1000, "expressions in a homework"),
     Limit("expression_chars", 20_000, "characters in an expression"),
-    Limit("expression_depth", 200, "levels of nesting in an expression"),
+    Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),
     Limit("derivative_order", 4, "derivatives in a row (its order)"),
     Limit("digits", 24, "digits in one number"),
     Limit("nesting", 10, "levels of nested arrays and tables"),

@@ -221,7 +221,9 @@ def _compile(source: str, text: str, body: ast.AST) -> Expression:
     columns: dict[str, int] = {}
     max_depth = LIMITS["expression_depth"]
     stack: list[tuple[ast.AST, Op | None]] = [(body, None)]
-    depths: dict[int, int] = {id(body): 1}  # nesting depth of each node still to visit
+    # The depth of each node still to visit. Every operation counts (a + b + c is 2 deep), as
+    # for Python's recursive tree walkers: whatever reads the tree later stays within bounds.
+    depths: dict[int, int] = {id(body): 1}
     while stack:
         node, pending = stack.pop()
         if pending is not None:  # children done: emit the operation
