@@ -196,3 +196,18 @@ def test_expression_limits(source: str, words: str) -> None:
 def test_long_names_and_ordinary_numbers_are_not_digit_runs() -> None:
     expr = parse_expression("x123456789012345678901234567890 * 2.5e-3 + 1_000")
     assert expr.names == ("x123456789012345678901234567890",)
+
+
+def test_a_long_sum_checks_up_to_the_depth_limit(tmp_path: Path) -> None:
+    """Every + nests one level deeper; the checker walks the tree recursively, so the limit
+    keeps a long sum within Python's recursion limit."""
+    path = tmp_path / "hw.toml"
+    depth = LIMITS["expression_depth"].value
+    for terms, ok in [(depth - 3, True), (depth + 5, False)]:
+        long_sum = " + ".join(["tanh(x * y)"] * terms)
+        path.write_text(EXPR.replace('"x * y"', f'"{long_sum}"').replace("f = 1.0", '"df/dx" = 1'))
+        if ok:
+            assert check(path).marks[0].answer.value == 1.0
+        else:
+            with pytest.raises(HomeworkError, match="operations nested in an expression"):
+                check(path)
