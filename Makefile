@@ -10,8 +10,9 @@ RUN    := $(VENV)/.installed-run
 DEV    := $(VENV)/.installed-dev
 ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
+BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo test test-oracle test-dot test-install test-fuzz lint format bench clean
+.PHONY: demo test test-oracle test-dot test-install test-browser test-fuzz lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -32,6 +33,10 @@ $(DEV): pyproject.toml | $(RUN)
 
 $(ORACLE): pyproject.toml | $(DEV)
 	$(PIP) install --quiet -e ".[dev,plot,oracle]"
+	touch $@
+
+$(BROWSER): pyproject.toml | $(DEV)
+	$(PIP) install --quiet -e ".[dev,plot,browser]"
 	touch $@
 
 $(BENCH): pyproject.toml | $(DEV)
@@ -60,6 +65,11 @@ test-oracle: $(ORACLE)
 test-dot: $(DEV)
 	@command -v dot >/dev/null || { echo "make test-dot needs Graphviz's dot program: apt install graphviz (or brew install graphviz)" >&2; exit 1; }
 	$(PY) -m pytest -q -m system_dot
+
+# The backward-pass page in a real browser: Debian's chromium and chromium-driver, headless.
+test-browser: $(BROWSER)
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { echo "make test-browser needs Chromium and its driver: apt-get install chromium chromium-driver" >&2; exit 1; }
+	$(PY) -m pytest -q -m browser
 
 # mypy reads a tree of links laid out as installed (tracegrad/ with autograd/ nn/ examples/
 # inside): it does not follow setuptools' package-dir mapping.

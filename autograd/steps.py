@@ -21,15 +21,17 @@ exactly as a full ``backward()`` has it at that point, since it is the same pass
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import TextIO
 
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.graph import prepare, propagate
+from tracegrad.autograd.graph import prepare, propagate, topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
 
-__all__ = ["Step", "NodeNames", "backward_steps", "constant_text"]
+__all__ = ["Step", "NodeNames", "backward_steps", "step_through", "constant_text"]
 
 
 def constant_text(x: float) -> str:
@@ -81,14 +83,15 @@ def wrap(text: str) -> str:
     return text
 
 
-@dataclass(frozen=True, eq=False)
+@dataclass(frozen=True, eq=False, repr=False)
 class Step:
     """One node's chain-rule step: what it received from above and passed to each input.
 
     ``upstream`` is d(root)/d(node) (final when the step runs); for input i, ``partials[i]``
     is the local derivative d(node)/d(input i), ``formulas[i]`` its formula from the ops table
     written with the inputs' names, and ``contributions[i] = upstream * partials[i]`` the
-    amount added to that input's grad. ``index`` counts steps from 0.
+    amount added to that input's grad. ``index`` counts steps from 0. At a prompt a Step
+    shows as its textbook line (``repr`` is ``str``); the fields stay attributes.
     """
 
     index: int
@@ -128,6 +131,8 @@ class Step:
 
     def __str__(self) -> str:
         return "\n".join(self.lines())
+
+    __repr__ = __str__  # `next(steps)` at a prompt reads as the line, not the dataclass
 
 
 def backward_steps(root: Value, *, grad: float = 1.0) -> Iterator[Step]:
@@ -169,3 +174,57 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
             constants=tuple(names.is_constant(p) for p in node.parents),
         )
         index += 1
+
+
+def step_through(
+    root: Value,
+    *,
+    grad: float = 1.0,
+    read: Callable[[str], str] = input,
+    file: TextIO | None = None,
+) -> int:
+    """Walk root's backward pass at a terminal prompt: one step per Enter, 'q' to stop.
+
+    The pass is ``backward_steps`` (the real one: walking it to the end is ``root.backward()``,
+    stopping early leaves the grads as the pass has them then). Returns the steps shown.
+    """
+    out = file if file is not None else sys.stdout
+    if not isinstance(root, Value):
+        raise TypeError(f"step_through() needs a Value, got {type(root).__name__}")
+    total = sum(1 for n in topo_order(root) if n._op is not None)
+    steps = backward_steps(root, grad=grad)
+    first = next(steps, None)  # starts the pass: the root's grad is now set
+    if first is None:
+        print(f"{_root_name(root)} is a leaf: its grad is {fmt(root.grad)}, nothing to pass on.",
+              file=out)  # fmt: skip
+        return 0
+    r = first.root_name
+    print(
+        f"The backward pass of {r}: {total} steps, from d{r}/d{r} = {fmt(grad)} back to the "
+        "inputs. Enter: next step, q then Enter: stop.",
+        file=out,
+    )
+    shown = 0
+    step: Step | None = first
+    while step is not None:
+        head = f"[{step.index + 1}/{total}] "
+        body = ("\n" + " " * len(head)).join(step.lines())
+        print(f"\n{head}{body}", file=out, flush=True)
+        shown += 1
+        if step.index + 1 == total:
+            break
+        try:
+            answer = read("")
+        except (EOFError, KeyboardInterrupt):
+            answer = "q"
+        if answer.strip().lower() in ("q", "quit", "stop"):
+            print(f"stopped after {shown} of {total} steps.", file=out)
+            return shown
+        step = next(steps, None)
+    next(steps, None)  # finish the generator (nothing is left to run)
+    print(f"\ndone: every grad is final (the same as {r}.backward()).", file=out)
+    return shown
+
+
+def _root_name(root: Value) -> str:
+    return root.label or "L"

@@ -17,10 +17,15 @@ def names() -> list[str]:
 
 
 def path(name: str) -> Path:
-    """The file of the shipped sheet ``name`` (``student_wrong`` or ``student_wrong.toml``)."""
+    """The file of the shipped sheet ``name`` (``student_wrong``, ``student_wrong.toml``, or
+    the start of one name only: ``seed`` is ``seed_article``)."""
     stem = name[:-5] if name.endswith(".toml") else name
-    if stem not in names():
-        raise KeyError(f"no example named {name!r} (the examples: {', '.join(names())})")
+    known = names()
+    if stem not in known:
+        starts = [n for n in known if stem and n.startswith(stem)]
+        if len(starts) != 1:
+            raise KeyError(f"no example named {name!r} (the examples: {', '.join(known)})")
+        stem = starts[0]
     return FOLDER / f"{stem}.toml"
 
 

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import tracegrad.autograd.render as render_mod
 
 from tracegrad.cli import main
 
@@ -40,7 +41,7 @@ def test_options_reach_the_picture(tmp_path: Path) -> None:
     assert main([*argv, "--no-grad", "--digits", "1", "--highlight", "b"]) == 0
     texts = _texts(out)
     assert "data 1.0" in texts and not any(t.startswith("grad") for t in texts)
-    assert "#d62728" in out.read_text("utf-8")
+    assert render_mod._HIGHLIGHT in out.read_text("utf-8")
     assert main([*argv, "--depth", "1"]) == 0
     assert "…" in _texts(out) and "b" not in _texts(out)
 
@@ -80,6 +81,10 @@ def test_bad_expressions_exit_2_with_one_line(
         (["--set", "a=1", "--highlight", "nope"], "not a name in the expression"),
         (["--set", "a=1", "--max-nodes", "1"], "--depth N"),
         (["--set", "a=1", "-o", "/nonexistent-dir/g.svg"], "cannot write"),
+        (["--set", "a=1", "--max-nodes", "-5"], "--max-nodes -5: must be from 1 to 5000"),
+        (["--set", "a=1", "--max-nodes", "0"], "--max-nodes 0: must be from 1 to 5000"),
+        (["--set", "a=1", "--max-nodes", "9999"], "must be from 1 to 5000"),
+        (["--set", "a=1", "--dpi", "0", "-o", "g.png"], "--dpi 0: must be from 1 to 2400"),
     ],
 )
 def test_bad_options_exit_2(
@@ -88,6 +93,31 @@ def test_bad_options_exit_2(
     assert main(["draw", "exp(a)", "--renderer", "wasm", *args]) == 2
     err = capsys.readouterr().err
     assert fragment in err and err.count("\n") == 1
+
+
+def _png_pixels(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def test_png_and_pdf_without_dot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The README's first command, as a newcomer without Graphviz runs it, to .png and .pdf."""
+    from pypdf import PdfReader
+
+    monkeypatch.setattr(render_mod.shutil, "which", lambda name: None)
+    argv = ["draw", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=10"]
+    assert main([*argv, "-o", str(tmp_path / "g.svg")]) == 0
+    w_pt = float(ET.parse(tmp_path / "g.svg").getroot().get("width", "").removesuffix("pt"))
+    assert main([*argv, "-o", str(tmp_path / "g.png")]) == 0
+    assert _png_pixels((tmp_path / "g.png").read_bytes())[0] == round(w_pt * 96 / 72)
+    assert main([*argv, "-o", str(tmp_path / "g2.png"), "--dpi", "192"]) == 0
+    assert _png_pixels((tmp_path / "g2.png").read_bytes())[0] == round(w_pt * 192 / 72)
+    assert main([*argv, "-o", str(tmp_path / "g.pdf")]) == 0
+    text = PdfReader(tmp_path / "g.pdf").pages[0].extract_text()
+    assert "data -3.0000" in text and "tanh" in text
+    assert f"wrote {tmp_path / 'g.pdf'}" in capsys.readouterr().out
 
 
 def test_real_process_exit_status(tmp_path: Path) -> None:

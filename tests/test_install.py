@@ -101,6 +101,8 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path) -> None:
     for inside in ("tracegrad/autograd/ops.py", "tracegrad/nn/layers.py"):
         assert inside in names
     assert "tracegrad/examples/student_wrong.toml" in names
+    for asset in ("page.js", "page.css"):  # inlined into the backward-pass page
+        assert f"tracegrad/autograd/{asset}" in names
 
 
 @pytest.mark.parametrize("first", ["tracegrad", "autograd"])
@@ -141,6 +143,9 @@ def test_the_installed_wheel_does_what_the_readme_shows(wheel: Path, tmp_path: P
     # shipped examples by name, and the whole demo
     got = env.tracegrad("check", "--example", "student_wrong", "--brief", check=False)
     assert got.returncode == 1 and "First mistake" in got.stdout
+    env.tracegrad("step", "--example", "seed", "-o", "seed.html")
+    page = (env.work / "seed.html").read_text(encoding="utf-8")
+    assert "const D = JSON.parse" in page and "#tg-graph" in page  # script and styles inlined
     demo = env.tracegrad("demo", "--out", "tour")
     assert "Homework checker" in demo.stdout and "not found" not in demo.stdout
     assert (env.work / "tour" / "moons_decision_boundary.png").exists()

@@ -178,18 +178,29 @@ SVG = "{http://www.w3.org/2000/svg}"
 NO_PAINT = {"transparent": "none"}
 
 
+SHAPES = (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path")
+
+
+def _paint(element: ET.Element, attribute: str) -> str:
+    value = element.get(attribute) or ""
+    return NO_PAINT.get(value, value)
+
+
 def svg_structure(svg: str) -> dict[str, Counter[str]]:
     """What a graph picture shows, independent of layout and renderer version: node and edge
-    groups, every text, and how many shapes are drawn in each stroke colour (the highlighted
-    path)."""
+    groups (by their DOT ids, the SVG titles), every text, how many shapes are drawn in each
+    stroke colour (the highlighted path) and fill colour (colour by grad), and each text's
+    colour and font family."""
     root = ET.fromstring(svg)
+    shapes = [e for e in root.iter() if e.tag in SHAPES]
     return {
         "groups": Counter(g.get("class") or "" for g in root.iter(f"{SVG}g")),
+        "titles": Counter((t.text or "").strip() for t in root.iter(f"{SVG}title")),
         "texts": Counter((t.text or "").strip() for t in root.iter(f"{SVG}text")),
-        "strokes": Counter(
-            NO_PAINT.get(e.get("stroke") or "", e.get("stroke") or "")
-            for e in root.iter()
-            if e.tag in (f"{SVG}polygon", f"{SVG}ellipse", f"{SVG}path")
+        "strokes": Counter(_paint(e, "stroke") for e in shapes),
+        "fills": Counter(_paint(e, "fill") for e in shapes),
+        "text_paint": Counter(
+            f"{t.get('fill') or 'black'} {t.get('font-family')}" for t in root.iter(f"{SVG}text")
         ),
     }
 
@@ -211,15 +222,27 @@ def test_svg_structure_sees_a_change() -> None:
     dot16 = a.replace("<text>", '<polygon stroke="none"/><text>')
     assert svg_structure(dot243) == svg_structure(dot16)
     assert svg_structure(dot16) != svg_structure(dot16.replace('"none"', '"red"'))
+    filled = a.replace("<text>", '<polygon fill="#ef8a62"/><text>')
+    assert svg_structure(filled) != svg_structure(filled.replace("#ef8a62", "#67a9cf"))
+    assert svg_structure(a) != svg_structure(a.replace("<text>", '<text fill="#7b3294">'))
+    assert svg_structure(a) != svg_structure(a.replace("<g ", "<g><title>v1</title></g><g "))
 
 
 def test_docs_figures_match_the_code() -> None:
+    from tracegrad.autograd.convert import png_size
+
     figures = _make_figures().figures()  # type: ignore[attr-defined]
     assert "seed_graph.svg" in figures
     for name, svg in figures.items():
         committed = (ROOT / "docs" / name).read_text(encoding="utf-8")
         want, got = svg_structure(committed), svg_structure(svg)
-        assert got == want, f"docs/{name} is stale: run `python docs/make_figures.py`"
+        for part in want:
+            assert got[part] == want[part], (
+                f"docs/{name} is stale ({part} differ): run `python docs/make_figures.py`"
+            )
+        png = (ROOT / "docs" / name).with_suffix(".png").read_bytes()
+        pixels = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+        assert pixels == png_size(committed), f"docs/{name}: its PNG is from another drawing"
     seed_texts = svg_structure(figures["seed_graph.svg"])["texts"]
     for label in ["w5", "net_o1", "o1", "E", "data 0.7165", "grad -0.0201"]:
         assert seed_texts[label] >= 1, f"the seed graph does not show {label!r}"

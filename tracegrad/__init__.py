@@ -17,6 +17,7 @@ from importlib.metadata import version as _version
 from tracegrad import autograd, nn
 from tracegrad.autograd import (
     Value,
+    backward_page,
     backward_steps,
     backward_table,
     compile,
@@ -29,6 +30,8 @@ from tracegrad.autograd import (
     parse_expression,
     render_svg,
     save_graph,
+    save_html,
+    step_through,
     trace,
     zero_grad,
 )
@@ -42,6 +45,7 @@ __all__ = [
     "Value",
     "autograd",
     "nn",
+    "backward_page",
     "backward_steps",
     "backward_table",
     "compile",
@@ -54,6 +58,8 @@ __all__ = [
     "parse_expression",
     "render_svg",
     "save_graph",
+    "save_html",
+    "step_through",
     "trace",
     "zero_grad",
     "__version__",

@@ -10,4 +10,5 @@ COMMANDS = [
     "tracegrad.commands.examples",
     "tracegrad.commands.solve",
     "tracegrad.commands.explain",
+    "tracegrad.commands.step",
 ]

@@ -10,9 +10,11 @@ from tracegrad.autograd.parse import ExpressionError, parse_expression
 from tracegrad.cli import UsageError
 
 
-def add_expression_arguments(p: Any) -> None:
-    """The positional expression and its --set NAME=NUMBER values."""
-    p.add_argument("expression", help="for example 'tanh(a*b + c)'")
+def add_expression_arguments(p: Any, *, optional: bool = False) -> None:
+    """The positional expression (``optional``: it may be left out) and its --set values."""
+    p.add_argument(
+        "expression", nargs="?" if optional else None, help="for example 'tanh(a*b + c)'"
+    )
     p.add_argument(
         "--set",
         action="append",

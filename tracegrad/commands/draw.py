@@ -12,11 +12,13 @@ import math
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.convert import DEFAULT_DPI
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.render import (
+    FORMATS,
+    HARD_MAX_NODES,
     RANKDIRS,
-    SYSTEM_FORMATS,
     GraphTooLargeError,
     RenderError,
     save_graph,
@@ -35,10 +37,27 @@ def register(sub: Any) -> None:
     )
     add_expression_arguments(p)
     p.add_argument("-o", "--output", default="graph.svg", help="picture file (.svg, .png, .pdf)")
-    p.add_argument("--rankdir", choices=RANKDIRS, default="LR", help="direction (default LR)")
+    p.add_argument(
+        "--dpi",
+        type=float,
+        default=DEFAULT_DPI,
+        help=f"resolution of a .png (default {DEFAULT_DPI:g}; 192 for a sharp slide)",
+    )
+    p.add_argument(
+        "--rankdir",
+        choices=("auto", *RANKDIRS),
+        default="auto",
+        help="direction: auto (default: LR for a short expression, TB for a deep one), "
+        "LR, TB, RL, BT",
+    )
     p.add_argument("--digits", type=int, default=4, help="decimals shown (default 4)")
     p.add_argument("--no-grad", action="store_true", help="do not show gradients")
     p.add_argument("--color-by-grad", action="store_true", help="colour Values by their grad")
+    p.add_argument(
+        "--full-constants",
+        action="store_true",
+        help="draw numbers typed into the expression as full records (default: small, value only)",
+    )
     p.add_argument("--highlight", metavar="NAME", help="highlight the path from NAME to the result")
     p.add_argument("--depth", type=int, help="draw only the last DEPTH operations")
     p.add_argument(
@@ -48,7 +67,8 @@ def register(sub: Any) -> None:
         "--max-nodes",
         type=int,
         default=DEFAULT_MAX_NODES,
-        help=f"refuse to draw more Values than this (default {DEFAULT_MAX_NODES})",
+        help=f"refuse to draw more Values than this (1 to {HARD_MAX_NODES}, "
+        f"default {DEFAULT_MAX_NODES})",
     )
     p.add_argument(
         "--renderer",
@@ -64,8 +84,12 @@ def run(args: argparse.Namespace) -> int:
 
     root, env = evaluate_expression(args.expression, args.set)
     out = Path(args.output)
-    if out.suffix.lstrip(".").lower() not in SYSTEM_FORMATS:
+    if out.suffix.lstrip(".").lower() not in FORMATS:
         raise UsageError(f"-o {args.output}: the file name must end in .svg, .png or .pdf")
+    if not 1 <= args.max_nodes <= HARD_MAX_NODES:
+        raise UsageError(f"--max-nodes {args.max_nodes}: must be from 1 to {HARD_MAX_NODES}")
+    if not 1 <= args.dpi <= 2400:
+        raise UsageError(f"--dpi {args.dpi:g}: must be from 1 to 2400")
     if not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
     if args.depth is not None and args.depth < 0:
@@ -93,11 +117,14 @@ def run(args: argparse.Namespace) -> int:
             depth=args.depth,
             around=leaves[args.around] if args.around else None,
             max_nodes=args.max_nodes,
+            plain_constants=not args.full_constants,
+            dpi=args.dpi,
         )
     except GraphTooLargeError as exc:
         raise UsageError(
-            f"{str(exc).split(';')[0]}; draw part of it with --depth N (the last N operations), "
-            "--around NAME --depth N (the neighbourhood of one name) or raise --max-nodes"
+            f"{str(exc).split(';')[0]}; draw part of it with --depth N (the last N operations) "
+            "or --around NAME --depth N (the neighbourhood of one name)"
+            + (" or raise --max-nodes" if args.max_nodes < HARD_MAX_NODES else "")
         ) from None
     except RenderError as exc:
         raise UsageError(str(exc)) from None
