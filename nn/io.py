@@ -66,9 +66,14 @@ def _write_atomic(path: Path, text: str) -> Path:
 
     The text goes to a temporary file in the same folder, is flushed and fsync'ed, and only
     then replaces ``path`` (``os.replace`` is atomic on one file system). A symlink is written
-    through to its target; an existing file keeps its permissions.
+    through to its target; an existing file keeps its permissions; a device or pipe is written.
     """
     target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device or a pipe (/dev/stdout, a FIFO): written in place, never replaced
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
     folder = target.parent
     tmp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)

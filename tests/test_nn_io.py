@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -280,3 +282,17 @@ def test_a_save_into_a_folder_path_fails_and_leaves_nothing(tmp_path: Path) -> N
     with pytest.raises(OSError):
         save(MLP(2, [1]), tmp_path / "d")
     assert [p.name for p in tmp_path.iterdir()] == ["d"] and not any((tmp_path / "d").iterdir())
+
+
+def test_a_save_to_a_pipe_writes_into_it_and_leaves_it_a_pipe(tmp_path: Path) -> None:
+    """Devices and pipes (/dev/stdout, a FIFO) are written, never replaced by a file."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[str] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_text()), daemon=True)
+    reader.start()
+    net = MLP(2, [1], seed=4)
+    save(net, fifo)
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(fifo.stat().st_mode)
+    assert json.loads(got[0])["weights"] == net.weights()

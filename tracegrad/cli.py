@@ -108,6 +108,8 @@ def _describe(exc: BaseException) -> str:
 def _fail(command: str, message: str) -> int:
     """Print ``tracegrad COMMAND: error: MESSAGE`` as one line on stderr; exit status 2."""
     message = " ".join(message.split()) if "\n" in message else message
+    if len(message) > 2000:  # e.g. an answer key of 40,000 characters quoted back
+        message = message[:1997] + "..."
     prefix = f"tracegrad {command}" if command else "tracegrad"
     try:
         sys.stdout.flush()
