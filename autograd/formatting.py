@@ -1,9 +1,12 @@
-"""How numbers are written for people: one rule for repr, graphs, explanations and the checker
-(public: `from tracegrad.autograd.formatting import fmt`)."""
+"""How numbers and formulas are written for people: one rule for repr, graphs, explanations,
+tables and the checker (public: ``from tracegrad.autograd.formatting import fmt, tidy``)."""
 
 from __future__ import annotations
 
+import ast
 import math
+
+__all__ = ["fmt", "tidy"]
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -17,3 +20,13 @@ def fmt(x: float, digits: int = 4) -> str:
         return f"{x:.{digits}e}"
     s = f"{x:.{digits}f}"
     return "0." + "0" * digits if s == "-0." + "0" * digits else s
+
+
+def tidy(text: str) -> str:
+    """A formula with minimal parentheses (Python's precedence) when it is a Python expression."""
+    if "(" not in text and "**" not in text:
+        return text  # nothing to tidy (and most formulas are like this: 'b', '1', 'a + b')
+    try:
+        return ast.unparse(ast.parse(text, mode="eval"))
+    except (SyntaxError, ValueError, RecursionError):
+        return text

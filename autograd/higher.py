@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, Union, overload
 
 from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.ops import OPS, FloatMath
+from tracegrad.autograd.ops import OPS, FloatMath, power
 from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"]
@@ -37,8 +37,6 @@ __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"
 Scalar = Union[Value, float]
 
 _DIV = OPS["div"]
-_POW = OPS["pow"]
-_POWC = OPS["powc"]
 _LOG = OPS["log"]
 
 
@@ -86,12 +84,13 @@ class ValueMath:
         (0 to a negative power) the constant FloatMath gives (+inf)."""
         if not isinstance(x, Value) and not isinstance(y, Value):
             return FloatMath.pow(x, y)
-        op = _POW if isinstance(y, Value) else _POWC
-        if op is _POWC:
+        constant = not isinstance(y, Value)
+        if constant:
             if y == 1.0:
                 return x
             if y == 0.0:
                 return 1.0
+        op = power(constant)
         if op.check is not None:
             try:
                 op.check(_data(x), _data(y))

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Op", "OPS", "FloatMath", "get_op", "UNARY", "BINARY"]
+__all__ = ["Op", "OPS", "FloatMath", "methods", "operators", "power"]
 
 
 # ---------------------------------------------------------------- forward functions
@@ -162,6 +162,10 @@ class Op:
     # (np, *inputs) -> array. Used by the compiled tape (autograd.tape); no domain check.
     array: Callable[..., Any] | None = None
 
+    def __post_init__(self) -> None:
+        if not self.differentiable:  # every input is differentiable unless the row says so
+            object.__setattr__(self, "differentiable", (True,) * self.arity)
+
     def formula(self, i: int, names: tuple[str, ...] = ("a", "b")) -> str:
         """The text 'd(a * b)/da = b' for input i, with optional input names."""
         expr = _subst(self.template, names)
@@ -174,6 +178,16 @@ class Op:
 
     def partial_text(self, i: int, names: tuple[str, ...]) -> str:
         return _subst(self.partials_text[i], names)
+
+    def describe(self) -> str:
+        """The row as text for a docstring: each partial's formula, the domain, the convention."""
+        lines = [f"Ops table row {self.name!r}: {self.template}"]
+        lines += [f"    {self.formula(i)}" for i in range(self.arity)]
+        if self.domain:
+            lines.append(f"    defined for {self.domain}")
+        if self.note:
+            lines.append(f"    {self.note}")
+        return "\n".join(lines)
 
 
 def _subst(text: str, names: tuple[str, ...]) -> str:
@@ -254,19 +268,25 @@ _TABLE: list[Op] = [
        array=lambda np, a: np.cos(a)),
 ]  # fmt: skip
 
-OPS: dict[str, Op] = {}
-for _op in _TABLE:
-    if not _op.differentiable:
-        object.__setattr__(_op, "differentiable", (True,) * _op.arity)
-    OPS[_op.name] = _op
-
-UNARY: tuple[Op, ...] = tuple(op for op in _TABLE if op.arity == 1)
-BINARY: tuple[Op, ...] = tuple(op for op in _TABLE if op.arity == 2)
+OPS: dict[str, Op] = {op.name: op for op in _TABLE}
 
 
-def get_op(name: str) -> Op:
-    """The table entry called name, with a clear error for an unknown name."""
-    try:
-        return OPS[name]
-    except KeyError:
-        raise KeyError(f"unknown operation {name!r}; known: {', '.join(OPS)}") from None
+def methods() -> dict[str, Op]:
+    """Each op that is a Value method (and an expression function): its name -> the Op."""
+    return {op.method: op for op in OPS.values() if op.method}
+
+
+def operators() -> dict[tuple[str, int], Op]:
+    """Each Python operator the table defines: (symbol, arity) -> Op, ('+', 2) -> add.
+
+    ``**`` maps to ``pow``; ``power()`` picks ``powc`` when the exponent is a plain number.
+    """
+    return {
+        (op.symbol, op.arity): op for op in OPS.values() if not op.method and all(op.differentiable)
+    }
+
+
+def power(constant_exponent: bool) -> Op:
+    """The op behind ``**``: ``powc`` when the exponent is a plain number (a constant, never
+    differentiated), else ``pow``. Value, the parser and higher-order gradients all ask here."""
+    return OPS["powc"] if constant_exponent else OPS["pow"]

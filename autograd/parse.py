@@ -7,7 +7,7 @@ Used by the CLI (``tracegrad draw``/``explain``) and the homework checker. It ne
 - variable names (any identifier not starting with ``__``),
 - the operators ``+ - * / **`` and unary ``-``/``+``,
 - calls ``f(x)`` where ``f`` is the ``method`` of an operation in the ops table
-  (``exp log tanh sigmoid relu sqrt sin cos`` today; an op added to the table works here too).
+  (:func:`functions`; an op added to the table works here too).
 
 Anything else (attribute access, indexing, other calls, keyword arguments, lambdas,
 comparisons, ...) raises :class:`ExpressionError` naming what was refused and its column.
@@ -23,12 +23,12 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeGuard, Union
+from typing import Any, TypeGuard, Union
 
 from tracegrad.autograd.limits import LIMITS, count_digits
-from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.ops import Op, methods, operators, power
 from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["Expression", "ExpressionError", "parse_expression", "evaluate", "functions"]
@@ -37,16 +37,15 @@ __all__ = ["Expression", "ExpressionError", "parse_expression", "evaluate", "fun
 # Python's parser sees the text, which would otherwise fail with its own errors (or none).
 _NUMBER_TOKEN = re.compile(r"(?<![\w.])\.?\d[\w.]*")
 
-# Python syntax -> the name of the table op it means. Only ops present in the table count.
+# Python's operator syntax -> its symbol; the ops table says which op (if any) that symbol is.
 _BINARY: dict[type[ast.operator], str] = {
-    ast.Add: "add",
-    ast.Sub: "sub",
-    ast.Mult: "mul",
-    ast.Div: "div",
-    ast.Pow: "pow",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.Pow: "**",
 }
-_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "neg"}
-_CONST_POW = "powc"  # `x ** <number literal>`, as Value.__pow__ does for a plain number
+_UNARY: dict[type[ast.unaryop], str] = {ast.USub: "-"}
 
 # For refusal messages only.
 _SYMBOLS = {
@@ -88,7 +87,7 @@ class ExpressionError(ValueError):
 
 def functions() -> dict[str, Op]:
     """The functions an expression may call: each table op's ``method`` name -> its Op."""
-    return {op.method: op for op in OPS.values() if op.method}
+    return methods()
 
 
 @dataclass(frozen=True)
@@ -210,96 +209,130 @@ def _is_number(x: object) -> TypeGuard[int | float]:
 
 def _compile(source: str, text: str, body: ast.AST) -> Expression:
     """Walk the tree iteratively (no recursion limit), refusing anything not allowed."""
-    funcs = functions()
-    allowed = "allowed: numbers, names, " + " ".join(_allowed_operators()) + ", " + ", ".join(funcs)
+    return _Compiler(text).run(source, body)
 
-    def refuse(what: str, node: ast.AST) -> ExpressionError:
-        return ExpressionError(f"{what} is not allowed ({_column(text, node)}); {allowed}")
 
-    program: list[_Step] = []
-    names: list[str] = []
-    columns: dict[str, int] = {}
-    max_depth = LIMITS["expression_depth"]
-    stack: list[tuple[ast.AST, Op | None]] = [(body, None)]
-    # The depth of each node still to visit. Every operation counts (a + b + c is 2 deep), as
-    # for Python's recursive tree walkers: whatever reads the tree later stays within bounds.
-    depths: dict[int, int] = {id(body): 1}
-    while stack:
-        node, pending = stack.pop()
-        if pending is not None:  # children done: emit the operation
-            program.append(("op", pending))
-            continue
-        depth = depths.pop(id(node), 1)
-        if depth > max_depth.value:
-            raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
-        for child in ast.iter_child_nodes(node):
-            depths[id(child)] = depth + 1
-        if isinstance(node, ast.Constant):
-            if not _is_number(node.value):
-                kind = type(node.value).__name__ if node.value is not None else "None"
-                raise refuse(f"{kind} constant {node.value!r}", node)
-            try:
-                program.append(("num", float(node.value)))
-            except OverflowError:  # str() of the number could overflow too: not in the message
-                raise refuse("a number too large for a float", node) from None
-        elif isinstance(node, ast.Name):
-            if node.id.startswith("__"):
-                raise refuse(f"name {node.id!r} (names starting with '__')", node)
-            if node.id not in columns:
-                names.append(node.id)
-                columns[node.id] = int(_column(text, node).rsplit(" ", 1)[1])
-            program.append(("var", node.id))
-        elif isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.UAdd):  # +x is x, as Value.__pos__
-                stack.append((node.operand, None))
+class _Compiler:
+    """The tree to a postfix program: one method per kind of node allowed, anything else refused."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.funcs = functions()
+        self.operators = operators()
+        self.allowed = (
+            "allowed: numbers, names, "
+            + " ".join(_allowed_operators())
+            + ", "
+            + ", ".join(self.funcs)
+        )
+        self.program: list[_Step] = []
+        self.names: list[str] = []
+        self.columns: dict[str, int] = {}
+        self.stack: list[tuple[ast.AST, Op | None]] = []
+
+    def refuse(self, what: str, node: ast.AST) -> ExpressionError:
+        return ExpressionError(
+            f"{what} is not allowed ({_column(self.text, node)}); {self.allowed}"
+        )
+
+    def run(self, source: str, body: ast.AST) -> Expression:
+        handlers: dict[type[ast.AST], Callable[[Any], None]] = {
+            ast.Constant: self._constant,
+            ast.Name: self._name,
+            ast.UnaryOp: self._unary,
+            ast.BinOp: self._binary,
+            ast.Call: self._call,
+        }
+        max_depth = LIMITS["expression_depth"]
+        # The depth of each node still to visit. Every operation counts (a + b + c is 2 deep),
+        # as for Python's recursive tree walkers: whatever reads the tree later stays in bounds.
+        depths: dict[int, int] = {id(body): 1}
+        self.stack.append((body, None))
+        while self.stack:
+            node, pending = self.stack.pop()
+            if pending is not None:  # children done: emit the operation
+                self.program.append(("op", pending))
                 continue
-            operand = node.operand
-            if (
-                isinstance(node.op, ast.USub)
-                and isinstance(operand, ast.Constant)
-                and _is_number(operand.value)
-            ):  # -2 is the number -2, as in Python
-                program.append(("num", -float(operand.value)))
-                continue
-            name = _UNARY.get(type(node.op))
-            if name is None or name not in OPS:
-                raise refuse(f"operator {_SYMBOLS.get(type(node.op), '?')!r}", node)
-            stack.append((node, OPS[name]))
-            stack.append((node.operand, None))
-        elif isinstance(node, ast.BinOp):
-            name = _BINARY.get(type(node.op))
-            if name is None or name not in OPS:
-                sym = _SYMBOLS.get(type(node.op), type(node.op).__name__)
-                raise refuse(f"operator {sym!r}", node)
-            if name == "pow" and _CONST_POW in OPS and _number_literal(node.right):
-                name = _CONST_POW
-            stack.append((node, OPS[name]))
-            stack.append((node.right, None))
-            stack.append((node.left, None))
-        elif isinstance(node, ast.Call):
-            func = node.func
-            if not isinstance(func, ast.Name):
-                called = ast.get_source_segment(text, func) or "?"
-                raise refuse(f"call to {_short(called, 40)} (only plain function names)", node)
-            op = funcs.get(func.id)
-            if op is None:
-                raise refuse(f"call to {func.id!r}", node)
-            if node.keywords:
-                raise refuse(f"keyword argument in {func.id}()", node)
-            if any(isinstance(a, ast.Starred) for a in node.args):
-                raise refuse(f"starred argument in {func.id}()", node)
-            if len(node.args) != op.arity:
-                raise ExpressionError(
-                    f"{func.id}() takes {op.arity} argument(s), got {len(node.args)} "
-                    f"({_column(text, node)})"
-                )
-            stack.append((node, op))
-            stack.extend((a, None) for a in reversed(node.args))
+            depth = depths.pop(id(node), 1)
+            if depth > max_depth.value:
+                raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
+            for child in ast.iter_child_nodes(node):
+                depths[id(child)] = depth + 1
+            handler = handlers.get(type(node))
+            if handler is None:
+                raise self.refuse(_REFUSED.get(type(node), f"{type(node).__name__} syntax"), node)
+            handler(node)
+        return Expression(source, tuple(self.names), tuple(self.program), self.columns)
+
+    def _operation(self, node: ast.AST, op: Op, *children: ast.AST) -> None:
+        """Emit op after its children (pushed so the first child is compiled first)."""
+        self.stack.append((node, op))
+        self.stack.extend((c, None) for c in reversed(children))
+
+    def _constant(self, node: ast.Constant) -> None:
+        if not _is_number(node.value):
+            kind = type(node.value).__name__ if node.value is not None else "None"
+            raise self.refuse(f"{kind} constant {node.value!r}", node)
+        try:
+            self.program.append(("num", float(node.value)))
+        except OverflowError:  # str() of the number could overflow too: not in the message
+            raise self.refuse("a number too large for a float", node) from None
+
+    def _name(self, node: ast.Name) -> None:
+        if node.id.startswith("__"):
+            raise self.refuse(f"name {node.id!r} (names starting with '__')", node)
+        if node.id not in self.columns:
+            self.names.append(node.id)
+            self.columns[node.id] = int(_column(self.text, node).rsplit(" ", 1)[1])
+        self.program.append(("var", node.id))
+
+    def _unary(self, node: ast.UnaryOp) -> None:
+        operand = node.operand
+        if isinstance(node.op, ast.UAdd):  # +x is x, as Value.__pos__
+            self.stack.append((operand, None))
+        elif (
+            isinstance(node.op, ast.USub)
+            and isinstance(operand, ast.Constant)
+            and _is_number(operand.value)
+        ):  # -2 is the number -2, as in Python
+            self.program.append(("num", -float(operand.value)))
         else:
-            raise refuse(_REFUSED.get(type(node), f"{type(node).__name__} syntax"), node)
-    return Expression(source, tuple(names), tuple(program), columns)
+            op = self.operators.get((_UNARY.get(type(node.op), "?"), 1))
+            if op is None:
+                raise self.refuse(f"operator {_SYMBOLS.get(type(node.op), '?')!r}", node)
+            self._operation(node, op, operand)
+
+    def _binary(self, node: ast.BinOp) -> None:
+        symbol = _BINARY.get(type(node.op))
+        op = self.operators.get((symbol or "?", 2))
+        if op is None:
+            sym = _SYMBOLS.get(type(node.op), type(node.op).__name__)
+            raise self.refuse(f"operator {sym!r}", node)
+        if symbol == "**":  # a number literal exponent is a constant, as in Value.__pow__
+            op = power(_number_literal(node.right))
+        self._operation(node, op, node.left, node.right)
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        if not isinstance(func, ast.Name):
+            called = ast.get_source_segment(self.text, func) or "?"
+            raise self.refuse(f"call to {_short(called, 40)} (only plain function names)", node)
+        op = self.funcs.get(func.id)
+        if op is None:
+            raise self.refuse(f"call to {func.id!r}", node)
+        if node.keywords:
+            raise self.refuse(f"keyword argument in {func.id}()", node)
+        if any(isinstance(a, ast.Starred) for a in node.args):
+            raise self.refuse(f"starred argument in {func.id}()", node)
+        if len(node.args) != op.arity:
+            raise ExpressionError(
+                f"{func.id}() takes {op.arity} argument(s), got {len(node.args)} "
+                f"({_column(self.text, node)})"
+            )
+        self._operation(node, op, *node.args)
 
 
 def _allowed_operators() -> list[str]:
     """The operator symbols the table defines, for messages: '+', '-', '*', '/', '**'."""
-    return list(dict.fromkeys(OPS[n].symbol for n in _BINARY.values() if n in OPS))
+    table = operators()
+    return [sym for sym in _BINARY.values() if (sym, 2) in table]

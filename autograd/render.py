@@ -24,7 +24,6 @@ import math
 import os
 import shutil
 import subprocess
-import unicodedata
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Literal
@@ -32,7 +31,15 @@ from typing import Any, Literal
 import graphviz
 from tracegrad.autograd import convert, embedded
 from tracegrad.autograd.convert import DEFAULT_DPI
-from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.dot_style import (  # noqa: F401  (_grad_colour, _visible: tests)
+    _HIGHLIGHT,
+    NodeStyle,
+    _grad_colour,
+    _visible,
+    depth_of,
+    edge_attrs,
+    plain_text,
+)
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from tracegrad.autograd.value import Value
 
@@ -64,9 +71,6 @@ HARD_MAX_NODES = 5000
 AUTO_TB_DEPTH = 6  # rankdir="auto": left to right up to this many operations deep, else top down
 FONT = "Courier"  # monospace: every renderer (and the embedded one's estimate) agrees on widths
 
-_HIGHLIGHT = "#7b3294"  # purple: no grad fill (red, blue, white, yellow) comes near it
-_POSITIVE = (239, 138, 98)  # fill for grad > 0 at the largest |grad| (white at 0)
-_NEGATIVE = (103, 169, 207)  # fill for grad < 0
 _INSTALL_DOT = (
     "install Graphviz's dot (Debian/Ubuntu: apt install graphviz; macOS: brew install graphviz)"
 )
@@ -238,25 +242,58 @@ def draw(
     plain_constants: draw unlabelled leaves (numbers typed into an expression, as 2 in 2*x)
     as a small box with their value only; False draws them as full records.
     """
-    if rankdir != "auto" and rankdir not in RANKDIRS:
-        raise ValueError(f"rankdir must be 'auto' or one of {', '.join(RANKDIRS)}, got {rankdir!r}")
-    if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 17:
-        raise ValueError(f"digits must be a whole number from 0 to 17, got {digits!r}")
-    check_max_nodes(max_nodes)
-    try:
-        nodes, edges, cut = trace(root, depth=depth, around=around, max_nodes=max_nodes)
-    except GraphTooLargeError as exc:
-        if max_nodes < HARD_MAX_NODES:
-            raise
-        raise GraphTooLargeError(str(exc).replace(", or raise max_nodes", "")) from None
+    _check_draw_options(rankdir, digits, max_nodes)
+    nodes, edges, cut = _trace(root, depth, around, max_nodes)
     if rankdir == "auto":
-        rankdir = "LR" if _depth(nodes) <= AUTO_TB_DEPTH else "TB"
+        rankdir = "LR" if depth_of(nodes) <= AUTO_TB_DEPTH else "TB"
     lit = {id(v) for v in highlight}
     index = {id(v): i for i, v in enumerate(nodes)}
     # the root's grad is 1 by construction: scale the colours by the others
     scale = max(
         (abs(v.grad) for v in nodes if v is not root and math.isfinite(v.grad)), default=0.0
     )
+    g = _new_drawing(rankdir, color_by_grad)
+    style = NodeStyle(digits, show_grad, plain_constants, color_by_grad, scale)
+    for i, v in enumerate(nodes):
+        text, attrs = style.value_node(v, id(v) in lit)
+        g.node(f"v{i}", graphviz.nohtml(text), **attrs)
+        if v._op is not None:
+            g.node(
+                f"v{i}op", graphviz.nohtml(plain_text(v._op.symbol)), **style.op_node(id(v) in lit)
+            )
+            g.edge(f"v{i}op", f"v{i}", **edge_attrs(id(v) in lit))
+    for parent, child in edges:
+        both = id(parent) in lit and id(child) in lit
+        g.edge(f"v{index[id(parent)]}", f"v{index[id(child)]}op", **edge_attrs(both))
+    for v in cut:
+        i = index[id(v)]
+        g.node(f"v{i}cut", "…", shape="plaintext", fontcolor="gray40")
+        g.edge(f"v{i}cut", f"v{i}op", style="dashed", color="gray40")
+    return g
+
+
+def _check_draw_options(rankdir: str, digits: int, max_nodes: int) -> None:
+    if rankdir != "auto" and rankdir not in RANKDIRS:
+        raise ValueError(f"rankdir must be 'auto' or one of {', '.join(RANKDIRS)}, got {rankdir!r}")
+    if not isinstance(digits, int) or isinstance(digits, bool) or not 0 <= digits <= 17:
+        raise ValueError(f"digits must be a whole number from 0 to 17, got {digits!r}")
+    check_max_nodes(max_nodes)
+
+
+def _trace(
+    root: Value, depth: int | None, around: Value | None, max_nodes: int
+) -> tuple[list[Value], list[tuple[Value, Value]], list[Value]]:
+    """The part of the graph to draw; at the hard limit the hint to raise it is left out."""
+    try:
+        nodes, edges, cut = trace(root, depth=depth, around=around, max_nodes=max_nodes)
+    except GraphTooLargeError as exc:
+        if max_nodes < HARD_MAX_NODES:
+            raise
+        raise GraphTooLargeError(str(exc).replace(", or raise max_nodes", "")) from None
+    return list(nodes), list(edges), list(cut)
+
+
+def _new_drawing(rankdir: str, color_by_grad: bool) -> Drawing:
     across = rankdir in ("LR", "RL")
     # Left to right (a short expression): a record's fields side by side, as in micrograd.
     # Top down (a deep graph): fields stacked, so a rank of many Values stays narrow.
@@ -273,41 +310,6 @@ def draw(
             "stronger for larger |grad| (log scale, 3 decades)",
             fontsize="10",
         )
-    for i, v in enumerate(nodes):
-        attrs: dict[str, str] = {}
-        if plain_constants and v._op is None and not v.label:
-            text = _plain_text(_short(v.data, digits))
-            attrs.update(shape="box", style="rounded", fontsize="10", height="0.25",
-                         width="0.3", margin="0.05,0.02", color="gray50")  # fmt: skip
-        else:
-            fields = [v.label] if v.label else []
-            fields.append(f"data {fmt(v.data, digits)}")
-            if show_grad:
-                fields.append(f"grad {fmt(v.grad, digits)}")
-            body = " | ".join(_record_text(f) for f in fields)
-            # a record flips its fields' direction at { }: side by side in LR (as micrograd
-            # draws), stacked in TB, where a rank of many Values must stay narrow
-            text = f"{{ {body} }}"
-            attrs["shape"] = "record"
-        if color_by_grad:
-            attrs.update(style=",".join(filter(None, [attrs.get("style"), "filled"])),
-                         fillcolor=_grad_colour(v.grad, scale))  # fmt: skip
-        if id(v) in lit:
-            attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
-        g.node(f"v{i}", graphviz.nohtml(text), **attrs)
-        if v._op is not None:
-            op_attrs = {"shape": "circle", "fontsize": "11", "width": "0.3", "margin": "0.02"}
-            if id(v) in lit:
-                op_attrs.update(color=_HIGHLIGHT, penwidth="2.5", fontcolor=_HIGHLIGHT)
-            g.node(f"v{i}op", graphviz.nohtml(_plain_text(v._op.symbol)), **op_attrs)
-            g.edge(f"v{i}op", f"v{i}", **_edge_attrs(id(v) in lit))
-    for parent, child in edges:
-        both = id(parent) in lit and id(child) in lit
-        g.edge(f"v{index[id(parent)]}", f"v{index[id(child)]}op", **_edge_attrs(both))
-    for v in cut:
-        i = index[id(v)]
-        g.node(f"v{i}cut", "…", shape="plaintext", fontcolor="gray40")
-        g.edge(f"v{i}cut", f"v{i}op", style="dashed", color="gray40")
     return g
 
 
@@ -323,66 +325,7 @@ def check_max_nodes(max_nodes: int) -> int:
     return max_nodes
 
 
-def _depth(nodes: list[Value]) -> int:
-    """The most operations on a path through ``nodes`` (inputs before outputs)."""
-    level: dict[int, int] = {}
-    for v in nodes:
-        level[id(v)] = max((level.get(id(p), -1) + 1 for p in v.parents), default=0)
-    return max(level.values(), default=0)
-
-
-def _short(x: float, digits: int) -> str:
-    """A constant as typed: 2 and 0.5 rather than 2.0000 and 0.5000."""
-    text = fmt(x, digits)
-    if "." in text and "e" not in text:
-        text = text.rstrip("0").rstrip(".")
-    return "0" if text == "-0" else text
-
-
 draw_dot = draw  # the name the micrograd lecture uses
-
-
-def _edge_attrs(lit: bool) -> dict[str, str]:
-    return {"color": _HIGHLIGHT, "penwidth": "2.5"} if lit else {}
-
-
-def _grad_colour(grad: float, scale: float) -> str:
-    """White for grad 0, shading to red (positive) or blue (negative) at the largest |grad|."""
-    if not math.isfinite(grad):
-        return "#ffd92f"  # inf or nan stands out in yellow
-    if grad == 0 or scale == 0:
-        return "#ffffff"
-    # log scale over three decades: the largest |grad| is full colour, 1/1000 of it white
-    t = min(1.0, max(0.0, 1.0 + math.log10(abs(grad) / scale) / 3.0))
-    end = _POSITIVE if grad > 0 else _NEGATIVE
-    r, g, b = (round(255 + (c - 255) * t) for c in end)
-    return f"#{r:02x}{g:02x}{b:02x}"
-
-
-def _visible(text: str) -> str:
-    """Control and format characters (newline, RTL override, ...) shown as their escapes."""
-    return "".join(
-        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch)[0] == "C" else ch
-        for ch in text
-    )
-
-
-def _dot_text(text: str) -> str:
-    """Text Graphviz shows literally: it reads '&amp;' as an entity, so '&' -> '&amp;'."""
-    return _visible(text).replace("&", "&amp;")
-
-
-def _plain_text(text: str) -> str:
-    """Text for a DOT quoted string: backslashes and quotes escaped (no \\n-style escapes)."""
-    return _dot_text(text).replace("\\", "\\\\").replace('"', '\\"')
-
-
-def _record_text(text: str) -> str:
-    """Text for one field of a record label: also escapes the record syntax { } | < >."""
-    out = []
-    for ch in _dot_text(text):
-        out.append("\\" + ch if ch in '\\"{}|<>' else ch)
-    return "".join(out)
 
 
 # ------------------------------------------------------------------ rendering

@@ -15,7 +15,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
-from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.ops import OPS, Op, methods, power
 
 __all__ = ["Value", "as_value", "apply"]
 
@@ -23,8 +23,6 @@ _ADD = OPS["add"]
 _SUB = OPS["sub"]
 _MUL = OPS["mul"]
 _DIV = OPS["div"]
-_POW = OPS["pow"]
-_POWC = OPS["powc"]
 _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
 _ADD_FORWARD = _ADD.forward
@@ -75,8 +73,8 @@ class Value:
     and ``parents`` are its inputs.
 
     Arithmetic with other Values or plain numbers (``+ - * / **`` on either side, unary
-    ``-``) and the methods ``exp log tanh sigmoid relu sqrt sin cos step`` build new Values;
-    each is one row of the table ``tracegrad.autograd.OPS``, which also holds its derivative.
+    ``-``) and one method per function of the table ``tracegrad.autograd.OPS`` (listed below)
+    build new Values; the table holds each one's derivative, which ``help()`` shows.
     Gradients accumulate on leaves, as in PyTorch: call ``zero_grad()`` between passes.
 
     To look inside: ``tracegrad.draw(v)`` draws the graph (a notebook displays a Value as its
@@ -207,12 +205,10 @@ class Value:
         return as_value(other).__truediv__(self)
 
     def __pow__(self, other: Operand) -> Value:
-        if isinstance(other, Value):
-            return apply(_POW, self, other)
-        return apply(_POWC, self, as_value(other))
+        return apply(power(not isinstance(other, Value)), self, other)
 
     def __rpow__(self, other: Operand) -> Value:
-        return apply(_POW, as_value(other), self)
+        return apply(power(False), as_value(other), self)
 
     def __neg__(self) -> Value:
         return _make(_NEG_FORWARD(self.data), _NEG, self)
@@ -221,40 +217,42 @@ class Value:
         return self
 
     # ------------------------------------------------------------ functions (see ops.py)
+    # Each docstring says what the function is; the derivative, domain and convention are
+    # appended from the method's ops-table row (Op.describe) below the class: written once.
     def exp(self) -> Value:
-        """e ** self; d/da = exp(a)."""
+        """e ** self."""
         return apply(OPS["exp"], self)
 
     def log(self) -> Value:
-        """Natural logarithm; needs data > 0; d/da = 1 / a."""
+        """Natural logarithm."""
         return apply(OPS["log"], self)
 
     def tanh(self) -> Value:
-        """Hyperbolic tangent; d/da = 1 - tanh(a)**2."""
+        """Hyperbolic tangent."""
         return apply(OPS["tanh"], self)
 
     def sigmoid(self) -> Value:
-        """1 / (1 + exp(-a)); d/da = sigmoid(a) * (1 - sigmoid(a))."""
+        """The logistic function 1 / (1 + exp(-self))."""
         return apply(OPS["sigmoid"], self)
 
     def relu(self) -> Value:
-        """max(a, 0); d/da = 1 if a > 0 else 0 (0 at exactly 0)."""
+        """max(self, 0)."""
         return apply(OPS["relu"], self)
 
     def step(self) -> Value:
-        """Threshold: 1 if a > 0 else 0; d/da = 0 wherever it exists (nothing flows back)."""
+        """Threshold: 1 if self > 0 else 0."""
         return apply(OPS["step"], self)
 
     def sqrt(self) -> Value:
-        """Square root; needs data >= 0; d/da = 1 / (2 * sqrt(a))."""
+        """Square root."""
         return apply(OPS["sqrt"], self)
 
     def sin(self) -> Value:
-        """Sine; d/da = cos(a)."""
+        """Sine."""
         return apply(OPS["sin"], self)
 
     def cos(self) -> Value:
-        """Cosine; d/da = -sin(a)."""
+        """Cosine."""
         return apply(OPS["cos"], self)
 
     # ------------------------------------------------------------ gradients
@@ -277,6 +275,21 @@ class Value:
         from tracegrad.autograd.graph import zero_grad
 
         zero_grad(self)
+
+
+def _document_methods() -> None:
+    """Append to each method's docstring its ops-table row, and list the methods on Value."""
+    table_methods = methods()
+    for name, op in table_methods.items():
+        fn = getattr(Value, name, None)
+        if fn is not None:
+            fn.__doc__ = f"{fn.__doc__ or ''}\n\n{op.describe()}"
+    Value.__doc__ = (
+        f"{Value.__doc__}\n    Methods from the ops table: {', '.join(table_methods)}.\n"
+    )
+
+
+_document_methods()
 
 
 def _make(data: float, op: Op | None, a: Value | None = None, b: Value | None = None) -> Value:

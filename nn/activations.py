@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from tracegrad.autograd.ops import UNARY, Op
+from tracegrad.autograd.ops import Op, methods
 from tracegrad.autograd.value import Value, apply
 
 __all__ = ["Activation", "get_activation", "activation_names", "LINEAR"]
@@ -55,7 +55,7 @@ class Activation:
 
 
 def _table_activations() -> dict[str, Op]:
-    return {op.method: op for op in UNARY if op.method}
+    return {name: op for name, op in methods().items() if op.arity == 1}
 
 
 def activation_names() -> list[str]:

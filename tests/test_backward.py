@@ -63,6 +63,7 @@ def test_topological_order_is_deterministic_and_inputs_come_first() -> None:
             assert position[id(p)] < position[id(node)]
 
 
+@pytest.mark.slow
 def test_a_chain_of_a_million_operations() -> None:
     n = 1_000_000
     x = Value(1.0, label="x")

@@ -29,6 +29,7 @@ def _load_benchmarks() -> object:
 run: Any = _load_benchmarks()
 
 
+@pytest.mark.slow
 def test_quick_benchmark_runs_and_checks_pass(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from tracegrad.checker import check, solve
@@ -112,10 +112,6 @@ def answers_from(hw: dict[str, Any], perturb: int | None = None) -> tuple[dict[s
     return answers, changed
 
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-@FAST
 @given(homework())
 def test_engine_matches_plain_float_backprop(hw: dict[str, Any]) -> None:
     E, grads, updated = oracle_step(hw)
@@ -127,7 +123,6 @@ def test_engine_matches_plain_float_backprop(hw: dict[str, Any]) -> None:
         assert math.isclose(values[f"{prefix}{name}_new"], new, rel_tol=1e-9, abs_tol=1e-12)
 
 
-@FAST
 @given(homework())
 def test_worked_solution_fed_back_is_all_accepted(hw: dict[str, Any]) -> None:
     answers, _ = answers_from(hw)
@@ -135,7 +130,6 @@ def test_worked_solution_fed_back_is_all_accepted(hw: dict[str, Any]) -> None:
     assert report.ok, report.table(derivations=False)
 
 
-@FAST
 @given(homework(), st.data())
 def test_one_answer_off_in_the_third_digit_is_rejected(hw: dict[str, Any], data: Any) -> None:
     problem = solve(hw).problem

@@ -137,6 +137,7 @@ def test_solve_text_and_markdown_in_textbook_order(capsys: pytest.CaptureFixture
     assert "| `net_o1` |" in md and "**Gradients**" in md
 
 
+@pytest.mark.slow
 def test_solve_draws_the_graph(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "seed.svg"
     assert main(["solve", str(SEED), "--graph", str(out)]) == 0

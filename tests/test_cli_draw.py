@@ -120,6 +120,7 @@ def test_png_and_pdf_without_dot(
     assert f"wrote {tmp_path / 'g.pdf'}" in capsys.readouterr().out
 
 
+@pytest.mark.slow
 def test_real_process_exit_status(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "tracegrad", "draw", "__import__('os').system('echo hi')"],

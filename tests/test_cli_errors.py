@@ -53,6 +53,7 @@ def test_ctrl_c_is_exit_130_without_a_traceback(
     assert "interrupted" in _one_error_line(capsys.readouterr().err, "solve")
 
 
+@pytest.mark.slow
 def test_a_real_sigint_during_a_long_run() -> None:
     code = (
         "import sys, time\n"
@@ -81,6 +82,7 @@ def _shell(command: str) -> subprocess.CompletedProcess[str]:
     )  # fmt: skip
 
 
+@pytest.mark.slow
 def test_closed_stdout_or_early_reader_is_quiet() -> None:
     py = f"{sys.executable} -m tracegrad"
     closed = _shell(f"{py} check {SHEET} >&-")
@@ -89,6 +91,7 @@ def test_closed_stdout_or_early_reader_is_quiet() -> None:
     assert early.returncode == 0 and early.stderr == ""
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
 def test_a_full_disk_on_stdout_is_one_line() -> None:
     full = _shell(f"{sys.executable} -m tracegrad solve {SHEET} > /dev/full")
@@ -138,6 +141,7 @@ def test_usage_errors_are_one_line(args: list[str], capsys: pytest.CaptureFixtur
     assert err.count("\n") == 1 and "error:" in err and "--help" in err, err
 
 
+@pytest.mark.slow
 def test_a_byte_that_is_not_utf8_in_an_expression() -> None:
     done = subprocess.run(
         [*TRACEGRAD, "explain", b"a*\xff", "--set", "a=1"], capture_output=True, timeout=60

@@ -60,7 +60,8 @@ def test_many_paths_switch_to_the_delta_form(capsys: pytest.CaptureFixture[str])
         (["a*b", "--set", "a=1", "b=2", "--wrt", "q"], "--wrt q"),
         (["log(a)", "--set", "a=-1"], "log needs x > 0"),
         (["a/b", "--set", "a=1", "b=0"], "division by zero"),
-        (["a", "--set", "a=1", "--max-paths", "-1"], "--max-paths"),
+        (["a", "--set", "a=1", "--max-paths", "-1"], "--max-paths -1: must be 1 or more"),
+        (["a", "--set", "a=1", "--max-paths", "0"], "--max-paths 0: must be 1 or more"),
     ],
 )
 def test_bad_input_is_one_line_and_exit_2(

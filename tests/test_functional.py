@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from exprtrees import KINKED, N_INPUTS, VALUE_BACKEND, evaluate, points, trees
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
+from strategies import KINKED, N_INPUTS, VALUE_BACKEND, evaluate, points, trees
 from tracegrad.autograd import (
     Value,
     grad,
@@ -134,7 +134,6 @@ def _tree_fn(tree: Any) -> Any:
     return lambda *vs: evaluate(tree, list(vs), VALUE_BACKEND)
 
 
-@settings(max_examples=80, deadline=None)
 @given(tree=trees, xs=points)
 def test_grad_of_grad_matches_finite_differences_and_hessian(tree: Any, xs: list[float]) -> None:
     f = _tree_fn(tree)

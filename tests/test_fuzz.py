@@ -25,6 +25,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+pytestmark = pytest.mark.slow  # subprocesses: make test runs the quick budget, test-fast none
+
 CPU_SECONDS = 15  # CPU time, not wall-clock: a loaded machine does not make it fail
 MEMORY = 512 * 2**20  # address space: "a few hundred MB" (Python and numpy need ~300)
 QUICK = int(os.environ.get("TRACEGRAD_FUZZ_QUICK", "12"))

@@ -11,9 +11,9 @@ import math
 from typing import Any
 
 import pytest
-from exprtrees import KINKED, N_INPUTS, POWC_EXPONENTS, VALUE_BACKEND, evaluate, points, trees
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
+from strategies import KINKED, N_INPUTS, POWC_EXPONENTS, VALUE_BACKEND, evaluate, points, trees
 from tracegrad.autograd import OPS, Value, backward, topo_order
 from tracegrad.autograd.higher import ValueMath, backward_create_graph, grad_values, nth_derivative
 from tracegrad.autograd.ops import FloatMath
@@ -99,7 +99,6 @@ away_from_zero = st.floats(0.25, 2.0).flatmap(lambda m: st.sampled_from([m, -m])
 
 
 @pytest.mark.parametrize("name", list(OPS))
-@settings(max_examples=40, deadline=None)
 @given(a=away_from_zero, b=away_from_zero, n=st.sampled_from(POWC_EXPONENTS))
 def test_every_op_second_and_third_derivatives(name: str, a: float, b: float, n: float) -> None:
     """For each op in the table (a new op joins automatically): the create_graph second
@@ -152,7 +151,6 @@ def _tree_grads(tree: Any) -> Any:
     return fn
 
 
-@settings(max_examples=150, deadline=None)
 @given(tree=trees, xs=points)
 def test_random_expressions_second_derivatives(tree: Any, xs: list[float]) -> None:
     """Hessians of random expressions over every op: finite differences of the analytic
@@ -177,7 +175,6 @@ def test_random_expressions_second_derivatives(tree: Any, xs: list[float]) -> No
             assert math.isclose(hess[i][j], hess[j][i], rel_tol=1e-9, abs_tol=1e-9)
 
 
-@settings(max_examples=60, deadline=None)
 @given(tree=trees, xs=points)
 def test_gradient_graphs_are_made_of_table_ops(tree: Any, xs: list[float]) -> None:
     """Every node of a gradient graph is an ordinary Value from the table (drawable)."""

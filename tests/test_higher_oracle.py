@@ -10,10 +10,18 @@ import math
 from typing import Any
 
 import pytest
-from exprtrees import KINKED, N_INPUTS, POWC_EXPONENTS, VALUE_BACKEND, evaluate, points, trees
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
-from test_torch_oracle import torch_ops
+from strategies import (
+    KINKED,
+    N_INPUTS,
+    POWC_EXPONENTS,
+    VALUE_BACKEND,
+    evaluate,
+    points,
+    torch_ops,
+    trees,
+)
 from tracegrad.autograd import OPS, Value, hessian, topo_order
 from tracegrad.autograd.higher import grad_values, nth_derivative
 from tracegrad.autograd.value import apply
@@ -59,7 +67,6 @@ def torch_derivative(y: Any, xs: list[Any], wrt: list[int]) -> float:
     return float(y.item())
 
 
-@settings(max_examples=200, deadline=None)
 @given(tree=trees, xs=points)
 def test_hessians_match_pytorch(tree: Any, xs: list[float]) -> None:
     leaves = [Value(x) for x in xs]
@@ -85,7 +92,6 @@ def test_hessians_match_pytorch(tree: Any, xs: list[float]) -> None:
     assert all(close(a, b) for ra, rb in zip(fn, ours) for a, b in zip(ra, rb))
 
 
-@settings(max_examples=100, deadline=None)
 @given(tree=trees, xs=points, wrt=st.lists(st.integers(0, N_INPUTS - 1), min_size=3, max_size=3))
 def test_third_derivatives_match_pytorch(tree: Any, xs: list[float], wrt: list[int]) -> None:
     leaves = [Value(x) for x in xs]
@@ -100,7 +106,6 @@ def test_third_derivatives_match_pytorch(tree: Any, xs: list[float], wrt: list[i
 
 
 @pytest.mark.parametrize("name", list(OPS))
-@settings(max_examples=30, deadline=None)
 @given(
     a=st.floats(0.25, 2.0).flatmap(lambda m: st.sampled_from([m, -m])),
     b=st.floats(0.25, 2.0).flatmap(lambda m: st.sampled_from([m, -m])),

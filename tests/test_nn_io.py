@@ -210,6 +210,7 @@ def _old_file(tmp_path: Path) -> tuple[Path, list]:
     return path, old.weights()
 
 
+@pytest.mark.slow
 def test_a_save_killed_midway_leaves_the_old_file(tmp_path: Path) -> None:
     """The child's writes stop at half the file (RLIMIT_FSIZE); its SIGXFSZ handler then
     SIGKILLs it, right in the middle of writing: the previous file must still load."""
@@ -227,6 +228,7 @@ def test_a_save_killed_midway_leaves_the_old_file(tmp_path: Path) -> None:
     assert load(path).weights() == old
 
 
+@pytest.mark.slow
 def test_a_save_killed_before_the_rename_leaves_the_old_file(tmp_path: Path) -> None:
     """Killed with SIGKILL after writing everything but before it replaces the old file."""
     path, old = _old_file(tmp_path)
@@ -241,6 +243,7 @@ def test_a_save_killed_before_the_rename_leaves_the_old_file(tmp_path: Path) -> 
     assert load(path).weights() == old
 
 
+@pytest.mark.slow
 def test_a_full_disk_leaves_the_old_file_and_no_litter(tmp_path: Path) -> None:
     path, old = _old_file(tmp_path)
     half = path.stat().st_size // 2

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from tracegrad.autograd import Value
 from tracegrad.nn import (
@@ -23,7 +23,6 @@ from tracegrad.nn import (
 
 REAL = st.floats(-10, 10, allow_nan=False)
 PROB = st.floats(1e-6, 1 - 1e-6)
-FEW = settings(max_examples=60, deadline=None)
 
 
 def _vals(xs: list[float]) -> list[Value]:
@@ -38,7 +37,6 @@ def pred_and_target(draw: st.DrawFn, elems: st.SearchStrategy = REAL) -> tuple:
     )
 
 
-@FEW
 @given(pred_and_target())
 def test_mse_and_its_gradient(pt: tuple) -> None:
     p, t = pt
@@ -51,7 +49,6 @@ def test_mse_and_its_gradient(pt: tuple) -> None:
     assert [v.grad for v in ps] == pytest.approx(grads, rel=1e-12, abs=1e-12)
 
 
-@FEW
 @given(pred_and_target())
 def test_half_sse_and_its_gradient(pt: tuple) -> None:
     p, t = pt
@@ -63,7 +60,6 @@ def test_half_sse_and_its_gradient(pt: tuple) -> None:
     assert [v.grad for v in ps] == pytest.approx(pa - ta, rel=1e-12, abs=1e-12)
 
 
-@FEW
 @given(p=PROB, y=st.sampled_from([0.0, 1.0]) | st.floats(0, 1))
 def test_bce_closed_form(p: float, y: float) -> None:
     v = Value(p)
@@ -74,7 +70,6 @@ def test_bce_closed_form(p: float, y: float) -> None:
     assert v.grad == pytest.approx((p - y) / (p * (1 - p)), rel=1e-6, abs=1e-9)
 
 
-@FEW
 @given(z=st.floats(-60, 60), y=st.sampled_from([0.0, 1.0]) | st.floats(0, 1))
 def test_bce_with_logits_closed_form(z: float, y: float) -> None:
     v = Value(z)
@@ -119,7 +114,6 @@ def test_bce_with_logits_finite_for_huge_scores(z: float) -> None:
         assert math.isfinite(loss.data) and math.isfinite(v.grad)
 
 
-@FEW
 @given(z=st.lists(REAL, min_size=2, max_size=6), data=st.data())
 def test_cross_entropy_closed_form(z: list[float], data: st.DataObject) -> None:
     t = data.draw(st.integers(0, len(z) - 1))
@@ -144,7 +138,6 @@ def test_cross_entropy_is_stable_for_huge_logits() -> None:
     assert all(math.isfinite(v.grad) for v in zs)
 
 
-@FEW
 @given(s=REAL, y=st.sampled_from([-1, 1, 0]))
 def test_binary_hinge_closed_form(s: float, y: int) -> None:
     v = Value(s)
@@ -155,7 +148,6 @@ def test_binary_hinge_closed_form(s: float, y: int) -> None:
     assert v.grad == (-sign if 1 - sign * s > 0 else 0.0)
 
 
-@FEW
 @given(s=st.lists(REAL, min_size=2, max_size=6), data=st.data())
 def test_multiclass_hinge_closed_form(s: list[float], data: st.DataObject) -> None:
     t = data.draw(st.integers(0, len(s) - 1))
@@ -165,7 +157,6 @@ def test_multiclass_hinge_closed_form(s: list[float], data: st.DataObject) -> No
     assert hinge(_vals(s), t).data == pytest.approx(margins.sum(), rel=1e-12, abs=1e-12)
 
 
-@FEW
 @given(w=st.lists(REAL, min_size=1, max_size=6), lam=st.floats(0, 1))
 def test_l2_closed_form(w: list[float], lam: float) -> None:
     ws = _vals(w)

@@ -7,7 +7,7 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from tracegrad.autograd import Value
 from tracegrad.nn import MLP, Layer, Module, Neuron, activation_names, get_activation
@@ -27,7 +27,6 @@ def _sigmoid(z: float) -> float:
     return 1.0 / (1.0 + math.exp(-z))
 
 
-@settings(max_examples=30, deadline=None)
 @given(seed=st.integers(0, 10_000), x=st.lists(SMALL, min_size=3, max_size=3))
 def test_forward_equals_manual_computation(seed: int, x: list[float]) -> None:
     net = MLP(3, [4, 3, 2], activation="tanh", output_activation="sigmoid", seed=seed)

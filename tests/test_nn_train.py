@@ -123,6 +123,7 @@ def test_batch_count_per_epoch() -> None:
     assert opt.steps == 3 * 3  # batches of 4, 4, 2
 
 
+@pytest.mark.slow
 def test_two_moons_reach_97_percent() -> None:
     X, y = data.make_moons(100, noise=0.1, seed=0)
     net = MLP(2, [8, 8, 1], activation="tanh", seed=0)

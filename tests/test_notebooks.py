@@ -59,6 +59,7 @@ def test_the_torch_notebooks_exist() -> None:
     assert {p.name for p in NOTEBOOKS} >= NEEDS_TORCH
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", _runs(NOTEBOOKS))
 def test_notebook_runs(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)

@@ -7,7 +7,8 @@ import math
 from typing import Any
 
 import sympy as sp
-from exprtrees import (
+from hypothesis import assume, given, settings
+from strategies import (
     BUILDERS,
     KINKED,
     N_INPUTS,
@@ -17,7 +18,6 @@ from exprtrees import (
     points,
     trees,
 )
-from hypothesis import HealthCheck, assume, given, settings
 from tracegrad.autograd import OPS, Value, gradcheck, topo_order
 
 SYMBOLS = sp.symbols(f"x0:{N_INPUTS}", real=True)
@@ -67,7 +67,6 @@ def close(a: float, b: float, scale: float, tol: float) -> bool:
     return math.isclose(a, b, rel_tol=tol, abs_tol=tol * (1.0 + scale))
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tree=trees, xs=points)
 def test_gradients_match_sympy(tree: Any, xs: list[float]) -> None:
     value, grads, _ = engine_grads(tree, xs)
@@ -81,7 +80,6 @@ def test_gradients_match_sympy(tree: Any, xs: list[float]) -> None:
         assert close(g, exact, abs(exact), 1e-8), (s, g, exact)
 
 
-@settings(max_examples=400, deadline=None)
 @given(tree=trees, xs=points)
 def test_gradients_match_finite_differences(tree: Any, xs: list[float]) -> None:
     value, _, out = engine_grads(tree, xs)

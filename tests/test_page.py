@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from strategies import big_graph
 from tracegrad.autograd import (
     GraphTooLargeError,
     Value,
@@ -211,25 +212,6 @@ def test_jupyter_shows_the_page_in_an_iframe() -> None:
 def test_save_html(tmp_path: Path) -> None:
     path = save_html(neuron(), tmp_path / "n.html", forward=False)
     assert path.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-
-
-def big_graph() -> Value:
-    """About 1,950 Values (the cap is 2,000): a 4-8-8-1 tanh MLP's squared error over 7 points."""
-    from tracegrad.nn import MLP
-
-    net = MLP(4, [8, 8, 1], activation="tanh")
-    net.set_weights(
-        [
-            [[0.1 * ((i + j) % 5 - 2) for j in range(4)] + [0.01 * i] for i in range(8)],
-            [[0.05 * ((i * j) % 7 - 3) for j in range(8)] + [0.0] for i in range(8)],
-            [[0.2 * (j % 3 - 1) for j in range(8)] + [0.1]],
-        ]
-    )
-    pts = [[(k + j) % 3 - 1.0 for j in range(4)] for k in range(7)]
-    loss = sum((net(p) - 1.0) ** 2 for p in pts)
-    assert isinstance(loss, Value)
-    loss.label = "loss"
-    return loss
 
 
 def test_a_large_graph_makes_a_page_within_budget() -> None:

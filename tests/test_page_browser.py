@@ -284,7 +284,7 @@ def test_clicking_a_value_explains_its_gradient(driver: Any, seed_file: Path) ->
 
 def test_a_large_graph_loads_and_ends_with_the_engines_grads(driver: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.keys import Keys
-    from test_page import big_graph
+    from strategies import big_graph
 
     root = big_graph()
     path = backward_page(root).save(tmp_path / "big.html")

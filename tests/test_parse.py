@@ -6,7 +6,7 @@ import math
 import operator
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tracegrad.autograd import Value
 from tracegrad.autograd.graph import topo_order
@@ -224,7 +224,6 @@ def _direct(t: tuple, env: dict[str, Value]) -> Value:
     return _direct(t[1], env) ** 2
 
 
-@settings(max_examples=150, deadline=None)
 @given(trees, st.lists(st.floats(-2, 2, allow_nan=False), min_size=3, max_size=3))
 def test_round_trip_equals_direct_value_arithmetic(tree: tuple, xs: list[float]) -> None:
     direct_env = {n: Value(x, label=n) for n, x in zip(_VARS, xs)}

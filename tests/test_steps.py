@@ -6,50 +6,14 @@ import re
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from strategies import Recipe, build_dag, dags
 from tracegrad.autograd import OPS, Step, Value, backward_steps, topo_order
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import FloatMath
-from tracegrad.autograd.value import apply
 
 from tracegrad.seed import build, solved
-
-# ---------------------------------------------------------------- random DAGs (shared nodes)
-# Ops defined everywhere, so any recipe builds; 'powc' squares (constant exponent 2).
-DAG_OPS = ["add", "sub", "mul", "tanh", "sigmoid", "sin", "cos", "neg", "powc"]
-
-Recipe = tuple[list[float], list[tuple[str, int, int]]]
-
-
-@st.composite
-def dags(draw: Any, max_ops: int = 12) -> Recipe:
-    """Leaves' data and a list of (op, i, j): node k+len(leaves) = op(node i, node j)."""
-    leaves = draw(
-        st.lists(st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3)), min_size=1,
-                 max_size=4)
-    )  # fmt: skip
-    n_ops = draw(st.integers(1, max_ops))
-    ops = []
-    for k in range(n_ops):
-        n = len(leaves) + k
-        name = draw(st.sampled_from(DAG_OPS))
-        # Prefer recent nodes so graphs are deep, with some reuse (shared subexpressions).
-        i = draw(st.integers(max(0, n - 4), n - 1))
-        j = draw(st.integers(0, n - 1))
-        ops.append((name, i, j))
-    return leaves, ops
-
-
-def build_dag(recipe: Recipe) -> list[Value]:
-    """Every node of the recipe, leaves first; the last one is the root."""
-    leaves, ops = recipe
-    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
-    for name, i, j in ops:
-        op = OPS[name]
-        args = {1: (nodes[i],), 2: (nodes[i], nodes[j])}[op.arity]
-        nodes.append(apply(op, nodes[i], 2.0) if name == "powc" else apply(op, *args))
-    return nodes
 
 
 def grads(nodes: list[Value]) -> list[float]:
@@ -57,7 +21,6 @@ def grads(nodes: list[Value]) -> list[float]:
 
 
 # ---------------------------------------------------------------- properties
-@settings(max_examples=150, deadline=None)
 @given(dags(), st.floats(-3, 3, allow_nan=False))
 def test_consuming_every_step_is_backward(recipe: Recipe, leaf_grad: float) -> None:
     full, stepped = build_dag(recipe), build_dag(recipe)
@@ -71,7 +34,6 @@ def test_consuming_every_step_is_backward(recipe: Recipe, leaf_grad: float) -> N
     assert len(steps) == len([n for n in topo_order(stepped[-1]) if not n.is_leaf])
 
 
-@settings(max_examples=150, deadline=None)
 @given(dags(), st.data())
 def test_stopping_half_way_is_the_full_pass_at_that_point(recipe: Recipe, data: Any) -> None:
     full_nodes, part_nodes = build_dag(recipe), build_dag(recipe)
@@ -106,7 +68,6 @@ def test_stopping_half_way_is_the_full_pass_at_that_point(recipe: Recipe, data: 
             assert n.grad == pytest.approx(expected[i], rel=1e-12, abs=1e-12)
 
 
-@settings(max_examples=80, deadline=None)
 @given(dags())
 def test_each_step_reports_what_it_added(recipe: Recipe) -> None:
     nodes = build_dag(recipe)

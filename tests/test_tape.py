@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from tracegrad.autograd import OPS, ControlFlowError, Value
 from tracegrad.autograd.tape import ArrayMath
@@ -75,7 +75,6 @@ def close(a: Any, b: Any, rel: float) -> bool:
     return bool(np.all(np.abs(a - b) <= rel * np.maximum(1.0, np.abs(b))))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     recipe=recipes,
     X=st.lists(

@@ -14,10 +14,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from exprtrees import VALUE_BACKEND, evaluate, points, trees
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
-from test_torch_oracle import torch_ops
+from strategies import VALUE_BACKEND, evaluate, points, torch_ops, trees
 from tracegrad.autograd import OPS, Value
 from tracegrad.autograd.ops import FloatMath
 from tracegrad.autograd.to_torch import TorchMath, to_torch_fn, torch_forward
@@ -346,7 +345,6 @@ def _domain_point(op: Any, xs: list[float]) -> list[float]:
     return [a, b][: op.arity]
 
 
-@settings(max_examples=60, deadline=None)
 @given(xs=st.lists(st.floats(-3, 3, allow_nan=False), min_size=2, max_size=2))
 @pytest.mark.parametrize("name", list(OPS))
 def test_every_op_matches_torch_autograd(name: str, xs: list[float]) -> None:
@@ -393,7 +391,6 @@ def test_every_op_matches_torch_autograd(name: str, xs: list[float]) -> None:
         assert same(tp, expected, 1e-12), (name, args, tp, expected)
 
 
-@settings(max_examples=300, deadline=None)
 @given(tree=trees, xs=points)
 def test_to_torch_fn_matches_torch_on_random_expressions(tree: Any, xs: list[float]) -> None:
     def f(*vs: Value) -> Any:

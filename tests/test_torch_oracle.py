@@ -9,8 +9,8 @@ import math
 from typing import Any
 
 import pytest
-from exprtrees import N_INPUTS, VALUE_BACKEND, evaluate, points, trees
-from hypothesis import assume, given, settings
+from hypothesis import assume, given
+from strategies import N_INPUTS, VALUE_BACKEND, evaluate, points, torch_ops, trees
 from tracegrad.autograd import OPS, Value
 
 try:
@@ -21,37 +21,10 @@ except ImportError:  # pragma: no cover - conftest then fails every oracle test 
 pytestmark = pytest.mark.oracle
 
 
-def _const(c: float) -> Any:
-    return torch.tensor(c, dtype=torch.float64)
-
-
-def torch_ops() -> dict[str, Any]:
-    return {
-        "const": _const,
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b,
-        "pow": torch.pow,
-        "powc": lambda a, n: a**n,
-        "neg": lambda a: -a,
-        "exp": torch.exp,
-        "log": torch.log,
-        "tanh": torch.tanh,
-        "sigmoid": torch.sigmoid,
-        "relu": torch.relu,
-        "sqrt": torch.sqrt,
-        "sin": torch.sin,
-        "cos": torch.cos,
-        "step": lambda a: (a > 0).to(torch.float64),  # constant: derivative 0
-    }
-
-
 def test_every_op_has_a_torch_form() -> None:
     assert set(OPS) <= set(torch_ops()), set(OPS) - set(torch_ops())
 
 
-@settings(max_examples=400, deadline=None)
 @given(tree=trees, xs=points)
 def test_gradients_match_pytorch(tree: Any, xs: list[float]) -> None:
     inputs = [Value(x) for x in xs]

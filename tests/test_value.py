@@ -174,3 +174,24 @@ def test_overflow_gives_inf_not_an_exception() -> None:
     assert (Value(10.0) ** 400).data == math.inf
     assert Value(-1000.0).sigmoid().data == 0.0
     assert Value(1000.0).sigmoid().data == 1.0
+
+
+def test_method_docstrings_come_from_the_table() -> None:
+    """help(Value.tanh) shows the table's derivative: the formula is written once, in ops.py."""
+    from tracegrad.autograd.ops import OPS, methods
+
+    for name, op in methods().items():
+        doc = getattr(Value, name).__doc__
+        assert op.formula(0) in doc and op.describe() in doc, name
+        assert name in Value.__doc__.rsplit("Methods from the ops table:", 1)[1]
+    assert "defined for a > 0" in Value.log.__doc__ and OPS["log"].domain == "a > 0"
+
+
+def test_pow_and_powc_are_chosen_in_one_place() -> None:
+    from tracegrad.autograd import evaluate
+    from tracegrad.autograd.ops import power
+
+    x = Value(2.0, label="x")
+    assert (x**3).op == power(True).name == "powc"
+    assert (x ** Value(3.0)).op == (3**x).op == power(False).name == "pow"
+    assert evaluate("x ** 3", {"x": x}).op == "powc" and evaluate("x ** x", {"x": x}).op == "pow"

@@ -51,8 +51,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
-    if args.max_paths < 0:
-        raise UsageError(f"--max-paths {args.max_paths}: must be 0 or more")
+    if args.max_paths < 1:
+        raise UsageError(f"--max-paths {args.max_paths}: must be 1 or more")
     root, env = evaluate_expression(args.expression, args.set)
     wrt = args.wrt if args.wrt else list(env)
     for name in wrt:

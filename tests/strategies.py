@@ -1,4 +1,10 @@
-"""Random expression trees over every op in the table, with domains valid by construction.
+"""Shared hypothesis strategies and the backends that build what they draw (one module).
+
+- Random expression trees over every op in the table, with domains valid by construction.
+- Random DAGs with shared nodes (``dags``/``build_dag``), for the backward pass and explain.
+- The backends: the engine's public surface (``VALUE_BACKEND``) and PyTorch (``torch_ops``).
+
+How many examples each property runs is the hypothesis profile's business (tests/conftest.py).
 
 A tree is ('x', i) for input i, ('c', number) for a constant, or (op_name, *children).
 `evaluate` builds it with any backend (Values through the public operators and methods,
@@ -13,7 +19,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from tracegrad.autograd import OPS
-from tracegrad.autograd.value import as_value
+from tracegrad.autograd.value import Value, apply, as_value
 
 Tree = tuple[Any, ...]
 N_INPUTS = 3
@@ -112,3 +118,92 @@ VALUE_BACKEND: dict[str, Callable[..., Any]] = {
     "neg": operator.neg,
     **{op.name: _method(op.method) for op in OPS.values() if op.method},
 }
+
+
+# ---------------------------------------------------------------- random DAGs (shared nodes)
+# Ops defined everywhere, so any recipe builds; 'powc' squares (constant exponent 2).
+DAG_OPS = ["add", "sub", "mul", "tanh", "sigmoid", "sin", "cos", "neg", "powc"]
+
+Recipe = tuple[list[float], list[tuple[str, int, int]]]
+
+
+@st.composite
+def dags(draw: Any, max_ops: int = 12) -> Recipe:
+    """Leaves' data and a list of (op, i, j): node k+len(leaves) = op(node i, node j)."""
+    leaves = draw(
+        st.lists(st.floats(-2, 2, allow_nan=False).map(lambda x: round(x, 3)), min_size=1,
+                 max_size=4)
+    )  # fmt: skip
+    n_ops = draw(st.integers(1, max_ops))
+    ops = []
+    for k in range(n_ops):
+        n = len(leaves) + k
+        name = draw(st.sampled_from(DAG_OPS))
+        # Prefer recent nodes so graphs are deep, with some reuse (shared subexpressions).
+        i = draw(st.integers(max(0, n - 4), n - 1))
+        j = draw(st.integers(0, n - 1))
+        ops.append((name, i, j))
+    return leaves, ops
+
+
+def build_dag(recipe: Recipe) -> list[Value]:
+    """Every node of the recipe, leaves first; the last one is the root."""
+    leaves, ops = recipe
+    nodes = [Value(x, label=f"x{i}") for i, x in enumerate(leaves)]
+    for name, i, j in ops:
+        op = OPS[name]
+        args = {1: (nodes[i],), 2: (nodes[i], nodes[j])}[op.arity]
+        nodes.append(apply(op, nodes[i], 2.0) if name == "powc" else apply(op, *args))
+    return nodes
+
+
+# ---------------------------------------------------------------- PyTorch, the oracle backend
+def _const(c: float) -> Any:
+    import torch
+
+    return torch.tensor(c, dtype=torch.float64)
+
+
+def torch_ops() -> dict[str, Any]:
+    """Each op built with torch (float64); needs the oracle extra."""
+    import torch
+
+    return {
+        "const": _const,
+        "add": lambda a, b: a + b,
+        "sub": lambda a, b: a - b,
+        "mul": lambda a, b: a * b,
+        "div": lambda a, b: a / b,
+        "pow": torch.pow,
+        "powc": lambda a, n: a**n,
+        "neg": lambda a: -a,
+        "exp": torch.exp,
+        "log": torch.log,
+        "tanh": torch.tanh,
+        "sigmoid": torch.sigmoid,
+        "relu": torch.relu,
+        "sqrt": torch.sqrt,
+        "sin": torch.sin,
+        "cos": torch.cos,
+        "step": lambda a: (a > 0).to(torch.float64),  # constant: derivative 0
+    }
+
+
+# ---------------------------------------------------------------- fixed graphs
+def big_graph() -> Value:
+    """About 1,950 Values (the cap is 2,000): a 4-8-8-1 tanh MLP's squared error over 7 points."""
+    from tracegrad.nn import MLP
+
+    net = MLP(4, [8, 8, 1], activation="tanh")
+    net.set_weights(
+        [
+            [[0.1 * ((i + j) % 5 - 2) for j in range(4)] + [0.01 * i] for i in range(8)],
+            [[0.05 * ((i * j) % 7 - 3) for j in range(8)] + [0.0] for i in range(8)],
+            [[0.2 * (j % 3 - 1) for j in range(8)] + [0.1]],
+        ]
+    )
+    pts = [[(k + j) % 3 - 1.0 for j in range(4)] for k in range(7)]
+    loss = sum((net(p) - 1.0) ** 2 for p in pts)
+    assert isinstance(loss, Value)
+    loss.label = "loss"
+    return loss

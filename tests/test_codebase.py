@@ -1,0 +1,172 @@
+"""Rules that keep the codebase changeable in an afternoon (CONTRIBUTING.md explains them)."""
+
+from __future__ import annotations
+
+import ast
+import math
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+TESTS = ROOT / "tests"
+MAX_LINES = 500
+# Over the limit when this rule came in: each may shrink, none may grow (split them next).
+RATCHET = {"tracegrad/checker/homework.py": 803, "tracegrad/checker/diagnose.py": 640}
+
+
+def _sources() -> list[Path]:
+    return [p for folder in ("autograd", "nn", "tracegrad") for p in (ROOT / folder).rglob("*.py")]
+
+
+def test_no_source_file_is_over_500_lines() -> None:
+    sources = _sources()
+    assert len(sources) > 30  # the glob found the packages
+    lines = {p.relative_to(ROOT).as_posix(): _lines(p) for p in sources}
+    long = {f: n for f, n in lines.items() if n > RATCHET.get(f, MAX_LINES)}
+    assert not long, f"split these by idea (limit {MAX_LINES} lines): {long}"
+
+
+def _lines(path: Path) -> int:
+    return len(path.read_text(encoding="utf-8").splitlines())
+
+
+def test_example_counts_come_from_the_hypothesis_profile() -> None:
+    """No property sets max_examples: tests/conftest.py's profile does (quick or thorough)."""
+    pattern = re.compile(r"@settings\([^)]*max_examples|settings\(max_examples=\d+[^)]*\)\)?\n")
+    offenders = []
+    for path in sorted(TESTS.glob("*.py")):
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            if pattern.search(line + "\n") and "find(" not in line:
+                offenders.append(f"{path.name}:{n}")
+    assert not offenders, f"use the profile, not a literal: {offenders}"
+
+
+def test_test_modules_import_no_other_test_module() -> None:
+    """Shared strategies live in tests/strategies.py, never in a test_*.py another one imports."""
+    offenders = []
+    for path in sorted(TESTS.glob("test_*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module]
+            elif isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            offenders += [f"{path.name} imports {m}" for m in names if m.startswith("test_")]
+    assert not offenders, offenders
+
+
+# ---------------------------------------------------------------- CONTRIBUTING.md's checklists
+def _test_names(module: str) -> list[str]:
+    tree = ast.parse((TESTS / f"{module}.py").read_text(encoding="utf-8"))
+    return [n.name for n in tree.body if isinstance(n, ast.FunctionDef)]
+
+
+def _readme() -> str:
+    return (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_every_loss_is_registered_tested_and_documented() -> None:
+    from tracegrad.nn import losses
+
+    helpers = {"l2", "get_loss", "LossSpec", "LOSSES", "LOG_FLOOR"}
+    functions = [n for n in losses.__all__ if n not in helpers]
+    assert set(functions) == set(losses.LOSSES), "a loss function needs its LossSpec in LOSSES"
+    tests = [f"_{t[len('test_') :]}_" for t in _test_names("test_nn_losses")]
+    untested = [n for n in losses.LOSSES if not any(f"_{n}_" in t for t in tests)]
+    assert not untested, f"tests/test_nn_losses.py needs a closed-form test for {untested}"
+    undocumented = [n for n in losses.LOSSES if n not in _readme()]
+    assert not undocumented, f"README's 'Train a network' should name {undocumented}"
+
+
+def test_every_optimizer_is_exported_tested_and_documented() -> None:
+    import tracegrad.nn
+    from tracegrad.nn import optim
+
+    classes = [c for c in vars(optim).values() if isinstance(c, type)]
+    subclasses = [c.__name__ for c in classes if issubclass(c, optim.Optimizer)]
+    subclasses.remove("Optimizer")
+    assert subclasses, "no optimizers found"
+    for name in subclasses:
+        assert name in optim.__all__ and name in tracegrad.nn.__all__, f"export {name}"
+        assert hasattr(tracegrad.nn, name), f"tracegrad.nn should import {name}"
+        assert f"test_{name.lower()}_two_steps" in _test_names("test_nn_optim"), (
+            f"tests/test_nn_optim.py needs test_{name.lower()}_two_steps (a closed form)"
+        )
+        assert name in _readme(), f"README's 'Train a network' should name {name}"
+
+
+def test_every_command_is_registered_tested_and_documented() -> None:
+    from tracegrad.commands import COMMANDS
+
+    modules = sorted(
+        f"tracegrad.commands.{p.stem}"
+        for p in (ROOT / "tracegrad" / "commands").glob("*.py")
+        if not p.stem.startswith("_")
+    )
+    assert sorted(COMMANDS) == modules, "list each command module in tracegrad.commands.COMMANDS"
+    tests = "\n".join(
+        p.read_text(encoding="utf-8")
+        for p in TESTS.glob("test_*.py")
+        if p.name != Path(__file__).name
+    ).replace(" ", "")
+    for module in modules:
+        name = module.rsplit(".", 1)[1]
+        calls = [f'main(["{name}"', f'tracegrad("{name}"', f'"tracegrad","{name}"']
+        assert any(c in tests for c in calls), (
+            f"no test runs `tracegrad {name}`: add tests/test_cli_{name}.py (good and bad input)"
+        )
+        assert f"tracegrad {name}" in _readme(), f"README should show `tracegrad {name}`"
+
+
+# Each kind of homework answer (a section of the worked solution) and the test that checks the
+# engine's numbers of that kind against an independent computation. A new kind is added here
+# once such a test exists (CONTRIBUTING.md, "Adding a homework answer kind").
+_SEED_ORACLE = "tests/test_checker_seed.py::test_engine_numbers_match_the_independent_oracle"
+_PLAIN_BACKPROP = "tests/test_checker_properties.py::test_engine_matches_plain_float_backprop"
+_EXPRESSIONS = "tests/test_checker_mistakes.py::test_expression_homework_carries_the_chain_rule"
+_PUBLISHED = "tests/test_checker_literature.py::test_the_published_figures_are_accepted_in_full"
+ANSWER_KINDS = {
+    "given": "tests/test_checker_seed.py::test_the_sheet_is_the_articles_figures_as_printed",
+    "forward": _SEED_ORACLE,
+    "loss": _PLAIN_BACKPROP,
+    "backward factors": _SEED_ORACLE,
+    "gradients": _PLAIN_BACKPROP,
+    "updates": _PLAIN_BACKPROP,
+    "values": _EXPRESSIONS,
+    "derivatives": _EXPRESSIONS,
+    "zero derivatives": _EXPRESSIONS,
+    "higher derivatives": _PUBLISHED,
+}
+
+
+def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
+    from tracegrad.checker import solution, solve
+
+    sheets = sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml"))
+    assert len(sheets) >= 3
+    kinds = {q.section for sheet in sheets for q in solve(str(sheet)).problem.quantities}
+    untitled = kinds - set(solution._TITLES) - solution._HIDDEN
+    assert not untitled, f"tracegrad/checker/solution.py _TITLES needs a title for {untitled}"
+    unchecked = kinds - set(ANSWER_KINDS)
+    assert not unchecked, f"no oracle test for the answer kinds {unchecked}: see CONTRIBUTING.md"
+    for where in ANSWER_KINDS.values():
+        path, _, name = where.partition("::")
+        assert name in _test_names(Path(path).stem), f"{where} does not exist"
+
+
+def test_every_answer_recomputes_from_its_inputs() -> None:
+    """compute(numbers of deps) is the engine's value for every quantity of the shipped sheets:
+    an error carried forward from a student's own figures is judged with that recipe."""
+    from tracegrad.checker import solve
+
+    checked = 0
+    for sheet in sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml")):
+        problem = solve(str(sheet)).problem
+        for q in problem.quantities:
+            if q.compute is None:
+                continue
+            got = q.compute([problem.index[k].value for k in q.deps])
+            assert math.isclose(got, q.value, rel_tol=1e-9, abs_tol=1e-12), (sheet.name, q.name)
+            checked += 1
+    assert checked > 50
