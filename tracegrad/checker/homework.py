@@ -23,9 +23,8 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
-from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
-from tracegrad.checker.limits import HomeworkLimitError, check_homework, first_long_number
+from tracegrad.checker.limits import read_homework, toml_refusal, within_limits
 
 __all__ = [
     "HomeworkError",
@@ -257,16 +256,10 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
     ``answers=False`` (for ``solve``) accepts a file without ``[answers]``.
     """
     if isinstance(source, Mapping):
-        try:
-            check_homework(source, {})
-        except HomeworkLimitError as exc:
-            raise _error("<dict>", str(exc)) from None
+        within_limits("<dict>", source, {}, {})
         return _build("<dict>", dict(source), {}, {}, answers)
     path = str(source)
-    try:
-        text = read_limited(path, LIMITS["homework_bytes"], "homework file")
-    except UnreadableFile as exc:
-        raise HomeworkError(str(exc)) from None
+    text = read_homework(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -277,19 +270,10 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
         if m:
             msg += f" (column {m.group(2)})"
         raise _error(path, f"malformed TOML: {msg}", line) from None
-    except RecursionError:
-        nesting = LIMITS["nesting"]
-        raise _error(path, f"more than {nesting.message(nesting.value)}") from None
-    except ValueError:  # an integer Python will not convert (more than 4300 digits)
-        where = first_long_number(text)
-        line, n = where if where else (None, 4300)
-        raise _error(path, LIMITS["digits"].message(n), line) from None
+    except (RecursionError, ValueError) as exc:  # nested too deep; an int of > 4300 digits
+        raise toml_refusal(path, text, exc) from None
     lines, texts = scan_source(text)
-    try:
-        check_homework(data, texts)
-    except HomeworkLimitError as exc:
-        raise _error(path, str(exc), lines.get(exc.key)) from None
-    lines, texts = scan_source(text)
+    within_limits(path, data, texts, lines)
     return _build(path, data, lines, texts, answers)
 
 

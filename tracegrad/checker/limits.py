@@ -14,9 +14,22 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from tracegrad.autograd.limits import LIMITS, LimitError, count_digits, nesting_depth
+from tracegrad.autograd.limits import (
+    LIMITS,
+    LimitError,
+    UnreadableFile,
+    count_digits,
+    nesting_depth,
+    read_limited,
+)
 
-__all__ = ["HomeworkLimitError", "check_homework", "first_long_number"]
+__all__ = [
+    "HomeworkLimitError",
+    "check_homework",
+    "read_homework",
+    "toml_refusal",
+    "within_limits",
+]
 
 
 class HomeworkLimitError(LimitError):
@@ -113,14 +126,44 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
             _check("digits", count_digits(x), f"the number {_short(x)}", path)
 
 
-def first_long_number(text: str) -> tuple[int, int] | None:
-    """(line, digits) of the first run of digits longer than the limit in a source text, for
-    a file whose parser gave up on such a number (Python refuses integers of > 4300 digits)."""
-    limit = LIMITS["digits"].value
-    m = re.search(r"\d[\d_]{" + str(limit) + ",}", text)
-    if not m:
-        return None
-    return text.count("\n", 0, m.start()) + 1, count_digits(m.group(0))
+def read_homework(path: str) -> str:
+    """The text of a homework file, read within its size limit (HomeworkError otherwise)."""
+    from tracegrad.checker.homework import HomeworkError  # the loader imports this module
+
+    try:
+        return read_limited(path, LIMITS["homework_bytes"], "homework file")
+    except UnreadableFile as exc:
+        raise HomeworkError(str(exc)) from None
+
+
+def within_limits(
+    path: str,
+    data: Mapping[str, Any],
+    texts: Mapping[tuple[str, ...], str],
+    lines: Mapping[tuple[str, ...], int],
+) -> None:
+    """The loader's HomeworkError, naming the line, for the first limit a parsed file breaks."""
+    from tracegrad.checker.homework import _error
+
+    try:
+        check_homework(data, texts)
+    except HomeworkLimitError as exc:
+        raise _error(path, str(exc), lines.get(exc.key)) from None
+
+
+def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
+    """The HomeworkError for a file the TOML parser gave up on with a RecursionError (arrays
+    nested thousands deep) or a ValueError (an integer of more than 4300 digits)."""
+    from tracegrad.checker.homework import _error
+
+    if isinstance(exc, RecursionError):
+        nesting = LIMITS["nesting"]
+        return _error(path, f"more than {nesting.message(nesting.value)}")
+    m = re.search(r"\d[\d_]{" + str(LIMITS["digits"].value) + ",}", text)
+    if m is None:
+        return _error(path, f"malformed TOML: {exc}")
+    line = text.count("\n", 0, m.start()) + 1
+    return _error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
 
 
 def _short(text: str, limit: int = 30) -> str:
