@@ -3,8 +3,8 @@
 Each input runs in a child process limited in CPU time and memory (``resource.setrlimit``),
 so a hang or a memory explosion is a failure, not a stuck test run. Every run must end with a
 correct answer or with exit status 2 and exactly one line on stderr; never a traceback, and no
-file in its folder changes. ``make test`` runs a few examples of each (a fifth of the
-hypothesis profile's count, about 40 s); ``make test-fuzz`` (marker ``fuzz``, run by CI) runs
+file in its folder changes. ``make test`` runs a few examples of each (half the
+hypothesis profile's count, about 25 s); ``make test-fuzz`` (marker ``fuzz``, run by CI) runs
 many more.
 """
 
@@ -30,9 +30,9 @@ pytestmark = pytest.mark.slow  # subprocesses: make test runs the quick budget, 
 
 CPU_SECONDS = 15  # CPU time, not wall-clock: a loaded machine does not make it fail
 MEMORY = 512 * 2**20  # address space: "a few hundred MB" (Python and numpy need ~300)
-# A child process per example: a fifth of the hypothesis profile's count (quick: 12, thorough:
-# 100); the long run behind the fuzz marker takes TRACEGRAD_FUZZ_EXAMPLES (300).
-QUICK = max(4, (settings.default.max_examples or 60) // 5)
+# A child process per example: half the hypothesis profile's count (quick: 30, thorough:
+# 250); the long run behind the fuzz marker takes TRACEGRAD_FUZZ_EXAMPLES (300).
+QUICK = max(4, (settings.default.max_examples or 60) // 2)
 LONG = int(os.environ.get("TRACEGRAD_FUZZ_EXAMPLES", "300"))
 BUDGETS = [
     pytest.param(QUICK, id="quick"),
