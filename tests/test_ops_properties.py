@@ -69,7 +69,10 @@ def close(a: float, b: float, scale: float, tol: float) -> bool:
 
 @given(tree=trees, xs=points)
 def test_gradients_match_sympy(tree: Any, xs: list[float]) -> None:
-    value, grads, _ = engine_grads(tree, xs)
+    value, grads, out = engine_grads(tree, xs)
+    # At a kink (relu, step) a float rounding of the input, e.g. x*x underflowing to 0 at
+    # x = 4e-232, legitimately takes the other branch than exact arithmetic.
+    assume(away_from_kinks(out))
     expr = evaluate(tree, list(SYMBOLS), SYMPY)
     subs = {s: sp.Float(x, 30) for s, x in zip(SYMBOLS, xs)}
     exact_value = float(sp.sympify(expr).evalf(30, subs=subs))
