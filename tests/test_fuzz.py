@@ -351,7 +351,7 @@ def _tree(depth: int) -> st.SearchStrategy[tuple[str, Callable[[float, float], f
     call = st.builds(
         lambda f, x: (f"{f}({x[0]})", _FUN[f](x[1])), st.sampled_from(sorted(_FUN)), sub
     )
-    neg = sub.map(lambda x: (f"-{x[0]}", lambda a, b, g=x[1]: -g(a, b)))
+    neg = sub.map(lambda x: (f"(-{x[0]})", lambda a, b, g=x[1]: -g(a, b)))
     return st.one_of(leaves, binary, call, neg)
 
 
@@ -381,7 +381,10 @@ SET_VALUES = st.one_of(
 def _oracle(f: Callable[[float, float], float], a: str, b: str) -> float | None:
     """The float value, or None where Python's floats raise or leave the reals."""
     try:
-        value = f(float(a), float(b))
+        x, y = float(a), float(b)
+        if not (math.isfinite(x) and math.isfinite(y)):
+            return None  # (-1) ** inf and the like: an answer or a clear refusal, either is fine
+        value = f(x, y)
     except (ArithmeticError, ValueError):
         return None
     return value if isinstance(value, float) and math.isfinite(value) else None
