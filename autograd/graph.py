@@ -8,19 +8,26 @@ pass (never compounded, unlike micrograd).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
 
-from tracegrad.autograd.ops import FloatMath
-from tracegrad.autograd.value import Value
+import tracegrad.autograd.value as _value
+from tracegrad.autograd.codegen import MATH_NAMES, trace_partials
+from tracegrad.autograd.ops import OPS, FloatMath, Op
+from tracegrad.autograd.value import Value, _materialise
 
 __all__ = ["topo_order", "prepare", "propagate", "backward", "zero_grad"]
 
 
-def topo_order(root: Value | Iterable[Value]) -> list[Value]:
+def topo_order(root: Value | Iterable[Value], *, constants: bool = True) -> list[Value]:
     """Every Value reachable from root(s), inputs before the Values made from them.
 
     Iterative (no recursion limit: a chain of a million ops is fine) and deterministic:
-    the order depends only on the graph, never on hashing or memory addresses.
+    the order depends only on the graph, never on hashing or memory addresses. Constant
+    operands (the 1.0001 of ``x * 1.0001``) are included as leaf Values; with
+    ``constants=False`` they are left out (and stay plain numbers inside their nodes).
     """
     roots = [root] if isinstance(root, Value) else list(root)
     # A depth-first walk with an explicit stack. An op node is pushed once on the way down
@@ -44,10 +51,13 @@ def topo_order(root: Value | Iterable[Value]) -> list[Value]:
                 continue
             done[node] = False  # come back to it after its inputs
             push(node)
-            b = node._b  # push b before a: a's side is walked first
-            if b is not None and b not in done:
+            b = node._b
+            if constants and (type(a) is float or type(b) is float):
+                a, b = _materialise(node)
+            # push b before a: a's side is walked first
+            if type(b) is Value and b not in done:
                 push(b)
-            if a not in done:
+            if type(a) is Value and a not in done:
                 push(a)
         elif not state:  # its inputs are all in order: emit it (in a DAG this is the revisit)
             done[node] = True
@@ -90,6 +100,114 @@ def propagate(node: Value) -> tuple[float, ...]:
     return partials
 
 
+def _op_order(root: Value) -> list[Value]:
+    """The op nodes root depends on (root included), inputs first; each one's grad is 0.0.
+
+    backward()'s own walk, a depth-first search that needs no leaves and no dictionary. A
+    node's mark is its grad, set to one of two float objects made for this walk (compared
+    by identity): ``open`` while its inputs are walked, then ``done`` (0.0, the start of its
+    gradient) once it is in the order. A node not yet reached holds some other float, and
+    marks left by an interrupted pass are other objects, so they never confuse the next one.
+    The walk steps straight down into an input instead of pushing and popping it (measured
+    on mlp_step's graph: 25 % faster than a stack-only walk, 3x faster than marks in a dict).
+    """
+    open_ = float("0")
+    done = float("0")
+    order: list[Value] = []
+    emit = order.append
+    stack: list[Value] = []
+    push = stack.append
+    pop = stack.pop
+    node = root
+    while True:
+        a = node._a
+        b = node._b
+        if type(a) is Value and a._op is not None and a.grad is not done:
+            node.grad = open_  # come back to it after its inputs
+            push(node)
+            if type(b) is Value and b._op is not None and b.grad is not done:
+                push(b)  # above node on the stack: walked before node is emitted
+            node = a
+            continue
+        if type(b) is Value and b._op is not None and b.grad is not done:
+            node.grad = open_
+            push(node)
+            node = b
+            continue
+        node.grad = done  # its inputs are all in order
+        emit(node)
+        while stack:  # the next node to walk, emitting the open ones on the way
+            node = pop()
+            g = node.grad
+            if g is open_:
+                node.grad = done
+                emit(node)
+            elif g is not done:
+                break
+        else:
+            return order
+
+
+def _contribution(src: str) -> str:
+    """g times a partial, as source; exact shortcuts for the partials 1 and -1."""
+    if src == "1.0":
+        return "g"
+    if src == "-1.0":
+        return "-g"
+    return f"g * {src}"
+
+
+def _body(op: Op, k: int, consts: tuple[bool, ...]) -> list[str]:
+    """Source lines applying one node's chain rule for op, where consts[i] says input i is
+    a plain float (a constant) rather than a Value."""
+    names = ("out", "ad", "bd")[: op.arity + 1]
+    parts = trace_partials(op, names)
+    lines = []
+    used = " ".join(p for p, c in zip(parts, consts) if not c) if parts is not None else ""
+    needs = set(names) if parts is None else {n for n in names if re.search(rf"\b{n}\b", used)}
+    if "out" in needs:
+        lines.append("out = node.data")
+    for i, (slot, name) in enumerate(zip(("a", "b"), names[1:])):
+        if name in needs:
+            lines.append(f"{name} = {slot}" if consts[i] else f"{name} = {slot}.data")
+    if parts is None:
+        args = ", ".join(names[1:])
+        lines.append(f"parts = _op{k}.partials(_FloatMath, out, {args})")
+        parts = tuple(f"parts[{i}]" for i in range(op.arity))
+    for i, slot in enumerate(("a", "b")[: op.arity]):
+        if not consts[i]:
+            lines.append(f"{slot}.grad += {_contribution(parts[i])}")
+    return lines
+
+
+def _generate() -> tuple[Callable[[list[Value]], None], str]:
+    """One backward loop for the whole table: a branch per op (and per constant operand),
+    with the op's partials inlined as source traced from its row (see ``codegen``)."""
+    env: dict[str, Any] = {"_FloatMath": FloatMath, "propagate": propagate, **MATH_NAMES}
+    src = ["def _propagate(order):", "    for node in reversed(order):"]
+    src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
+    for k, op in enumerate(OPS.values()):
+        env[f"_op{k}"] = op
+        src.append(f"        {'if' if k == 0 else 'elif'} op is _op{k}:  # {op.name}")
+        if op.arity == 1:
+            src += ["            " + line for line in _body(op, k, (False,))]
+            continue
+        src.append("            b = node._b")
+        cases = [("if type(b) is float:", (False, True)), ("elif type(a) is float:", (True, False))]
+        for test, consts in [*cases, ("else:", (False, False))]:
+            src.append("            " + test)
+            src += ["                " + line for line in _body(op, k, consts)]
+    src.append("        else:")  # an op added to OPS after import: the generic step
+    src.append("            propagate(node)")
+    text = "\n".join(src) + "\n"
+    exec(compile(text, "<tracegrad backward, generated from the ops table>", "exec"), env)
+    return env["_propagate"], text
+
+
+_propagate, BACKWARD_SOURCE = _generate()
+_LOCK = threading.Lock()  # one backward() at a time: marks and grads are shared state
+
+
 def backward(
     root: Value, *, grad: float = 1.0, create_graph: bool = False
 ) -> dict[Value, Value] | None:
@@ -98,35 +216,31 @@ def backward(
     Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
     pass and adds d(root)/d(leaf) into each leaf's grad. With ``create_graph=True`` the
     gradients are also built as Values and returned as ``{value: gradient Value}``
-    (see ``tracegrad.autograd.higher``); ``.grad`` stays a float either way.
+    (see ``tracegrad.autograd.higher``); ``.grad`` stays a float either way. Threads calling
+    backward() at once take turns (each pass is whole), so four passes add 4x into leaves.
     """
     if create_graph:
         from tracegrad.autograd.higher import backward_create_graph
 
         return backward_create_graph(root, grad)
-    order = prepare(root, grad)
-    if root._op is None:
-        return None
-    m = FloatMath
-    # The loop below is `for node in reversed(order): propagate(node)`, inlined for speed.
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        g = node.grad
-        a: Value = node._a  # type: ignore[assignment]  # an op node has a first input
-        b = node._b
-        if b is None:
-            (da,) = op.partials(m, node.data, a.data)
-            a.grad += g * da
-        else:
-            da, db = op.partials(m, node.data, a.data, b.data)
-            a.grad += g * da
-            b.grad += g * db
+    if type(root) is not Value and not isinstance(root, Value):
+        raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
+    if type(grad) is not float:
+        grad = float(grad)
+    with _LOCK:
+        if root._op is None:
+            root.grad += grad
+            return None
+        order = _op_order(root)
+        root.grad = grad
+        _propagate(order)
     return None
 
 
 def zero_grad(root: Value | Iterable[Value]) -> None:
     """Set grad to 0.0 on root(s) and every Value they depend on."""
-    for node in topo_order(root):
+    for node in topo_order(root, constants=False):
         node.grad = 0.0
+
+
+_value._backward = backward  # Value.backward calls it without an import per call

@@ -99,6 +99,14 @@ class ValueMath:
         return apply(op, x, y)
 
     @staticmethod
+    def pow_less_one(a: Scalar, b: Scalar, out: Scalar) -> Scalar:
+        """a ** (b - 1) as a graph: out / a where b - 1 rounds (see FloatMath.pow_less_one)."""
+        ad, bd, od = _data(a), _data(b), _data(out)
+        if bd - (bd - 1.0) != 1.0 and ad != 0 and 0 < abs(od) < float("inf"):
+            return ValueMath.div(out, a)
+        return ValueMath.pow(a, b - 1.0)
+
+    @staticmethod
     def step(x: Scalar) -> float:
         """1.0 where x > 0 else 0.0, a constant (its derivative is 0 almost everywhere)."""
         return FloatMath.step(_data(x))

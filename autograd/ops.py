@@ -60,7 +60,7 @@ def _sigmoid(x: float) -> float:
 
 
 def _relu(x: float) -> float:
-    return x if x > 0 else 0.0
+    return 0.0 if x <= 0 else x  # NaN stays NaN (it is not <= 0)
 
 
 def _sigmoid_array(np: Any, x: Any) -> Any:
@@ -99,8 +99,17 @@ class FloatMath:
 
     @staticmethod
     def step(x: Any) -> float:
-        """1.0 where x > 0 else 0.0: a constant (not differentiated further)."""
-        return 1.0 if x > 0 else 0.0
+        """1.0 where x > 0, 0.0 where x <= 0, NaN for NaN: a constant (not differentiated)."""
+        return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
+
+    @staticmethod
+    def pow_less_one(a: float, b: float, out: float) -> float:
+        """a ** (b - 1) where out = a ** b. When b - 1 rounds (b = 1e16: 1e16 - 1 == 1e16)
+        it is out / a, which keeps the sign: (-1) ** (1e16 - 1) is -1, not +1."""
+        c = b - 1.0
+        if b - c != 1.0 and a != 0 and 0 < abs(out) < math.inf:
+            return out / a
+        return _pow(a, c)
 
     @staticmethod
     def const(x: Any) -> float:
@@ -161,6 +170,9 @@ class Op:
     # forward on numpy arrays, elementwise over a batch, given the numpy module:
     # (np, *inputs) -> array. Used by the compiled tape (autograd.tape); no domain check.
     array: Callable[..., Any] | None = None
+    # 'sum' (a + b) or 'product' (a * b) where the op is one: the vectorised tape fuses trees
+    # of sums of products into dot products (autograd.vectape); '' for every other op.
+    algebra: str = ""
 
     def __post_init__(self) -> None:
         if not self.differentiable:  # every input is differentiable unless the row says so
@@ -209,25 +221,25 @@ def _subst(text: str, names: tuple[str, ...]) -> str:
 _TABLE: list[Op] = [
     Op("add", "+", "a + b", 2, operator.add,
        lambda m, out, a, b: (1.0, 1.0), ("1", "1"),
-       array=lambda np, a, b: a + b),
+       array=lambda np, a, b: a + b, algebra="sum"),
     Op("sub", "-", "a - b", 2, operator.sub,
        lambda m, out, a, b: (1.0, -1.0), ("1", "-1"),
        array=lambda np, a, b: a - b),
     Op("mul", "*", "a * b", 2, operator.mul,
        lambda m, out, a, b: (b, a), ("b", "a"),
-       array=lambda np, a, b: a * b),
+       array=lambda np, a, b: a * b, algebra="product"),
     Op("div", "/", "a / b", 2, _div,
        lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
        ("1 / b", "-a / b**2"), domain="b != 0",
        array=lambda np, a, b: np.divide(a, b)),
     Op("pow", "**", "a ** b", 2, _pow,
-       lambda m, out, a, b: (b * m.pow(a, b - 1.0), out * m.log_or_nan(a)),
+       lambda m, out, a, b: (b * m.pow_less_one(a, b, out), out * m.log_or_nan(a)),
        ("b * a**(b - 1)", "a**b * log(a)"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow,
        note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)",
        array=lambda np, a, b: np.power(a, b)),
     Op("powc", "**", "a ** b", 2, _pow,
-       lambda m, out, a, b: (m.const(b) * m.pow(a, m.const(b) - 1.0), 0.0),
+       lambda m, out, a, b: (m.const(b) * m.pow_less_one(a, m.const(b), out), 0.0),
        ("b * a**(b - 1)", "0"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow, differentiable=(True, False),
        note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf",
@@ -250,7 +262,7 @@ _TABLE: list[Op] = [
     Op("relu", "ReLU", "relu(a)", 1, _relu,
        lambda m, out, a: (m.step(a),), ("1 if a > 0 else 0",), method="relu",
        note="the partial at exactly a == 0 is 0, as in PyTorch",
-       array=lambda np, a: np.where(a > 0, a, 0.0)),
+       array=lambda np, a: np.maximum(a, 0.0)),
     Op("step", "step", "step(a)", 1, lambda a: 1.0 if a > 0 else 0.0,
        lambda m, out, a: (0.0,), ("0",), method="step",
        note="the threshold function: its derivative is 0 everywhere it exists "

@@ -30,57 +30,24 @@ relu and step are ops, not control flow: their kink is evaluated per sample.
 
 from __future__ import annotations
 
-import math
+import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import tracegrad.autograd.value as _value
+from tracegrad.autograd.arraymath import ArrayMath
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
+from tracegrad.autograd.vectape import CHUNK, Schedule, schedule
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
 
 class ControlFlowError(RuntimeError):
     """The compiled function's graph depends on the data: one tape cannot replay it."""
-
-
-class ArrayMath:
-    """Math namespace for partials on numpy arrays (mirrors
-    ``tracegrad.autograd.ops.FloatMath``)."""
-
-    exp = staticmethod(np.exp)
-    log = staticmethod(np.log)
-    sqrt = staticmethod(np.sqrt)
-    sin = staticmethod(np.sin)
-    cos = staticmethod(np.cos)
-
-    @staticmethod
-    def div(x: Any, y: Any) -> Any:
-        """x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0), as FloatMath.div."""
-        return np.divide(x, y)
-
-    @staticmethod
-    def pow(x: Any, y: Any) -> Any:
-        return np.power(x, y)
-
-    @staticmethod
-    def step(x: Any) -> Any:
-        """1.0 where x > 0 else 0.0."""
-        return np.where(x > 0, 1.0, 0.0)
-
-    @staticmethod
-    def const(x: Any) -> Any:
-        return x
-
-    @staticmethod
-    def log_or_nan(a: Any) -> Any:
-        """log(a) for a > 0, 0 at a == 0, NaN for a < 0 (as FloatMath.log_or_nan)."""
-        safe = np.where(a > 0, a, 1.0)
-        return np.where(a > 0, np.log(safe), np.where(a == 0, 0.0, math.nan))
 
 
 @dataclass
@@ -240,6 +207,8 @@ class Compiled:
         self.check = check
         self._tape: _Tape | None = None
         self._layout: tuple[tuple[int, ...], ...] | None = None
+        self._schedule: Schedule | None = None
+        self.numpy_calls = 0  # numpy operations issued by the last call (vectorised replay)
 
     # ------------------------------------------------------------ tracing
     @property
@@ -288,7 +257,48 @@ class Compiled:
                 )
         self._tape = tape
         self._layout = layout
+        if tape.code[tape.out] >= 0:  # an op at the output: replay by groups (vectape)
+            keep = {g.a for g in tape.guards} | {g.b for g in tape.guards}
+            widths = [arr.shape[1] if arr.ndim == 2 else 1 for arr in arrays]
+            self._schedule = schedule(
+                tape.code, tape.args, tape.ops, tape.out, len(tape.leaves), widths, keep
+            )
         return tape
+
+    def _replay(
+        self,
+        tape: _Tape,
+        arrays: list[np.ndarray],
+        n: int,
+        want_grads: bool,
+        want_inputs: bool = True,
+    ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+        """Outputs, input grads and leaf grads (summed) with the grouped replay, by chunks."""
+        sched = self._schedule
+        assert sched is not None
+        sched.calls = 0
+        leaves = np.array([v.data for v in tape.leaves], dtype=float)
+        out = np.empty(n)
+        input_grads = [np.zeros_like(arr) for arr in arrays]
+        leaf_grads = np.zeros(len(tape.leaves))
+        _, ob, orow = sched.out
+        for start in range(0, n, CHUNK):
+            stop = min(n, start + CHUNK)
+            chunk = [arr[start:stop] for arr in arrays]
+            vals, grads, lg = sched.run(chunk, leaves, want_grads, start, want_inputs)
+            value = functools.partial(_node_value, sched, vals, leaves)
+            self._check_guards(tape, chunk, value, start)
+            out[start:stop] = vals[ob][orow]
+            if grads is None or lg is None:
+                continue
+            leaf_grads += lg
+            for k, b in enumerate(sched.input_blocks):
+                g = grads[b]
+                if g is not None:
+                    g = np.broadcast_to(g, (g.shape[0], stop - start))
+                    input_grads[k][start:stop] = g[0] if arrays[k].ndim == 1 else g.T
+        self.numpy_calls = sched.calls
+        return out, input_grads, leaf_grads
 
     # ------------------------------------------------------------ replay
     def _forward(self, tape: _Tape, arrays: list[np.ndarray]) -> list[Any]:
@@ -308,10 +318,18 @@ class Compiled:
                 vals[i] = arrays[k] if j < 0 else arrays[k][:, j]
             else:
                 vals[i] = leaves[a[0]].data
+        self._check_guards(tape, arrays, vals.__getitem__)
+        return vals
+
+    @staticmethod
+    def _check_guards(
+        tape: _Tape, arrays: list[np.ndarray], value: Callable[[int], Any], offset: int = 0
+    ) -> None:
+        """Raise ControlFlowError for the first sample whose comparisons differ from the trace."""
         for g in tape.guards:
-            ok = _COMPARE[g.cmp](vals[g.a], vals[g.b]) == g.expected
+            ok = _COMPARE[g.cmp](value(g.a), value(g.b)) == g.expected
             if not np.all(ok):
-                s = int(np.argmin(np.broadcast_to(ok, (arrays[0].shape[0],))))
+                s = offset + int(np.argmin(np.broadcast_to(ok, (arrays[0].shape[0],))))
                 raise ControlFlowError(
                     f"compile: sample {s} takes another branch: the function compared "
                     f"({_describe(tape, g.a)}) {g.cmp} ({_describe(tape, g.b)}), which was "
@@ -319,13 +337,14 @@ class Compiled:
                     f"{not g.expected} for sample {s}. A tape replays one branch; use the "
                     "eager engine for this function."
                 )
-        return vals
 
     def __call__(self, *args: Any) -> np.ndarray:
         """The function's output for every sample, shape (batch,). No gradients."""
         arrays, n = _batch_args(args)
         tape = self._ensure_traced(arrays, n)
         with np.errstate(all="ignore"):
+            if self._schedule is not None:
+                return self._replay(tape, arrays, n, want_grads=False)[0]
             vals = self._forward(tape, arrays)
         return np.broadcast_to(np.asarray(vals[tape.out], dtype=float), (n,)).copy()
 
@@ -333,6 +352,10 @@ class Compiled:
         """Outputs and gradients for a batch (``.grad`` of nothing is touched)."""
         arrays, n = _batch_args(args)
         tape = self._ensure_traced(arrays, n)
+        if self._schedule is not None and not per_sample:
+            with np.errstate(all="ignore"):
+                out_, input_grads_, leaf_grads_ = self._replay(tape, arrays, n, want_grads=True)
+            return TapeResult(out_, input_grads_, leaf_grads_)
         with np.errstate(all="ignore"):
             vals = self._forward(tape, arrays)
             grads = _backward(tape, vals, n)
@@ -356,10 +379,25 @@ class Compiled:
     def backward(self, *args: Any, scale: float = 1.0) -> np.ndarray:
         """Replay forward and backward; add ``scale`` · Σ_batch d out / d leaf into each
         leaf's ``.grad`` (as eager ``backward()`` on every sample would). Returns the outputs."""
-        res = self.grad(*args)
-        for v, g in zip(self._require().leaves, res.leaf_grads.tolist()):
+        arrays, n = _batch_args(args)
+        tape = self._ensure_traced(arrays, n)
+        if self._schedule is not None:  # the inputs' gradients are not wanted here
+            with np.errstate(all="ignore"):
+                out, _, leaf_grads = self._replay(tape, arrays, n, True, want_inputs=False)
+        else:
+            res = self.grad(*args)
+            out, leaf_grads = res.out, res.leaf_grads
+        for v, g in zip(tape.leaves, leaf_grads.tolist()):
             v.grad += scale * g
-        return res.out
+        return out
+
+
+def _node_value(sched: Schedule, vals: list[Any], leaves: np.ndarray, i: int) -> Any:
+    """Node i's value (per sample, or one number) in a grouped replay."""
+    ref = sched.node_ref[i]
+    assert ref is not None  # guards' operands are kept out of fused dots
+    kind, b, row = ref
+    return leaves[b] if kind == "L" else vals[b][row]
 
 
 def _describe(tape: _Tape, i: int) -> str:
@@ -382,15 +420,21 @@ def _difference(t1: _Tape, t2: _Tape) -> str:
     return "other comparisons"
 
 
-def _check_domain(op: Op, r: Any, ins: list[Any]) -> None:
-    """Raise the eager engine's error for the first sample outside the op's domain."""
+def _check_domain(op: Op, r: Any, ins: list[Any], offset: int = 0) -> None:
+    """Raise the eager engine's error for the first sample outside the op's domain.
+
+    The last axis is the sample (1-D: one node; 2-D: a group of nodes); ``offset`` is the
+    number of the chunk's first sample."""
     bad = ~np.isfinite(r)
     for x in ins:
-        bad &= np.isfinite(x)
+        bad = bad & np.isfinite(x)
     if not np.any(bad):
         return
-    s = int(np.argmax(np.broadcast_to(bad, np.shape(bad))))
-    scalars = [float(np.broadcast_to(x, np.shape(bad))[s]) for x in ins]
+    bad = np.broadcast_to(bad, np.shape(bad))
+    where = np.argwhere(bad)
+    first = min(map(tuple, where.tolist()), key=lambda ix: (ix[-1], ix))
+    scalars = [float(np.broadcast_to(x, bad.shape)[first]) for x in ins]
+    s = offset + (first[-1] if first else 0)
     try:
         if op.check is not None:
             op.check(*scalars)

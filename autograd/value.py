@@ -25,12 +25,9 @@ _MUL = OPS["mul"]
 _DIV = OPS["div"]
 _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
-_ADD_FORWARD = _ADD.forward
-_SUB_FORWARD = _SUB.forward
-_MUL_FORWARD = _MUL.forward
-_DIV_FORWARD = _DIV.forward
 _NEG_FORWARD = _NEG.forward
 _new = object.__new__
+_backward: Callable[..., Any] | None = None  # tracegrad.autograd.graph.backward, once imported
 
 Operand = Union["Value", float, int]
 
@@ -43,7 +40,14 @@ def _to_float(data: Any, what: str = "Value()") -> float:
     if type(data) is float:
         return data
     if isinstance(data, numbers.Real):  # int, bool, numpy scalars, Fraction
-        return float(data)
+        try:
+            return float(data)
+        except OverflowError:
+            text = str(data)
+            shown = text if len(text) <= 30 else f"{text[:12]}...{text[-6:]} ({len(text)} digits)"
+            raise OverflowError(
+                f"{what}: {shown} is too large for a float (the largest is about 1.8e308)"
+            ) from None
     if isinstance(data, Value):
         raise TypeError(f"{what} takes a number, not a Value; use the Value itself")
     shape = getattr(data, "shape", None)
@@ -94,13 +98,13 @@ class Value:
     grad: float
     label: str
     _op: Op | None
-    _a: Value | None  # first input (None for a leaf)
-    _b: Value | None  # second input (None for a leaf or a one-input op)
+    _a: Value | float | None  # first input (None for a leaf, a float for a constant)
+    _b: Value | float | None  # second input (None for a leaf or a one-input op)
 
     def __init__(self, data: Any, label: str = "") -> None:
-        self.data = _to_float(data)
+        self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
-        if not isinstance(label, str):
+        if type(label) is not str and not isinstance(label, str):
             raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.label = label
         self._op = None
@@ -115,11 +119,17 @@ class Value:
 
     @property
     def parents(self) -> tuple[Value, ...]:
-        """The Values this one was computed from, in order (``()`` for a leaf)."""
+        """The Values this one was computed from, in order (``()`` for a leaf).
+
+        A plain-number operand (``x * 1.0001``) is stored as a float and shown here as a
+        constant leaf Value, made on first request and kept, so it is the same object after.
+        """
         a, b = self._a, self._b
         if a is None:
             return ()
-        return (a,) if b is None else (a, b)
+        if type(a) is float or type(b) is float:
+            a, b = _materialise(self)
+        return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
     def is_leaf(self) -> bool:
@@ -146,6 +156,21 @@ class Value:
 
     def __float__(self) -> float:
         return self.data
+
+    def __bool__(self) -> bool:
+        """False for 0.0, as for Python numbers (``if v:`` tests the number)."""
+        return self.data != 0.0
+
+    # Pickling and copying: a graph is written flat (op names, operand indices), never the
+    # table's functions and never recursively, so a chain of 10^5 ops copies without
+    # RecursionError. Leaves are pickled as themselves, so a parameter shared by several
+    # pickled graphs stays one object when they are loaded together.
+    def __reduce__(self) -> tuple[Any, ...]:
+        from tracegrad.autograd import pickling
+
+        if self._op is None:
+            return (pickling.leaf, (self.data, self.grad, self.label))
+        return (pickling.graph, pickling.flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards.
@@ -176,33 +201,17 @@ class Value:
     __hash__ = object.__hash__
 
     # ------------------------------------------------------------ arithmetic
-    def __add__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_ADD_FORWARD(self.data, o.data), _ADD, self, o)
-
-    def __radd__(self, other: Operand) -> Value:
-        return as_value(other).__add__(self)
-
-    def __sub__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_SUB_FORWARD(self.data, o.data), _SUB, self, o)
-
-    def __rsub__(self, other: Operand) -> Value:
-        return as_value(other).__sub__(self)
-
-    def __mul__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_MUL_FORWARD(self.data, o.data), _MUL, self, o)
-
-    def __rmul__(self, other: Operand) -> Value:
-        return as_value(other).__mul__(self)
-
-    def __truediv__(self, other: Operand) -> Value:
-        o = other if type(other) is Value else as_value(other)
-        return _make(_DIV_FORWARD(self.data, o.data), _DIV, self, o)
-
-    def __rtruediv__(self, other: Operand) -> Value:
-        return as_value(other).__truediv__(self)
+    # A plain number operand is kept as a float in the node's slot (a *constant*), not as a
+    # leaf Value: ``x * 1.0001`` makes one object, not two. ``parents`` shows it as a leaf.
+    # Each operator is made from its table row by ``_binary`` (defined after the class).
+    __add__: Callable[[Value, Operand], Value]
+    __radd__: Callable[[Value, Operand], Value]
+    __sub__: Callable[[Value, Operand], Value]
+    __rsub__: Callable[[Value, Operand], Value]
+    __mul__: Callable[[Value, Operand], Value]
+    __rmul__: Callable[[Value, Operand], Value]
+    __truediv__: Callable[[Value, Operand], Value]
+    __rtruediv__: Callable[[Value, Operand], Value]
 
     def __pow__(self, other: Operand) -> Value:
         return apply(power(not isinstance(other, Value)), self, other)
@@ -266,15 +275,65 @@ class Value:
             from tracegrad.autograd.steps import backward_steps
 
             return backward_steps(self, **kwargs)
-        from tracegrad.autograd.graph import backward
-
-        return backward(self, **kwargs)
+        if _backward is None:  # set when tracegrad.autograd.graph is imported
+            import tracegrad.autograd.graph  # noqa: F401
+        return _backward(self, **kwargs)  # type: ignore[misc]
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
         from tracegrad.autograd.graph import zero_grad
 
         zero_grad(self)
+
+
+def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
+    """``Value.__add__`` (``__radd__`` when reflected) and the like, from a table row.
+
+    The hot path of every graph: the node is built inline (no call to ``_make``) and a float
+    operand goes into the slot as it is."""
+    forward = op.forward
+
+    def method(self: Value, other: Operand) -> Value:
+        v = _new(Value)
+        if type(other) is Value:
+            v.data = forward(self.data, other.data)
+        else:
+            if type(other) is not float:
+                other = _const(other)
+            v.data = forward(self.data, other)
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v._a = self
+        v._b = other
+        return v
+
+    def reflected_method(self: Value, other: Operand) -> Value:
+        v = _new(Value)
+        if type(other) is Value:
+            v.data = forward(other.data, self.data)
+        else:
+            if type(other) is not float:
+                other = _const(other)
+            v.data = forward(other, self.data)
+        v.grad = 0.0
+        v.label = ""
+        v._op = op
+        v._a = other
+        v._b = self
+        return v
+
+    made = reflected_method if reflected else method
+    made.__doc__ = f"{op.template}, recorded as the table op {op.name!r}" + (
+        " (the other operand is a)." if reflected else "."
+    )
+    return made
+
+
+Value.__add__, Value.__radd__ = _binary(_ADD, False), _binary(_ADD, True)
+Value.__sub__, Value.__rsub__ = _binary(_SUB, False), _binary(_SUB, True)
+Value.__mul__, Value.__rmul__ = _binary(_MUL, False), _binary(_MUL, True)
+Value.__truediv__, Value.__rtruediv__ = _binary(_DIV, False), _binary(_DIV, True)
 
 
 def _document_methods() -> None:
@@ -292,7 +351,9 @@ def _document_methods() -> None:
 _document_methods()
 
 
-def _make(data: float, op: Op | None, a: Value | None = None, b: Value | None = None) -> Value:
+def _make(
+    data: float, op: Op | None, a: Value | float | None = None, b: Value | float | None = None
+) -> Value:
     """A new Value made by ``op`` from inputs a (and b): no checks, data is already a float.
 
     The hot path of every operation, so it skips ``__init__`` (a leaf's validation).
@@ -305,6 +366,48 @@ def _make(data: float, op: Op | None, a: Value | None = None, b: Value | None = 
     v._a = a
     v._b = b
     return v
+
+
+def _const(x: Any) -> float:
+    """A plain-number operand as the float kept in a node (a constant input)."""
+    if type(x) is float:
+        return x
+    try:
+        return _to_float(x, "an operation on a Value")
+    except TypeError:
+        raise TypeError(
+            f"unsupported operand: a Value combines with numbers and Values, "
+            f"not {type(x).__name__} ({x!r})"
+        ) from None
+
+
+def _materialise(node: Value) -> tuple[Value, Value | None]:
+    """Replace node's float (constant) operands with constant leaf Values, kept in its slots.
+
+    A constant's grad is what backward() would have left on it had it been a leaf all along
+    (node.grad times the op's partial for it), so a graph drawn after backward() shows it.
+    """
+    a, b = node._a, node._b
+    op = node._op
+    assert op is not None and a is not None
+    ad = a if type(a) is float else a.data  # type: ignore[union-attr]
+    ins = (ad,) if b is None else (ad, b if type(b) is float else b.data)  # type: ignore[union-attr]
+    g = node.grad
+    partials: tuple[float, ...] = ()
+    if g != 0.0:
+        from tracegrad.autograd.ops import FloatMath
+
+        partials = op.partials(FloatMath, node.data, *ins)
+    made = []
+    for i, x in enumerate((a, b)):
+        if type(x) is float:
+            leaf = _make(x, None)
+            if partials and op.differentiable[i]:
+                leaf.grad = g * partials[i]
+            x = leaf
+        made.append(x)
+    node._a, node._b = made[0], made[1]
+    return made[0], made[1]  # type: ignore[return-value]
 
 
 def _data(x: Operand) -> float:
@@ -329,6 +432,11 @@ def as_value(x: Any) -> Value:
 
 def apply(op: Op, *inputs: Any) -> Value:
     """Apply a table operation to Values or numbers, checking its domain first."""
+    if len(inputs) == 1 == op.arity and type(inputs[0]) is Value:  # v.tanh(), relu: the hot case
+        (x,) = inputs
+        if op.check is not None:
+            op.check(x.data)
+        return _make(op.forward(x.data), op, x)
     if len(inputs) != op.arity:
         raise TypeError(f"{op.name} takes {op.arity} input(s), got {len(inputs)}")
     vals = [x if type(x) is Value else as_value(x) for x in inputs]

@@ -56,39 +56,68 @@ except ImportError:  # pragma: no cover - reported by main()
     MValue = MMLP = None
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKLOADS = ["mlp_step", "chain", "wide", "memory", "gc", "epoch"]
+WORKLOADS = ["mlp_step", "backward", "chain", "wide", "tanh_expr", "memory", "gc", "epoch", "scale"]
 SIZES = [16, 16, 1]
 ALPHA = 1e-4  # L2 strength
 LR = 0.05
 
 
 # ---------------------------------------------------------------- timing
-CPU: dict[str, list[float]] = {}  # CPU seconds of the last interleaved() call, per name
+HARNESSES = ("plain", "frozen")
+CPU: dict[str, list[float]] = {}  # CPU seconds of the last interleaved() call, per key
 
 
 def interleaved(fns: dict[str, Callable[[], Any]], repeats: int) -> dict[str, list[float]]:
-    """Wall seconds per call of each function, run round-robin (the order rotates every
-    round). The CPU seconds of the same calls (less disturbed by other processes on a shared
+    """Wall seconds per call of each function under each harness, run round-robin (the
+    order rotates every round). Keys: ``name`` (the plain harness) and ``name@frozen``.
+
+    - plain: ``gc.collect()`` before each call (the previous run's garbage is not this run's
+      cost), collector on as users have it.
+    - frozen: ``gc.collect()`` then ``gc.freeze()`` before each call, so the models, data and
+      everything made earlier sit outside the collector's walk (``gc.unfreeze()`` after).
+
+    The CPU seconds of the same calls (less disturbed by other processes on a shared
     machine) are left in ``CPU``."""
-    names = list(fns)
+    names = [f"{n}@{h}" if h != "plain" else n for n in fns for h in HARNESSES]
     times: dict[str, list[float]] = {n: [] for n in names}
     CPU.clear()
     CPU.update({n: [] for n in names})
     for r in range(repeats):
         k = r % len(names)
-        for name in names[k:] + names[:k]:
-            gc.collect()  # the previous run's garbage is not this run's cost
-            c0 = time.process_time()
-            t0 = time.perf_counter()
-            fns[name]()
-            times[name].append(time.perf_counter() - t0)
-            CPU[name].append(time.process_time() - c0)
+        for key in names[k:] + names[:k]:
+            name, _, harness = key.partition("@")
+            gc.collect()
+            if harness == "frozen":
+                gc.freeze()
+            try:
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                fns[name]()
+                times[key].append(time.perf_counter() - t0)
+                CPU[key].append(time.process_time() - c0)
+            finally:
+                if harness == "frozen":
+                    gc.unfreeze()
     return times
 
 
-def cpu_ratio(ours: str = "ours", theirs: str = "micrograd") -> float:
+def cpu_ratio(ours: str = "ours", theirs: str = "micrograd", harness: str = "plain") -> float:
     """ours / theirs in median CPU seconds, from the last interleaved() call."""
-    return med(CPU[ours]) / med(CPU[theirs])
+    at = "" if harness == "plain" else f"@{harness}"
+    return med(CPU[ours + at]) / med(CPU[theirs + at])
+
+
+def speedups(
+    secs: dict[str, float], ours: str = "ours", theirs: str = "micrograd"
+) -> dict[str, float]:
+    """theirs / ours (above 1: ours is faster) per harness, in wall and in CPU seconds:
+    ``{'plain': x, 'frozen': x, 'cpu_plain': x, 'cpu_frozen': x}``."""
+    out: dict[str, float] = {}
+    for h in HARNESSES:
+        at = "" if h == "plain" else f"@{h}"
+        out[h] = secs[theirs + at] / secs[ours + at]
+        out[f"cpu_{h}"] = 1.0 / cpu_ratio(ours, theirs, h)
+    return out
 
 
 @contextlib.contextmanager
@@ -215,8 +244,7 @@ def bench_mlp_step(n: int, repeats: int, block: int) -> dict[str, Any]:
         "nodes": nodes,
         "seconds_per_step": per_step,
         "us_per_node": {k: 1e6 * per_step[k] / nodes[k] for k in nodes},
-        "ratio_vs_micrograd": per_step["ours"] / per_step["micrograd"],
-        "cpu_ratio_vs_micrograd": cpu_ratio(),
+        "speedup": speedups(per_step),
         "ratio_vs_plain": per_step["ours"] / per_step["plain"],
         "check_first_loss_equal": abs(o_loss - t_loss) <= 1e-9 * max(1.0, abs(t_loss)),
         "first_loss": {
@@ -262,8 +290,7 @@ def bench_chain(sizes: Sequence[int], repeats: int) -> dict[str, Any]:
         out[str(n)] = {
             "seconds": secs,
             "us_per_op": {k: 1e6 * s / (2 * n) for k, s in secs.items()},
-            "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
-            "cpu_ratio_vs_micrograd": cpu_ratio(),
+            "speedup": speedups(secs),
             "ratio_vs_plain": secs["ours"] / secs["plain"],
             "check_grad": all(abs(g - want) <= 1e-9 * want for g in grads.values()),
         }
@@ -299,10 +326,84 @@ def bench_wide(n: int, repeats: int) -> dict[str, Any]:
     return {
         "products": n,
         "seconds": secs,
-        "ratio_vs_micrograd": secs["ours"] / secs["micrograd"],
-        "cpu_ratio_vs_micrograd": cpu_ratio(),
+        "speedup": speedups(secs),
         "ratio_vs_plain": secs["ours"] / secs["plain"],
         "check_grad": all(abs(g - want) <= 1e-12 for g in grads.values()),
+    }
+
+
+def bench_backward(n: int, repeats: int) -> dict[str, Any]:
+    """backward alone (zero_grad included) on mlp_step's graph, built once per engine: the
+    same graph is walked again each round (our intermediate grads are recomputed, micrograd's
+    accumulate; neither changes the work)."""
+    X, Y = moons(n)
+    theirs, ours = twin_models()
+
+    def graph_mg() -> Any:
+        scores = [theirs(x) for x in X]
+        losses = [(1 + -y * s).relu() for y, s in zip(Y, scores)]
+        return sum(losses) * (1.0 / len(losses)) + ALPHA * sum(p * p for p in theirs.parameters())
+
+    def graph_ours() -> Value:
+        data_loss = sum(hinge(ours(x), y) for x, y in zip(X, Y)) * (1.0 / len(X))
+        return data_loss + l2(ours.parameters(), ALPHA)
+
+    t_root, o_root = graph_mg(), graph_ours()
+
+    def mg() -> None:
+        theirs.zero_grad()
+        t_root.backward()
+
+    def tg() -> None:
+        ours.zero_grad()
+        o_root.backward()
+
+    times = interleaved({"micrograd": mg, "ours": tg}, repeats)
+    secs = {k: med(v) for k, v in times.items()}
+    t_root, o_root = graph_mg(), graph_ours()  # fresh graphs: micrograd's inner grads compound
+    mg()
+    tg()
+    g_t = [p.grad for p in theirs.parameters()]
+    g_o = [p.grad for p in ours.parameters()]
+    return {
+        "points": n,
+        "seconds": secs,
+        "speedup": speedups(secs),
+        "check_grads_equal": all(abs(a - b) <= 1e-9 * max(1.0, abs(a)) for a, b in zip(g_t, g_o)),
+    }
+
+
+def _tanh_expr(V: Any, n: int) -> float:
+    """n small expressions, forward + backward each: the lecture's neuron tanh(x1 w1 + x2 w2
+    + b), with tanh written as the rational n (27 + n^2) / (27 + 9 n^2) (micrograd 0.1.0 has
+    no tanh or exp; both engines compute the same expression with their own ops)."""
+    total = 0.0
+    for i in range(n):
+        x1, x2 = V(2.0), V(0.0)
+        w1, w2 = V(-3.0), V(1.0)
+        b = V(6.8813735870195432 + i * 1e-6)
+        z = x1 * w1 + x2 * w2 + b
+        o = z * (27.0 + z * z) / (27.0 + 9.0 * z * z)
+        o.backward()
+        total += w1.grad
+    return total
+
+
+def bench_tanh_expr(n: int, repeats: int) -> dict[str, Any]:
+    grads = {"ours": _tanh_expr(Value, 10), "micrograd": _tanh_expr(MValue, 10)}
+    times = interleaved(
+        {
+            "micrograd": functools.partial(_tanh_expr, MValue, n),
+            "ours": functools.partial(_tanh_expr, Value, n),
+        },
+        repeats,
+    )
+    secs = {k: med(v) for k, v in times.items()}
+    return {
+        "expressions": n,
+        "us_per_expression": {k: 1e6 * v / n for k, v in secs.items()},
+        "speedup": speedups(secs),
+        "check_grad": abs(grads["ours"] - grads["micrograd"]) <= 1e-12 * abs(grads["ours"]),
     }
 
 
@@ -405,25 +506,20 @@ def bench_memory(n: int) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- the epoch
 class CompiledStep:
-    """One full-batch step of the same loss on ``autograd.compile``: one tape per label
-    (nn's hinge reads its target as a number, so each label is traced as a constant)."""
+    """One full-batch step of the same loss on ``autograd.compile``: one tape, the label an
+    input (hinge written out as relu(1 - y s), the formula nn's hinge uses)."""
 
     def __init__(self, model: MLP, X: list[list[float]], Y: list[float]) -> None:
         self.model = model
         self.params = model.parameters()
-        Xa, Ya = np.array(X), np.array(Y)
-        self.groups = [
-            (autograd.compile(lambda x, t=t: hinge(model(x), t)), Xa[Ya == t])
-            for t in sorted(set(Y))
-        ]
+        self.X, self.Y = np.array(X), np.array(Y)
+        self.tape = autograd.compile(lambda x, t: (1.0 - t * model(x)).relu())
         self.n = len(X)
 
     def grads(self) -> float:
         """Fill p.grad with d(loss)/dp; return the loss."""
         self.model.zero_grad()
-        total = 0.0
-        for tape, Xt in self.groups:
-            total += float(tape.backward(Xt, scale=1.0 / self.n).sum())
+        total = float(self.tape.backward(self.X, self.Y, scale=1.0 / self.n).sum())
         reg = l2(self.params, ALPHA)
         reg.backward()
         return total / self.n + reg.data
@@ -497,6 +593,8 @@ def bench_epoch(n: int, repeats: int) -> dict[str, Any]:
     scale = max(1.0, float(np.max(np.abs(g_eager))))
     comp_err = float(np.max(np.abs(g_comp - g_eager))) / scale
     np_err = float(np.max(np.abs(g_np - g_eager))) / scale
+    comp()  # one untimed step: the tape is traced and scheduled at its first call
+    npm()
     times = interleaved(
         {
             "micrograd": lambda: micrograd_step(theirs, X, Y) and None,
@@ -507,15 +605,16 @@ def bench_epoch(n: int, repeats: int) -> dict[str, Any]:
         repeats,
     )
     secs = {k: med(v) for k, v in times.items()}
-    cpu = {k: med(v) for k, v in CPU.items()}
     return {
         "points": n,
-        "tape_nodes": sum(len(tape) for tape, _ in comp.groups),
+        "tape_nodes": len(comp.tape),
+        "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1),  # -1: not counted
         "seconds_per_epoch": secs,
-        "speedup_compiled_vs_micrograd": secs["micrograd"] / secs["ours_compiled"],
-        "cpu_speedup_compiled_vs_micrograd": cpu["micrograd"] / cpu["ours_compiled"],
-        "speedup_eager_vs_micrograd": secs["micrograd"] / secs["ours_eager"],
-        "ratio_compiled_vs_numpy": secs["ours_compiled"] / secs["numpy"],
+        "speedup_compiled_vs_micrograd": speedups(secs, "ours_compiled"),
+        "speedup_eager_vs_micrograd": speedups(secs, "ours_eager"),
+        "ratio_compiled_vs_numpy": {
+            h: 1.0 / v for h, v in speedups(secs, "ours_compiled", "numpy").items()
+        },
         "compiled_vs_eager_max_rel_grad_diff": comp_err,
         "numpy_vs_eager_max_rel_grad_diff": np_err,
         "check_compiled_grads": comp_err <= 1e-12,
@@ -529,6 +628,36 @@ def _eager_grads(model: MLP, X: list[list[float]], Y: list[float]) -> tuple[Valu
     total = data_loss + l2(model.parameters(), ALPHA)
     total.backward()
     return total, total.data
+
+
+def bench_scale(sizes: Sequence[tuple[int, list[int]]], repeats: int) -> dict[str, Any]:
+    """The compiled epoch against the numpy floor on big batches and wide layers (no
+    micrograd or eager run: minutes per epoch), with the peak memory of one step each."""
+    out: dict[str, Any] = {}
+    for n, layers in sizes:
+        X, Y = moons(n, seed=2)
+        model = MLP(2, layers, seed=5)
+        twin = MLP(2, layers, seed=5)
+        comp = CompiledStep(model, X, Y)
+        npm = NumpyMLP(twin, X, Y)
+        g_comp = (comp.grads(), _flat(model))[1]
+        _, gW, gb = npm.grads()
+        g_np = np.concatenate([np.column_stack([W, b]).ravel() for W, b in zip(gW, gb)])
+        peak = {"ours_compiled": _peak(comp), "numpy": _peak(npm)}
+        times = interleaved({"ours_compiled": comp, "numpy": npm}, repeats)
+        secs = {k: med(v) for k, v in times.items()}
+        err = float(np.max(np.abs(g_comp - g_np))) / max(1.0, float(np.max(np.abs(g_np))))
+        out[f"{n} pts, 2-{'-'.join(map(str, layers))}"] = {
+            "tape_nodes": len(comp.tape),
+            "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1),  # -1: not counted
+            "seconds_per_epoch": secs,
+            "peak_mb": {k: v / 1e6 for k, v in peak.items()},
+            "ratio_compiled_vs_numpy": {
+                h: 1.0 / v for h, v in speedups(secs, "ours_compiled", "numpy").items()
+            },
+            "check_grads_match_numpy": err <= 1e-9,
+        }
+    return out
 
 
 # ---------------------------------------------------------------- report
@@ -545,48 +674,67 @@ def machine() -> dict[str, Any]:
     }
 
 
-def _x(r: float) -> str:
-    """A ratio ours / theirs as 'N.N× faster' or 'N.N× slower'."""
-    return f"{1 / r:.1f}x faster" if r <= 1 else f"{r:.1f}x slower"
+def _sp(sp: dict[str, float]) -> str:
+    """'8.1x (frozen 6.0x; cpu 8.3x / 6.2x)': speedups over micrograd, both harnesses."""
+    return (
+        f"{sp['plain']:.1f}x (frozen {sp['frozen']:.1f}x; "
+        f"cpu {sp['cpu_plain']:.1f}x / {sp['cpu_frozen']:.1f}x)"
+    )
 
 
-def _vs(r: dict[str, Any]) -> str:
-    """'N.Nx faster, cpu N.Nx faster': the wall-clock and CPU-time ratios vs micrograd."""
-    return f"{_x(r['ratio_vs_micrograd'])}, cpu {_x(r['cpu_ratio_vs_micrograd'])}"
+def _rt(r: dict[str, float]) -> str:
+    """A ratio ours / floor for both harnesses: '1.3x (frozen 1.2x)'."""
+    return f"{r['plain']:.2f}x (frozen {r['frozen']:.2f}x; cpu {r['cpu_plain']:.2f}x)"
 
 
 def report(res: dict[str, Any]) -> str:
     lines = [
         f"tracegrad vs micrograd 0.1.0 — Python {res['machine']['python']}, "
-        f"{res['machine']['cpus']} cpus, gc on, medians of interleaved runs",
+        f"{res['machine']['cpus']} cpus, gc on, medians of interleaved runs;",
+        "speedup = micrograd's time / ours: plain harness (gc.collect() before each run), "
+        "then frozen (gc.collect() + gc.freeze()), then the same in CPU time",
         "",
     ]
     m = res.get("mlp_step")
     if m:
         s = m["seconds_per_step"]
         lines.append(
-            f"mlp_step ({m['points']} pts)  micrograd {1e3 * s['micrograd']:8.1f} ms  "
-            f"ours {1e3 * s['ours']:7.1f} ms  ({_vs(m)})  "
-            f"plain {1e3 * s['plain']:6.2f} ms (ours/plain {m['ratio_vs_plain']:.1f})"
+            f"mlp_step ({m['points']} pts)  micrograd {1e3 * s['micrograd']:7.1f} ms  "
+            f"ours {1e3 * s['ours']:6.1f} ms  speedup {_sp(m['speedup'])}  "
+            f"plain floats {1e3 * s['plain']:.2f} ms"
         )
         u = m["us_per_node"]
         lines.append(
             f"   per node: micrograd {u['micrograd']:.2f} µs ({m['nodes']['micrograd']} nodes), "
             f"ours {u['ours']:.2f} µs ({m['nodes']['ours']} nodes)"
         )
+    bw = res.get("backward")
+    if bw:
+        s = bw["seconds"]
+        lines.append(
+            f"backward alone (mlp_step graph, zero_grad incl.)  micrograd "
+            f"{1e3 * s['micrograd']:.1f} ms  ours {1e3 * s['ours']:.1f} ms  "
+            f"speedup {_sp(bw['speedup'])}"
+        )
     for n, c in res.get("chain", {}).items():
         s = c["seconds"]
         lines.append(
             f"chain N={int(n):>9,}  micrograd {s['micrograd']:8.3f} s  ours {s['ours']:7.3f} s  "
-            f"({_vs(c)})  ours/plain {c['ratio_vs_plain']:.1f}"
+            f"speedup {_sp(c['speedup'])}  ours/plain {c['ratio_vs_plain']:.0f}"
         )
     w = res.get("wide")
     if w:
         s = w["seconds"]
         lines.append(
             f"wide  N={w['products']:>9,}  micrograd {s['micrograd']:8.3f} s  "
-            f"ours {s['ours']:7.3f} s  ({_vs(w)})  "
-            f"ours/plain {w['ratio_vs_plain']:.1f}"
+            f"ours {s['ours']:7.3f} s  speedup {_sp(w['speedup'])}"
+        )
+    t = res.get("tanh_expr")
+    if t:
+        u = t["us_per_expression"]
+        lines.append(
+            f"tanh_expr  micrograd {u['micrograd']:.1f} µs  ours {u['ours']:.1f} µs per "
+            f"expression  speedup {_sp(t['speedup'])}"
         )
     g = res.get("gc")
     if g:
@@ -613,14 +761,23 @@ def report(res: dict[str, Any]) -> str:
         s = e["seconds_per_epoch"]
         lines.append(
             f"epoch ({e['points']} pts, full batch)  micrograd {s['micrograd']:.3f} s  "
-            f"ours eager {s['ours_eager']:.3f} s  compiled {1e3 * s['ours_compiled']:.2f} ms  "
+            f"ours eager {s['ours_eager']:.3f} s  compiled {1e3 * s['ours_compiled']:.3f} ms  "
             f"numpy {1e3 * s['numpy']:.3f} ms"
         )
         lines.append(
-            f"   compiled: {e['speedup_compiled_vs_micrograd']:.0f}x faster than micrograd, "
-            f"{e['ratio_compiled_vs_numpy']:.1f}x the numpy floor; eager "
-            f"{e['speedup_eager_vs_micrograd']:.1f}x faster than micrograd; "
+            f"   compiled / numpy floor {_rt(e['ratio_compiled_vs_numpy'])}; "
+            f"{e['numpy_calls_per_epoch']} numpy calls per epoch for {e['tape_nodes']} "
+            f"tape nodes; eager vs micrograd {_sp(e['speedup_eager_vs_micrograd'])}; "
             f"compiled vs eager grads: max rel diff {e['compiled_vs_eager_max_rel_grad_diff']:.1e}"
+        )
+    for name, sc in res.get("scale", {}).items():
+        s = sc["seconds_per_epoch"]
+        pk = sc["peak_mb"]
+        lines.append(
+            f"scale {name}: compiled {1e3 * s['ours_compiled']:.1f} ms  numpy "
+            f"{1e3 * s['numpy']:.1f} ms  ({_rt(sc['ratio_compiled_vs_numpy'])}); "
+            f"peak {pk['ours_compiled']:.0f} MB vs {pk['numpy']:.0f} MB; "
+            f"{sc['numpy_calls_per_epoch']} numpy calls"
         )
     failed = failed_checks(res)
     lines.append("")
@@ -663,10 +820,18 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
         "chain": lambda: bench_chain(
             [1_000] if quick else [1_000, 10_000, 100_000, 1_000_000], 1 if quick else 5
         ),
+        "backward": lambda: bench_backward(10 if quick else 100, 1 if quick else 9),
         "wide": lambda: bench_wide(1_000 if quick else 100_000, 1 if quick else 5),
+        "tanh_expr": lambda: bench_tanh_expr(20 if quick else 2_000, 1 if quick else 9),
         "memory": lambda: bench_memory(10 if quick else 100),
         "gc": lambda: bench_gc(10 if quick else 100),
-        "epoch": lambda: bench_epoch(30 if quick else 1_000, 1 if quick else 3),
+        "epoch": lambda: bench_epoch(30 if quick else 1_000, 1 if quick else 5),
+        "scale": lambda: bench_scale(
+            [(50, [8, 1])]
+            if quick
+            else [(1_000, [16, 16, 1]), (100_000, [16, 16, 1]), (100_000, [64, 64, 1])],
+            1 if quick else 5,
+        ),
     }
     for name, fn in work.items():
         if name in want:

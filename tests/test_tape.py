@@ -75,15 +75,16 @@ def close(a: Any, b: Any, rel: float) -> bool:
     return bool(np.all(np.abs(a - b) <= rel * np.maximum(1.0, np.abs(b))))
 
 
-@given(
-    recipe=recipes,
-    X=st.lists(
-        st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-        min_size=1,
-        max_size=5,
-    ),
-    pdata=st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2),
-)
+def batches(max_size: int) -> Any:
+    """Batches of 1 to max_size samples of two inputs."""
+    row = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2)
+    return st.lists(row, min_size=1, max_size=max_size)
+
+
+two_params = st.lists(st.floats(-1.5, 1.5, allow_nan=False), min_size=2, max_size=2)
+
+
+@given(recipe=recipes, X=batches(5), pdata=two_params)
 def test_random_graphs_match_eager(recipe: Any, X: list[list[float]], pdata: list[float]) -> None:
     Xa = np.array(X)
     ps = [Value(v) for v in pdata]
@@ -283,3 +284,68 @@ def test_fit_compiled_reports_a_loss_that_branches_on_data() -> None:
     model.layers[-1].neurons[0].b.data = 1.2  # outputs 0.05 to 1.13: both branches
     with pytest.raises(ControlFlowError, match="takes another branch"):
         fit(model, X, y, loss=clipped, epochs=1, progress=False, compiled=True)
+
+
+# ---------------------------------------------------------------- the grouped replay (vectape)
+def per_node(f: Any, *args: Any) -> Any:
+    """The per-node replay (one numpy call per node), as the reference for the grouped one."""
+    r = f.grad(*args, per_sample=True)
+    return r.out, r.input_grads, r.leaf_grads.sum(0)
+
+
+@given(recipe=recipes, X=batches(7), pdata=two_params, chunk=st.integers(1, 4))
+def test_grouped_replay_matches_eager_in_chunks(
+    recipe: Any, X: list[list[float]], pdata: list[float], chunk: int
+) -> None:
+    from unittest import mock
+
+    Xa = np.array(X)
+    ps = [Value(v) for v in pdata]
+    outs, gx, gp = eager_batch(recipe, Xa, ps)
+    assume(np.all(np.isfinite(outs)) and np.all(np.isfinite(gx)) and np.all(np.isfinite(gp)))
+    f = autograd.compile(lambda x: build(recipe, x, ps), check=1)
+    with mock.patch("tracegrad.autograd.tape.CHUNK", chunk):
+        res = f.grad(Xa)
+    assert f._schedule is not None
+    assert close(res.out, outs, 1e-12)
+    assert close(res.input_grads[0], gx, 1e-12)
+    out0, ig0, lg0 = per_node(f, Xa)
+    assert close(res.out, out0, 1e-12) and close(res.input_grads[0], ig0[0], 1e-12)
+    assert close(res.leaf_grads, lg0, 1e-12)
+    leaf = {id(v): k for k, v in enumerate(f.leaves)}
+    mine = [res.leaf_grads[leaf[id(p)]] if id(p) in leaf else 0.0 for p in ps]
+    assert close(mine, gp, 1e-12)
+
+
+def test_an_mlp_replays_a_layer_per_numpy_call() -> None:
+    model = MLP(2, [16, 16, 1], seed=3)
+    X = np.random.default_rng(1).normal(size=(300, 2))
+    T = np.where(X[:, 0] > 0, 1.0, -1.0)
+    f = autograd.compile(lambda x, t: (1.0 - t * model(x)).relu())
+    res = f.grad(X, T)
+    kinds = [g.op.name if g.op else ("matmul" if g.shared else "dot") for g in f._schedule.groups]
+    assert kinds == ["matmul", "relu", "matmul", "relu", "matmul", "mul", "sub", "relu"]
+    assert len(f) > 900 and f.numpy_calls < 100  # vs one call per node before
+    out0, ig0, lg0 = per_node(f, X, T)
+    assert close(res.out, out0, 1e-12) and close(res.leaf_grads, lg0, 1e-12)
+    assert close(res.input_grads[0], ig0[0], 1e-12)
+    model.zero_grad()
+    calls = f.numpy_calls
+    assert close(f.backward(X, T), res.out, 0.0)  # backward skips the inputs' gradients
+    assert f.numpy_calls < calls
+    got = [v.grad for v in f.leaves if v in set(model.parameters())]
+    want = [g for v, g in zip(f.leaves, res.leaf_grads) if v in set(model.parameters())]
+    assert close(got, want, 1e-15)
+
+
+def test_chunks_number_samples_from_the_whole_batch() -> None:
+    from unittest import mock
+
+    f = autograd.compile(lambda x: (x * 2.0).log())
+    g = autograd.compile(lambda x: x * 2.0 if x > 0 else x * 3.0)
+    with mock.patch("tracegrad.autograd.tape.CHUNK", 2):
+        with pytest.raises(ValueError, match="sample 3: log"):  # traced on samples 0, 2, 4
+            f(np.array([1.0, 2.0, 3.0, -4.0, 5.0]))
+        with pytest.raises(ControlFlowError, match="sample 3 takes another branch"):
+            g(np.array([1.0, 2.0, 3.0, -4.0, 5.0]))
+        assert np.array_equal(g(np.arange(1.0, 6.0)), 2.0 * np.arange(1.0, 6.0))

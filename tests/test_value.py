@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import copy
 import math
+import pickle
 import re
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from tracegrad.autograd import OPS, Value
+from tracegrad.autograd import OPS, Value, topo_order
 
 
 def test_leaf_attributes() -> None:
@@ -174,6 +176,117 @@ def test_overflow_gives_inf_not_an_exception() -> None:
     assert (Value(10.0) ** 400).data == math.inf
     assert Value(-1000.0).sigmoid().data == 0.0
     assert Value(1000.0).sigmoid().data == 1.0
+
+
+# ---------------------------------------------------------------- hostile input (issue 14)
+def test_huge_constant_exponent_keeps_the_sign_of_the_derivative() -> None:
+    # 1e16 - 1 == 1e16 in floating point: a ** (b - 1) would give (-1) ** 1e16 = +1
+    x = Value(-1.0)
+    y = x**1e16
+    y.backward()
+    assert y.data == 1.0
+    assert x.grad == -1e16
+    z = Value(-1.0)
+    (z ** Value(1e16)).backward()
+    assert z.grad == -1e16
+
+
+def test_power_derivative_at_zero_and_ordinary_bases() -> None:
+    for base, exp, want in [(0.0, 2.0, 0.0), (0.0, 1.0, 1.0), (2.0, 3.0, 12.0), (-2.0, 3.0, 12.0)]:
+        x = Value(base)
+        (x**exp).backward()
+        assert x.grad == want, (base, exp)
+    x = Value(1e200)  # a ** b overflows, a ** (b - 1) does not: the derivative is finite
+    (x**2).backward()
+    assert x.grad == 2e200
+
+
+def test_relu_of_nan_is_nan_with_a_nan_gradient() -> None:
+    x = Value(math.nan)
+    y = x.relu()
+    assert math.isnan(y.data)
+    y.backward()
+    assert math.isnan(x.grad)
+    z = Value(0.0)
+    z.relu().backward()
+    assert z.grad == 0.0
+
+
+def test_truth_value_is_the_numbers() -> None:
+    assert not Value(0.0) and not Value(-0.0)
+    assert Value(2.0) and Value(-1e-300) and Value(math.nan)
+    assert bool(Value(1.0) - 1.0) is False
+
+
+def test_an_int_too_large_for_a_float_is_a_clear_overflow_error() -> None:
+    with pytest.raises(OverflowError, match=r"too large for a float") as info:
+        Value(10**400)
+    assert "401 digits" in str(info.value)
+    with pytest.raises(OverflowError, match="too large"):
+        Value(1.0) * 10**400
+
+
+def test_a_computed_value_pickles_by_op_name() -> None:
+    x = Value(2.0, label="x")
+    y = ((x * 3 + 1).tanh() * x - 0.5 / x) ** 2
+    y.label = "y"
+    y.backward()
+    z = pickle.loads(pickle.dumps(y))
+    assert (z.data, z.grad, z.label, z.op) == (y.data, y.grad, "y", "powc")
+    leaves = [v for v in topo_order(z) if v.label == "x"]
+    assert len(leaves) == 1 and leaves[0].grad == x.grad
+    x2 = leaves[0]
+    x2.grad = 0.0
+    z.backward()
+    assert x2.grad == pytest.approx(x.grad, rel=1e-15)
+
+
+def test_deepcopy_of_a_long_chain_has_no_recursion_error() -> None:
+    x = Value(0.5, label="x")
+    y = x
+    for _ in range(100_000):
+        y = y * 1.0001 + 0.0001
+    z = copy.deepcopy(y)
+    assert z.data == y.data and z is not y
+    z.backward()
+    (copied,) = [v for v in topo_order(z, constants=False) if v.label == "x"]
+    assert copied is not x and copied.grad == pytest.approx(1.0001**100_000, rel=1e-9)
+    assert pickle.loads(pickle.dumps(y)).data == y.data
+
+
+def test_copies_share_leaves_copied_together() -> None:
+    w = Value(3.0, label="w")
+    loss = w * w + 1.0
+    w2, loss2 = copy.deepcopy([w, loss])
+    loss2.backward()
+    assert w2.grad == 6.0 and w.grad == 0.0
+
+
+# ---------------------------------------------------------------- constants
+def test_a_number_operand_is_a_constant_shown_as_a_leaf() -> None:
+    x = Value(2.0, label="x")
+    y = x * 1.5 + 1.0
+    assert type(y._b) is float  # stored as a number: no Value made per constant
+    assert len(topo_order(y, constants=False)) == 3
+    y.backward()
+    assert x.grad == 1.5
+    (mul, one) = y.parents
+    assert one.op == "" and one.data == 1.0 and one.grad == 1.0  # as a leaf would have had
+    assert y.parents[1] is one  # made once, then kept
+    (xx, c) = mul.parents
+    assert xx is x and c.data == 1.5 and c.grad == 2.0
+    assert [v.data for v in topo_order(y)] == [2.0, 1.5, 3.0, 1.0, 4.0]
+    y.backward()  # after it is shown, the constant is an ordinary leaf: it accumulates
+    assert one.grad == 2.0 and x.grad == 3.0
+
+
+def test_constants_on_the_left_and_numpy_scalars_become_floats() -> None:
+    x = Value(4.0)
+    for y, want in [(1.0 - x, -1.0), (2 * x, 2.0), (np.float64(8.0) / x, -0.5), (3 + x, 1.0)]:
+        assert type(y._a) is float
+        x.grad = 0.0
+        y.backward()
+        assert x.grad == want
 
 
 def test_method_docstrings_come_from_the_table() -> None:

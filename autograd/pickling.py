@@ -1,0 +1,80 @@
+"""Pickling and copying Values: a graph written flat, ops by name.
+
+``Value.__reduce__`` uses these. A graph is written as its leaves plus one record per op
+node (the op's name in the table, its operands as node numbers or float constants), never
+the table's functions and never recursively: a chain of 10^5 ops pickles and deep-copies
+without RecursionError. Leaves are pickled as themselves, so a parameter shared by several
+graphs pickled together stays one object when they are loaded.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tracegrad.autograd.ops import OPS
+from tracegrad.autograd.value import Value, _make
+
+__all__ = ["leaf", "flatten", "graph"]
+
+
+def leaf(data: float, grad: float, label: str) -> Value:
+    """A leaf Value from its pickled fields."""
+    v = _make(data, None)
+    v.grad = grad
+    v.label = label
+    return v
+
+
+Record = tuple[str, Any, Any, float, float, str]
+
+
+def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
+    """root's graph as (leaves, records): record k is node len(leaves) + k, an op name with
+    its operands as node numbers (an int) or constants (a float), then data, grad, label."""
+    leaves: list[Value] = []
+    ops: list[Value] = []
+    number: dict[Value, int] = {}
+    stack: list[Value] = [root]
+    while stack:  # iterative post-order: operands are numbered before the node using them
+        node = stack[-1]
+        if node in number:
+            stack.pop()
+            continue
+        waiting = [x for x in (node._a, node._b) if type(x) is Value and x not in number]
+        if waiting:
+            stack.extend(reversed(waiting))
+            continue
+        stack.pop()
+        if node._op is None:
+            number[node] = len(leaves)
+            leaves.append(node)
+        else:
+            number[node] = -1 - len(ops)
+            ops.append(node)
+
+    def ref(x: Any) -> Any:
+        if type(x) is not Value:
+            return x  # a float constant or None
+        k = number[x]
+        return k if k >= 0 else len(leaves) - 1 - k
+
+    records = tuple(
+        (n._op.name, ref(n._a), ref(n._b), n.data, n.grad, n.label)  # type: ignore[union-attr]
+        for n in ops
+    )
+    return tuple(leaves), records
+
+
+def graph(leaves: tuple[Value, ...], records: tuple[Record, ...]) -> Value:
+    """The graph flatten wrote, rebuilt with the table's ops looked up by name."""
+    nodes: list[Value] = list(leaves)
+
+    def get(x: Any) -> Any:
+        return nodes[x] if type(x) is int else x
+
+    for name, a, b, data, grad, label in records:
+        v = _make(float(data), OPS[name], get(a), get(b))
+        v.grad = grad
+        v.label = label
+        nodes.append(v)
+    return nodes[-1]

@@ -1,0 +1,380 @@
+"""A traced tape replayed a *group* of nodes at a time: one numpy call per group, not per node.
+
+``tape.compile`` flattens a function's graph into a tape of scalar nodes. Replaying it one
+numpy call per node costs a Python round trip per node, thousands per call for an MLP.
+Here the tape is scheduled instead:
+
+- **Fusion.** A tree of ops the table calls a ``sum`` (add) whose inner nodes feed only that
+  tree, with terms that are ``product``s (mul) of a leaf (a parameter or constant, the same
+  for every sample) and a per-sample node, is one *dot* node: ``Σ w_t x_t + Σ c_r``. A
+  neuron's ``w0*x0 + w1*x1 + ... + b`` is one dot.
+- **Levels.** Every node gets the length of the longest path to it from the inputs; nodes
+  at one level with the same op (and the same kind of operands) form a group. A layer of
+  neurons is one group of dots (a matrix product when they read the same inputs), its
+  activations one group of the table's ``array`` forward.
+- **Blocks.** A group's results are one 2-D array (nodes x samples). A group that reads a
+  whole block in order (a layer reading the previous layer) uses it as is: no gather.
+
+Backward runs the groups in reverse with the same table partials on ``ArrayMath``; a dot's
+partials are those of its sum and products (1, and the other factor). Gradients equal the
+eager engine's up to the order of summation (the tests check 1e-12). Batches are processed
+in chunks of ``CHUNK`` samples, so memory stays bounded (10^5 points are fine).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from tracegrad.autograd.ops import Op
+
+__all__ = ["Schedule", "schedule", "CHUNK"]
+
+CHUNK = 8192  # samples per pass: bounds the memory of a replay whatever the batch size
+
+# An operand: ("R", block, row) a row of a block (per sample) or ("L", leaf index, 0).
+Ref = tuple[str, int, int]
+
+
+@dataclass
+class _Fetch:
+    """How to build a (k, B) operand array for a group from blocks or leaves."""
+
+    kind: str  # "R": rows of blocks, "L": leaf values
+    refs: list[Ref]
+    whole: int = -1  # the block itself, when refs are all its rows in order
+    segments: list[tuple[int, np.ndarray, int, int]] = field(default_factory=list)
+    leaf_index: np.ndarray | None = None  # kind "L"
+    unique: bool = True  # rows never repeat within a segment (plain += is a scatter-add)
+
+
+def _fetch_plan(refs: list[Ref], block_sizes: list[int]) -> _Fetch:
+    kinds = {r[0] for r in refs}
+    assert len(kinds) == 1
+    kind = kinds.pop()
+    if kind == "L":
+        return _Fetch("L", refs, leaf_index=np.array([r[1] for r in refs], dtype=np.intp))
+    f = _Fetch("R", refs)
+    blocks = {r[1] for r in refs}
+    if len(blocks) == 1:
+        (b,) = blocks
+        if [r[2] for r in refs] == list(range(block_sizes[b])):
+            f.whole = b
+            return f
+    start = 0
+    while start < len(refs):  # runs of consecutive refs into one block
+        b = refs[start][1]
+        end = start
+        while end < len(refs) and refs[end][1] == b:
+            end += 1
+        picked = [r[2] for r in refs[start:end]]
+        f.segments.append((b, np.array(picked, dtype=np.intp), start, end))
+        if len(set(picked)) != len(picked):
+            f.unique = False
+        start = end
+    return f
+
+
+@dataclass
+class _Group:
+    """Nodes at one level computed by one numpy operation (or one matrix product)."""
+
+    block: int
+    op: Op | None  # None: a dot group
+    operands: list[_Fetch]  # op: one per input; dot: [S (k*T refs)] + plain terms
+    weights: np.ndarray | None = None  # dot: (k, T) leaf indices
+    terms: int = 0  # dot: T
+    shared: bool = False  # dot: every row reads the same T inputs (a matrix product)
+
+
+@dataclass
+class Schedule:
+    """The tape as groups over blocks; ``run`` replays it on a batch chunk."""
+
+    groups: list[_Group]
+    block_sizes: list[int]
+    input_blocks: list[int]  # per argument of the function
+    node_ref: list[Ref | None]  # per tape node (None: fused into a dot)
+    out: Ref
+    n_leaves: int
+    calls: int = 0  # numpy operations issued by the last run (forward and backward)
+    _skip: set[int] = field(default_factory=set)  # blocks whose gradients are not wanted
+
+    # ------------------------------------------------------------ running
+    def _get(self, f: _Fetch, vals: list[Any], leaves: np.ndarray) -> Any:
+        if f.kind == "L":
+            self.calls += 1
+            return leaves[f.leaf_index][:, None]
+        if f.whole >= 0:
+            return vals[f.whole]
+        parts = [vals[b][rows] for b, rows, _, _ in f.segments]
+        self.calls += len(parts) + (len(parts) > 1)
+        if len(parts) == 1:
+            return parts[0]
+        n = max(p.shape[1] for p in parts)  # a block the same for every sample has 1 column
+        return np.concatenate([np.broadcast_to(p, (p.shape[0], n)) for p in parts])
+
+    def _needed(self, f: _Fetch) -> bool:
+        """Whether any gradient f would receive is wanted (input blocks may be skipped)."""
+        if f.kind == "L":
+            return True
+        if f.whole >= 0:
+            return f.whole not in self._skip
+        return any(b not in self._skip for b, _, _, _ in f.segments)
+
+    def _put(
+        self, f: _Fetch, grads: list[Any], lgrad: np.ndarray, c: Any, owned: bool = False
+    ) -> None:
+        """Add contribution c (k, B) into the operands' gradients; ``owned``: c is a fresh
+        array nothing else holds, so it can be kept as a block's gradient without a copy."""
+        if f.kind == "L":
+            self.calls += 2
+            w = c.sum(axis=1) if c.shape[1] > 1 else c[:, 0]
+            lgrad += np.bincount(f.leaf_index, weights=w, minlength=len(lgrad))  # type: ignore[arg-type]
+            return
+        if f.whole >= 0:
+            if f.whole in self._skip:
+                return
+            g = grads[f.whole]
+            self.calls += 1
+            if g is None:
+                grads[f.whole] = c if owned else c.copy()
+            else:
+                grads[f.whole] = g + c
+            return
+        for b, rows, s, e in f.segments:
+            if b in self._skip:
+                continue
+            g = grads[b]
+            if g is None:
+                g = grads[b] = np.zeros((self.block_sizes[b], c.shape[1]))
+                self.calls += 1
+            part = c[s:e]
+            if g.shape[1] != part.shape[1]:  # a block the same for every sample
+                part = part.sum(axis=1, keepdims=True)
+            if f.unique:
+                g[rows] += part
+            else:
+                np.add.at(g, rows, part)
+            self.calls += 1
+
+    def run(
+        self,
+        arrays: list[np.ndarray],
+        leaves: np.ndarray,
+        want_grads: bool,
+        offset: int = 0,
+        want_inputs: bool = True,
+    ) -> tuple[list[Any], list[Any] | None, np.ndarray | None]:
+        """Forward (and backward from the output) on one chunk starting at sample
+        ``offset``: block values, block grads, leaf grads summed over the chunk. Without
+        ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
+        self._skip = set() if want_inputs else set(self.input_blocks)
+        from tracegrad.autograd.arraymath import ArrayMath
+        from tracegrad.autograd.tape import _check_domain
+
+        n = arrays[0].shape[0]
+        vals: list[Any] = [None] * len(self.block_sizes)
+        for k, b in enumerate(self.input_blocks):
+            a = arrays[k]
+            vals[b] = a[None, :] if a.ndim == 1 else a.T
+        saved: list[list[Any]] = []
+        for grp in self.groups:
+            ins = [self._get(f, vals, leaves) for f in grp.operands]
+            if grp.op is not None:
+                r = grp.op.array(np, *ins)  # type: ignore[misc]
+                self.calls += 1
+                if grp.op.domain:
+                    _check_domain(grp.op, r, ins, offset)
+            else:
+                r = self._dot(grp, ins, leaves)
+            vals[grp.block] = r
+            saved.append(ins)
+        if not want_grads:
+            return vals, None, None
+        grads: list[Any] = [None] * len(self.block_sizes)
+        lgrad = np.zeros(self.n_leaves)
+        kind, ob, orow = self.out
+        seed = np.zeros((self.block_sizes[ob], n))
+        seed[orow] = 1.0
+        grads[ob] = seed
+        m = ArrayMath
+        for grp, ins in zip(reversed(self.groups), reversed(saved)):
+            g = grads[grp.block]
+            if g is None:
+                continue
+            if grp.op is None:
+                self._dot_backward(grp, ins, g, grads, lgrad, leaves)
+                continue
+            out = vals[grp.block]
+            partials = grp.op.partials(m, out, *ins)
+            self.calls += 2 * len(ins)
+            for f, d, live in zip(grp.operands, partials, grp.op.differentiable):
+                if not live:
+                    continue
+                if not self._needed(f):
+                    continue
+                c = g if type(d) is float and d == 1.0 else g * d
+                if np.shape(c) != g.shape:
+                    c = np.broadcast_to(c, g.shape)
+                self._put(f, grads, lgrad, c, owned=c is not g and c.base is None)
+        return vals, grads, lgrad
+
+    def _dot(self, grp: _Group, ins: list[Any], leaves: np.ndarray) -> Any:
+        W = leaves[grp.weights]
+        X = ins[0]
+        if grp.shared:
+            r = W @ X
+        else:
+            k = W.shape[0]
+            r = np.einsum("kt,ktb->kb", W, X.reshape(k, grp.terms, -1))
+        self.calls += 2
+        for p in ins[1:]:
+            r = r + p
+            self.calls += 1
+        return r
+
+    def _dot_backward(
+        self, grp: _Group, ins: list[Any], g: Any, grads: list[Any], lgrad: Any, leaves: Any
+    ) -> None:
+        W = leaves[grp.weights]
+        X = ins[0]
+        if X.shape[1] != g.shape[1]:  # factors the same for every sample (one column)
+            X = np.broadcast_to(X, (X.shape[0], g.shape[1]))
+        k, t = W.shape
+        wanted = self._needed(grp.operands[0])
+        if grp.shared:
+            dW = g @ X.T
+            if wanted:
+                self._put(grp.operands[0], grads, lgrad, W.T @ g, owned=True)
+        else:
+            dW = np.einsum("kb,ktb->kt", g, X.reshape(k, t, -1))
+            if wanted:
+                dX = (W[:, :, None] * g[:, None, :]).reshape(k * t, -1)
+                self._put(grp.operands[0], grads, lgrad, dX)
+        idx = grp.weights.ravel()  # type: ignore[union-attr]
+        lgrad += np.bincount(idx, weights=dW.ravel(), minlength=len(lgrad))
+        self.calls += 5
+        for f in grp.operands[1:]:
+            self._put(f, grads, lgrad, g)
+
+
+def schedule(code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: int,
+             n_leaves: int, n_inputs: list[int], keep: set[int]) -> Schedule:  # fmt: skip
+    """Group a tape (``tape._Tape`` fields) into a Schedule. ``keep``: nodes whose values
+    must stay addressable (guards' operands); ``n_inputs[k]``: columns of argument k."""
+    from tracegrad.autograd.tape import _INPUT, _LEAF
+
+    n = len(code)
+    uses = Counter(j for i in range(n) if code[i] >= 0 for j in args[i])
+
+    def is_op(i: int, algebra: str) -> bool:
+        return code[i] >= 0 and ops[code[i]].algebra == algebra
+
+    def inner(i: int) -> bool:  # can be absorbed into its single consumer's dot
+        return uses[i] == 1 and i != out and i not in keep
+
+    def product(i: int) -> tuple[int, int] | None:  # (leaf node, other node) of w * x
+        if not (is_op(i, "product") and inner(i)):
+            return None
+        a, b = args[i]
+        if code[a] == _LEAF and code[b] != _LEAF:
+            return a, b
+        if code[b] == _LEAF and code[a] != _LEAF:
+            return b, a
+        return None
+
+    # ---- fusion: dot roots and their terms
+    absorbed: set[int] = set()
+    dots: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
+    for i in range(n - 1, -1, -1):
+        if not is_op(i, "sum") or i in absorbed:
+            continue
+        prods: list[tuple[int, int]] = []
+        plain: list[int] = []
+        inside: list[int] = []
+        stack = [i]
+        while stack:  # walk the tree left to right
+            j = stack.pop()
+            if j != i:
+                inside.append(j)
+            for x in reversed(args[j]):
+                if is_op(x, "sum") and inner(x):
+                    stack.append(x)
+                    continue
+                p = product(x)
+                if p is not None:
+                    prods.append(p)
+                    inside.append(x)
+                else:
+                    plain.append(x)
+        if prods:
+            dots[i] = (prods, plain)
+            absorbed.update(inside)
+
+    # ---- levels and groups
+    level = [0] * n
+    group_key: dict[int, tuple[Any, ...]] = {}
+    leaf_of: dict[int, int] = {}
+    for i in range(n):
+        if code[i] == _LEAF:
+            leaf_of[i] = args[i][0]
+            continue
+        if code[i] == _INPUT or i in absorbed:
+            continue
+        if i in dots:
+            prods, plain = dots[i]
+            deps = [x for _, x in prods] + plain
+            kinds = tuple("L" if code[x] == _LEAF else "R" for x in plain)
+            key: tuple[Any, ...] = ("dot", len(prods), kinds)
+        else:
+            deps = list(args[i])
+            kinds = tuple("L" if code[x] == _LEAF else "R" for x in deps)
+            key = ("op", code[i], kinds)
+        level[i] = 1 + max((level[x] for x in deps if code[x] != _LEAF), default=0)
+        group_key[i] = (level[i], *key)
+
+    block_sizes: list[int] = []
+    node_ref: list[Ref | None] = [None] * n
+    input_blocks = []
+    for width in n_inputs:
+        input_blocks.append(len(block_sizes))
+        block_sizes.append(max(width, 1))
+    for i in range(n):
+        if code[i] == _INPUT:
+            k, j = args[i]
+            node_ref[i] = ("R", input_blocks[k], max(j, 0))
+        elif code[i] == _LEAF:
+            node_ref[i] = ("L", leaf_of[i], 0)
+    members: dict[tuple[Any, ...], list[int]] = {}
+    for i, key in group_key.items():  # nodes in tape order within each group
+        members.setdefault(key, []).append(i)
+    groups: list[_Group] = []
+    for key in sorted(members, key=lambda k: (k[0], min(members[k]))):
+        nodes = members[key]
+        b = len(block_sizes)
+        block_sizes.append(len(nodes))
+        for r, i in enumerate(nodes):
+            node_ref[i] = ("R", b, r)
+
+        def refs(xs: list[int]) -> list[Ref]:
+            return [node_ref[x] for x in xs]  # type: ignore[misc]
+
+        if key[1] == "op":
+            op = ops[key[2]]
+            operands = [
+                _fetch_plan(refs([args[i][p] for i in nodes]), block_sizes) for p in range(op.arity)
+            ]
+            groups.append(_Group(b, op, operands))
+            continue
+        xs = [[x for _, x in dots[i][0]] for i in nodes]
+        shared = all(row == xs[0] for row in xs)
+        s_refs = refs(xs[0]) if shared else refs([x for row in xs for x in row])
+        weights = np.array([[leaf_of[w] for w, _ in dots[i][0]] for i in nodes], dtype=np.intp)
+        operands = [_fetch_plan(s_refs, block_sizes)]
+        for pos in range(len(key[3])):
+            operands.append(_fetch_plan(refs([dots[i][1][pos] for i in nodes]), block_sizes))
+        groups.append(_Group(b, None, operands, weights, key[2], shared))
+    return Schedule(groups, block_sizes, input_blocks, node_ref, node_ref[out], n_leaves)  # type: ignore[arg-type]
