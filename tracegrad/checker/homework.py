@@ -24,6 +24,7 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
+from tracegrad.checker.limits import read_homework, toml_refusal, within_limits
 
 __all__ = [
     "HomeworkError",
@@ -255,16 +256,10 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
     ``answers=False`` (for ``solve``) accepts a file without ``[answers]``.
     """
     if isinstance(source, Mapping):
+        within_limits("<dict>", source, {}, {})
         return _build("<dict>", dict(source), {}, {}, answers)
     path = str(source)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HomeworkError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise HomeworkError(f"{path}: is a folder, not a homework file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HomeworkError(f"{path}: cannot read: {exc}") from None
+    text = read_homework(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -275,7 +270,10 @@ def load(source: str | Path | Mapping[str, Any], *, answers: bool = True) -> Hom
         if m:
             msg += f" (column {m.group(2)})"
         raise _error(path, f"malformed TOML: {msg}", line) from None
+    except (RecursionError, ValueError) as exc:  # nested too deep; an int of > 4300 digits
+        raise toml_refusal(path, text, exc) from None
     lines, texts = scan_source(text)
+    within_limits(path, data, texts, lines)
     return _build(path, data, lines, texts, answers)
 
 
