@@ -20,14 +20,14 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(RUN): pyproject.toml | $(VENV)/bin/python
-	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime:"
-	@echo "   about 30 MB; 15-30 s the first time, then nothing)"
+	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime,"
+	@echo "   resvg-py, svglib: about 220 MB installed; about 15 s the first time, then nothing)"
 	$(PIP) install --no-compile --progress-bar on -e ".[plot]"
 	touch $@
 
 $(DEV): pyproject.toml | $(RUN)
 	@echo "== installing the test tools into $(VENV) (pytest, hypothesis, sympy, ruff, mypy, jupyter,"
-	@echo "   micrograd: about 60 MB; 1-2 min the first time, then nothing)"
+	@echo "   micrograd: about 190 MB more; about 20 s the first time, then nothing)"
 	$(PIP) install --no-compile --progress-bar on -e ".[dev,plot]"
 	touch $@
 
