@@ -22,6 +22,7 @@ from tracegrad.autograd.limits import (
     nesting_depth,
     read_limited,
 )
+from tracegrad.checker.sheet import HomeworkError, located_error
 
 __all__ = [
     "HomeworkLimitError",
@@ -128,8 +129,6 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
 
 def read_homework(path: str) -> str:
     """The text of a homework file, read within its size limit (HomeworkError otherwise)."""
-    from tracegrad.checker.homework import HomeworkError  # the loader imports this module
-
     try:
         return read_limited(path, LIMITS["homework_bytes"], "homework file")
     except UnreadableFile as exc:
@@ -143,27 +142,23 @@ def within_limits(
     lines: Mapping[tuple[str, ...], int],
 ) -> None:
     """The loader's HomeworkError, naming the line, for the first limit a parsed file breaks."""
-    from tracegrad.checker.homework import _error
-
     try:
         check_homework(data, texts)
     except HomeworkLimitError as exc:
-        raise _error(path, str(exc), lines.get(exc.key)) from None
+        raise located_error(path, str(exc), lines.get(exc.key)) from None
 
 
 def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
     """The HomeworkError for a file the TOML parser gave up on with a RecursionError (arrays
     nested thousands deep) or a ValueError (an integer of more than 4300 digits)."""
-    from tracegrad.checker.homework import _error
-
     if isinstance(exc, RecursionError):
         nesting = LIMITS["nesting"]
-        return _error(path, f"more than {nesting.message(nesting.value)}")
+        return located_error(path, f"more than {nesting.message(nesting.value)}")
     m = re.search(r"\d[\d_]{" + str(LIMITS["digits"].value) + ",}", text)
     if m is None:
-        return _error(path, f"malformed TOML: {exc}")
+        return located_error(path, f"malformed TOML: {exc}")
     line = text.count("\n", 0, m.start()) + 1
-    return _error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
+    return located_error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
 
 
 def _short(text: str, limit: int = 30) -> str:
