@@ -12,7 +12,7 @@ ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo test test-fast test-oracle test-dot test-install test-browser lint format bench clean
+.PHONY: demo test test-fast test-oracle test-dot test-install test-browser test-fuzz lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -20,14 +20,14 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(RUN): pyproject.toml | $(VENV)/bin/python
-	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime:"
-	@echo "   about 30 MB; 15-30 s the first time, then nothing)"
+	@echo "== installing tracegrad with its plot extra into $(VENV) (numpy, matplotlib, wasmtime,"
+	@echo "   resvg-py, svglib: about 220 MB installed; about 15 s the first time, then nothing)"
 	$(PIP) install --no-compile --progress-bar on -e ".[plot]"
 	touch $@
 
 $(DEV): pyproject.toml | $(RUN)
 	@echo "== installing the test tools into $(VENV) (pytest, hypothesis, sympy, ruff, mypy, jupyter,"
-	@echo "   micrograd: about 60 MB; 1-2 min the first time, then nothing)"
+	@echo "   micrograd: about 190 MB more; about 20 s the first time, then nothing)"
 	$(PIP) install --no-compile --progress-bar on -e ".[dev,plot]"
 	touch $@
 
@@ -52,11 +52,15 @@ test: $(DEV)
 # While developing: everything but the tests marked slow (the notebooks, the quick benchmark,
 # million-op graphs, subprocesses). `make test` runs them all; so does CI.
 test-fast: $(DEV)
-	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install"
+	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz"
 
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
 	$(PY) -m pytest -q -m install
+
+# The hostile-input fuzz suite at length (make test runs a few examples of each kind).
+test-fuzz: $(DEV)
+	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py
 
 # PyTorch as a second oracle: a large download, so `make test` leaves it out.
 test-oracle: $(ORACLE)

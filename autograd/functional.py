@@ -25,6 +25,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Union
 
 from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.limits import LIMITS
 from tracegrad.autograd.value import Value, as_value
 
 __all__ = [
@@ -242,8 +243,10 @@ def parse_partial(notation: str, variables: Sequence[str]) -> tuple[str, ...]:
     match = _NUMERATOR.match(num)
     if not sep or not match or not den:
         raise ValueError(f"cannot read {notation!r} as a derivative like 'd2f/dxdy'")
-    order = int(match.group(1) or 1)
-    readings = [r for r in _read_denominator(den, tuple(variables)) if len(r) == order]
+    digits = match.group(1) or "1"
+    order = int(digits) if len(digits) <= 9 else 10**9
+    LIMITS["derivative_order"].check(order, notation if len(notation) <= 30 else "a derivative")
+    readings = [r for r in _read_denominator(den, tuple(variables), order) if len(r) == order]
     if not readings:
         known = ", ".join(variables) or "none"
         raise ValueError(
@@ -253,22 +256,23 @@ def parse_partial(notation: str, variables: Sequence[str]) -> tuple[str, ...]:
     return readings[0]
 
 
-def _read_denominator(den: str, variables: tuple[str, ...]) -> list[tuple[str, ...]]:
-    """Every way to read den as 'd<var>[^][power]' repeated (longest variable names first)."""
+def _read_denominator(den: str, variables: tuple[str, ...], order: int) -> list[tuple[str, ...]]:
+    """Every way to read den as 'd<var>[^][power]' repeated (longest variable names first),
+    taking at most ``order`` derivatives in all."""
     if not den:
         return [()]
-    if den[0] not in "d∂":
+    if den[0] not in "d∂" or order < 1:
         return []
     found: list[tuple[str, ...]] = []
     for name in sorted(variables, key=len, reverse=True):
         if not den.startswith(name, 1):
             continue
         rest = den[1 + len(name) :]
-        power = re.match(r"\^?(\d+)", rest)
+        power = re.match(r"\^?(\d{1,9})(?!\d)", rest)
         options = [(1, rest)]
-        if power:
+        if power and int(power.group(1)) <= order:
             options.insert(0, (int(power.group(1)), rest[len(power.group(0)) :]))
         for count, tail in options:
-            for more in _read_denominator(tail, variables):
+            for more in _read_denominator(tail, variables, order - count):
                 found.append((name,) * count + more)
     return found

@@ -22,16 +22,20 @@ through :func:`autograd.value.apply`, so domain errors are the table's own Value
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeGuard, Union
 
+from tracegrad.autograd.limits import LIMITS, count_digits
 from tracegrad.autograd.ops import Op, methods, operators, power
 from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["Expression", "ExpressionError", "parse_expression", "evaluate", "functions"]
 
-MAX_SOURCE_CHARS = 20_000  # a longer expression is refused before parsing
+# Limits (tracegrad.autograd.limits): length, digits of a number, nesting depth. Checked before
+# Python's parser sees the text, which would otherwise fail with its own errors (or none).
+_NUMBER_TOKEN = re.compile(r"(?<![\w.])\.?\d[\w.]*")
 
 # Python's operator syntax -> its symbol; the ops table says which op (if any) that symbol is.
 _BINARY: dict[type[ast.operator], str] = {
@@ -143,10 +147,23 @@ def parse_expression(source: str) -> Expression:
     """Check ``source`` against the allow-list and compile it; raises ExpressionError."""
     if not isinstance(source, str):
         raise ExpressionError(f"an expression must be a str, got {type(source).__name__}")
-    if len(source) > MAX_SOURCE_CHARS:
+    chars = LIMITS["expression_chars"]
+    if len(source) > chars.value:
+        raise ExpressionError(f"expression too long: {chars.message(len(source))}")
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate: a command-line byte that is not UTF-8
         raise ExpressionError(
-            f"expression too long ({len(source)} characters; the limit is {MAX_SOURCE_CHARS})"
-        )
+            f"character {source[exc.start]!r} at column {exc.start + 1} is not text "
+            "(the expression has a byte that is not UTF-8)"
+        ) from None
+    digits = LIMITS["digits"]
+    for m in _NUMBER_TOKEN.finditer(source):
+        if count_digits(m.group(0)) > digits.value or len(m.group(0)) > 2 * digits.value:
+            raise ExpressionError(
+                f"number {_short(m.group(0), 20)} at column {m.start() + 1}: "
+                + digits.message(max(count_digits(m.group(0)), len(m.group(0)) - 2))
+            )
     if not source.strip():
         raise ExpressionError("empty expression")
     try:
@@ -158,8 +175,9 @@ def parse_expression(source: str) -> Expression:
         msg = exc.msg.split(" - ")[0]  # Python's long hints stay out of a one-line error
         raise ExpressionError(f"syntax error{where} in {_short(source)}: {msg}") from None
     except (RecursionError, MemoryError):
+        depth = LIMITS["expression_depth"]
         raise ExpressionError(
-            f"expression too deeply nested for Python's parser: {_short(source)}"
+            f"expression {_short(source)}: more than {depth.message(depth.value)}"
         ) from None
     return _compile(source, source.strip(), tree.body)
 
@@ -225,12 +243,21 @@ class _Compiler:
             ast.BinOp: self._binary,
             ast.Call: self._call,
         }
+        max_depth = LIMITS["expression_depth"]
+        # The depth of each node still to visit. Every operation counts (a + b + c is 2 deep),
+        # as for Python's recursive tree walkers: whatever reads the tree later stays in bounds.
+        depths: dict[int, int] = {id(body): 1}
         self.stack.append((body, None))
         while self.stack:
             node, pending = self.stack.pop()
             if pending is not None:  # children done: emit the operation
                 self.program.append(("op", pending))
                 continue
+            depth = depths.pop(id(node), 1)
+            if depth > max_depth.value:
+                raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
+            for child in ast.iter_child_nodes(node):
+                depths[id(child)] = depth + 1
             handler = handlers.get(type(node))
             if handler is None:
                 raise self.refuse(_REFUSED.get(type(node), f"{type(node).__name__} syntax"), node)
@@ -248,8 +275,8 @@ class _Compiler:
             raise self.refuse(f"{kind} constant {node.value!r}", node)
         try:
             self.program.append(("num", float(node.value)))
-        except OverflowError:
-            raise self.refuse(f"number too large ({str(node.value)[:20]}...)", node) from None
+        except OverflowError:  # str() of the number could overflow too: not in the message
+            raise self.refuse("a number too large for a float", node) from None
 
     def _name(self, node: ast.Name) -> None:
         if node.id.startswith("__"):

@@ -106,6 +106,20 @@ class TorchMath:
         return (x.detach() > 0).to(require_torch().float64)
 
     @staticmethod
+    def pow_less_one(a: Scalar, b: Scalar, out: Scalar) -> Scalar:
+        """a ** (b - 1) where out = a ** b: out / a where b - 1 rounds (as
+        FloatMath.pow_less_one)."""
+        if not any(_is_tensor(v) for v in (a, b, out)):
+            return FloatMath.pow_less_one(a, b, out)
+        torch = require_torch()
+        at, bt, ot = _tensor(a), _tensor(b), _tensor(out)
+        rounds = (bt - (bt - 1.0)) != 1.0
+        use_out = rounds & (at != 0) & (ot.abs() > 0) & torch.isfinite(ot)
+        return torch.where(
+            use_out, ot / torch.where(use_out, at, torch.ones_like(at)), at ** (bt - 1.0)
+        )
+
+    @staticmethod
     def const(x: Scalar) -> Scalar:
         """x cut from the graph: constants are not differentiated."""
         return x.detach() if _is_tensor(x) else x

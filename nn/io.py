@@ -5,18 +5,31 @@ A file looks like ``{"format": "tracegrad.nn.weights", "version": 1, "architectu
 ``weights`` shaped as ``MLP.weights()``. Floats are written with Python's shortest
 round-tripping repr, so save → load gives back exactly the same numbers. Files are parsed as
 plain JSON (no pickle, no eval), and anything that does not fit the model is refused with a
-``WeightsFileError`` saying what differs.
+``WeightsFileError`` saying what differs. A save is atomic: a failed or killed one leaves the
+previous file as it was. A load checks ``tracegrad.autograd.limits`` (file size, digits,
+nesting, parameters) before it builds anything, and refuses non-finite numbers as save does.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
+import secrets
 from pathlib import Path
 from typing import Any, Union
 
+from tracegrad.autograd.limits import (
+    LIMITS,
+    LimitError,
+    UnreadableFile,
+    count_digits,
+    nesting_depth,
+    read_limited,
+)
 from tracegrad.nn.activations import get_activation
-from tracegrad.nn.layers import MLP
+from tracegrad.nn.layers import MLP, checked_weights
 
 __all__ = ["save", "load", "load_weights", "WeightsFileError", "FORMAT", "VERSION"]
 
@@ -45,56 +58,141 @@ def save(model: MLP, path: PathLike) -> Path:
         raise ValueError(
             "cannot save: some weights are NaN or infinite (did training diverge?)"
         ) from None
-    p = Path(path)
-    p.write_text(text + "\n", encoding="utf-8")
-    return p
+    return _write_atomic(Path(path), text + "\n")
+
+
+def _write_atomic(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path`` so that a failed or killed write leaves the old file intact.
+
+    The text goes to a temporary file in the same folder, is flushed and fsync'ed, and only
+    then replaces ``path`` (``os.replace`` is atomic on one file system). A symlink is written
+    through to its target; an existing file keeps its permissions; a device or pipe is written.
+    """
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    if target.exists() and not target.is_file() and not target.is_dir():
+        # a device or a pipe (/dev/stdout, a FIFO): written in place, never replaced
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+    folder = target.parent
+    tmp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
+        os.replace(tmp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    return path
 
 
 def _refuse_constant(name: str) -> Any:
     raise WeightsFileError(f"{name} is not a number JSON allows")
 
 
+def _parse_int(text: str) -> int:
+    LIMITS["digits"].check(count_digits(text), f"the number {text[:20]}...")
+    return int(text)
+
+
+def _parse_float(text: str) -> float:
+    LIMITS["digits"].check(count_digits(text), f"the number {text[:20]}...")
+    x = float(text)
+    if not math.isfinite(x):
+        raise WeightsFileError(f"{text} is not a finite number (too large for a float)")
+    return x
+
+
 def _read(path: PathLike) -> dict[str, Any]:
+    """The parsed, checked document of a weights file: every failure is a WeightsFileError."""
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise WeightsFileError(f"{p}: not a text (UTF-8 JSON) file") from None
-    try:
-        doc = json.loads(text, parse_constant=_refuse_constant)
+        text = read_limited(p, LIMITS["weights_bytes"], "weights file")
+        doc = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except UnreadableFile as e:
+        raise WeightsFileError(str(e)) from None
     except json.JSONDecodeError as e:
         raise WeightsFileError(
             f"{p}: not valid JSON (line {e.lineno}, column {e.colno}: {e.msg})"
         ) from None
-    except WeightsFileError as e:
+    except (WeightsFileError, LimitError) as e:
         raise WeightsFileError(f"{p}: {e}") from None
+    except RecursionError:
+        doc = None  # nested deeper than Python's parser goes: refused just below
+    nesting = LIMITS["nesting"]
+    if doc is None or nesting_depth(doc, nesting.value) > nesting.value:
+        raise WeightsFileError(f"{p}: more than {nesting.message(nesting.value)}")
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise WeightsFileError(f'{p}: not a tracegrad weights file (no "format": "{FORMAT}")')
     if doc.get("version") != VERSION:
         raise WeightsFileError(
-            f"{p}: weights file version {doc.get('version')!r}, this tracegrad reads {VERSION}"
+            f"{p}: weights file version {_show(doc.get('version'))}, this tracegrad reads {VERSION}"
         )
     arch = doc.get("architecture")
     if (
         not isinstance(arch, dict)
-        or not isinstance(arch.get("nin"), int)
+        or not _count(arch.get("nin"))
         or not isinstance(arch.get("sizes"), list)
-        or not all(isinstance(s, int) for s in arch["sizes"])
+        or not arch["sizes"]
+        or not all(_count(s) for s in arch["sizes"])
         or not isinstance(arch.get("activations"), list)
         or not all(isinstance(a, str) for a in arch["activations"])
         or len(arch["activations"]) != len(arch["sizes"])
     ):
         raise WeightsFileError(
             f'{p}: "architecture" must be {{"nin": int, "sizes": [int, ...], '
-            f'"activations": [str, ...] (one per layer)}}, got {arch!r}'
+            f'"activations": [str, ...] (one per layer)}}, got {_show(arch)}'
         )
+    dims = [arch["nin"], *arch["sizes"]]
+    parameters = sum((a + 1) * b for a, b in zip(dims, dims[1:]))
+    try:  # before anything is allocated for the model
+        LIMITS["model_parameters"].check(parameters, f"MLP({arch['nin']}, {_show(arch['sizes'])})")
+    except LimitError as e:
+        raise WeightsFileError(f"{p}: {e}") from None
     if "weights" not in doc:
         raise WeightsFileError(f'{p}: no "weights" entry')
+    try:  # the shape, before any model is built for it
+        checked_weights(doc["weights"], [(n, m + 1) for m, n in zip(dims, dims[1:])])
+    except ValueError as e:
+        raise WeightsFileError(f"{p}: {_cut(str(e), 300)}") from None
     return doc
 
 
+def _count(x: Any) -> bool:
+    """A whole number >= 1 (not a bool): a layer size."""
+    return isinstance(x, int) and not isinstance(x, bool) and x >= 1
+
+
+def _show(x: Any, limit: int = 80) -> str:
+    """repr of a loaded value, cut short for a one-line message."""
+    return _cut(repr(x), limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
 def _describe(arch: dict[str, Any]) -> str:
-    return f"MLP({arch['nin']}, {arch['sizes']}) with activations {arch['activations']}"
+    return (
+        f"MLP({arch['nin']}, {_show(arch['sizes'])}) with activations {_show(arch['activations'])}"
+    )
 
 
 def load_weights(model: MLP, path: PathLike) -> None:
@@ -110,7 +208,7 @@ def load_weights(model: MLP, path: PathLike) -> None:
     try:
         model.set_weights(doc["weights"])
     except ValueError as e:
-        raise WeightsFileError(f"{path}: {e}") from None
+        raise WeightsFileError(f"{path}: {_cut(str(e), 300)}") from None
 
 
 def load(path: PathLike) -> MLP:
@@ -119,13 +217,15 @@ def load(path: PathLike) -> MLP:
     arch = doc["architecture"]
     acts = arch["activations"]
     if len(set(acts[:-1])) > 1:
-        raise WeightsFileError(f"{path}: hidden layers with different activations {acts[:-1]}")
+        raise WeightsFileError(
+            f"{path}: hidden layers with different activations {_show(acts[:-1])}"
+        )
     for a in acts:
         try:
             get_activation(a)
         except ValueError:
             raise WeightsFileError(
-                f"{path}: activation {a!r} is not a built-in one; build the model yourself "
+                f"{path}: activation {_show(a)} is not a built-in one; build the model yourself "
                 "and call load_weights(model, path)"
             ) from None
     try:
@@ -135,5 +235,5 @@ def load(path: PathLike) -> MLP:
     try:
         model.set_weights(doc["weights"])
     except ValueError as e:
-        raise WeightsFileError(f"{path}: {e}") from None
+        raise WeightsFileError(f"{path}: {_cut(str(e), 300)}") from None
     return model

@@ -281,36 +281,7 @@ class MLP(_ToTorch):
         [[0.37, 0.9, 0.31], [-0.22, -0.12, 0.27]]]``. The shape is checked completely before
         anything changes; the parameter Values keep their identity (optimizers still hold them).
         """
-        shape = self.weight_shape()
-        if not isinstance(W, (list, tuple)) or len(W) != len(shape):
-            got = f"{len(W)} layers" if isinstance(W, (list, tuple)) else type(W).__name__
-            raise ValueError(f"set_weights: expected a list of {len(shape)} layers, got {got}")
-        numbers_: list[list[list[float]]] = []
-        for i, (layer_w, (nout, per)) in enumerate(zip(W, shape)):
-            if not isinstance(layer_w, (list, tuple)) or len(layer_w) != nout:
-                got = f"{len(layer_w)}" if isinstance(layer_w, (list, tuple)) else repr(layer_w)
-                raise ValueError(
-                    f"set_weights: layer {i} has {nout} neurons, expected a list of {nout} "
-                    f"lists, got {got}"
-                )
-            rows = []
-            for j, row in enumerate(layer_w):
-                what = f"layer {i} neuron {j}"
-                expected = f"{per} numbers ({per - 1} input weights then the bias)"
-                if not isinstance(row, (list, tuple)) or len(row) != per:
-                    got = f"{len(row)} numbers" if isinstance(row, (list, tuple)) else repr(row)
-                    raise ValueError(f"set_weights: {what} needs {expected}, got {got}")
-                vals = []
-                for k, v in enumerate(row):
-                    if isinstance(v, Value):
-                        v = v.data
-                    if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                        raise ValueError(
-                            f"set_weights: {what} entry {k} must be a number, got {v!r}"
-                        )
-                    vals.append(float(v))
-                rows.append(vals)
-            numbers_.append(rows)
+        numbers_ = checked_weights(W, self.weight_shape())
         for layer, rows in zip(self.layers, numbers_):
             for n, vals in zip(layer.neurons, rows):
                 for w, v in zip(n.w, vals):
@@ -337,3 +308,42 @@ class MLP(_ToTorch):
             parts.append(f"activation={hidden!r}")
         parts.append(f"output_activation={acts[-1]!r}")
         return f"MLP({', '.join(parts)})  # {self.num_parameters()} parameters"
+
+
+def checked_weights(W: Any, shape: Sequence[tuple[int, int]]) -> list[list[list[float]]]:
+    """``W`` as floats after checking it against ``shape`` (per layer: neurons, numbers per
+    neuron), as ``MLP.set_weights`` takes it; ValueError naming the first entry that differs.
+    Used before a model is built too, so a file's weights are checked before any allocation."""
+    if not isinstance(W, (list, tuple)) or len(W) != len(shape):
+        got = f"{len(W)} layers" if isinstance(W, (list, tuple)) else type(W).__name__
+        raise ValueError(f"set_weights: expected a list of {len(shape)} layers, got {got}")
+    numbers_: list[list[list[float]]] = []
+    for i, (layer_w, (nout, per)) in enumerate(zip(W, shape)):
+        if not isinstance(layer_w, (list, tuple)) or len(layer_w) != nout:
+            got = f"{len(layer_w)}" if isinstance(layer_w, (list, tuple)) else repr(layer_w)
+            raise ValueError(
+                f"set_weights: layer {i} has {nout} neurons, expected a list of {nout} "
+                f"lists, got {got}"
+            )
+        rows = []
+        for j, row in enumerate(layer_w):
+            what = f"layer {i} neuron {j}"
+            expected = f"{per} numbers ({per - 1} input weights then the bias)"
+            if not isinstance(row, (list, tuple)) or len(row) != per:
+                got = f"{len(row)} numbers" if isinstance(row, (list, tuple)) else repr(row)
+                raise ValueError(f"set_weights: {what} needs {expected}, got {got}")
+            vals = []
+            for k, v in enumerate(row):
+                if isinstance(v, Value):
+                    v = v.data
+                if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                    raise ValueError(f"set_weights: {what} entry {k} must be a number, got {v!r}")
+                try:
+                    vals.append(float(v))
+                except OverflowError:  # an int beyond any float, e.g. 10**400
+                    raise ValueError(
+                        f"set_weights: {what} entry {k} is too large for a float"
+                    ) from None
+            rows.append(vals)
+        numbers_.append(rows)
+    return numbers_

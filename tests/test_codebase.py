@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 TESTS = ROOT / "tests"
 MAX_LINES = 500
-# Over the limit when this rule came in: each may shrink, none may grow (split them next).
-RATCHET = {"tracegrad/checker/homework.py": 803, "tracegrad/checker/diagnose.py": 640}
+# Files allowed over the limit while they are split (none now): each may shrink, none may grow.
+RATCHET: dict[str, int] = {}
 
 
 def _sources() -> list[Path]:

@@ -70,3 +70,14 @@ def test_without_torch_the_calls_say_how_to_install_it(
         call()  # type: ignore[operator]
     assert HINT in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_torch_math_mirrors_every_float_math_function() -> None:
+    """The table's partials call FloatMath's functions by name; TorchMath must have each one
+    (a function added to FloatMath alone breaks to_torch_fn only where torch is installed)."""
+    from tracegrad.autograd.ops import FloatMath
+    from tracegrad.autograd.to_torch import TorchMath
+
+    names = {n for n in vars(FloatMath) if not n.startswith("_")}
+    missing = sorted(n for n in names if not hasattr(TorchMath, n))
+    assert not missing, f"TorchMath lacks {missing}"

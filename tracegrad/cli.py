@@ -1,14 +1,18 @@
 """The `tracegrad` command: subcommands are listed in ``tracegrad.commands.COMMANDS``.
 
-Exit status: 0 success, 1 a check found wrong answers, 2 bad input (one-line error).
+Exit status: 0 success, 1 a check found wrong answers, 2 bad input or any other error (one
+line on stderr, never a traceback; ``--debug`` shows it), 130 interrupted by Ctrl-C.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import errno
 import importlib
 import os
 import sys
+from typing import NoReturn
 
 import tracegrad
 from tracegrad.commands import COMMANDS
@@ -18,13 +22,25 @@ class UsageError(Exception):
     """Bad input from the user: printed as one line, exit status 2."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse with one-line usage errors (the usage itself is one --help away)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="tracegrad",
         description="Scalar autograd you can watch: draw graphs, explain gradients, "
         "check homework.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {tracegrad.__version__}")
+    parser.add_argument(
+        "--debug",
+        action="store_true",
+        help="on an error, show Python's traceback instead of one line (anywhere on the line)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for name in COMMANDS:
@@ -33,21 +49,93 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from tracegrad.commands._common import split_set_items
-
-    parser = build_parser()
-    args = parser.parse_args(split_set_items(sys.argv[1:] if argv is None else list(argv)))
+    """Run one subcommand; every error becomes one line on stderr (see the module docstring)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    argv = [a for a in argv if a != "--debug"]
+    _ensure_streams()
+    command = next((a for a in argv if not a.startswith("-")), "")
     try:
-        status: int = args.func(args)
+        status = _run(argv)
         sys.stdout.flush()
+        return status
     except UsageError as exc:
-        print(f"tracegrad {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(command, str(exc))
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        _fail(command, "interrupted")
+        return 130
     except BrokenPipeError:
         # The reader went away (`tracegrad check F | head`): stop quietly, as cat does.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         return 0
+    except SystemExit:
+        raise
+    except Exception as exc:
+        if debug:
+            raise
+        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS and not exc.filename:
+            _silence_stdout()  # stdout is the file that failed: no second error at exit
+            return _fail(command, f"cannot write the output: {exc.strerror}")
+        if isinstance(exc, (OSError, ValueError, ArithmeticError)):
+            return _fail(command, _describe(exc))
+        return _fail(command, f"{_describe(exc)} (an internal error; --debug shows the traceback)")
+
+
+_WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT)
+
+
+def _run(argv: list[str]) -> int:
+    from tracegrad.commands._common import split_set_items
+
+    args = build_parser().parse_args(split_set_items(argv))
+    status: int = args.func(args)
     return status
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception as one line: an OSError's reason and file, else the first line of the text."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        text = f"{where}{exc.strerror}"
+    else:
+        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    return text if len(text) <= 500 else text[:497] + "..."
+
+
+def _fail(command: str, message: str) -> int:
+    """Print ``tracegrad COMMAND: error: MESSAGE`` as one line on stderr; exit status 2."""
+    message = " ".join(message.split()) if "\n" in message else message
+    if len(message) > 2000:  # e.g. an answer key of 40,000 characters quoted back
+        message = message[:1997] + "..."
+    prefix = f"tracegrad {command}" if command else "tracegrad"
+    try:
+        sys.stdout.flush()
+    except Exception:
+        _silence_stdout()
+    with contextlib.suppress(Exception):  # when stderr itself is gone, nothing can be said
+        print(f"{prefix}: error: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _ensure_streams() -> None:
+    """Run with stdout or stderr closed (``>&-``) by writing to nowhere, and never fail on a
+    character the terminal's encoding lacks."""
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:
+            setattr(sys, name, open(os.devnull, "w", encoding="utf-8"))  # noqa: SIM115
+        elif hasattr(stream, "reconfigure"):
+            with contextlib.suppress(ValueError, OSError):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,26 +6,33 @@ forward: one slip is marked once, and what follows from it consistently is "carr
 from" it). Each figure stands for the interval its written digits allow (0.71 is 0.705 to
 0.715; a whole number is exact), and that interval is carried through every step, so correct
 work from rounded figures is accepted. A wrong answer gets the likeliest reason: a whole number
-that only rounds to the value, a flipped sign, another quantity's value (swapped operands or
-indices), a missing factor or path of the chain rule, the updated weights used in the backward
-pass, the weight before the update in the next step, a factor 2 or ½ of the squared error, a
-known slip of the recipe, or an earlier answer that was already wrong.
+that only rounds to the value, a flipped sign, a known slip (``slips.py``: another quantity's
+value, a missing factor or path of the chain rule, the updated or the old weights, a factor 2
+or ½ of the squared error, a slip of the recipe), or an earlier answer that was already wrong.
+The precision rules (what a written figure is checked to) are in ``precision.py``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import math
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal
 
 from tracegrad.autograd.formatting import fmt
 from tracegrad.checker.formulas import sig
-from tracegrad.checker.homework import Answer, Homework
-from tracegrad.checker.problem import Key, Problem, Quantity, normalise
+from tracegrad.checker.precision import (
+    close,
+    is_whole,
+    round_to,
+    show_like,
+    significant_figures,
+    truncates,
+)
+from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe, normalise
+from tracegrad.checker.sheet import Answer, Homework
+from tracegrad.checker.slips import slip_reasons
 
 __all__ = [
     "Mark",
@@ -37,6 +44,9 @@ __all__ = [
     "IMPRECISE",
     "WRONG",
     "close",
+    "ACCEPTED",
+    "show_like",
+    "significant_figures",
 ]
 
 RIGHT = "right"
@@ -46,7 +56,6 @@ SIGN = "sign flipped"
 IMPRECISE = "too imprecise"
 WRONG = "wrong"
 ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
-_SQUARED = ": the squared error's factor 2 (E = sum 1/2 (y - o)^2 or sum (y - o)^2?)"
 
 
 @dataclass
@@ -80,36 +89,6 @@ class Mark:
     def __repr__(self) -> str:
         why = f": {self.message}" if self.message else ""
         return f"<Mark {self.label} = {self.answer.text}, {self.verdict}{why}>"
-
-
-def close(student: float, value: float, tolerance: float) -> bool:
-    """|student - value| <= tolerance, allowing for binary floating point noise."""
-    if not math.isfinite(value):
-        return False
-    return abs(student - value) <= tolerance * (1 + 1e-9) + 1e-12 * max(1.0, abs(value))
-
-
-def _rounded(value: float, decimals: int, mode: str = ROUND_HALF_EVEN) -> Decimal:
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
-
-
-def _truncates(answer: Answer, value: float | None) -> bool:
-    """The answer is ``value`` cut (not rounded) at the decimals written, to >= 3 digits."""
-    d = answer.decimals
-    if value is None or d is None or not math.isfinite(value):
-        return False
-    written = Decimal(answer.text.replace("_", ""))
-    if len(written.as_tuple().digits) < 3:
-        return False
-    return _rounded(value, d, ROUND_DOWN) == written and _rounded(value, d) != written
-
-
-def show_like(answer: Answer, value: float) -> str:
-    """value written to the answer's own precision (one more digit when that hides it)."""
-    d = answer.decimals
-    if d is None or d == 0 and not answer.explicit:
-        return sig(value, 6)
-    return f"{value:.{d + 1}f}" if d < 12 else repr(value)
 
 
 def resolve_all(hw: Homework, problem: Problem) -> list[tuple[Answer, Quantity]]:
@@ -192,7 +171,7 @@ def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Fi
 def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
     """The recipe on the figures, and how far its result moves over their intervals."""
     args = [v for v, _ in figures]
-    value = _safe(q.compute, args)
+    value = apply_recipe(q.compute, args)
     if value is None:
         return None
     spread = 0.0
@@ -201,19 +180,11 @@ def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
             continue
         moved = 0.0
         for x in (v - w, v + w):
-            r = _safe(q.compute, [*args[:i], x, *args[i + 1 :]])
+            r = apply_recipe(q.compute, [*args[:i], x, *args[i + 1 :]])
             if r is not None:
                 moved = max(moved, abs(r - value))
         spread += moved
     return value, spread
-
-
-def _safe(fn: object, args: Sequence[float]) -> float | None:
-    try:
-        r = float(fn(args))  # type: ignore[operator]
-    except (ArithmeticError, ValueError, TypeError):
-        return None
-    return r if math.isfinite(r) else None
 
 
 def _carried_from(
@@ -253,13 +224,13 @@ def _feeding(problem: Problem, q: Quantity) -> list[Key]:
     if q.compute is None:
         return list(q.deps)
     args = [problem.index[d].value for d in q.deps]
-    base = _safe(q.compute, args)
+    base = apply_recipe(q.compute, args)
     if base is None:
         return list(q.deps)
     out = []
     for i, d in enumerate(q.deps):
         h = 1e-6 * max(1.0, abs(args[i]))
-        moved = _safe(q.compute, [*args[:i], args[i] + h, *args[i + 1 :]])
+        moved = apply_recipe(q.compute, [*args[:i], args[i] + h, *args[i + 1 :]])
         if moved is None or moved != base:
             out.append(d)
     return out
@@ -289,7 +260,7 @@ def _mark(
     if _whole_or_sign(mark, spread):
         return mark
     mark.verdict = WRONG
-    reasons = _reasons(problem, a, q, carried, [v for v, _ in figures])
+    reasons = slip_reasons(problem, a, q, carried, [v for v, _ in figures])
     if not reasons:
         reasons = _upstream_or_unknown(problem, mark, spread, by_key)
     mark.reason, mark.message = reasons[0]
@@ -303,17 +274,17 @@ def _accept(mark: Mark, spread: float, wrong: list[str], rounded: list[str]) -> 
     if carried is not None and close(a.value, carried, a.tolerance):
         _carried(mark, wrong, rounded)
         return True
-    if not a.explicit and _truncates(a, e):
+    if not a.explicit and truncates(a, e):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
-        rounded_e = _rounded(e, a.decimals or 0)
+        rounded_e = round_to(e, a.decimals or 0)
         mark.message = f"truncated, not rounded: {show_like(a, e)} rounds to {rounded_e}"
         return True
-    if carried is not None and not a.explicit and _truncates(a, carried):
+    if carried is not None and not a.explicit and truncates(a, carried):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
         via = ", ".join((wrong or rounded)[:3]) or "your figures"
         mark.message = (
             f"right method from {via}, but truncated: {show_like(a, carried)} rounds to "
-            f"{_rounded(carried, a.decimals or 0)}"
+            f"{round_to(carried, a.decimals or 0)}"
         )
         return True
     if carried is not None and close(a.value, carried, a.tolerance + spread):
@@ -326,7 +297,7 @@ def _whole_or_sign(mark: Mark, spread: float) -> bool:
     """A whole number that only rounds to the value, or the right size with the wrong sign."""
     a, q, e, carried = mark.answer, mark.quantity, mark.engine, mark.carried
     s, tol = a.value, a.tolerance
-    if _whole(a) and any(round(t) == s for t in (e, carried) if t is not None):
+    if is_whole(a) and any(round(t) == s for t in (e, carried) if t is not None):
         mark.verdict, mark.reason = WRONG, "whole number"
         mark.message = (
             f"{sig(e, 6)} rounds to {a.text}, but a whole number says it is exact: "
@@ -372,23 +343,10 @@ def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
         mark.message = "right from your figures"
 
 
-def _whole(a: Answer) -> bool:
-    """Written as a whole number (no decimal point, no exponent): it claims to be exact."""
-    t = a.text.replace("_", "").lstrip("+-")
-    return not a.explicit and t.isdigit()
-
-
-def significant_figures(text: str) -> int:
-    """Significant figures written: '0.0370' -> 3, '-0.2' -> 1, '1.50e-3' -> 3."""
-    mantissa = text.replace("_", "").lstrip("+-").lower().split("e")[0]
-    digits = mantissa.replace(".", "").lstrip("0")
-    return max(1, len(digits)) if "." in mantissa else max(1, len(digits.rstrip("0")))
-
-
 def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
     """An accepted figure with fewer significant figures than the sheet asks for."""
     a = mark.answer
-    if min_sig is None or _whole(a) and mark.verdict == RIGHT:
+    if min_sig is None or is_whole(a) and mark.verdict == RIGHT:
         return mark
     n = significant_figures(a.text)
     if n >= min_sig:
@@ -410,213 +368,6 @@ def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tu
     first = min(wrong, key=lambda m: m.index)
     nearest = wrong[0]
     return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
-
-
-def _trivial(x: float) -> bool:
-    return x == 0 or abs(abs(x) - 1.0) < 1e-12
-
-
-def _reasons(
-    problem: Problem, a: Answer, q: Quantity, carried: float | None, args: list[float]
-) -> list[tuple[str, str]]:
-    s, e, tol = a.value, q.value, a.tolerance
-    right = show_like(a, e)
-    mine = dict(zip(q.deps, args))  # the deps as the student has them
-    for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
-        found = finder(problem, a, q, mine)
-        if found:
-            return [found]
-    out: list[tuple[str, str]] = []
-    exact_args = [problem.index[d].value for d in q.deps]
-    for what, fn in q.alternatives:
-        alts = [_safe(fn, exact_args), _safe(fn, args)]
-        if any(v is not None and close(s, v, tol) for v in alts):
-            out.append(("slip", f"{what}: the right value is {right}"))
-    if _squared_error_likely(problem, q):
-        targets = [e] + ([carried] if carried is not None else [])
-        for f, code, text in ((2.0, "factor 2", "twice"), (0.5, "factor 1/2", "half")):
-            if any(close(s, f * t, tol) for t in targets):
-                out.append((code, f"{text} the right value ({right}){_SQUARED}"))
-    for other, when in _neighbours(problem, q):
-        if close(s, other.value, tol):
-            out.append(
-                ("step", f"that is {other.label(problem.steps)}, {when}; "
-                 f"{q.label(problem.steps)} is {right}")
-            )  # fmt: skip
-            break
-    targets = [e] + ([carried] if carried is not None else [])
-    if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
-        out.append(("rounding", f"close, but not to the digits written: {right}"))
-    return out
-
-
-def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
-    """A factor 2 or ½ means the squared error's ½ only in a network sheet's loss and what
-    the backward pass takes from it (not in a forward value, an update, or an expression)."""
-    if problem.kind != "network":
-        return False
-    return q.section in ("loss", "gradients") or (
-        q.section == "backward factors" and q.name.startswith("dE/")
-    )
-
-
-def _swapped(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
-) -> tuple[str, str] | None:
-    """The answer is another quantity's value: swapped operands or indices."""
-    s, e, tol = a.value, q.value, a.tolerance
-    if close(s, e, tol) or _trivial(s):
-        return None
-    others = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
-    if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
-        others += [problem.index[d] for d in q.deps]
-    for o in others:
-        if o.key == q.key or _trivial(o.value) or close(o.value, e, tol):
-            continue
-        if close(s, o.value, tol) and o.section != "zero derivatives":
-            return (
-                "swapped",
-                f"that is the value of {o.name} ({show_like(a, o.value)}): swapped operands or "
-                f"indices? {q.name} is {show_like(a, e)}",
-            )
-    return None
-
-
-def _missing_factor(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
-) -> tuple[str, str] | None:
-    """The answer is the right one divided by one factor of its chain (the engine's factors,
-    or the student's own)."""
-    if len(q.paths) != 1 or len(q.paths[0]) < 2:
-        return None
-    s, e, tol = a.value, q.value, a.tolerance
-    path = q.paths[0]
-    for k in path:
-        f = problem.index[k].value
-        if _trivial(f):
-            continue
-        own = math.prod(mine.get(j, problem.index[j].value) for j in path if j != k)
-        if close(s, e / f, tol) or close(s, own, tol):
-            name = problem.index[k].name
-            return (
-                "missing factor",
-                f"the factor {name} = {show_like(a, f)} is missing: {q.formula} = "
-                f"{show_like(a, e)}",
-            )
-    return None
-
-
-def _missing_path(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
-) -> tuple[str, str] | None:
-    """The answer sums only some of the paths from the output to this quantity (the
-    engine's terms, or the student's own)."""
-    n = len(q.paths)
-    if n < 2 or n > 10:
-        return None
-    s, tol = a.value, a.tolerance
-    exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
-    own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
-    for mask in range(1, 2**n - 1):
-        parts = [sum(v[i] for i in range(n) if mask >> i & 1) for v in (exact, own)]
-        if any(close(s, part, tol) for part in parts):
-            missing = [q.paths[i] for i in range(n) if not mask >> i & 1]
-            texts = [" * ".join(problem.index[k].name for k in p) for p in missing]
-            return (
-                "missing path",
-                f"a path is missing ({' + '.join(texts)}): {q.name} adds up every path, "
-                f"{q.formula} = {show_like(a, q.value)}",
-            )
-    return None
-
-
-def _with_replaced(
-    problem: Problem, q: Quantity, replace: dict[Key, float], through: tuple[str, ...] = ()
-) -> float | None:
-    """q worked again with some quantities replaced, through the recipes of the sections
-    ``through`` that depend on them (other quantities keep the engine's numbers)."""
-    if q.compute is None or not replace:
-        return None
-    memo: dict[Key, float] = dict(replace)
-    todo: list[tuple[Key, bool]] = [(q.key, False)]
-    while todo:
-        k, ready = todo.pop()
-        if k in memo:
-            continue
-        qq = problem.index[k]
-        if qq.compute is None or not qq.deps or (k != q.key and qq.section not in through):
-            memo[k] = qq.value
-            continue
-        if not ready:
-            todo.append((k, True))
-            todo.extend((d, False) for d in qq.deps if d not in memo)
-            continue
-        got = _safe(qq.compute, [memo[d] for d in qq.deps])
-        memo[k] = qq.value if got is None else got
-    return memo.get(q.key)
-
-
-def _updated_weights(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
-) -> tuple[str, str] | None:
-    """A backward-pass figure worked with the weights after this step's update."""
-    if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
-        return None
-    new: dict[Key, float] = {}
-    for k, given in problem.index.items():
-        upd = problem.index.get((k[0], f"{k[1]}_new"))
-        if k[0] == q.step and given.section == "given" and upd is not None:
-            new[k] = upd.value
-    got = _with_replaced(problem, q, new, ("backward factors", "gradients"))
-    if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
-        return (
-            "updated weights",
-            "worked with the updated weights (w_new): the backward pass uses the weights of "
-            f"the forward pass; {q.name} is {show_like(a, q.value)}",
-        )
-    return None
-
-
-def _old_weights(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
-) -> tuple[str, str] | None:
-    """A figure of step k > 1 worked with a weight from before the previous update."""
-    if q.step < 2:
-        return None
-    old = {}
-    for d in q.deps:
-        dep = problem.index[d]
-        before = problem.index.get((d[0] - 1, d[1]))
-        if dep.section == "given" and dep.deps and before is not None and before.value != dep.value:
-            old[d] = before.value
-    got = _with_replaced(problem, q, old)
-    if got is not None and close(a.value, got, a.tolerance) and not close(got, q.value, 0):
-        names = ", ".join(problem.index[d].name for d in old)
-        return (
-            "old weights",
-            f"worked with {names} from before the update: step {q.step} starts from step "
-            f"{q.step - 1}'s updated weights; {q.label(problem.steps)} is "
-            f"{show_like(a, q.value)}",
-        )
-    return None
-
-
-def _neighbours(problem: Problem, q: Quantity) -> list[tuple[Quantity, str]]:
-    """The same quantity one step earlier and later (an update: the weight before it)."""
-    found: list[tuple[Quantity, str]] = []
-    if q.section == "updates":
-        before = problem.index.get((q.step, q.name[: -len("_new")]))
-        if before is not None:
-            found.append((before, "the value before the update (one step earlier)"))
-        later = problem.index.get((q.step + 1, q.name))
-        if later is not None:
-            found.append((later, "one step later"))
-        return found
-    for step, when in ((q.step - 1, "one step earlier"), (q.step + 1, "one step later")):
-        other = problem.index.get((step, q.name))
-        if other is not None and other.value != q.value:
-            found.append((other, when))
-    return found
 
 
 def _derivation(problem: Problem, q: Quantity) -> str:

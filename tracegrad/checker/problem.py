@@ -8,6 +8,7 @@ the student should have got from what they had (error carried forward).
 
 from __future__ import annotations
 
+import math
 import re
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 
 from tracegrad.autograd.value import Value
 
-__all__ = ["Key", "Quantity", "Problem", "normalise"]
+__all__ = ["Key", "Quantity", "Problem", "normalise", "apply_recipe"]
 
 Key = tuple[int, str]  # (step, canonical name)
 
@@ -151,3 +152,12 @@ def normalise(name: str) -> str:
     s = re.sub(r"(?<![A-Za-z0-9_])dout_", "d", s)
     s = re.sub(r"(?<![A-Za-z0-9_])out_", "", s)
     return s
+
+
+def apply_recipe(fn: object, args: Sequence[float]) -> float | None:
+    """A recipe on numbers; None where it is undefined (a division by zero, log of a negative)."""
+    try:
+        r = float(fn(args))  # type: ignore[operator]
+    except (ArithmeticError, ValueError, TypeError):
+        return None
+    return r if math.isfinite(r) else None

@@ -13,6 +13,14 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from tracegrad.cli import UsageError
     from tracegrad.demo import main
 
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise UsageError(
+            f"--out {args.out}: exists and is not a folder; give a folder for the pictures"
+        )
     return main(["--out", args.out])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 
@@ -31,11 +32,16 @@ def run(args: argparse.Namespace) -> int:
         solution = solve(args.file)
     except HomeworkError as exc:
         raise UsageError(str(exc)) from None
-    print(solution.markdown() if args.format == "markdown" else solution.text())
-    if args.graph:
+    path = None
+    if args.graph:  # drawn first, so a bad --graph or --step fails before anything is printed
+        folder = Path(args.graph).parent
+        if not folder.is_dir():
+            raise UsageError(f"--graph {args.graph}: no folder {str(folder)!r}")
         try:
             path = solution.save_graph(args.graph, step=args.step)
         except (ValueError, OSError) as exc:
-            raise UsageError(f"--graph: {exc}") from None
+            raise UsageError(f"--graph {args.graph}: {exc}") from None
+    print(solution.markdown() if args.format == "markdown" else solution.text())
+    if path is not None:
         print(f"\ngraph written to {path}")
     return 0

@@ -1,0 +1,138 @@
+"""Limits on what tracegrad reads from outside: homework files, weights files, expressions.
+
+Every limit is checked before the work it bounds, so a 100-byte file cannot make tracegrad run
+for minutes or fill the memory. The defaults sit far above anything a teaching sheet needs; each
+one can be raised with an environment variable named in its error message, e.g.
+``TRACEGRAD_MAX_NEURONS=1000 tracegrad check big.toml``. ``LimitError`` is a ValueError whose
+message is one line: what was found, the limit, and how to raise it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Limit",
+    "LimitError",
+    "LIMITS",
+    "UnreadableFile",
+    "read_limited",
+    "nesting_depth",
+    "count_digits",
+]
+
+
+class LimitError(ValueError):
+    """Input beyond one of tracegrad's limits; the message names the limit and how to raise it."""
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit: its ``name`` (``TRACEGRAD_MAX_<NAME>`` raises it), default and unit."""
+
+    name: str
+    default: int
+    unit: str  # what is counted, e.g. 'neurons (inputs included)'
+
+    @property
+    def env(self) -> str:
+        return f"TRACEGRAD_MAX_{self.name.upper()}"
+
+    @property
+    def value(self) -> int:
+        """The limit in force: the environment variable when set, else the default."""
+        text = os.environ.get(self.env, "").strip()
+        if not text:
+            return self.default
+        try:
+            value = int(text)
+        except ValueError:
+            raise LimitError(f"{self.env}={text!r} is not a whole number") from None
+        return max(value, 0)
+
+    def message(self, count: int | str) -> str:
+        """'N <unit>; the limit is L (set TRACEGRAD_MAX_X to raise it)'."""
+        return f"{count} {self.unit}; the limit is {self.value} (set {self.env} to raise it)"
+
+    def check(self, count: int, what: str = "") -> None:
+        """Raise LimitError when ``count`` is over the limit; ``what`` starts the message."""
+        if count > self.value:
+            lead = f"{what}: " if what else ""
+            raise LimitError(lead + self.message(count))
+
+
+_ALL = [
+    Limit("homework_bytes", 1_000_000, "bytes in a homework file"),
+    Limit("weights_bytes", 16_000_000, "bytes in a weights file"),
+    Limit("model_parameters", 500_000, "weights and biases in a weights file's architecture"),
+    Limit("neurons", 200, "neurons in a homework network (inputs included)"),
+    Limit("parameters", 2_000, "weights and biases in a homework network"),
+    Limit("samples", 100, "samples in a homework"),
+    Limit("work", 10_000, "parameter updates to work out (steps x samples x parameters)"),
+    Limit("answers", 2000, "answers in a homework"),
+    Limit("expressions", 1000, "expressions in a homework"),
+    Limit("expression_chars", 20_000, "characters in an expression"),
+    Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),
+    Limit("derivative_order", 4, "derivatives in a row (its order)"),
+    Limit("digits", 24, "digits in one number"),
+    Limit("nesting", 10, "levels of nested arrays and tables"),
+]
+LIMITS: dict[str, Limit] = {lim.name: lim for lim in _ALL}
+
+
+class UnreadableFile(ValueError):
+    """A file that cannot be read as text within its limit; the message names it, one line."""
+
+
+def read_limited(path: str | os.PathLike[str], limit: Limit, kind: str = "file") -> str:
+    """The text of a UTF-8 file (a leading BOM dropped), reading at most limit + 1 bytes.
+
+    So ``/dev/zero`` or ``/dev/urandom`` is refused at once instead of filling the memory.
+    Every failure (missing, a folder, unreadable, too large, not UTF-8) is an UnreadableFile
+    whose message starts with the path; ``kind`` names what the file should be.
+    """
+    cap = limit.value
+    try:
+        with open(path, "rb") as f:
+            data = f.read(cap + 1)
+    except FileNotFoundError:
+        raise UnreadableFile(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UnreadableFile(f"{path}: is a folder, not a {kind}") from None
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > cap:
+        raise UnreadableFile(f"{path}: more than {limit.message(cap)}")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise UnreadableFile(
+            f"{path}: not a UTF-8 text {kind} (byte {exc.start + 1} is {data[exc.start]:#04x})"
+        ) from None
+
+
+def nesting_depth(data: Any, stop: int) -> int:
+    """How deeply lists and dicts nest in ``data`` (a scalar is 0), counted without recursion;
+    the walk ends as soon as ``stop`` is passed."""
+    deepest = 0
+    todo: list[tuple[Any, int]] = [(data, 0)]
+    while todo:
+        x, depth = todo.pop()
+        if isinstance(x, (list, dict)):
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > stop:
+                return deepest
+            todo.extend((y, depth) for y in (x.values() if isinstance(x, dict) else x))
+    return deepest
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def count_digits(text: str) -> int:
+    """The decimal digits in a number as written ('-0.0370e-2' has 6)."""
+    return len(_DIGIT.findall(text))

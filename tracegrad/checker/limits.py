@@ -1,0 +1,165 @@
+"""The limits of a homework file, checked right after it is parsed and before any work.
+
+The limits themselves (values, names, how to raise them) live in ``tracegrad.autograd.limits``;
+this module knows where they apply in a homework: the network's size, the number of samples,
+expressions and answers, the training work, the order of derivatives, the digits of numbers
+and how deeply arrays and tables nest. A breach is a :class:`HomeworkLimitError` carrying the
+key path of the offending entry, so the loader can name its line.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from tracegrad.autograd.limits import (
+    LIMITS,
+    LimitError,
+    UnreadableFile,
+    count_digits,
+    nesting_depth,
+    read_limited,
+)
+from tracegrad.checker.sheet import HomeworkError, located_error
+
+__all__ = [
+    "HomeworkLimitError",
+    "check_homework",
+    "read_homework",
+    "toml_refusal",
+    "within_limits",
+]
+
+
+class HomeworkLimitError(LimitError):
+    """A homework beyond a limit; ``key`` is the key path of the entry (for its line)."""
+
+    def __init__(self, message: str, key: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.key = key
+
+
+def _check(name: str, count: int, what: str, key: tuple[str, ...]) -> None:
+    try:
+        LIMITS[name].check(count, what)
+    except LimitError as exc:
+        raise HomeworkLimitError(str(exc), key) from None
+
+
+_ORDER = re.compile(r"^[d∂]\^?(\d+)")
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹", "0123456789")
+
+
+def check_homework(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]) -> None:
+    """Every limit a parsed homework must meet; ``texts`` holds the numbers as written."""
+    nesting = LIMITS["nesting"]
+    if nesting_depth(dict(data), nesting.value) > nesting.value:
+        raise HomeworkLimitError(f"more than {nesting.message(nesting.value)}")
+    _check_numbers(data, texts)
+    for key, name in (("expressions", "expressions"), ("samples", "samples")):
+        if isinstance(data.get(key), (list, dict)):
+            _check(name, len(data[key]), "", (key,))
+    answers = data.get("answers")
+    if isinstance(answers, dict):
+        count = sum(
+            len(v) if isinstance(v, dict) and "value" not in v else 1 for v in answers.values()
+        )
+        _check("answers", count, "", ("answers",))
+        for key in answers:
+            _check_order(key, ("answers", key))
+            inner = answers[key]
+            if isinstance(inner, dict) and "value" not in inner:
+                for k2 in inner:
+                    _check_order(k2, ("answers", key, k2))
+    net = data.get("network")
+    if isinstance(net, dict):
+        _check_network(net, data)
+
+
+def _check_order(key: str, path: tuple[str, ...]) -> None:
+    """'d16f/dx16' asks for 16 derivatives in a row: refused above the order limit."""
+    m = _ORDER.match(key.translate(_SUPERSCRIPTS).replace(" ", ""))
+    if m and "/" in key:
+        digits = m.group(1)
+        order = int(digits) if len(digits) <= 9 else 10**9
+        _check("derivative_order", order, f"answer {_short(key)}", path)
+
+
+def _check_network(net: Mapping[str, Any], data: Mapping[str, Any]) -> None:
+    """Size the network from ``sizes`` alone, before any name or weight is made."""
+    sizes = net.get("sizes")
+    if not isinstance(sizes, list) or not all(
+        isinstance(s, int) and not isinstance(s, bool) for s in sizes
+    ):
+        return  # the loader explains what sizes should be
+    _check("neurons", sum(max(s, 0) for s in sizes), "network.sizes", ("network", "sizes"))
+    parameters = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    _check("parameters", parameters, f"network.sizes {sizes}", ("network", "sizes"))
+    training = data.get("training")
+    steps = training.get("steps", 1) if isinstance(training, dict) else 1
+    samples = data.get("samples")
+    n_samples = len(samples) if isinstance(samples, list) else 1
+    if isinstance(steps, int) and steps > 0:
+        work = steps * n_samples * parameters
+        what = f"{steps} steps x {n_samples} samples x {parameters} parameters"
+        _check("work", work, what, ("training", "steps"))
+
+
+def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]) -> None:
+    """No number with more digits than the limit: as written, or as a (huge) integer."""
+    digits = LIMITS["digits"]
+    for path, text in texts.items():
+        _check("digits", count_digits(text), f"the number {_short(text)}", path)
+    big = 10**digits.value
+    todo: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
+    while todo:
+        x, path = todo.pop()
+        if isinstance(x, dict):
+            todo.extend((v, (*path, str(k))) for k, v in x.items())
+        elif isinstance(x, list):
+            todo.extend((v, path) for v in x)
+        elif isinstance(x, int) and abs(x) >= big:
+            n = int(abs(x).bit_length() * math.log10(2)) + 1  # str() refuses > 4300 digits
+            _check("digits", n, "an integer", path)
+        elif isinstance(x, str) and path[:1] == ("answers",) and count_digits(x) > digits.value:
+            _check("digits", count_digits(x), f"the number {_short(x)}", path)
+
+
+def read_homework(path: str) -> str:
+    """The text of a homework file, read within its size limit (HomeworkError otherwise)."""
+    try:
+        return read_limited(path, LIMITS["homework_bytes"], "homework file")
+    except UnreadableFile as exc:
+        raise HomeworkError(str(exc)) from None
+
+
+def within_limits(
+    path: str,
+    data: Mapping[str, Any],
+    texts: Mapping[tuple[str, ...], str],
+    lines: Mapping[tuple[str, ...], int],
+) -> None:
+    """The loader's HomeworkError, naming the line, for the first limit a parsed file breaks."""
+    try:
+        check_homework(data, texts)
+    except HomeworkLimitError as exc:
+        raise located_error(path, str(exc), lines.get(exc.key)) from None
+
+
+def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
+    """The HomeworkError for a file the TOML parser gave up on with a RecursionError (arrays
+    nested thousands deep) or a ValueError (an integer of more than 4300 digits)."""
+    if isinstance(exc, RecursionError):
+        nesting = LIMITS["nesting"]
+        return located_error(path, f"more than {nesting.message(nesting.value)}")
+    m = re.search(r"\d[\d_]{" + str(LIMITS["digits"].value) + ",}", text)
+    if m is None:
+        return located_error(path, f"malformed TOML: {exc}")
+    line = text.count("\n", 0, m.start()) + 1
+    return located_error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
+
+
+def _short(text: str, limit: int = 30) -> str:
+    return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...")

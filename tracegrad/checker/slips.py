@@ -1,0 +1,230 @@
+"""Why a wrong answer is wrong: the known slips, each looked for by its own function.
+
+A missing factor or path of the chain rule, another quantity's value (swapped operands or
+indices), the updated weights used in the backward pass, the weight before the update in the
+next step, a known slip of the recipe, a factor 2 or ½ of the squared error, the same quantity
+one step off, or close but not to the digits written.
+"""
+
+from __future__ import annotations
+
+import math
+
+from tracegrad.checker.precision import close, show_like
+from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe
+from tracegrad.checker.sheet import Answer
+
+__all__ = ["slip_reasons"]
+
+_SQUARED = ": the squared error's factor 2 (E = sum 1/2 (y - o)^2 or sum (y - o)^2?)"
+
+
+def slip_reasons(
+    problem: Problem, a: Answer, q: Quantity, carried: float | None, args: list[float]
+) -> list[tuple[str, str]]:
+    """The likeliest reasons a wrong answer is wrong, as (code, sentence); [] when none fits.
+
+    ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
+    """
+    s, e, tol = a.value, q.value, a.tolerance
+    right = show_like(a, e)
+    mine = dict(zip(q.deps, args))  # the deps as the student has them
+    for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
+        found = finder(problem, a, q, mine)
+        if found:
+            return [found]
+    out: list[tuple[str, str]] = []
+    exact_args = [problem.index[d].value for d in q.deps]
+    for what, fn in q.alternatives:
+        alts = [apply_recipe(fn, exact_args), apply_recipe(fn, args)]
+        if any(v is not None and close(s, v, tol) for v in alts):
+            out.append(("slip", f"{what}: the right value is {right}"))
+    if _squared_error_likely(problem, q):
+        targets = [e] + ([carried] if carried is not None else [])
+        for f, code, text in ((2.0, "factor 2", "twice"), (0.5, "factor 1/2", "half")):
+            if any(close(s, f * t, tol) for t in targets):
+                out.append((code, f"{text} the right value ({right}){_SQUARED}"))
+    for other, when in _neighbours(problem, q):
+        if close(s, other.value, tol):
+            out.append(
+                ("step", f"that is {other.label(problem.steps)}, {when}; "
+                 f"{q.label(problem.steps)} is {right}")
+            )  # fmt: skip
+            break
+    targets = [e] + ([carried] if carried is not None else [])
+    if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
+        out.append(("rounding", f"close, but not to the digits written: {right}"))
+    return out
+
+
+def _trivial(x: float) -> bool:
+    return x == 0 or abs(abs(x) - 1.0) < 1e-12
+
+
+def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
+    """A factor 2 or ½ means the squared error's ½ only in a network sheet's loss and what
+    the backward pass takes from it (not in a forward value, an update, or an expression)."""
+    if problem.kind != "network":
+        return False
+    return q.section in ("loss", "gradients") or (
+        q.section == "backward factors" and q.name.startswith("dE/")
+    )
+
+
+def _missing_factor(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """The answer is the right one divided by one factor of its chain (the engine's factors,
+    or the student's own)."""
+    if len(q.paths) != 1 or len(q.paths[0]) < 2:
+        return None
+    s, e, tol = a.value, q.value, a.tolerance
+    path = q.paths[0]
+    for k in path:
+        f = problem.index[k].value
+        if _trivial(f):
+            continue
+        own = math.prod(mine.get(j, problem.index[j].value) for j in path if j != k)
+        if close(s, e / f, tol) or close(s, own, tol):
+            name = problem.index[k].name
+            return (
+                "missing factor",
+                f"the factor {name} = {show_like(a, f)} is missing: {q.formula} = "
+                f"{show_like(a, e)}",
+            )
+    return None
+
+
+def _missing_path(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """The answer sums only some of the paths from the output to this quantity (the
+    engine's terms, or the student's own)."""
+    n = len(q.paths)
+    if n < 2 or n > 10:
+        return None
+    s, tol = a.value, a.tolerance
+    exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
+    own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
+    for mask in range(1, 2**n - 1):
+        parts = [sum(v[i] for i in range(n) if mask >> i & 1) for v in (exact, own)]
+        if any(close(s, part, tol) for part in parts):
+            missing = [q.paths[i] for i in range(n) if not mask >> i & 1]
+            texts = [" * ".join(problem.index[k].name for k in p) for p in missing]
+            return (
+                "missing path",
+                f"a path is missing ({' + '.join(texts)}): {q.name} adds up every path, "
+                f"{q.formula} = {show_like(a, q.value)}",
+            )
+    return None
+
+
+def _swapped(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """The answer is another quantity's value: swapped operands or indices."""
+    s, e, tol = a.value, q.value, a.tolerance
+    if close(s, e, tol) or _trivial(s):
+        return None
+    others = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
+    if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
+        others += [problem.index[d] for d in q.deps]
+    for o in others:
+        if o.key == q.key or _trivial(o.value) or close(o.value, e, tol):
+            continue
+        if close(s, o.value, tol) and o.section != "zero derivatives":
+            return (
+                "swapped",
+                f"that is the value of {o.name} ({show_like(a, o.value)}): swapped operands or "
+                f"indices? {q.name} is {show_like(a, e)}",
+            )
+    return None
+
+
+def _with_replaced(
+    problem: Problem, q: Quantity, replace: dict[Key, float], through: tuple[str, ...] = ()
+) -> float | None:
+    """q worked again with some quantities replaced, through the recipes of the sections
+    ``through`` that depend on them (other quantities keep the engine's numbers)."""
+    if q.compute is None or not replace:
+        return None
+    memo: dict[Key, float] = dict(replace)
+    todo: list[tuple[Key, bool]] = [(q.key, False)]
+    while todo:
+        k, ready = todo.pop()
+        if k in memo:
+            continue
+        qq = problem.index[k]
+        if qq.compute is None or not qq.deps or (k != q.key and qq.section not in through):
+            memo[k] = qq.value
+            continue
+        if not ready:
+            todo.append((k, True))
+            todo.extend((d, False) for d in qq.deps if d not in memo)
+            continue
+        got = apply_recipe(qq.compute, [memo[d] for d in qq.deps])
+        memo[k] = qq.value if got is None else got
+    return memo.get(q.key)
+
+
+def _updated_weights(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """A backward-pass figure worked with the weights after this step's update."""
+    if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
+        return None
+    new: dict[Key, float] = {}
+    for k, given in problem.index.items():
+        upd = problem.index.get((k[0], f"{k[1]}_new"))
+        if k[0] == q.step and given.section == "given" and upd is not None:
+            new[k] = upd.value
+    got = _with_replaced(problem, q, new, ("backward factors", "gradients"))
+    if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
+        return (
+            "updated weights",
+            "worked with the updated weights (w_new): the backward pass uses the weights of "
+            f"the forward pass; {q.name} is {show_like(a, q.value)}",
+        )
+    return None
+
+
+def _old_weights(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """A figure of step k > 1 worked with a weight from before the previous update."""
+    if q.step < 2:
+        return None
+    old = {}
+    for d in q.deps:
+        dep = problem.index[d]
+        before = problem.index.get((d[0] - 1, d[1]))
+        if dep.section == "given" and dep.deps and before is not None and before.value != dep.value:
+            old[d] = before.value
+    got = _with_replaced(problem, q, old)
+    if got is not None and close(a.value, got, a.tolerance) and not close(got, q.value, 0):
+        names = ", ".join(problem.index[d].name for d in old)
+        return (
+            "old weights",
+            f"worked with {names} from before the update: step {q.step} starts from step "
+            f"{q.step - 1}'s updated weights; {q.label(problem.steps)} is "
+            f"{show_like(a, q.value)}",
+        )
+    return None
+
+
+def _neighbours(problem: Problem, q: Quantity) -> list[tuple[Quantity, str]]:
+    """The same quantity one step earlier and later (an update: the weight before it)."""
+    found: list[tuple[Quantity, str]] = []
+    if q.section == "updates":
+        before = problem.index.get((q.step, q.name[: -len("_new")]))
+        if before is not None:
+            found.append((before, "the value before the update (one step earlier)"))
+        later = problem.index.get((q.step + 1, q.name))
+        if later is not None:
+            found.append((later, "one step later"))
+        return found
+    for step, when in ((q.step - 1, "one step earlier"), (q.step + 1, "one step later")):
+        other = problem.index.get((step, q.name))
+        if other is not None and other.value != q.value:
+            found.append((other, when))
+    return found
