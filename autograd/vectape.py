@@ -260,37 +260,48 @@ class Schedule:
             self._put(f, grads, lgrad, g)
 
 
-def schedule(code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: int,
-             n_leaves: int, n_inputs: list[int], keep: set[int]) -> Schedule:  # fmt: skip
-    """Group a tape (``tape._Tape`` fields) into a Schedule. ``keep``: nodes whose values
-    must stay addressable (guards' operands); ``n_inputs[k]``: columns of argument k."""
-    from tracegrad.autograd.tape import _INPUT, _LEAF
+class _Plan:
+    """What ``schedule`` works out, one step a method: the dots to fuse, each node's group,
+    then the blocks and groups of the Schedule."""
 
-    n = len(code)
-    uses = Counter(j for i in range(n) if code[i] >= 0 for j in args[i])
+    def __init__(
+        self, code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: int, keep: set[int]
+    ) -> None:
+        self.code, self.args, self.ops, self.out, self.keep = code, args, ops, out, keep
+        self.n = len(code)
+        self.uses = Counter(j for i in range(self.n) if code[i] >= 0 for j in args[i])
+        self.absorbed: set[int] = set()
+        self.dots: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
+        self.group_key: dict[int, tuple[Any, ...]] = {}
+        self.leaf_of: dict[int, int] = {}
 
-    def is_op(i: int, algebra: str) -> bool:
-        return code[i] >= 0 and ops[code[i]].algebra == algebra
+    def is_op(self, i: int, algebra: str) -> bool:
+        return self.code[i] >= 0 and self.ops[self.code[i]].algebra == algebra
 
-    def inner(i: int) -> bool:  # can be absorbed into its single consumer's dot
-        return uses[i] == 1 and i != out and i not in keep
+    def inner(self, i: int) -> bool:
+        """Node i can be absorbed into its single consumer's dot."""
+        return self.uses[i] == 1 and i != self.out and i not in self.keep
 
-    def product(i: int) -> tuple[int, int] | None:  # (leaf node, other node) of w * x
-        if not (is_op(i, "product") and inner(i)):
+    def product(self, i: int) -> tuple[int, int] | None:
+        """(leaf node, other node) when node i is an absorbable w * x."""
+        from tracegrad.autograd.tape import _LEAF
+
+        if not (self.is_op(i, "product") and self.inner(i)):
             return None
-        a, b = args[i]
-        if code[a] == _LEAF and code[b] != _LEAF:
+        a, b = self.args[i]
+        if self.code[a] == _LEAF and self.code[b] != _LEAF:
             return a, b
-        if code[b] == _LEAF and code[a] != _LEAF:
+        if self.code[b] == _LEAF and self.code[a] != _LEAF:
             return b, a
         return None
 
-    # ---- fusion: dot roots and their terms
-    absorbed: set[int] = set()
-    dots: dict[int, tuple[list[tuple[int, int]], list[int]]] = {}
-    for i in range(n - 1, -1, -1):
-        if not is_op(i, "sum") or i in absorbed:
-            continue
+    def fuse(self) -> None:
+        """Dot roots and their terms: sum trees whose terms are leaf * value products."""
+        for i in range(self.n - 1, -1, -1):
+            if self.is_op(i, "sum") and i not in self.absorbed:
+                self._fuse_tree(i)
+
+    def _fuse_tree(self, i: int) -> None:
         prods: list[tuple[int, int]] = []
         plain: list[int] = []
         inside: list[int] = []
@@ -299,83 +310,116 @@ def schedule(code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: i
             j = stack.pop()
             if j != i:
                 inside.append(j)
-            for x in reversed(args[j]):
-                if is_op(x, "sum") and inner(x):
+            for x in reversed(self.args[j]):
+                if self.is_op(x, "sum") and self.inner(x):
                     stack.append(x)
                     continue
-                p = product(x)
+                p = self.product(x)
                 if p is not None:
                     prods.append(p)
                     inside.append(x)
                 else:
                     plain.append(x)
         if prods:
-            dots[i] = (prods, plain)
-            absorbed.update(inside)
+            self.dots[i] = (prods, plain)
+            self.absorbed.update(inside)
 
-    # ---- levels and groups
-    level = [0] * n
-    group_key: dict[int, tuple[Any, ...]] = {}
-    leaf_of: dict[int, int] = {}
-    for i in range(n):
-        if code[i] == _LEAF:
-            leaf_of[i] = args[i][0]
-            continue
-        if code[i] == _INPUT or i in absorbed:
-            continue
-        if i in dots:
-            prods, plain = dots[i]
-            deps = [x for _, x in prods] + plain
-            kinds = tuple("L" if code[x] == _LEAF else "R" for x in plain)
-            key: tuple[Any, ...] = ("dot", len(prods), kinds)
-        else:
-            deps = list(args[i])
-            kinds = tuple("L" if code[x] == _LEAF else "R" for x in deps)
-            key = ("op", code[i], kinds)
-        level[i] = 1 + max((level[x] for x in deps if code[x] != _LEAF), default=0)
-        group_key[i] = (level[i], *key)
+    def levels(self) -> None:
+        """Each remaining node's group key: its level, then the op (or dot shape) and which
+        operands are leaves."""
+        from tracegrad.autograd.tape import _INPUT, _LEAF
 
-    block_sizes: list[int] = []
-    node_ref: list[Ref | None] = [None] * n
-    input_blocks = []
-    for width in n_inputs:
-        input_blocks.append(len(block_sizes))
-        block_sizes.append(max(width, 1))
-    for i in range(n):
-        if code[i] == _INPUT:
-            k, j = args[i]
-            node_ref[i] = ("R", input_blocks[k], max(j, 0))
-        elif code[i] == _LEAF:
-            node_ref[i] = ("L", leaf_of[i], 0)
-    members: dict[tuple[Any, ...], list[int]] = {}
-    for i, key in group_key.items():  # nodes in tape order within each group
-        members.setdefault(key, []).append(i)
-    groups: list[_Group] = []
-    for key in sorted(members, key=lambda k: (k[0], min(members[k]))):
-        nodes = members[key]
-        b = len(block_sizes)
-        block_sizes.append(len(nodes))
-        for r, i in enumerate(nodes):
-            node_ref[i] = ("R", b, r)
+        code, args = self.code, self.args
+        level = [0] * self.n
+        for i in range(self.n):
+            if code[i] == _LEAF:
+                self.leaf_of[i] = args[i][0]
+                continue
+            if code[i] == _INPUT or i in self.absorbed:
+                continue
+            if i in self.dots:
+                prods, plain = self.dots[i]
+                deps = [x for _, x in prods] + plain
+                kinds = tuple("L" if code[x] == _LEAF else "R" for x in plain)
+                key: tuple[Any, ...] = ("dot", len(prods), kinds)
+            else:
+                deps = list(args[i])
+                kinds = tuple("L" if code[x] == _LEAF else "R" for x in deps)
+                key = ("op", code[i], kinds)
+            level[i] = 1 + max((level[x] for x in deps if code[x] != _LEAF), default=0)
+            self.group_key[i] = (level[i], *key)
 
+    def blocks(self, n_inputs: list[int]) -> tuple[list[int], list[Ref | None], list[int]]:
+        """The input blocks first, and where every input and leaf node is read from."""
+        from tracegrad.autograd.tape import _INPUT, _LEAF
+
+        block_sizes: list[int] = []
+        node_ref: list[Ref | None] = [None] * self.n
+        input_blocks = []
+        for width in n_inputs:
+            input_blocks.append(len(block_sizes))
+            block_sizes.append(max(width, 1))
+        for i in range(self.n):
+            if self.code[i] == _INPUT:
+                k, j = self.args[i]
+                node_ref[i] = ("R", input_blocks[k], max(j, 0))
+            elif self.code[i] == _LEAF:
+                node_ref[i] = ("L", self.leaf_of[i], 0)
+        return block_sizes, node_ref, input_blocks
+
+    def groups(self, block_sizes: list[int], node_ref: list[Ref | None]) -> list[_Group]:
+        """One block and one _Group per group key, in level order (fills node_ref)."""
+        members: dict[tuple[Any, ...], list[int]] = {}
+        for i, key in self.group_key.items():  # nodes in tape order within each group
+            members.setdefault(key, []).append(i)
+        groups: list[_Group] = []
+        for key in sorted(members, key=lambda k: (k[0], min(members[k]))):
+            nodes = members[key]
+            b = len(block_sizes)
+            block_sizes.append(len(nodes))
+            for r, i in enumerate(nodes):
+                node_ref[i] = ("R", b, r)
+            groups.append(self._group(key, nodes, b, block_sizes, node_ref))
+        return groups
+
+    def _group(
+        self,
+        key: tuple[Any, ...],
+        nodes: list[int],
+        b: int,
+        block_sizes: list[int],
+        node_ref: list[Ref | None],
+    ) -> _Group:
         def refs(xs: list[int]) -> list[Ref]:
             return [node_ref[x] for x in xs]  # type: ignore[misc]
 
         if key[1] == "op":
-            op = ops[key[2]]
+            op = self.ops[key[2]]
             operands = [
-                _fetch_plan(refs([args[i][p] for i in nodes]), block_sizes) for p in range(op.arity)
+                _fetch_plan(refs([self.args[i][p] for i in nodes]), block_sizes)
+                for p in range(op.arity)
             ]
-            groups.append(_Group(b, op, operands))
-            continue
+            return _Group(b, op, operands)
+        dots = self.dots
         xs = [[x for _, x in dots[i][0]] for i in nodes]
         shared = all(row == xs[0] for row in xs)
         s_refs = refs(xs[0]) if shared else refs([x for row in xs for x in row])
-        weights = np.array([[leaf_of[w] for w, _ in dots[i][0]] for i in nodes], dtype=np.intp)
+        weights = np.array([[self.leaf_of[w] for w, _ in dots[i][0]] for i in nodes], dtype=np.intp)
         operands = [_fetch_plan(s_refs, block_sizes)]
         for pos in range(len(key[3])):
             operands.append(_fetch_plan(refs([dots[i][1][pos] for i in nodes]), block_sizes))
-        groups.append(_Group(b, None, operands, weights, key[2], shared))
+        return _Group(b, None, operands, weights, key[2], shared)
+
+
+def schedule(code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: int,
+             n_leaves: int, n_inputs: list[int], keep: set[int]) -> Schedule:  # fmt: skip
+    """Group a tape (``tape._Tape`` fields) into a Schedule. ``keep``: nodes whose values
+    must stay addressable (guards' operands); ``n_inputs[k]``: columns of argument k."""
+    plan = _Plan(code, args, ops, out, keep)
+    plan.fuse()
+    plan.levels()
+    block_sizes, node_ref, input_blocks = plan.blocks(n_inputs)
+    groups = plan.groups(block_sizes, node_ref)
     return Schedule(groups, block_sizes, input_blocks, node_ref, node_ref[out], n_leaves)  # type: ignore[arg-type]
 
 
