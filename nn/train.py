@@ -207,6 +207,23 @@ def _check_data(model: Module, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return Xa, ya
 
 
+def _check_options(
+    epochs: Any, batch_size: Any, tol: float | None, patience: Any, l2: float
+) -> int:
+    """fit's numeric options checked, one clear error each; returns the batch size."""
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"fit: tol must be >= 0, got {tol!r}")
+    if not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"fit: patience must be an int >= 1, got {patience!r}")
+    if not l2 >= 0:
+        raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
+    return batch_size
+
+
 def fit(
     model: Module,
     X: Any,
@@ -243,18 +260,7 @@ def fit(
     Xa, ya = _check_data(model, X, y)
     spec = get_loss(loss)
     n = len(Xa)
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is None:
-        batch_size = n
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
-    if tol is not None and not tol >= 0:
-        raise ValueError(f"fit: tol must be >= 0, got {tol!r}")
-    if not isinstance(patience, int) or patience < 1:
-        raise ValueError(f"fit: patience must be an int >= 1, got {patience!r}")
-    if not l2 >= 0:
-        raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
+    batch_size = _check_options(epochs, n if batch_size is None else batch_size, tol, patience, l2)
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
     flat = (
         FlatParams(model.parameters(), opt, l2) if compiled and FlatParams.supports(opt) else None
