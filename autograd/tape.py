@@ -41,7 +41,7 @@ from tracegrad.autograd.arraymath import ArrayMath
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
-from tracegrad.autograd.vectape import CHUNK, Schedule, schedule
+from tracegrad.autograd.vectape import CHUNK, Schedule, check_domain, schedule
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
@@ -216,6 +216,11 @@ class Compiled:
         """The leaf Values the function used besides its inputs (parameters, constants)."""
         return self._require().leaves
 
+    def leaves_for(self, *args: Any) -> list[Value]:
+        """The leaves, tracing the function on this batch first if it was not traced yet."""
+        arrays, n = _batch_args(args)
+        return self._ensure_traced(arrays, n).leaves
+
     def __len__(self) -> int:
         """Nodes on the tape (0 before the first call traces the function)."""
         return 0 if self._tape is None else len(self._tape.code)
@@ -272,12 +277,14 @@ class Compiled:
         n: int,
         want_grads: bool,
         want_inputs: bool = True,
+        leaf_data: np.ndarray | None = None,
     ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
-        """Outputs, input grads and leaf grads (summed) with the grouped replay, by chunks."""
+        """Outputs, input grads and leaf grads (summed) with the grouped replay, by chunks;
+        the leaves' numbers from ``leaf_data`` when given, else from their Values."""
         sched = self._schedule
         assert sched is not None
         sched.calls = 0
-        leaves = np.array([v.data for v in tape.leaves], dtype=float)
+        leaves = _leaf_numbers(tape, leaf_data)
         out = np.empty(n)
         input_grads = [np.zeros_like(arr) for arr in arrays]
         leaf_grads = np.zeros(len(tape.leaves))
@@ -301,9 +308,11 @@ class Compiled:
         return out, input_grads, leaf_grads
 
     # ------------------------------------------------------------ replay
-    def _forward(self, tape: _Tape, arrays: list[np.ndarray]) -> list[Any]:
+    def _forward(
+        self, tape: _Tape, arrays: list[np.ndarray], leaf_data: np.ndarray | None = None
+    ) -> list[Any]:
         vals: list[Any] = [None] * len(tape.code)
-        leaves = tape.leaves
+        leaves = _leaf_numbers(tape, leaf_data).tolist()
         ops = tape.ops
         for i, (c, a) in enumerate(zip(tape.code, tape.args)):
             if c >= 0:
@@ -311,13 +320,13 @@ class Compiled:
                 ins = [vals[j] for j in a]
                 r = op.array(np, *ins)  # type: ignore[misc]
                 if op.domain:
-                    _check_domain(op, r, ins)
+                    check_domain(op, r, ins)
                 vals[i] = r
             elif c == _INPUT:
                 k, j = a
                 vals[i] = arrays[k] if j < 0 else arrays[k][:, j]
             else:
-                vals[i] = leaves[a[0]].data
+                vals[i] = leaves[a[0]]
         self._check_guards(tape, arrays, vals.__getitem__)
         return vals
 
@@ -352,13 +361,18 @@ class Compiled:
         """Outputs and gradients for a batch (``.grad`` of nothing is touched)."""
         arrays, n = _batch_args(args)
         tape = self._ensure_traced(arrays, n)
-        if self._schedule is not None and not per_sample:
-            with np.errstate(all="ignore"):
-                out_, input_grads_, leaf_grads_ = self._replay(tape, arrays, n, want_grads=True)
-            return TapeResult(out_, input_grads_, leaf_grads_)
         with np.errstate(all="ignore"):
-            vals = self._forward(tape, arrays)
-            grads = _backward(tape, vals, n)
+            if self._schedule is not None and not per_sample:
+                return TapeResult(*self._replay(tape, arrays, n, want_grads=True))
+            out, input_grads, leaf_grads = self._per_node(tape, arrays, n)
+        return TapeResult(out, input_grads, leaf_grads if per_sample else leaf_grads.sum(0))
+
+    def _per_node(
+        self, tape: _Tape, arrays: list[np.ndarray], n: int, leaf_data: np.ndarray | None = None
+    ) -> tuple[np.ndarray, list[np.ndarray], np.ndarray]:
+        """Outputs, input grads and per-sample leaf grads, replaying one node per call."""
+        vals = self._forward(tape, arrays, leaf_data)
+        grads = _backward(tape, vals, n)
         out = np.broadcast_to(np.asarray(vals[tape.out], dtype=float), (n,)).copy()
         input_grads = [np.zeros_like(arr) for arr in arrays]
         leaf_grads = np.zeros((n, len(tape.leaves)))
@@ -374,22 +388,43 @@ class Compiled:
                     input_grads[k][:, j] += g
             else:
                 leaf_grads[:, a[0]] += g
-        return TapeResult(out, input_grads, leaf_grads if per_sample else leaf_grads.sum(0))
+        return out, input_grads, leaf_grads
+
+    def leaf_grads(
+        self, *args: Any, leaf_data: np.ndarray | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Outputs and Σ_batch d out / d leaf (in ``leaves`` order), touching no ``.grad``.
+
+        ``leaf_data`` (shape (len(leaves),)) replaces the leaves' ``.data`` for this call:
+        a training loop that holds its parameters in an array passes them here."""
+        arrays, n = _batch_args(args)
+        tape = self._ensure_traced(arrays, n)
+        want = (len(tape.leaves),)
+        if leaf_data is not None and np.shape(leaf_data) != want:
+            raise ValueError(
+                f"compile: leaf_data must have shape {want}, got {np.shape(leaf_data)}"
+            )
+        with np.errstate(all="ignore"):
+            if self._schedule is not None:  # the inputs' gradients are not wanted here
+                out, _, grads = self._replay(tape, arrays, n, True, False, leaf_data)
+                return out, grads
+            out, _, per_sample = self._per_node(tape, arrays, n, leaf_data)
+        return out, per_sample.sum(0)
 
     def backward(self, *args: Any, scale: float = 1.0) -> np.ndarray:
         """Replay forward and backward; add ``scale`` · Σ_batch d out / d leaf into each
         leaf's ``.grad`` (as eager ``backward()`` on every sample would). Returns the outputs."""
-        arrays, n = _batch_args(args)
-        tape = self._ensure_traced(arrays, n)
-        if self._schedule is not None:  # the inputs' gradients are not wanted here
-            with np.errstate(all="ignore"):
-                out, _, leaf_grads = self._replay(tape, arrays, n, True, want_inputs=False)
-        else:
-            res = self.grad(*args)
-            out, leaf_grads = res.out, res.leaf_grads
-        for v, g in zip(tape.leaves, leaf_grads.tolist()):
+        out, leaf_grads = self.leaf_grads(*args)
+        for v, g in zip(self._require().leaves, leaf_grads.tolist()):
             v.grad += scale * g
         return out
+
+
+def _leaf_numbers(tape: _Tape, leaf_data: np.ndarray | None) -> np.ndarray:
+    """The leaves' numbers for one replay: ``leaf_data``, or read afresh from the Values."""
+    if leaf_data is not None:
+        return np.asarray(leaf_data, dtype=float)
+    return np.array([v.data for v in tape.leaves], dtype=float)
 
 
 def _node_value(sched: Schedule, vals: list[Any], leaves: np.ndarray, i: int) -> Any:
@@ -418,29 +453,6 @@ def _difference(t1: _Tape, t2: _Tape) -> str:
     if len(t1.code) != len(t2.code):
         return f"{len(t1.code)} vs {len(t2.code)} nodes"
     return "other comparisons"
-
-
-def _check_domain(op: Op, r: Any, ins: list[Any], offset: int = 0) -> None:
-    """Raise the eager engine's error for the first sample outside the op's domain.
-
-    The last axis is the sample (1-D: one node; 2-D: a group of nodes); ``offset`` is the
-    number of the chunk's first sample."""
-    bad = ~np.isfinite(r)
-    for x in ins:
-        bad = bad & np.isfinite(x)
-    if not np.any(bad):
-        return
-    bad = np.broadcast_to(bad, np.shape(bad))
-    where = np.argwhere(bad)
-    first = min(map(tuple, where.tolist()), key=lambda ix: (ix[-1], ix))
-    scalars = [float(np.broadcast_to(x, bad.shape)[first]) for x in ins]
-    s = offset + (first[-1] if first else 0)
-    try:
-        if op.check is not None:
-            op.check(*scalars)
-        op.forward(*scalars)
-    except (ValueError, ZeroDivisionError) as e:
-        raise type(e)(f"sample {s}: {e}") from None
 
 
 def _backward(tape: _Tape, vals: list[Any], n: int) -> list[Any]:

@@ -173,7 +173,6 @@ class Schedule:
         ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
         self._skip = set() if want_inputs else set(self.input_blocks)
         from tracegrad.autograd.arraymath import ArrayMath
-        from tracegrad.autograd.tape import _check_domain
 
         n = arrays[0].shape[0]
         vals: list[Any] = [None] * len(self.block_sizes)
@@ -187,7 +186,7 @@ class Schedule:
                 r = grp.op.array(np, *ins)  # type: ignore[misc]
                 self.calls += 1
                 if grp.op.domain:
-                    _check_domain(grp.op, r, ins, offset)
+                    check_domain(grp.op, r, ins, offset)
             else:
                 r = self._dot(grp, ins, leaves)
             vals[grp.block] = r
@@ -422,3 +421,26 @@ def schedule(code: list[int], args: list[tuple[int, ...]], ops: list[Op], out: i
     block_sizes, node_ref, input_blocks = plan.blocks(n_inputs)
     groups = plan.groups(block_sizes, node_ref)
     return Schedule(groups, block_sizes, input_blocks, node_ref, node_ref[out], n_leaves)  # type: ignore[arg-type]
+
+
+def check_domain(op: Op, r: Any, ins: list[Any], offset: int = 0) -> None:
+    """Raise the eager engine's error for the first sample outside the op's domain.
+
+    The last axis is the sample (1-D: one node; 2-D: a group of nodes); ``offset`` is the
+    number of the chunk's first sample."""
+    bad = ~np.isfinite(r)
+    for x in ins:
+        bad = bad & np.isfinite(x)
+    if not np.any(bad):
+        return
+    bad = np.broadcast_to(bad, np.shape(bad))
+    where = np.argwhere(bad)
+    first = min(map(tuple, where.tolist()), key=lambda ix: (ix[-1], ix))
+    scalars = [float(np.broadcast_to(x, bad.shape)[first]) for x in ins]
+    s = offset + (first[-1] if first else 0)
+    try:
+        if op.check is not None:
+            op.check(*scalars)
+        op.forward(*scalars)
+    except (ValueError, ZeroDivisionError) as e:
+        raise type(e)(f"sample {s}: {e}") from None

@@ -44,8 +44,11 @@ import numpy as np
 from tracegrad.autograd import Value
 from tracegrad.autograd.graph import topo_order
 from tracegrad.nn.data import make_moons
+from tracegrad.nn.flat import FlatParams
 from tracegrad.nn.layers import MLP
 from tracegrad.nn.losses import hinge, l2
+from tracegrad.nn.optim import SGD
+from tracegrad.nn.train import fit
 
 from tracegrad import autograd
 
@@ -505,9 +508,11 @@ def bench_memory(n: int) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------- the epoch
-class CompiledStep:
-    """One full-batch step of the same loss on ``autograd.compile``: one tape, the label an
-    input (hinge written out as relu(1 - y s), the formula nn's hinge uses)."""
+class ValuesStep:
+    """One full-batch step of the same loss on ``autograd.compile`` with the parameters in
+    their Values (the previous compiled step): one tape, the label an input (hinge written
+    out as relu(1 - y s), the formula nn's hinge uses), the tape's gradients written into
+    each p.grad, L2 as a graph of Values, SGD per Value."""
 
     def __init__(self, model: MLP, X: list[list[float]], Y: list[float]) -> None:
         self.model = model
@@ -529,6 +534,52 @@ class CompiledStep:
         for p in self.params:
             p.data -= LR * p.grad
         return loss
+
+
+FLAT_CALLS = 9  # numpy calls FlatParams adds to the tape's per step (see ArrayStep)
+
+
+class ArrayStep:
+    """The same step with the parameters in one array (``nn.flat.FlatParams``, what
+    ``fit(compiled=True)`` uses): the tape reads them from it and returns its gradients as
+    one, L2 and SGD are array operations. Its numpy calls besides the tape's: zero_grad 1,
+    gather the leaves 1, scale and scatter the gradients 2, L2 3, SGD 2 (``FLAT_CALLS``)."""
+
+    def __init__(self, model: MLP, X: list[list[float]], Y: list[float]) -> None:
+        params = model.parameters()
+        self.flat = FlatParams(params, SGD(params, lr=LR), ALPHA)
+        self.X, self.Y = np.array(X), np.array(Y)
+        self.tape = autograd.compile(lambda x, t: (1.0 - t * model(x)).relu())
+        self.n = len(X)
+
+    def grads(self) -> float:
+        """Fill flat.grad with d(loss)/dp; return the loss."""
+        flat = self.flat
+        flat.zero_grad()
+        total = float(flat.backward(self.tape, self.X, self.Y, scale=1.0 / self.n).sum())
+        return total / self.n + flat.add_l2()
+
+    def __call__(self) -> float:
+        loss = self.grads()
+        self.flat.step()
+        return loss
+
+    def grad_vector(self) -> np.ndarray:
+        return self.flat.grad[: self.flat.m].copy()
+
+
+class FitEpochs:
+    """``fit(compiled=True)`` as a user calls it, ``epochs`` full-batch epochs per call (two
+    tapes, one per label, plus the outputs and accuracy fit reports each epoch)."""
+
+    def __init__(self, model: MLP, X: list[list[float]], Y: list[float], epochs: int) -> None:
+        self.model, self.epochs = model, epochs
+        self.X, self.Y = np.array(X), np.array(Y)
+
+    def __call__(self) -> None:
+        opt = SGD(self.model.parameters(), lr=LR)
+        fit(self.model, self.X, self.Y, loss="hinge", optimizer=opt, epochs=self.epochs,
+            l2=ALPHA, progress=False, compiled=True)  # fmt: skip
 
 
 class NumpyMLP:
@@ -575,50 +626,70 @@ def _flat(model: MLP) -> np.ndarray:
 def bench_epoch(n: int, repeats: int) -> dict[str, Any]:
     X, Y = moons(n, seed=1)
     theirs, eager = twin_models()
-    _, compiled_model = twin_models()
-    _, numpy_model = twin_models()
-    # gradients at the same weights, three ways
+    models = [twin_models()[1] for _ in range(4)]
+    # gradients at the same weights, four ways
     eager.zero_grad()
     root, eager_loss = _eager_grads(eager, X, Y)
     del root
     g_eager = _flat(eager)
-    comp = CompiledStep(compiled_model, X, Y)
+    before = ValuesStep(models[0], X, Y)
+    before_loss = before.grads()
+    g_before = _flat(models[0])
+    comp = ArrayStep(models[1], X, Y)
     comp_loss = comp.grads()
-    g_comp = _flat(compiled_model)
-    npm = NumpyMLP(numpy_model, X, Y)
+    g_comp = comp.grad_vector()
+    npm = NumpyMLP(models[2], X, Y)
     np_loss, gW, gb = npm.grads()
     g_np = np.concatenate(
         [np.concatenate([np.column_stack([W, b]).ravel()]) for W, b in zip(gW, gb)]
     )
     scale = max(1.0, float(np.max(np.abs(g_eager))))
     comp_err = float(np.max(np.abs(g_comp - g_eager))) / scale
+    before_err = float(np.max(np.abs(g_before - g_eager))) / scale
     np_err = float(np.max(np.abs(g_np - g_eager))) / scale
-    comp()  # one untimed step: the tape is traced and scheduled at its first call
+    before()  # one untimed step each: a tape is traced and scheduled at its first call
+    comp()
     npm()
+    fit_epochs = 10
+    by_fit = FitEpochs(models[3], X, Y, fit_epochs)
+    by_fit()
     times = interleaved(
         {
             "micrograd": lambda: micrograd_step(theirs, X, Y) and None,
             "ours_eager": lambda: ours_step(eager, X, Y) and None,
+            "ours_compiled_values": before,
             "ours_compiled": comp,
+            "ours_fit": by_fit,
             "numpy": npm,
         },
         repeats,
     )
     secs = {k: med(v) for k, v in times.items()}
+    for k in ("ours_fit", "ours_fit@frozen"):  # per epoch, wall and CPU
+        secs[k] /= fit_epochs
+        CPU[k] = [t / fit_epochs for t in CPU[k]]
+
+    def vs_numpy(key: str) -> dict[str, float]:
+        return {h: 1.0 / v for h, v in speedups(secs, key, "numpy").items()}
+
     return {
         "points": n,
         "tape_nodes": len(comp.tape),
-        "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1),  # -1: not counted
+        "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1) + FLAT_CALLS,
         "seconds_per_epoch": secs,
         "speedup_compiled_vs_micrograd": speedups(secs, "ours_compiled"),
         "speedup_eager_vs_micrograd": speedups(secs, "ours_eager"),
-        "ratio_compiled_vs_numpy": {
-            h: 1.0 / v for h, v in speedups(secs, "ours_compiled", "numpy").items()
-        },
+        "ratio_compiled_vs_numpy": vs_numpy("ours_compiled"),
+        "ratio_compiled_values_vs_numpy": vs_numpy("ours_compiled_values"),
+        "ratio_fit_vs_numpy": vs_numpy("ours_fit"),
         "compiled_vs_eager_max_rel_grad_diff": comp_err,
+        "compiled_values_vs_eager_max_rel_grad_diff": before_err,
         "numpy_vs_eager_max_rel_grad_diff": np_err,
-        "check_compiled_grads": comp_err <= 1e-12,
-        "check_losses_agree": abs(comp_loss - eager_loss) <= 1e-12 * max(1.0, abs(eager_loss))
+        "check_compiled_grads": comp_err <= 1e-12 and before_err <= 1e-12,
+        "check_losses_agree": all(
+            abs(x - eager_loss) <= 1e-12 * max(1.0, abs(eager_loss))
+            for x in (comp_loss, before_loss)
+        )
         and abs(np_loss - eager_loss) <= 1e-9 * max(1.0, abs(eager_loss)),
     }
 
@@ -638,9 +709,9 @@ def bench_scale(sizes: Sequence[tuple[int, list[int]]], repeats: int) -> dict[st
         X, Y = moons(n, seed=2)
         model = MLP(2, layers, seed=5)
         twin = MLP(2, layers, seed=5)
-        comp = CompiledStep(model, X, Y)
+        comp = ArrayStep(model, X, Y)
         npm = NumpyMLP(twin, X, Y)
-        g_comp = (comp.grads(), _flat(model))[1]
+        g_comp = (comp.grads(), comp.grad_vector())[1]
         _, gW, gb = npm.grads()
         g_np = np.concatenate([np.column_stack([W, b]).ravel() for W, b in zip(gW, gb)])
         peak = {"ours_compiled": _peak(comp), "numpy": _peak(npm)}
@@ -649,7 +720,7 @@ def bench_scale(sizes: Sequence[tuple[int, list[int]]], repeats: int) -> dict[st
         err = float(np.max(np.abs(g_comp - g_np))) / max(1.0, float(np.max(np.abs(g_np))))
         out[f"{n} pts, 2-{'-'.join(map(str, layers))}"] = {
             "tape_nodes": len(comp.tape),
-            "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1),  # -1: not counted
+            "numpy_calls_per_epoch": getattr(comp.tape, "numpy_calls", -1) + FLAT_CALLS,
             "seconds_per_epoch": secs,
             "peak_mb": {k: v / 1e6 for k, v in peak.items()},
             "ratio_compiled_vs_numpy": {
@@ -761,14 +832,21 @@ def report(res: dict[str, Any]) -> str:
         s = e["seconds_per_epoch"]
         lines.append(
             f"epoch ({e['points']} pts, full batch)  micrograd {s['micrograd']:.3f} s  "
-            f"ours eager {s['ours_eager']:.3f} s  compiled {1e3 * s['ours_compiled']:.3f} ms  "
-            f"numpy {1e3 * s['numpy']:.3f} ms"
+            f"ours eager {s['ours_eager']:.3f} s  numpy {1e3 * s['numpy']:.3f} ms"
         )
         lines.append(
-            f"   compiled / numpy floor {_rt(e['ratio_compiled_vs_numpy'])}; "
-            f"{e['numpy_calls_per_epoch']} numpy calls per epoch for {e['tape_nodes']} "
-            f"tape nodes; eager vs micrograd {_sp(e['speedup_eager_vs_micrograd'])}; "
-            f"compiled vs eager grads: max rel diff {e['compiled_vs_eager_max_rel_grad_diff']:.1e}"
+            f"   compiled, parameters in an array {1e3 * s['ours_compiled']:.3f} ms: / numpy "
+            f"{_rt(e['ratio_compiled_vs_numpy'])}; {e['numpy_calls_per_epoch']} numpy calls "
+            f"per epoch for {e['tape_nodes']} tape nodes"
+        )
+        lines.append(
+            f"   compiled, parameters in Values {1e3 * s['ours_compiled_values']:.3f} ms: / numpy "
+            f"{_rt(e['ratio_compiled_values_vs_numpy'])}; fit(compiled=True) per epoch "
+            f"{1e3 * s['ours_fit']:.3f} ms: / numpy {_rt(e['ratio_fit_vs_numpy'])}"
+        )
+        lines.append(
+            f"   eager vs micrograd {_sp(e['speedup_eager_vs_micrograd'])}; compiled vs eager "
+            f"grads: max rel diff {e['compiled_vs_eager_max_rel_grad_diff']:.1e}"
         )
     for name, sc in res.get("scale", {}).items():
         s = sc["seconds_per_epoch"]

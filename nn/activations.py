@@ -45,8 +45,13 @@ class Activation:
         return v
 
     def numpy(self, z: np.ndarray) -> np.ndarray:
-        """The same function on an array of plain numbers (used by fast prediction)."""
+        """The same function on an array of plain numbers (used by fast prediction): the
+        table's array form where the op is defined everywhere, else element by element (so
+        a value outside the domain raises the op's own error)."""
         if self.op is not None:
+            if self.op.array is not None and not self.op.domain:
+                with np.errstate(all="ignore"):
+                    return np.asarray(self.op.array(np, np.asarray(z, dtype=float)), dtype=float)
             return np.vectorize(self.op.forward, otypes=[float])(z)
         if self.fn is not None:
             fn = self.fn

@@ -239,9 +239,11 @@ class MLP(_ToTorch):
             yield from layer.named_parameters(f"{prefix}layers.{i}.")
 
     # ------------------------------------------------------------ plain numbers
-    def predict(self, X: Any) -> np.ndarray:
+    def predict(self, X: Any, params: np.ndarray | None = None) -> np.ndarray:
         """Outputs for many samples at once on plain numbers (no graph): shape (n, nout),
-        or (n,) when the last layer has one neuron. For plots and accuracy, not training."""
+        or (n,) when the last layer has one neuron. For plots and accuracy, not training.
+        ``params``: the parameters' numbers in ``parameters()`` order to use instead of the
+        Values' (``fit(compiled=True)`` holds them in an array while training)."""
         A = np.asarray(X, dtype=float)
         if A.ndim == 1:
             A = A.reshape(1, -1)
@@ -249,9 +251,19 @@ class MLP(_ToTorch):
             raise ValueError(
                 f"predict takes an array of shape (n, {self.nin}), got shape {A.shape}"
             )
+        count = sum(layer.nout * (layer.nin + 1) for layer in self.layers)
+        if params is not None and np.shape(params) != (count,):
+            raise ValueError(f"predict: params must have shape ({count},), got {np.shape(params)}")
+        at = 0
         for layer in self.layers:
-            W = np.array([[w.data for w in n.w] for n in layer.neurons])
-            b = np.array([n.b.data for n in layer.neurons])
+            if params is None:
+                W = np.array([[w.data for w in n.w] for n in layer.neurons])
+                b = np.array([n.b.data for n in layer.neurons])
+            else:
+                size = layer.nout * (layer.nin + 1)
+                Wb = np.asarray(params[at : at + size], dtype=float).reshape(layer.nout, -1)
+                W, b = Wb[:, :-1], Wb[:, -1]
+                at += size
             A = layer.activation.numpy(A @ W.T + b)
         return A[:, 0] if A.shape[1] == 1 else A
 

@@ -17,6 +17,7 @@ import numbers
 from collections.abc import Callable, Iterable
 from typing import Union
 
+import numpy as np
 from tracegrad.autograd.value import Value
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "step_decay", "exponential_decay"]
@@ -33,7 +34,11 @@ def _check_rate(name: str, x: object, low: float = 0.0, high: float = math.inf) 
 
 
 class Optimizer:
-    """Holds the parameters and the learning rate; subclasses define ``_update``."""
+    """Holds the parameters and the learning rate; subclasses define ``_update`` (on the
+    Values) and may define ``_update_array`` (the same arithmetic on arrays, for training
+    loops that hold the parameters in one array: ``fit(compiled=True)``)."""
+
+    _state: tuple[str, ...] = ()  # names of the per-parameter state lists (velocity, m, v)
 
     def __init__(
         self, params: Iterable[Value], lr: LearningRate = 0.01, *, schedule_by: str = "step"
@@ -80,6 +85,36 @@ class Optimizer:
     def _update(self, lr: float) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
 
+    def _update_array(
+        self, lr: float, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]
+    ) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    @property
+    def updates_arrays(self) -> bool:
+        """True when this optimizer's update also exists on arrays: the class that defines
+        ``_update`` defines ``_update_array`` too (a subclass overriding only ``_update`` is
+        stepped on its Values)."""
+        cls = type(self)
+        owner = next(c for c in cls.__mro__ if "_update" in vars(c))
+        return "_update_array" in vars(owner) and owner is not Optimizer
+
+    def state_arrays(self) -> dict[str, np.ndarray]:
+        """The per-parameter state (params order) as arrays, for ``step_array``."""
+        return {name: np.array(getattr(self, name), dtype=float) for name in self._state}
+
+    def load_state_arrays(self, state: dict[str, np.ndarray]) -> None:
+        """Store arrays from ``state_arrays``/``step_array`` back as this optimizer's state."""
+        for name in self._state:
+            setattr(self, name, state[name].tolist())
+
+    def step_array(self, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
+        """``step()`` on parameters held in an array: ``data[i]`` is ``params[i]``'s number
+        and ``grad[i]`` its gradient; ``data`` and ``state`` change in place, the Values not.
+        The same arithmetic as ``step()``, element by element."""
+        self._update_array(self.lr, data, grad, state)
+        self.steps += 1
+
     def __repr__(self) -> str:
         lr = "schedule" if self.schedule is not None else repr(self.base_lr)
         return f"{type(self).__name__}({len(self.params)} parameters, lr={lr})"
@@ -91,6 +126,11 @@ class SGD(Optimizer):
     def _update(self, lr: float) -> None:
         for p in self.params:
             p.data -= lr * p.grad
+
+    def _update_array(
+        self, lr: float, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]
+    ) -> None:
+        data -= lr * grad
 
 
 class Momentum(Optimizer):
@@ -108,12 +148,22 @@ class Momentum(Optimizer):
         self.momentum = _check_rate("momentum", momentum, 0.0, 1.0)
         self.velocity = [0.0] * len(self.params)
 
+    _state = ("velocity",)
+
     def _update(self, lr: float) -> None:
         mu = self.momentum
         vel = self.velocity
         for i, p in enumerate(self.params):
             vel[i] = mu * vel[i] + p.grad
             p.data -= lr * vel[i]
+
+    def _update_array(
+        self, lr: float, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]
+    ) -> None:
+        vel = state["velocity"]
+        vel *= self.momentum
+        vel += grad
+        data -= lr * vel
 
 
 class Adam(Optimizer):
@@ -137,6 +187,8 @@ class Adam(Optimizer):
         self.m = [0.0] * len(self.params)
         self.v = [0.0] * len(self.params)
 
+    _state = ("m", "v")
+
     def _update(self, lr: float) -> None:
         b1, b2, eps = self.beta1, self.beta2, self.eps
         t = self.steps + 1
@@ -148,6 +200,20 @@ class Adam(Optimizer):
             m[i] = b1 * m[i] + (1.0 - b1) * g
             v[i] = b2 * v[i] + (1.0 - b2) * g * g
             p.data -= lr * (m[i] / c1) / (math.sqrt(v[i] / c2) + eps)
+
+    def _update_array(
+        self, lr: float, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]
+    ) -> None:
+        b1, b2, eps = self.beta1, self.beta2, self.eps
+        t = self.steps + 1
+        c1 = 1.0 - b1**t
+        c2 = 1.0 - b2**t
+        m, v = state["m"], state["v"]
+        m *= b1
+        m += (1.0 - b1) * grad
+        v *= b2
+        v += (1.0 - b2) * grad * grad
+        data -= lr * (m / c1) / (np.sqrt(v / c2) + eps)
 
 
 def step_decay(lr: float, factor: float = 0.5, every: int = 10) -> Callable[[int], float]:

@@ -26,8 +26,9 @@ with warnings.catch_warnings():  # in Jupyter without ipywidgets: a text bar, no
     from tqdm.auto import tqdm
 
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.tape import compile as compile_tape
 from tracegrad.autograd.value import Value
+from tracegrad.nn.flat import MAX_COMPILED_TARGETS, BatchResult, FlatParams, TargetTapes
+from tracegrad.nn.layers import MLP
 from tracegrad.nn.losses import LossSpec, get_loss
 from tracegrad.nn.losses import l2 as l2_penalty
 from tracegrad.nn.module import Module
@@ -40,17 +41,10 @@ __all__ = [
     "BatchStep",
     "make_eager_step",
     "make_compiled_step",
+    "make_array_step",
     "accuracy",
+    "MAX_COMPILED_TARGETS",
 ]
-
-
-@dataclass
-class BatchResult:
-    """What one batch step reports: the batch's mean loss and the model's outputs
-    (shape (batch, nout)), measured before the update."""
-
-    loss: float
-    outputs: np.ndarray
 
 
 # (X_batch of shape (b, nin), y_batch) -> BatchResult, leaving d(loss)/d(param) in each .grad
@@ -99,9 +93,6 @@ def make_eager_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep
     return step
 
 
-MAX_COMPILED_TARGETS = 64  # tapes make_compiled_step keeps, one per distinct target
-
-
 def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
     """The batch step on ``tracegrad.autograd.compile``: the same loss and gradients as
     ``make_eager_step``, each batch replayed with numpy instead of built node by node.
@@ -112,46 +103,58 @@ def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchS
     A loss whose graph depends on the data (bce_with_logits and cross_entropy branch on
     ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.tape`` for what is.
     """
-    fn = loss.fn
     params = model.parameters()
-    tapes: dict[tuple[float, ...], Any] = {}
-
-    def tape_for(key: tuple[float, ...]) -> Any:
-        if key not in tapes:
-            if len(tapes) >= MAX_COMPILED_TARGETS:
-                raise ValueError(
-                    f"fit(compiled=True) traces one tape per distinct target and the data has "
-                    f"more than {MAX_COMPILED_TARGETS}; use compiled=False for this data"
-                )
-            target: Any = key[0] if len(key) == 1 else list(key)
-            tapes[key] = compile_tape(lambda x: fn(model(x), target))  # type: ignore[operator]
-        return tapes[key]
+    tapes = TargetTapes(model, loss.fn)
 
     def step(Xb: np.ndarray, yb: np.ndarray) -> BatchResult:
-        rows = np.asarray(yb, dtype=float).reshape(len(Xb), -1)
-        keys = [tuple(r) for r in rows.tolist()]
         n = len(Xb)
         total = 0.0
-        for key in dict.fromkeys(keys):
-            mask = np.array([k == key for k in keys])
-            out = tape_for(key).backward(Xb[mask], scale=1.0 / n)
-            total += float(out.sum())
+        for tape, X_t in tapes.split(Xb, yb):
+            total += float(tape.backward(X_t, scale=1.0 / n).sum())
         total /= n
         if l2:
             penalty = l2_penalty(params, l2)
             penalty.backward()
             total += penalty.data
-        predict = getattr(model, "predict", None)
-        if predict is not None:
-            outputs = np.asarray(predict(Xb), dtype=float).reshape(n, -1)
-        else:
-            outs = [model(x) for x in Xb.tolist()]  # type: ignore[operator]
-            outputs = np.array(
-                [[o.data] if isinstance(o, Value) else [v.data for v in o] for o in outs]
-            )
+        return BatchResult(total, _outputs(model, Xb))
+
+    return step
+
+
+def make_array_step(model: Module, loss: LossSpec, flat: FlatParams) -> BatchStep:
+    """``make_compiled_step`` with the parameters held in ``flat`` (a ``FlatParams`` over
+    ``model.parameters()``): the gradients (and flat.l2's term) go into ``flat.grad``, not
+    into the Values; ``flat.step()`` then updates ``flat.data``. Same numbers as the eager
+    step within rounding."""
+    tapes = TargetTapes(model, loss.fn)
+    mlp_predict = model.predict if isinstance(model, MLP) else None
+
+    def step(Xb: np.ndarray, yb: np.ndarray) -> BatchResult:
+        n = len(Xb)
+        flat.zero_grad()
+        total = 0.0
+        for tape, X_t in tapes.split(Xb, yb):
+            total += float(flat.backward(tape, X_t, scale=1.0 / n).sum())
+        total /= n
+        if flat.l2:
+            total += flat.add_l2()
+        if mlp_predict is not None:
+            outputs = np.asarray(mlp_predict(Xb, flat.data[: flat.m])).reshape(n, -1)
+        else:  # the model reads its Values: bring them up to date first
+            flat.write_back()
+            outputs = _outputs(model, Xb)
         return BatchResult(total, outputs)
 
     return step
+
+
+def _outputs(model: Module, Xb: np.ndarray) -> np.ndarray:
+    """The model's outputs for a batch, shape (batch, nout), from its Values' numbers."""
+    predict = getattr(model, "predict", None)
+    if predict is not None:
+        return np.asarray(predict(Xb), dtype=float).reshape(len(Xb), -1)
+    outs = [model(x) for x in Xb.tolist()]  # type: ignore[operator]
+    return np.array([[o.data] if isinstance(o, Value) else [v.data for v in o] for o in outs])
 
 
 def accuracy(outputs: np.ndarray, y: np.ndarray, loss: LossSpec) -> float | None:
@@ -204,6 +207,23 @@ def _check_data(model: Module, X: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
     return Xa, ya
 
 
+def _check_options(
+    epochs: Any, batch_size: Any, tol: float | None, patience: Any, l2: float
+) -> int:
+    """fit's numeric options checked, one clear error each; returns the batch size."""
+    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
+        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
+    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
+        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
+    if tol is not None and not tol >= 0:
+        raise ValueError(f"fit: tol must be >= 0, got {tol!r}")
+    if not isinstance(patience, int) or patience < 1:
+        raise ValueError(f"fit: patience must be an int >= 1, got {patience!r}")
+    if not l2 >= 0:
+        raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
+    return batch_size
+
+
 def fit(
     model: Module,
     X: Any,
@@ -232,62 +252,70 @@ def fit(
     progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
     runs after every epoch (epochs count from 1).
     compiled: run each batch on ``tracegrad.autograd.compile`` (numpy over the whole batch, same
-    gradients; see ``make_compiled_step``) instead of one graph of Values per batch.
+    gradients; see ``make_compiled_step``) instead of one graph of Values per batch. With
+    SGD, Momentum or Adam the parameters are then held in one array while training
+    (``tracegrad.nn.flat``) and written back into the Values before each callback and when
+    ``fit`` returns or raises.
     """
     Xa, ya = _check_data(model, X, y)
     spec = get_loss(loss)
     n = len(Xa)
-    if not isinstance(epochs, int) or isinstance(epochs, bool) or epochs < 0:
-        raise ValueError(f"fit: epochs must be an int >= 0, got {epochs!r}")
-    if batch_size is None:
-        batch_size = n
-    if not isinstance(batch_size, int) or isinstance(batch_size, bool) or batch_size < 1:
-        raise ValueError(f"fit: batch_size must be an int >= 1 or None, got {batch_size!r}")
-    if tol is not None and not tol >= 0:
-        raise ValueError(f"fit: tol must be >= 0, got {tol!r}")
-    if not isinstance(patience, int) or patience < 1:
-        raise ValueError(f"fit: patience must be an int >= 1, got {patience!r}")
-    if not l2 >= 0:
-        raise ValueError(f"fit: l2 must be >= 0, got {l2!r}")
+    batch_size = _check_options(epochs, n if batch_size is None else batch_size, tol, patience, l2)
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    step = (make_compiled_step if compiled else make_eager_step)(model, spec, l2)
+    flat = (
+        FlatParams(model.parameters(), opt, l2) if compiled and FlatParams.supports(opt) else None
+    )
+    if flat is None:
+        step = (make_compiled_step if compiled else make_eager_step)(model, spec, l2)
+        zero_grad, update = opt.zero_grad, opt.step
+    else:
+        step = make_array_step(model, spec, flat)
+        zero_grad, update = flat.zero_grad, flat.step
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol
     bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
-    for epoch in bar:
-        opt.epoch = epoch
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        total = 0.0
-        outputs = []
-        for start in range(0, n, batch_size):
-            idx = order[start : start + batch_size]
-            opt.zero_grad()
-            result = step(Xa[idx], ya[idx])
-            if not math.isfinite(result.loss):
-                raise FloatingPointError(
-                    f"fit: the loss became {result.loss} in epoch {epoch + 1}: the weights "
-                    "diverged; try a smaller learning rate"
-                )
-            opt.step()
-            total += result.loss * len(idx)
-            outputs.append(result.outputs)
-        mean_loss = total / n
-        acc = accuracy(np.concatenate(outputs), ya[order], spec)
-        history.loss.append(mean_loss)
-        history.accuracy.append(acc)
-        history.lr.append(opt.lr)
-        if progress:
-            post = {"loss": fmt(mean_loss)}
-            if acc is not None:
-                post["acc"] = f"{acc:.1%}"
-            bar.set_postfix(post, refresh=False)
-        if callback is not None:
-            callback(epoch + 1, mean_loss, acc)
-        if tol is not None and len(history.loss) > 1:
-            calm = calm + 1 if abs(history.loss[-1] - history.loss[-2]) < tol else 0
-            if calm >= patience:
-                history.converged = True
-                break
+    try:
+        for epoch in bar:
+            opt.epoch = epoch
+            order = rng.permutation(n) if shuffle else np.arange(n)
+            total = 0.0
+            outputs = []
+            for start in range(0, n, batch_size):
+                idx = order[start : start + batch_size]
+                zero_grad()
+                result = step(Xa[idx], ya[idx])
+                if not math.isfinite(result.loss):
+                    raise FloatingPointError(
+                        f"fit: the loss became {result.loss} in epoch {epoch + 1}: the weights "
+                        "diverged; try a smaller learning rate"
+                    )
+                update()
+                total += result.loss * len(idx)
+                outputs.append(result.outputs)
+            mean_loss = total / n
+            acc = accuracy(np.concatenate(outputs), ya[order], spec)
+            history.loss.append(mean_loss)
+            history.accuracy.append(acc)
+            history.lr.append(opt.lr)
+            if progress:
+                post = {"loss": fmt(mean_loss)}
+                if acc is not None:
+                    post["acc"] = f"{acc:.1%}"
+                bar.set_postfix(post, refresh=False)
+            if callback is not None:
+                if flat is not None:
+                    flat.write_back()  # the callback may look at the model, or change it
+                callback(epoch + 1, mean_loss, acc)
+                if flat is not None:
+                    flat.read_values()
+            if tol is not None and len(history.loss) > 1:
+                calm = calm + 1 if abs(history.loss[-1] - history.loss[-2]) < tol else 0
+                if calm >= patience:
+                    history.converged = True
+                    break
+    finally:
+        if flat is not None:
+            flat.write_back()
     bar.close()
     return history
