@@ -48,3 +48,8 @@ def console_commands(block: Block) -> list[tuple[str, str]]:
         elif line.strip():
             raise AssertionError(f"README.md:{block.line}: output before any '$ ' command")
     return [(cmd, "\n".join(out).rstrip()) for cmd, out in pairs]
+
+
+def needs_torch(block: Block) -> bool:
+    """A block that imports torch runs only where PyTorch is installed (the oracle tests)."""
+    return "import torch" in block.text

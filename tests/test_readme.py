@@ -27,7 +27,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mdblocks import Block, console_commands, fenced_blocks
+from mdblocks import Block, console_commands, fenced_blocks, needs_torch
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -66,9 +66,7 @@ def _block_id(b: Block) -> str:
 def _python_params(blocks: list[Block]) -> list[object]:
     """A block that imports torch runs with the oracle tests (`make test-oracle`)."""
     return [
-        pytest.param(
-            b, id=_block_id(b), marks=[pytest.mark.oracle] if "import torch" in b.text else []
-        )
+        pytest.param(b, id=_block_id(b), marks=[pytest.mark.oracle] if needs_torch(b) else [])
         for b in blocks
     ]
 
