@@ -347,17 +347,11 @@ def test_a_forgotten_plus_equals_branch_in_the_staged_example() -> None:
 
 
 def test_the_seed_sheet_of_guesses_fails() -> None:
-    seed = {
-        "network": {
-            "sizes": [2, 2, 2],
-            "activation": "sigmoid",
-            "weights": [[[0.1, -0.2], [0.3, 0.55]], [[0.37, 0.9], [-0.22, -0.12]]],
-            "biases": [[0.01, -0.02], [0.31, 0.27]],
-        },
-        "samples": [{"x": [0.5, -0.5], "y": [0.9, 0.1]}],
-        "training": {"loss": "half_sse", "learning_rate": 1.2},
-        "answers": {"h1": 1, "dE/do1": 0, "dE/dw5": 0, "w5_new": 0},
-    }
+    from tracegrad import examples
+    from tracegrad.checker.homework import tomllib
+
+    seed = tomllib.loads(examples.path("seed_article").read_text(encoding="utf-8"))
+    seed["answers"] = {"h1": 1, "dE/do1": 0, "dE/dw5": 0, "w5_new": 0}  # guesses
     report = check(seed)
     assert not report.ok and report.summary().startswith("1 of 4 accepted")
     assert report.mark("h1").reason == "whole number"
