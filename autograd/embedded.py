@@ -108,30 +108,32 @@ def render(source: str, format: str = "svg") -> bytes:
     """
     engine, module = _engine_and_module()
     outcome: list[Any] = []
-    done = threading.Event()
+    done, cancel = threading.Event(), threading.Event()
 
     def work() -> None:
         try:
-            outcome.append(_render_in_fresh_instance(engine, module, source, format))
+            outcome.append(_render_in_fresh_instance(engine, module, source, format, cancel))
         except BaseException as exc:  # handed to the waiting thread
             outcome.append(exc)
         finally:
             done.set()
 
     worker = threading.Thread(target=work, name="tracegrad-graphviz", daemon=True)
-    with _lock:  # the stack size applies to threads started while it is set
-        previous = threading.stack_size(THREAD_STACK)
-        try:
-            worker.start()
-        finally:
-            threading.stack_size(previous)
     try:
+        with _lock:  # the stack size applies to threads started while it is set
+            previous = threading.stack_size(THREAD_STACK)
+            try:
+                worker.start()  # Ctrl-C may land here too, while start() waits for the thread
+            finally:
+                threading.stack_size(previous)
         # an Event, not Thread.join: a join interrupted by Ctrl-C can misreport the thread
         while not done.wait(_POLL_S):
             pass
     except KeyboardInterrupt:
+        cancel.set()  # for a worker that has not set its epoch deadline yet
         engine.increment_epoch()  # the guest traps at its next epoch check
-        done.wait(5.0)
+        if worker.ident is not None:  # the thread was started
+            done.wait(5.0)
         stopped = outcome[0] if outcome and isinstance(outcome[0], EmbeddedError) else None
         raise KeyboardInterrupt from stopped  # the cause says the layout was interrupted
     result = outcome[0]
@@ -142,7 +144,9 @@ def render(source: str, format: str = "svg") -> bytes:
     return bytes(result)
 
 
-def _render_in_fresh_instance(engine: Any, module: Any, source: str, format: str) -> bytes:
+def _render_in_fresh_instance(
+    engine: Any, module: Any, source: str, format: str, cancel: threading.Event
+) -> bytes:
     import wasmtime
 
     store = wasmtime.Store(engine)
@@ -154,7 +158,12 @@ def _render_in_fresh_instance(engine: Any, module: Any, source: str, format: str
     try:
         instance = linker.instantiate(store, module)
     except Exception as exc:
+        if cancel.is_set():
+            raise EmbeddedError(INTERRUPTED) from None
         raise EmbeddedError(f"the embedded renderer could not start: {_one_line(exc)}") from None
+    # Ctrl-C that came before the deadline was set above has bumped no epoch of ours: stop here.
+    if cancel.is_set():
+        raise EmbeddedError(INTERRUPTED)
     exports: Any = instance.exports(store)  # name -> export; types known by name only
     memory = exports["memory"]
     malloc = exports["malloc"]
@@ -181,10 +190,13 @@ def _render_in_fresh_instance(engine: Any, module: Any, source: str, format: str
     return bytes(memory.read(store, result, result + length))
 
 
+INTERRUPTED = "the embedded renderer was interrupted"
+
+
 def _trap_message(exc: Exception) -> str:
     text = str(exc)
     if "interrupt" in text:
-        return "the embedded renderer was interrupted"
+        return INTERRUPTED
     if "call stack exhausted" in text:
         return (
             "the graph is too deep for the embedded renderer (Graphviz ran out of stack); "

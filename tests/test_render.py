@@ -516,3 +516,18 @@ def test_png_and_pdf_with_system_dot(system_dot: str, tmp_path: Path) -> None:
     g = draw(v["E"])
     assert g.pipe(format="png").startswith(b"\x89PNG")
     assert g.pipe(format="gif").startswith(b"GIF8")  # graphviz's own path, for other formats
+
+
+def test_ctrl_c_before_the_layout_starts_stops_it_too() -> None:
+    """An interrupt that lands before the worker sets its epoch deadline (or while start()
+    waits for the thread) bumps no epoch the guest will see: the worker checks the flag."""
+    import threading
+
+    from tracegrad.autograd import embedded
+
+    engine, module = embedded._engine_and_module()
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(embedded.EmbeddedError, match="interrupted"):
+        embedded._render_in_fresh_instance(engine, module, "digraph { a }", "svg", cancel)
+    assert embedded.render("digraph { a -> b }").count(b'class="node"') == 2
