@@ -191,14 +191,17 @@ def check_output(path: PathLike, *, inputs: Iterable[PathLike] = ()) -> Path:
         raise OutputError(f"{shown}: no folder {printable(str(folder), line=True)!r}")
     if out.is_dir():
         raise OutputError(f"{shown}: is a folder; give a file name")
-    if out.exists():
-        for given in inputs:
-            with contextlib.suppress(OSError):
-                if os.path.samefile(out, given):
-                    raise OutputError(
-                        f"{shown}: is one of this command's inputs; choose another name"
-                    )
+    if out.exists() and any(_same(out, given) for given in inputs):
+        raise OutputError(f"{shown}: is one of this command's inputs; choose another name")
     return out
+
+
+def _same(a: PathLike, b: PathLike) -> bool:
+    """The same file (device and inode: a hard link or another spelling counts)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
 def write_atomic(path: PathLike, data: str | bytes, *, inputs: Iterable[PathLike] = ()) -> Path:
