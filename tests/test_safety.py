@@ -324,3 +324,109 @@ def test_every_file_is_written_by_the_safe_write_helper() -> None:
 def test_the_scan_finds_a_write() -> None:
     for line in ('open(p, "w")', "p.write_text(s)", "p.write_bytes(b)", "shutil.copyfile(a, b)"):
         assert _WRITES.search(line), line
+
+
+# ------------------------------------------------------------------ a class of hostile sheets
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+UNSAFE_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+HOSTILE_FOLDER = {
+    '=HYPERLINK("http:x","grade").toml': ("Sheet 1", "f"),
+    "@SUM(1+1)*cmd|' -c calc'!A0.toml": ("Sheet 2", "f"),
+    "+1+1.toml": ("+1+1", "f (=1+1)"),
+    "hide.toml": ("Sheet \u001b[8m hidden \u009b2J", "f (note\u001b[8m)"),
+    "script.toml": ("Sheet 3<script>document.title='PWNED-md'</script>", "f (</script>)"),
+    "ticks.toml": ("`a` ``b ```c", "f (x ` [l](javascript:alert(1)) `)"),
+}
+
+
+def _hostile_folder(folder: Path) -> list[str]:
+    for name, (title, answer) in HOSTILE_FOLDER.items():
+        _sheet(folder, name, title, answer)
+    (folder / "exp.toml").write_text(
+        'title = "overflow"\n[variables]\nx = 1000\n[expressions]\nf = "exp(x)"\n'
+        '[answers]\nf = 1.5\n"df/dx" = 2.5\n',
+        encoding="utf-8",
+    )
+    (folder / "-broken=.toml").write_text('title = "unclosed\n', encoding="utf-8")
+    with open(os.path.join(os.fsencode(folder), b"bytes\xff\xfe.toml"), "wb") as f:
+        f.write(b'title = "not UTF-8 name"\n[variables]\nx = 2\n[expressions]\nf = "x"\n')
+        f.write(b"[answers]\nf = 2\n")
+    return sorted(os.listdir(folder))  # as `tracegrad check *.toml` in that folder
+
+
+def _check(files: list[str], fmt: str, capsys: pytest.CaptureFixture[str]) -> str:
+    assert main(["check", "--format", fmt, "--", *files]) == 2  # the broken sheet
+    out, err = capsys.readouterr()
+    assert not UNSAFE_CHARS.search(out + err), (out + err)[:2000]
+    return out
+
+
+def _unclosed_code_span(markdown: str) -> str | None:
+    """The line of the first code span that never closes (CommonMark: a run of n backticks
+    closes at the next run of exactly n), else None."""
+    for line in markdown.splitlines():
+        if line.startswith("```"):
+            continue  # a fence line; fences are checked by the renderer below
+        i = 0
+        while i < len(line):
+            if line[i] == "\\":
+                i += 2
+                continue
+            if line[i] == "`":
+                run = re.match(r"`+", line[i:])
+                assert run is not None
+                n = len(run.group())
+                close = re.search(rf"(?<!`)`{{{n}}}(?!`)", line[i + n :])
+                if close is None:
+                    return line
+                i += n + close.end()
+                continue
+            i += 1
+    return None
+
+
+def test_a_folder_of_hostile_sheets_opens_safely_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import csv
+    import io
+
+    monkeypatch.chdir(tmp_path)
+    files = _hostile_folder(tmp_path)
+    rows = list(csv.reader(io.StringIO(_check(files, "csv", capsys))))
+    cells = [c for row in rows[1:] for c in row]
+    for cell in cells:
+        if cell.startswith(FORMULA_START):
+            float(cell)  # only a number may start with + or -
+    files_cells = {row[0] for row in rows[1:]}
+    assert {'\'=HYPERLINK("http:x","grade").toml', "'+1+1.toml", "'-broken=.toml"} <= files_cells
+    assert "'@SUM(1+1)*cmd|' -c calc'!A0.toml" in files_cells
+
+    def strings(x: object) -> list[str]:
+        if isinstance(x, str):
+            return [x]
+        if isinstance(x, dict):
+            return [*x.keys(), *(s for v in x.values() for s in strings(v))]
+        return [s for v in x for s in strings(v)] if isinstance(x, list) else []
+
+    doc = _strict(_check(files, "json", capsys))
+    assert isinstance(doc, list) and len(doc) == len(files)
+    assert not any(UNSAFE_CHARS.search(s) for s in strings(doc))
+    overflow = next(d for d in doc if d["path"].endswith("exp.toml"))
+    assert overflow["answers"][0]["not_finite"] == {"expected": "inf"}
+    assert any("\\xff\\xfe" in d["path"] for d in doc)
+
+    markdown = _check(files, "markdown", capsys)
+    assert _unclosed_code_span(markdown) is None
+    html = MD.render(markdown)
+    tags = set(re.findall(r"</?([a-zA-Z][\w-]*)", html))
+    allowed = {"h3", "p", "strong", "table", "thead", "tbody", "tr", "th", "td", "code", "pre"}
+    assert tags <= allowed
+    assert "<script" not in html and "href" not in html and "PWNED" in html
+    _check(files, "text", capsys)
+
+
+def test_the_code_span_check_finds_an_unclosed_span() -> None:
+    assert _unclosed_code_span("| `f (x ` y` | 1 |") == "| `f (x ` y` | 1 |"
+    assert _unclosed_code_span("| ``a ` b`` | \\` |") is None

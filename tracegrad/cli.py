@@ -27,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (the usage itself is one --help away)."""
 
     def error(self, message: str) -> NoReturn:
+        message = printable(message, line=True)  # it quotes the arguments: file names
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
