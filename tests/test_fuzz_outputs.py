@@ -15,11 +15,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+from fuzzkit import LONG, QUICK, _assert_clean, _fuzz, _run
 from hypothesis import strategies as st
-from test_fuzz import LONG, QUICK, _assert_clean, _fuzz, _limits
 
 pytestmark = pytest.mark.slow
 # Four formats and two commands per sheet: a third of test_fuzz's quick count keeps make test
@@ -47,15 +46,6 @@ NAME_PIECES = st.sampled_from(["=HYPERLINK(\"x\")", "@SUM(1+1)", "+1+1", "-", "\
                                 "`", "<b>", "\udcff", "name", " "])  # fmt: skip
 FILE_STEMS = st.lists(NAME_PIECES, min_size=1, max_size=4).map("".join)
 FORMATS = st.sampled_from(["text", "markdown", "csv", "json"])
-
-
-def _run(argv: list[Any], folder: Path) -> subprocess.CompletedProcess[bytes]:
-    done = subprocess.run(
-        argv, cwd=folder, capture_output=True, timeout=120, preexec_fn=_limits,
-        env={**os.environ, "PYTHONHASHSEED": "0"},
-    )  # fmt: skip
-    assert done.returncode >= 0, f"killed by signal {-done.returncode} (time or memory limit)"
-    return done
 
 
 def _refuse(name: str) -> None:
