@@ -201,3 +201,22 @@ def test_a_link_as_the_output_is_refused_and_its_target_kept(
     if command != "python":
         _assert_clean(done, command, ok=())
     assert keep.read_bytes() == old and out.is_symlink() and not (tmp_path / "outside").exists()
+
+
+def test_a_full_disk_during_examples_copy_leaves_only_whole_files(tmp_path: Path) -> None:
+    from tracegrad import examples
+
+    code = (
+        "import resource, runpy, signal, sys\n"
+        f"resource.setrlimit(resource.RLIMIT_FSIZE, ({LIMIT}, {LIMIT}))\n"
+        "signal.signal(signal.SIGXFSZ, signal.SIG_IGN)\n"
+        "sys.argv = ['tracegrad', 'examples', '--copy', 'dest']\n"
+        "runpy.run_module('tracegrad', run_name='__main__')\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, timeout=300
+    )
+    err = done.stderr.decode("utf-8", "replace")
+    assert done.returncode == 2 and err.count("\n") == 1 and "File too large" in err, err
+    for copied in (tmp_path / "dest").iterdir():  # what was copied is whole; nothing else
+        assert copied.read_bytes() == (examples.FOLDER / copied.name).read_bytes()
