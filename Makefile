@@ -60,7 +60,7 @@ test-install: $(DEV)
 
 # The hostile-input fuzz suite at length (make test runs a few examples of each kind).
 test-fuzz: $(DEV)
-	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py
+	$(PY) -m pytest -q -m fuzz tests/test_fuzz.py tests/test_fuzz_outputs.py
 
 # PyTorch as a second oracle: a large download, so `make test` leaves it out.
 test-oracle: $(ORACLE)

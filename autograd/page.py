@@ -33,6 +33,7 @@ from typing import Any
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.render import check_max_nodes, render_svg
+from tracegrad.autograd.safety import write_atomic
 from tracegrad.autograd.steps import NodeNames, backward_steps
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, trace
 from tracegrad.autograd.value import Value
@@ -78,10 +79,8 @@ class BackwardPage:
         return sum(f.kind == "backward" for f in self.frames)
 
     def save(self, path: str | Path) -> Path:
-        """Write the page to ``path`` (UTF-8) and return the path."""
-        out = Path(path)
-        out.write_text(self.html, encoding="utf-8")
-        return out
+        """Write the page to ``path`` (UTF-8, ``safety.write_atomic``) and return the path."""
+        return write_atomic(path, self.html)
 
     def _repr_html_(self) -> str:
         """Jupyter: the page in a sandboxed iframe (its script runs there; no extension)."""

@@ -40,6 +40,7 @@ from tracegrad.autograd.dot_style import (  # noqa: F401  (_grad_colour, _visibl
     edge_attrs,
     plain_text,
 )
+from tracegrad.autograd.safety import check_output, write_atomic
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from tracegrad.autograd.value import Value
 
@@ -187,7 +188,7 @@ class Drawing(graphviz.Digraph):
             raise FileExistsError(f"output file exists: {out}")
         data = render_dot(self.source, fmt_name, dpi=dpi)
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_bytes(data)
+        write_atomic(out, data)
         if view:
             self._view(str(out), format=fmt_name, quiet=quiet_view)
         return str(out)
@@ -206,7 +207,16 @@ class Drawing(graphviz.Digraph):
             if directory is not None and not out.is_absolute():
                 out = Path(directory) / out
             return str(save_graph(self, out, dpi=dpi))
-        return str(super().save(filename, directory=directory, skip_existing=skip_existing))
+        if filename is not None:
+            self.filename = filename
+        if directory is not None:
+            self.directory = directory
+        filepath = self.filepath  # as graphviz's save, written through safety.write_atomic
+        if skip_existing and os.path.exists(filepath):
+            return filepath
+        Path(filepath).parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(filepath, self.source)
+        return filepath
 
 
 def _graphviz_own(format: str, *options: object) -> bool:
@@ -436,7 +446,9 @@ def save_graph(
     """Write the picture to ``path``; the format comes from its suffix (.svg, .png, .pdf).
 
     ``dpi`` sets a PNG's resolution (96 by default; 192 for a sharp slide). The file is
-    written only once the picture is made, so a failure leaves an existing file as it was.
+    written only once the picture is made, through ``safety.write_atomic`` (temporary file,
+    fsync, rename), so a failure or a full disk leaves an existing file as it was; a link
+    is never written through (``safety.OutputError``).
     """
     out = Path(path)
     fmt_name = (format or out.suffix.lstrip(".")).lower()
@@ -445,8 +457,9 @@ def save_graph(
             f"cannot tell the picture format from {str(out)!r}: use a .svg, .png or .pdf "
             "file name (or format=)"
         )
+    check_output(out)  # before the render: a missing folder or a link fails at once
     data = render(root, fmt_name, renderer=renderer, dpi=dpi, **opts)
-    out.write_bytes(data)
+    write_atomic(out, data)
     return out
 
 

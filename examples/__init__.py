@@ -5,8 +5,10 @@
 
 from __future__ import annotations
 
-import shutil
+import os
 from pathlib import Path
+
+from tracegrad.autograd.safety import write_atomic
 
 FOLDER = Path(__file__).resolve().parent
 
@@ -30,15 +32,20 @@ def path(name: str) -> Path:
 
 
 def copy_to(folder: str | Path) -> list[Path]:
-    """Copy every shipped sheet and its README into ``folder``; never overwrite a file there."""
+    """Copy every shipped sheet and its README into ``folder``; never overwrite a file there.
+
+    A name already taken in ``folder`` (a file, a folder, a link, even a dangling one) stops
+    the copy before anything is written; each copy goes through ``safety.write_atomic``.
+    """
+    if not str(folder):
+        raise ValueError("the folder name is empty")
     dest = Path(folder)
     dest.mkdir(parents=True, exist_ok=True)
     sources = [FOLDER / f"{n}.toml" for n in names()] + [FOLDER / "README.md"]
-    clash = [dest / s.name for s in sources if (dest / s.name).exists()]
+    clash = [dest / s.name for s in sources if os.path.lexists(dest / s.name)]
     if clash:
         raise FileExistsError(f"{clash[0]} already exists; nothing was copied")
     copied = []
     for src in sources:
-        shutil.copyfile(src, dest / src.name)
-        copied.append(dest / src.name)
+        copied.append(write_atomic(dest / src.name, src.read_bytes()))
     return copied

@@ -5,18 +5,18 @@ A file looks like ``{"format": "tracegrad.nn.weights", "version": 1, "architectu
 ``weights`` shaped as ``MLP.weights()``. Floats are written with Python's shortest
 round-tripping repr, so save → load gives back exactly the same numbers. Files are parsed as
 plain JSON (no pickle, no eval), and anything that does not fit the model is refused with a
-``WeightsFileError`` saying what differs. A save is atomic: a failed or killed one leaves the
-previous file as it was. A load checks ``tracegrad.autograd.limits`` (file size, digits,
-nesting, parameters) before it builds anything, and refuses non-finite numbers as save does.
+``WeightsFileError`` saying what differs. A save goes through
+``tracegrad.autograd.safety.write_atomic``: a failed or killed one leaves the previous file as
+it was, and a link is never written through (refused). A load checks
+``tracegrad.autograd.limits`` (file size, digits, nesting, parameters) before it builds
+anything, and refuses non-finite numbers as save does.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
-import secrets
 from pathlib import Path
 from typing import Any, Union
 
@@ -28,6 +28,7 @@ from tracegrad.autograd.limits import (
     nesting_depth,
     read_limited,
 )
+from tracegrad.autograd.safety import write_atomic
 from tracegrad.nn.activations import get_activation
 from tracegrad.nn.layers import MLP, checked_weights
 
@@ -58,44 +59,8 @@ def save(model: MLP, path: PathLike) -> Path:
         raise ValueError(
             "cannot save: some weights are NaN or infinite (did training diverge?)"
         ) from None
-    return _write_atomic(Path(path), text + "\n")
-
-
-def _write_atomic(path: Path, text: str) -> Path:
-    """Write ``text`` to ``path`` so that a failed or killed write leaves the old file intact.
-
-    The text goes to a temporary file in the same folder, is flushed and fsync'ed, and only
-    then replaces ``path`` (``os.replace`` is atomic on one file system). A symlink is written
-    through to its target; an existing file keeps its permissions; a device or pipe is written.
-    """
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path
-    if target.exists() and not target.is_file() and not target.is_dir():
-        # a device or a pipe (/dev/stdout, a FIFO): written in place, never replaced
-        with open(target, "w", encoding="utf-8") as f:
-            f.write(text)
-        return path
-    folder = target.parent
-    tmp = folder / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        with contextlib.suppress(FileNotFoundError):
-            os.chmod(tmp, os.stat(target).st_mode & 0o7777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    return path
+    write_atomic(path, text + "\n")
+    return Path(path)
 
 
 def _refuse_constant(name: str) -> Any:

@@ -80,7 +80,7 @@ def test_bad_expressions_exit_2_with_one_line(
         (["--set", "a=1", "-o", "g.gif"], "must end in .svg, .png or .pdf"),
         (["--set", "a=1", "--highlight", "nope"], "not a name in the expression"),
         (["--set", "a=1", "--max-nodes", "1"], "--depth N"),
-        (["--set", "a=1", "-o", "/nonexistent-dir/g.svg"], "cannot write"),
+        (["--set", "a=1", "-o", "/nonexistent-dir/g.svg"], "no folder '/nonexistent-dir'"),
         (["--set", "a=1", "--max-nodes", "-5"], "--max-nodes -5: must be from 1 to 5000"),
         (["--set", "a=1", "--max-nodes", "0"], "--max-nodes 0: must be from 1 to 5000"),
         (["--set", "a=1", "--max-nodes", "9999"], "must be from 1 to 5000"),

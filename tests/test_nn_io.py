@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from tracegrad.autograd import Value
+from tracegrad.autograd.safety import OutputError
 from tracegrad.nn import MLP, WeightsFileError, load, load_weights, save
 
 
@@ -271,13 +272,23 @@ def test_a_save_replaces_the_file_and_keeps_its_permissions(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.json"]
 
 
-def test_a_save_through_a_symlink_writes_its_target(tmp_path: Path) -> None:
+def test_a_save_through_a_symlink_is_refused_and_the_target_kept(tmp_path: Path) -> None:
     target = save(MLP(2, [1]), tmp_path / "real.json")
     link = tmp_path / "link.json"
     link.symlink_to(target)
-    net = MLP(2, [1], seed=5)
-    save(net, link)
-    assert link.is_symlink() and load(target).weights() == net.weights()
+    before = target.read_bytes()
+    with pytest.raises(OutputError, match="link.json: is a symbolic link"):
+        save(MLP(2, [1], seed=5), link)
+    assert link.is_symlink() and target.read_bytes() == before
+
+
+def test_a_failed_save_names_the_users_path_never_the_temporary_file(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    for name, says in (("missing/m.json", "no folder"), ("d", "is a folder")):
+        with pytest.raises(OSError) as caught:
+            save(MLP(2, [1]), tmp_path / name)
+        assert str(tmp_path / name) in str(caught.value) and says in str(caught.value)
+        assert ".tmp" not in str(caught.value)
 
 
 def test_a_save_into_a_folder_path_fails_and_leaves_nothing(tmp_path: Path) -> None:

@@ -267,7 +267,7 @@ def test_cli_step_expression_and_sheet(tmp_path: Path) -> None:
         (["step", "a*b", "--set", "a=1", "-o", "x.html"], "'b'"),
         (["step", "--example", "seed", "--max-nodes", "10", "-o", "x.html"], "raise --max-nodes"),
         (["step", "--example", "seed", "--max-nodes", "9999", "-o", "x.html"], "from 1 to 5000"),
-        (["step", "--example", "seed", "-o", "no/such/dir/x.html"], "cannot write"),
+        (["step", "--example", "seed", "-o", "no/such/dir/x.html"], "no folder 'no/such/dir'"),
     ],
 )
 def test_cli_step_bad_input_is_one_line_and_exit_2(

@@ -15,6 +15,7 @@ import sys
 from typing import NoReturn
 
 import tracegrad
+from tracegrad.autograd.safety import printable
 from tracegrad.commands import COMMANDS
 
 
@@ -26,6 +27,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (the usage itself is one --help away)."""
 
     def error(self, message: str) -> NoReturn:
+        message = printable(message, line=True)  # it quotes the arguments: file names
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -108,6 +110,7 @@ def _describe(exc: BaseException) -> str:
 def _fail(command: str, message: str) -> int:
     """Print ``tracegrad COMMAND: error: MESSAGE`` as one line on stderr; exit status 2."""
     message = " ".join(message.split()) if "\n" in message else message
+    message = printable(message, line=True)  # text from a file can reach an error line
     if len(message) > 2000:  # e.g. an answer key of 40,000 characters quoted back
         message = message[:1997] + "..."
     prefix = f"tracegrad {command}" if command else "tracegrad"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracegrad import examples
+from tracegrad.autograd.safety import write_atomic
 
 
 def check_homework(out_dir: Path) -> None:
@@ -21,7 +22,7 @@ def check_homework(out_dir: Path) -> None:
     if first is not None:
         print(f"  first mistake: {first.label} = {first.answer.text}: {first.message}")
     path = out_dir / "seed_solution.md"
-    path.write_text(solve(seed).markdown() + "\n", encoding="utf-8")
+    write_atomic(path, solve(seed).markdown() + "\n")
     print(f"  the full worked solution (tracegrad solve --format markdown): {path}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 
+from tracegrad.autograd.safety import md_code, md_fence, md_text, printable
 from tracegrad.checker.diagnose import (
     ACCEPTED,
     CARRIED,
@@ -117,15 +118,19 @@ class Report:
             rows.append((m.label, m.answer.text, show_like(m.answer, m.engine), m.verdict, why))
         return rows
 
+    def _text_rows(self) -> list[tuple[str, ...]]:
+        """The rows with the sheet's text made printable (safety.printable, one line)."""
+        return [tuple(printable(c, line=True) for c in r) for r in self._rows()]
+
     def table(self, *, derivations: bool = True) -> str:
         """The report as plain text: the table, the first mistake and its derivation."""
         head = ("answer", "yours", "engine", "verdict", "why")
-        rows = self._rows()
+        rows = self._text_rows()
         widths = [max(len(r[i]) for r in [head, *rows]) for i in range(4)]
         out = []
         if self.title:
-            out.append(self.title)
-        out.append(f"{self.path}: {self.summary()}")
+            out.append(printable(self.title, line=True))
+        out.append(f"{printable(self.path, line=True)}: {self.summary()}")
         out.append("")
         line = "  ".join(h.ljust(w) for h, w in zip(head[:4], widths)) + "  " + head[4]
         out.append(line.rstrip())
@@ -137,36 +142,33 @@ class Report:
         first = self.first_mistake
         if first is not None:
             where = f" (line {first.answer.line})" if first.answer.line else ""
-            out += [
-                "",
-                f"First mistake: {first.label} = {first.answer.text}{where}: {first.message}",
-            ]
+            said = (first.label, first.answer.text, first.message)
+            label, text, message = (printable(t, line=True) for t in said)
+            out += ["", f"First mistake: {label} = {text}{where}: {message}"]
             if derivations:
                 shown = [first] + [m for m in self.wrong if m is not first and not m.upstream]
                 for m in shown:
                     if m.derivation:
-                        out += ["", f"How {m.label} is worked out:"]
-                        out += ["  " + t for t in m.derivation.splitlines()]
+                        out += ["", f"How {printable(m.label, line=True)} is worked out:"]
+                        out += ["  " + printable(t) for t in m.derivation.splitlines()]
         return "\n".join(out)
 
     def markdown(self) -> str:
-        """The same report as a Markdown table (for notes)."""
+        """The same report as a Markdown table (for notes); the sheet's text is escaped
+        (safety.md_text, md_code, md_fence): no HTML, no link, no unclosed code span."""
         out = []
         if self.title:
-            out += [f"### {self.title}", ""]
+            out += [f"### {md_text(self.title)}", ""]
         out += [f"**{self.summary()}**", ""]
         out += ["| answer | yours | engine | verdict | why |", "|---|---:|---:|---|---|"]
         for r in self._rows():
-            cells = [c.replace("|", "\\|") for c in r]
-            out.append("| `" + cells[0] + "` | " + " | ".join(cells[1:]) + " |")
+            out.append(f"| {md_code(r[0])} | " + " | ".join(md_text(c) for c in r[1:]) + " |")
         first = self.first_mistake
         if first is not None:
-            out += [
-                "",
-                f"**First mistake:** `{first.label}` = {first.answer.text}: {first.message}",
-            ]
+            label, text = md_code(first.label), md_text(first.answer.text)
+            out += ["", f"**First mistake:** {label} = {text}: {md_text(first.message)}"]
             if first.derivation:
-                out += ["", "```", first.derivation, "```"]
+                out += ["", md_fence(first.derivation)]
         return "\n".join(out)
 
     def __str__(self) -> str:

@@ -11,6 +11,7 @@ import re
 from itertools import groupby
 from pathlib import Path
 
+from tracegrad.autograd.safety import md_code, md_text, printable
 from tracegrad.checker.formulas import sig as fmt
 from tracegrad.checker.homework import Homework
 from tracegrad.checker.problem import Problem, Quantity
@@ -60,7 +61,8 @@ class Solution:
 
     def text(self) -> str:
         p = self.problem
-        out = [p.title or "Worked solution", *(f"  {d}" for d in p.describe)]
+        title = printable(p.title, line=True) if p.title else "Worked solution"
+        out = [title, *(f"  {printable(d, line=True)}" for d in p.describe)]
         last_step = 0
         for step, section, qs in self.sections():
             if p.steps > 1 and step != last_step:
@@ -68,14 +70,16 @@ class Solution:
                 last_step = step
             out += ["", _TITLES.get(section, section.capitalize())]
             if section == "given":
-                out.append("  " + ", ".join(f"{q.name} = {_given(q.value)}" for q in qs))
+                given = ", ".join(f"{q.name} = {_given(q.value)}" for q in qs)
+                out.append("  " + printable(given, line=True))
                 continue
-            out += [f"  {self._line(q)}" for q in qs]
+            out += [f"  {printable(self._line(q), line=True)}" for q in qs]
         return "\n".join(out)
 
     def markdown(self) -> str:
         p = self.problem
-        out = [f"## {p.title or 'Worked solution'}", "", *(f"- {d}" for d in p.describe)]
+        title = md_text(p.title) if p.title else "Worked solution"
+        out = [f"## {title}", "", *(f"- {md_text(d)}" for d in p.describe)]
         last_step = 0
         for step, section, qs in self.sections():
             if p.steps > 1 and step != last_step:
@@ -83,15 +87,15 @@ class Solution:
                 last_step = step
             out += ["", f"**{_TITLES.get(section, section.capitalize())}**", ""]
             if section == "given":
-                out.append(", ".join(f"`{q.name}` = {_given(q.value)}" for q in qs))
+                out.append(", ".join(f"{md_code(q.name)} = {_given(q.value)}" for q in qs))
                 continue
             out.append("| quantity | worked out | value |")
             out.append("|---|---|---:|")
             for q in qs:
                 line = self._line(q)
                 work = line.split(" = ", 1)[1].rsplit(" = ", 1)[0] if " = " in line else ""
-                work = re.sub(r"(?<!\*)\*(?!\*)", "·", work.replace("|", "\\|"))
-                out.append(f"| `{q.name}` | {work} | {fmt(q.value)} |")
+                work = md_text(re.sub(r"(?<!\*)\*(?!\*)", "·", work))
+                out.append(f"| {md_code(q.name)} | {work} | {fmt(q.value)} |")
         return "\n".join(out)
 
     def save_graph(self, path: str | Path, step: int = 1) -> Path:

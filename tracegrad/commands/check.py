@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import argparse
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from tracegrad.autograd.safety import csv_cell, dumps_json, printable
 
 CSV_FIELDS = [
     "file",
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             report = check(source)
         except HomeworkError as exc:
-            print(f"tracegrad check: error: {exc}", file=sys.stderr)
+            print(f"tracegrad check: error: {printable(exc, line=True)}", file=sys.stderr)
             sheets.append({"path": str(source), "error": str(exc)})
             status = 2
             continue
@@ -82,8 +83,7 @@ def run(args: argparse.Namespace) -> int:
         if args.format in ("text", "markdown"):
             print(_text(report, args), end="\n\n")
     if args.format == "json":
-        json.dump(sheets, sys.stdout, indent=2)
-        print()
+        print(dumps_json(sheets, indent=2))  # strict: text printable, NaN/inf null + reason
     elif args.format == "csv":
         _csv(sheets)
     return status
@@ -96,23 +96,24 @@ def _text(report: Any, args: argparse.Namespace) -> str:
 
 
 def _csv(sheets: list[dict[str, Any]]) -> None:
-    """One row per answer; a sheet that could not be checked is one row with its error."""
+    """One row per answer; a sheet that could not be checked is one row with its error.
+    Every cell goes through safety.csv_cell: text a spreadsheet would run gets a leading '."""
     out = csv.DictWriter(sys.stdout, fieldnames=CSV_FIELDS, lineterminator="\n")
     out.writeheader()
     for sheet in sheets:
         if "error" in sheet:
-            out.writerow({"file": sheet["path"], "verdict": "error", "reason": sheet["error"]})
+            row = {"file": sheet["path"], "verdict": "error", "reason": sheet["error"]}
+            out.writerow({k: csv_cell(v) for k, v in row.items()})
             continue
         for row in sheet["answers"]:
-            out.writerow(
-                {
-                    **row,
-                    "file": sheet["path"],
-                    "carried_from": "; ".join(row["carried_from"]),
-                    "accepted": "true" if row["accepted"] else "false",
-                    "first_mistake": "true" if row["first_mistake"] else "false",
-                }
-            )
+            cells = {
+                **row,
+                "file": sheet["path"],
+                "carried_from": "; ".join(row["carried_from"]),
+                "accepted": "true" if row["accepted"] else "false",
+                "first_mistake": "true" if row["first_mistake"] else "false",
+            }
+            out.writerow({k: csv_cell(v) for k, v in cells.items()})
 
 
 def _sources(args: argparse.Namespace) -> list[str | Path]:

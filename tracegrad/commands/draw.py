@@ -23,6 +23,7 @@ from tracegrad.autograd.render import (
     RenderError,
     save_graph,
 )
+from tracegrad.autograd.safety import OutputError, check_output, printable
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, gradient_path
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
@@ -80,21 +81,52 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    root, env = evaluate_expression(args.expression, args.set)
+    out = _output(args)  # checked before any work: a bad -o fails at once, not after a render
+    root.backward()
+    leaves = _leaves(root, args, env)
+    _save(root, out, args, leaves)
+    print(f"{printable(args.expression, line=True)} = {fmt(root.data, args.digits)}")
+    for name in list(env):
+        g = leaves[name].grad
+        print(f"  d/d{name} = {fmt(g, args.digits)}" + ("" if math.isfinite(g) else "  (!)"))
+    print(f"wrote {printable(out, line=True)}")
+    return 0
+
+
+def _output(args: argparse.Namespace) -> Path:
+    """The picture file, with every option checked: one UsageError line for the first bad one."""
     from tracegrad.cli import UsageError
 
-    root, env = evaluate_expression(args.expression, args.set)
     out = Path(args.output)
-    if out.suffix.lstrip(".").lower() not in FORMATS:
+    kind = out.suffix.lstrip(".").lower()
+    if not out.suffix and out.name.startswith(".") and out.name[1:].lower() in FORMATS:
+        raise UsageError(
+            f"-o {args.output}: is only a suffix; give a file name such as graph{out.name}"
+        )
+    if kind not in FORMATS:
         raise UsageError(f"-o {args.output}: the file name must end in .svg, .png or .pdf")
-    if not 1 <= args.max_nodes <= HARD_MAX_NODES:
-        raise UsageError(f"--max-nodes {args.max_nodes}: must be from 1 to {HARD_MAX_NODES}")
-    if not 1 <= args.dpi <= 2400:
-        raise UsageError(f"--dpi {args.dpi:g}: must be from 1 to 2400")
-    if not 0 <= args.digits <= 17:
-        raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
-    if args.depth is not None and args.depth < 0:
-        raise UsageError(f"--depth {args.depth}: must be 0 or more")
-    root.backward()
+    for bad, message in (
+        (
+            not 1 <= args.max_nodes <= HARD_MAX_NODES,
+            f"--max-nodes {args.max_nodes}: must be from 1 to {HARD_MAX_NODES}",
+        ),
+        (not 1 <= args.dpi <= 2400, f"--dpi {args.dpi:g}: must be from 1 to 2400"),
+        (not 0 <= args.digits <= 17, f"--digits {args.digits}: must be from 0 to 17"),
+        (args.depth is not None and args.depth < 0, f"--depth {args.depth}: must be 0 or more"),
+    ):
+        if bad:
+            raise UsageError(message)
+    try:
+        return check_output(out)
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
+
+
+def _leaves(root: Any, args: argparse.Namespace, env: dict[str, float]) -> dict[str, Any]:
+    """The named leaves of the graph; --highlight and --around must name one of them."""
+    from tracegrad.cli import UsageError
+
     leaves = {v.label: v for v in topo_order(root) if v.is_leaf and v.label}
     for option in ("highlight", "around"):
         name = getattr(args, option)
@@ -103,6 +135,13 @@ def run(args: argparse.Namespace) -> int:
                 f"--{option} {name}: not a name in the expression "
                 f"(its names: {', '.join(list(env)) or 'none'})"
             )
+    return leaves
+
+
+def _save(root: Any, out: Path, args: argparse.Namespace, leaves: dict[str, Any]) -> None:
+    """Render and write the picture (safety.write_atomic via save_graph); errors in one line."""
+    from tracegrad.cli import UsageError
+
     highlight = gradient_path(root, leaves[args.highlight]) if args.highlight else []
     try:
         save_graph(
@@ -128,11 +167,7 @@ def run(args: argparse.Namespace) -> int:
         ) from None
     except RenderError as exc:
         raise UsageError(str(exc)) from None
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
-    print(f"{args.expression} = {fmt(root.data, args.digits)}")
-    for name in list(env):
-        g = leaves[name].grad
-        print(f"  d/d{name} = {fmt(g, args.digits)}" + ("" if math.isfinite(g) else "  (!)"))
-    print(f"wrote {out}")
-    return 0

@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.safety import printable
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -22,13 +24,15 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad import examples
     from tracegrad.cli import UsageError
 
-    if args.copy:
+    if args.copy is not None:
+        if not args.copy:
+            raise UsageError("--copy '': give a folder name, e.g. --copy sheets")
         try:
             copied = examples.copy_to(args.copy)
         except OSError as exc:
             raise UsageError(f"--copy {args.copy}: {exc.strerror or exc}") from None
         for path in copied:
-            print(f"wrote {path}")
+            print(f"wrote {printable(path, line=True)}")
         return 0
     for name in examples.names():
         print(f"{name:<14} {_title(examples.path(name))}")

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
+
+from tracegrad.autograd.safety import OutputError, check_output, printable
 
 
 def register(sub: Any) -> None:
@@ -28,20 +29,25 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.checker import HomeworkError, solve
     from tracegrad.cli import UsageError
 
+    if args.graph:  # checked before the sheet is worked: a folder, a link, the sheet itself
+        try:
+            check_output(args.graph, inputs=[args.file])
+        except OutputError as exc:
+            raise UsageError(f"--graph {exc}") from None
     try:
         solution = solve(args.file)
     except HomeworkError as exc:
         raise UsageError(str(exc)) from None
     path = None
     if args.graph:  # drawn first, so a bad --graph or --step fails before anything is printed
-        folder = Path(args.graph).parent
-        if not folder.is_dir():
-            raise UsageError(f"--graph {args.graph}: no folder {str(folder)!r}")
         try:
             path = solution.save_graph(args.graph, step=args.step)
+        except OutputError as exc:
+            raise UsageError(f"--graph {exc}") from None
         except (ValueError, OSError) as exc:
-            raise UsageError(f"--graph {args.graph}: {exc}") from None
+            shown = printable(args.graph, line=True)
+            raise UsageError(f"--graph {shown}: {getattr(exc, 'strerror', None) or exc}") from None
     print(solution.markdown() if args.format == "markdown" else solution.text())
     if path is not None:
-        print(f"\ngraph written to {path}")
+        print(f"\ngraph written to {printable(path, line=True)}")
     return 0

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegrad.autograd.render import HARD_MAX_NODES, RANKDIRS, GraphTooLargeError, RenderError
+from tracegrad.autograd.safety import OutputError, check_output, printable, write_atomic
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES
 from tracegrad.autograd.value import Value
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
@@ -67,8 +68,16 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
     out = Path(args.output)
+    if not out.suffix and out.name.lower() in (".html", ".htm"):
+        raise UsageError(
+            f"-o {args.output}: is only a suffix; give a file name such as backward{out.name}"
+        )
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"-o {args.output}: the file name must end in .html")
+    try:  # before any work: a missing folder, a link or the sheet itself fail at once
+        check_output(out, inputs=[args.sheet] if args.sheet else [])
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
     if not 0 <= args.digits <= 17:
         raise UsageError(f"--digits {args.digits}: must be from 0 to 17")
     if not 1 <= args.max_nodes <= HARD_MAX_NODES:
@@ -91,12 +100,15 @@ def run(args: argparse.Namespace) -> int:
     except RenderError as exc:
         raise UsageError(str(exc)) from None
     try:
-        page.save(out)
+        write_atomic(out, page.html, inputs=[args.sheet] if args.sheet else [])
+    except OutputError as exc:
+        raise UsageError(f"-o {exc}") from None
     except OSError as exc:
         raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     kb = len(page.html.encode("utf-8")) / 1024
     print(
-        f"wrote {out} ({kb:.0f} KB): {page.values} Values, {page.steps} backward steps; "
+        f"wrote {printable(out, line=True)} ({kb:.0f} KB): {page.values} Values, "
+        f"{page.steps} backward steps; "
         "open it in a browser (keys: → next, ← previous, Space play)"
     )
     return 0
