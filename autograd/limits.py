@@ -74,6 +74,11 @@ _ALL = [
     Limit("samples", 100, "samples in a homework"),
     Limit("work", 10_000, "parameter updates to work out (steps x samples x parameters)"),
     Limit("answers", 2000, "answers in a homework"),
+    Limit(
+        "diagnosis_work",
+        1_000_000,
+        "units of work diagnosing wrong answers (answers x diagnoses x quantities looked at)",
+    ),
     Limit("expressions", 1000, "expressions in a homework"),
     Limit("expression_chars", 20_000, "characters in an expression"),
     Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),

@@ -111,8 +111,10 @@ def test_one_stray_fifo_in_a_batch_is_an_error_and_the_batch_goes_on(
     assert main(["check", "--brief", str(EXAMPLE), str(fifo), str(EXAMPLE)]) == 2
     out, err = capsys.readouterr()
     assert out.count(f"{EXAMPLE}:") == 2  # both sheets around the FIFO are reported
-    assert err == f"tracegrad check: error: {fifo}: is a FIFO (named pipe), not a homework " \
+    assert (
+        err == f"tracegrad check: error: {fifo}: is a FIFO (named pipe), not a homework "
         "file; give a regular file\n"
+    )
 
 
 @pytest.mark.slow

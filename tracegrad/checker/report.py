@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tracegrad.checker.diagnose import (
     ACCEPTED,
+    CUT_SHORT,
     CARRIED,
     IMPRECISE,
     RIGHT,
@@ -16,6 +17,7 @@ from tracegrad.checker.diagnose import (
     Mark,
     show_like,
 )
+from tracegrad.checker.limits import cut_short_note
 from tracegrad.checker.problem import Problem
 
 __all__ = ["Report"]
@@ -68,6 +70,9 @@ class Report:
         if detail:
             parts[0] += f" ({', '.join(detail)})"
         parts += [f"{c[v]} {v}" for v in (SIGN, IMPRECISE, WRONG) if c[v]]
+        cut = sum(m.reason == CUT_SHORT for m in self.marks)
+        if cut:
+            parts.append(cut_short_note(cut))
         return "; ".join(parts)
 
     def __repr__(self) -> str:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
+from tracegrad.checker.limits import charge
 from tracegrad.checker.precision import close, show_like
+from tracegrad.checker.prepared import prepared
 from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe
 from tracegrad.checker.sheet import Answer
 
@@ -103,6 +105,7 @@ def _missing_path(
     n = len(q.paths)
     if n < 2 or n > 10:
         return None
+    charge(2**n)
     s, tol = a.value, a.tolerance
     exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
     own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
@@ -126,7 +129,7 @@ def _swapped(
     s, e, tol = a.value, q.value, a.tolerance
     if close(s, e, tol) or _trivial(s):
         return None
-    others = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
+    others = prepared(problem).near(q.step, q.section, s, tol)  # those close to s, in order
     if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
         others += [problem.index[d] for d in q.deps]
     for o in others:
@@ -173,12 +176,9 @@ def _updated_weights(
     """A backward-pass figure worked with the weights after this step's update."""
     if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
         return None
-    new: dict[Key, float] = {}
-    for k, given in problem.index.items():
-        upd = problem.index.get((k[0], f"{k[1]}_new"))
-        if k[0] == q.step and given.section == "given" and upd is not None:
-            new[k] = upd.value
-    got = _with_replaced(problem, q, new, ("backward factors", "gradients"))
+    through = ("backward factors", "gradients")
+    got = prepared(problem).updated(q.step, lambda: _new_weights(problem, q.step), through)
+    got = got.get(q.key)
     if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
         return (
             "updated weights",
@@ -186,6 +186,17 @@ def _updated_weights(
             f"the forward pass; {q.name} is {show_like(a, q.value)}",
         )
     return None
+
+
+def _new_weights(problem: Problem, step: int) -> dict[Key, float]:
+    """Each given of ``step`` that is updated (a weight) -> its value after the update."""
+    charge(len(problem.quantities))
+    new: dict[Key, float] = {}
+    for given in problem.quantities:
+        upd = problem.index.get((step, f"{given.name}_new"))
+        if given.step == step and given.section == "given" and upd is not None:
+            new[given.key] = upd.value
+    return new
 
 
 def _old_weights(
