@@ -68,7 +68,7 @@ class Limit:
 _ALL = [
     Limit("homework_bytes", 1_000_000, "bytes in a homework file"),
     Limit("weights_bytes", 16_000_000, "bytes in a weights file"),
-    Limit("model_parameters", 500_000, "weights and biases in a weights file's architecture"),
+    Limit("model_parameters", 500_000, "weights and biases in a model (MLP, Layer, weights file)"),
     Limit("neurons", 200, "neurons in a homework network (inputs included)"),
     Limit("parameters", 2_000, "weights and biases in a homework network"),
     Limit("samples", 100, "samples in a homework"),

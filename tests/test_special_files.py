@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
+from tracegrad.nn import WeightsFileError
+from tracegrad.nn import load as load_weights
 
 from tracegrad.checker import HomeworkError, load
 from tracegrad.cli import main
-from tracegrad.nn import WeightsFileError
-from tracegrad.nn import load as load_weights
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "expression.toml"
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from tracegrad.checker.diagnose import (
     ACCEPTED,
-    CUT_SHORT,
     CARRIED,
+    CUT_SHORT,
     IMPRECISE,
     RIGHT,
     SIGN,
