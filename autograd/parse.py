@@ -166,6 +166,11 @@ def parse_expression(source: str) -> Expression:
             )
     if not source.strip():
         raise ExpressionError("empty expression")
+    for char, what, fix in _REFUSED_CHARS:
+        if char in source:
+            raise ExpressionError(
+                f"{what} at column {source.index(char) + 1} of {_short(source)}: {fix}"
+            )
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
@@ -175,11 +180,97 @@ def parse_expression(source: str) -> Expression:
         msg = exc.msg.split(" - ")[0]  # Python's long hints stay out of a one-line error
         raise ExpressionError(f"syntax error{where} in {_short(source)}: {msg}") from None
     except (RecursionError, MemoryError):
-        depth = LIMITS["expression_depth"]
-        raise ExpressionError(
-            f"expression {_short(source)}: more than {depth.message(depth.value)}"
-        ) from None
+        raise ExpressionError(_too_deep(source)) from None
     return _compile(source, source.strip(), tree.body)
+
+
+# Python would read these as a comment or a line break; refused, never echoed into derivations.
+_REFUSED_CHARS = (
+    ("#", "'#' (a comment)", "comments are not allowed in an expression; remove it"),
+    ("\r", "a carriage return", "an expression is one line; remove it"),
+)
+_TOKEN = re.compile(r"\s*(?:(\*\*)|([-+*/(),])|([\w.]+))")
+
+
+def _too_deep(source: str) -> str:
+    """Python's parser gave up on a deep expression: how deep it really is (counted by a
+    small precedence parser without recursion) and which limit stands in the way."""
+    depth = LIMITS["expression_depth"]
+    nested = nesting_of(source)
+    if nested is not None and nested > depth.value:
+        return f"expression {_short(source)}: {depth.message(nested)}"
+    what = f"{nested} operations nested" if nested is not None else "operations nested too deeply"
+    return (
+        f"expression {_short(source)}: {what}, more than Python's parser reads "
+        "(TRACEGRAD_MAX_EXPRESSION_DEPTH cannot raise that); split it into smaller expressions"
+    )
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+
+
+def nesting_of(source: str) -> int | None:
+    """How deeply operations nest in ``source`` as Python parses it (``a + b + c`` is 2), by
+    a shunting-yard pass without recursion; None for text it does not know (other syntax)."""
+    out: list[int] = []  # depth of each operand
+    ops: list[tuple[str, int]] = []  # (operator, arity); '(' and 'f(' are fences
+    expect_operand = True
+    pos = 0
+    text = source.strip()
+
+    def reduce() -> None:
+        op, arity = ops.pop()
+        args = [out.pop() for _ in range(arity)]
+        out.append(max(args, default=0) + 1)
+
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        pos = m.end()
+        power, sym, word = m.groups()
+        if word is not None:
+            if text[pos : pos + 1] == "(":  # a call: its argument is fenced
+                ops.append(("f(", 1))
+                pos += 1
+                continue
+            out.append(0)
+            expect_operand = False
+        elif sym == "(":
+            ops.append(("(", 0))
+        elif sym in (")", ","):
+            while ops and ops[-1][0] not in ("(", "f("):
+                reduce()
+            if not ops:
+                return None
+            if sym == ")":
+                if ops[-1][0] == "f(":
+                    reduce()  # the call itself is one operation
+                else:
+                    ops.pop()
+            else:
+                ops[-1] = (ops[-1][0], ops[-1][1] + 1)
+            expect_operand = sym == ","
+        else:
+            op = power or sym
+            if expect_operand:  # unary minus or plus: binds like '**' below, above '*'
+                ops.append(("u", 1))
+                continue
+            right = op == "**"
+            while ops and ops[-1][0] not in ("(", "f("):
+                top = ops[-1][0]
+                prec = 3 if top == "u" else _PRECEDENCE[top]
+                if prec > _PRECEDENCE[op] or (prec == _PRECEDENCE[op] and not right):
+                    reduce()
+                else:
+                    break
+            ops.append((op, 2))
+            expect_operand = True
+    while ops:
+        if ops[-1][0] in ("(", "f("):
+            return None
+        reduce()
+    return out[0] if len(out) == 1 else None
 
 
 def _short(source: str, limit: int = 60) -> str:

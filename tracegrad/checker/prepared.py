@@ -27,6 +27,7 @@ class Prepared:
         self.problem = problem
         self.size = len(problem.quantities)
         self.feeding: dict[Key, list[Key]] = {}
+        self.wild: dict[int, bool] = {}  # per step: a number in it is not finite or huge
         self._updated: dict[tuple[int, tuple[str, ...]], dict[Key, float]] = {}
         self._sections: dict[tuple[int, str], tuple[list[float], list[tuple[int, Quantity]]]] = {}
         self._order: dict[Key, int] | None = None

@@ -29,6 +29,8 @@ def slip_reasons(
     ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
     """
     s, e, tol = a.value, q.value, a.tolerance
+    if _degenerate(problem, q, args):
+        return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
     right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
     for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
@@ -57,6 +59,27 @@ def slip_reasons(
     if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
         out.append(("rounding", f"close, but not to the digits written: {right}"))
     return out
+
+
+_HUGE = 1e100  # past this (or below its inverse) a sigmoid or tanh is saturated
+
+
+def _degenerate(problem: Problem, q: Quantity, args: list[float]) -> bool:
+    """Non-finite or saturated arithmetic: a number of q's recipe (the engine's or the
+    student's) is not finite, or past ``_HUGE``, or any number of q's step is (1e300 weights
+    saturate every sigmoid after them, so their zero derivatives say nothing of a slip)."""
+    values = [q.value, *args, *(problem.index[d].value for d in q.deps)]
+    if any(not math.isfinite(v) or abs(v) > _HUGE or 0 < abs(v) < 1 / _HUGE for v in values):
+        return True
+    prep = prepared(problem)
+    if q.step not in prep.wild:
+        charge(len(problem.quantities))
+        prep.wild[q.step] = any(
+            not math.isfinite(o.value) or abs(o.value) > _HUGE
+            for o in problem.quantities
+            if o.step == q.step
+        )
+    return prep.wild[q.step]
 
 
 def _trivial(x: float) -> bool:
