@@ -344,8 +344,8 @@ class _Compiler:
             if pending is not None:  # children done: emit the operation
                 self.program.append(("op", pending))
                 continue
-            depth = depths.pop(id(node), 1)
-            if depth > max_depth.value:
+            depth = depths.pop(id(node), 1)  # operations from the top, this one included
+            if depth > max_depth.value and not isinstance(node, (ast.Name, ast.Constant)):
                 raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
             for child in ast.iter_child_nodes(node):
                 depths[id(child)] = depth + 1
