@@ -212,65 +212,82 @@ _PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
 def nesting_of(source: str) -> int | None:
     """How deeply operations nest in ``source`` as Python parses it (``a + b + c`` is 2), by
     a shunting-yard pass without recursion; None for text it does not know (other syntax)."""
-    out: list[int] = []  # depth of each operand
-    ops: list[tuple[str, int]] = []  # (operator, arity); '(' and 'f(' are fences
-    expect_operand = True
-    pos = 0
     text = source.strip()
-
-    def reduce() -> None:
-        op, arity = ops.pop()
-        args = [out.pop() for _ in range(arity)]
-        out.append(max(args, default=0) + 1)
-
+    walk = _Nesting()
+    pos = 0
     while pos < len(text):
         m = _TOKEN.match(text, pos)
         if m is None or m.end() == pos:
             return None
         pos = m.end()
         power, sym, word = m.groups()
-        if word is not None:
-            if text[pos : pos + 1] == "(":  # a call: its argument is fenced
-                ops.append(("f(", 1))
-                pos += 1
-                continue
-            out.append(0)
-            expect_operand = False
+        if word is not None and text[pos : pos + 1] == "(":
+            walk.ops.append(("f(", 1))  # a call: its arguments are fenced
+            pos += 1
+        elif word is not None:
+            walk.out.append(0)
+            walk.expect_operand = False
         elif sym == "(":
-            ops.append(("(", 0))
+            walk.ops.append(("(", 0))
         elif sym in (")", ","):
-            while ops and ops[-1][0] not in ("(", "f("):
-                reduce()
-            if not ops:
+            if not walk.close(sym):
                 return None
-            if sym == ")":
-                if ops[-1][0] == "f(":
-                    reduce()  # the call itself is one operation
-                else:
-                    ops.pop()
-            else:
-                ops[-1] = (ops[-1][0], ops[-1][1] + 1)
-            expect_operand = sym == ","
         else:
-            op = power or sym
-            if expect_operand:  # unary minus or plus: binds like '**' below, above '*'
-                ops.append(("u", 1))
-                continue
-            right = op == "**"
-            while ops and ops[-1][0] not in ("(", "f("):
-                top = ops[-1][0]
-                prec = 3 if top == "u" else _PRECEDENCE[top]
-                if prec > _PRECEDENCE[op] or (prec == _PRECEDENCE[op] and not right):
-                    reduce()
-                else:
-                    break
-            ops.append((op, 2))
-            expect_operand = True
-    while ops:
-        if ops[-1][0] in ("(", "f("):
-            return None
-        reduce()
-    return out[0] if len(out) == 1 else None
+            walk.operator(power or sym)
+    return walk.finish()
+
+
+class _Nesting:
+    """The stacks of :func:`nesting_of`: operand depths, and pending operators with arity."""
+
+    def __init__(self) -> None:
+        self.out: list[int] = []
+        self.ops: list[tuple[str, int]] = []  # '(' and 'f(' are fences
+        self.expect_operand = True
+
+    def reduce(self) -> None:
+        _, arity = self.ops.pop()
+        args = [self.out.pop() for _ in range(arity)]
+        self.out.append(max(args, default=0) + 1)
+
+    def _unfenced(self) -> bool:
+        return bool(self.ops) and self.ops[-1][0] not in ("(", "f(")
+
+    def close(self, sym: str) -> bool:
+        """')' or ',': reduce back to the fence; False when there is none."""
+        while self._unfenced():
+            self.reduce()
+        if not self.ops or len(self.out) == 0:
+            return False
+        if sym == ",":
+            self.ops[-1] = (self.ops[-1][0], self.ops[-1][1] + 1)
+        elif self.ops[-1][0] == "f(":
+            self.reduce()  # the call itself is one operation
+        else:
+            self.ops.pop()
+        self.expect_operand = sym == ","
+        return True
+
+    def operator(self, op: str) -> None:
+        if self.expect_operand:  # unary minus or plus: binds below '**', above '*'
+            self.ops.append(("u", 1))
+            return
+        mine = _PRECEDENCE[op]
+        while self._unfenced():
+            top = self.ops[-1][0]
+            prec = 3 if top == "u" else _PRECEDENCE[top]
+            if prec < mine or (prec == mine and op == "**"):
+                break
+            self.reduce()
+        self.ops.append((op, 2))
+        self.expect_operand = True
+
+    def finish(self) -> int | None:
+        while self.ops:
+            if not self._unfenced():
+                return None
+            self.reduce()
+        return self.out[0] if len(self.out) == 1 else None
 
 
 def _short(source: str, limit: int = 60) -> str:

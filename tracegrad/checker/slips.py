@@ -200,8 +200,8 @@ def _updated_weights(
     if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
         return None
     through = ("backward factors", "gradients")
-    got = prepared(problem).updated(q.step, lambda: _new_weights(problem, q.step), through)
-    got = got.get(q.key)
+    worked = prepared(problem).updated(q.step, lambda: _new_weights(problem, q.step), through)
+    got = worked.get(q.key)
     if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
         return (
             "updated weights",
