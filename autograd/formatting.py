@@ -6,7 +6,11 @@ from __future__ import annotations
 import ast
 import math
 
-__all__ = ["fmt", "tidy"]
+__all__ = ["fmt", "fixed", "tidy"]
+
+# Past this magnitude a number is written in scientific notation, whatever the decimals asked
+# for: 1e300 with 4 decimals would otherwise be 305 characters.
+WIDE = 1e15
 
 
 def fmt(x: float, digits: int = 4) -> str:
@@ -20,6 +24,13 @@ def fmt(x: float, digits: int = 4) -> str:
         return f"{x:.{digits}e}"
     s = f"{x:.{digits}f}"
     return "0." + "0" * digits if s == "-0." + "0" * digits else s
+
+
+def fixed(x: float, decimals: int) -> str:
+    """``decimals`` fixed decimals (a student's own precision), scientific past ``WIDE``."""
+    if math.isfinite(x) and abs(x) >= WIDE:
+        return f"{x:.{decimals}e}"
+    return f"{x:.{decimals}f}"
 
 
 def tidy(text: str) -> str:

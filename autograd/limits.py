@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,12 +68,17 @@ class Limit:
 _ALL = [
     Limit("homework_bytes", 1_000_000, "bytes in a homework file"),
     Limit("weights_bytes", 16_000_000, "bytes in a weights file"),
-    Limit("model_parameters", 500_000, "weights and biases in a weights file's architecture"),
+    Limit("model_parameters", 500_000, "weights and biases in a model (MLP, Layer, weights file)"),
     Limit("neurons", 200, "neurons in a homework network (inputs included)"),
     Limit("parameters", 2_000, "weights and biases in a homework network"),
     Limit("samples", 100, "samples in a homework"),
     Limit("work", 10_000, "parameter updates to work out (steps x samples x parameters)"),
     Limit("answers", 2000, "answers in a homework"),
+    Limit(
+        "diagnosis_work",
+        1_000_000,
+        "units of work diagnosing wrong answers (answers x diagnoses x quantities looked at)",
+    ),
     Limit("expressions", 1000, "expressions in a homework"),
     Limit("expression_chars", 20_000, "characters in an expression"),
     Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),
@@ -91,19 +97,28 @@ def read_limited(path: str | os.PathLike[str], limit: Limit, kind: str = "file")
     """The text of a UTF-8 file (a leading BOM dropped), reading at most limit + 1 bytes.
 
     So ``/dev/zero`` or ``/dev/urandom`` is refused at once instead of filling the memory.
-    Every failure (missing, a folder, unreadable, too large, not UTF-8) is an UnreadableFile
-    whose message starts with the path; ``kind`` names what the file should be.
+    Only regular files are read: a FIFO, socket or device is refused before it is opened
+    (opening a FIFO blocks until a writer comes) and again after (it may have been swapped in
+    between). Every failure (missing, a folder, a special file, unreadable, too large, not
+    UTF-8) is an UnreadableFile whose message starts with the path; ``kind`` names what the
+    file should be.
     """
     cap = limit.value
     try:
-        with open(path, "rb") as f:
-            data = f.read(cap + 1)
+        _regular(os.stat(path), path, kind)
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
         raise UnreadableFile(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise UnreadableFile(f"{path}: is a folder, not a {kind}") from None
     except OSError as exc:
         raise UnreadableFile(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        _regular(os.fstat(fd), path, kind)
+        with open(fd, "rb", closefd=False) as f:
+            data = f.read(cap + 1)
+    except OSError as exc:
+        raise UnreadableFile(f"{path}: cannot read: {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
     if len(data) > cap:
         raise UnreadableFile(f"{path}: more than {limit.message(cap)}")
     try:
@@ -112,6 +127,23 @@ def read_limited(path: str | os.PathLike[str], limit: Limit, kind: str = "file")
         raise UnreadableFile(
             f"{path}: not a UTF-8 text {kind} (byte {exc.start + 1} is {data[exc.start]:#04x})"
         ) from None
+
+
+_SPECIAL = (
+    (stat.S_ISDIR, "a folder"),
+    (stat.S_ISFIFO, "a FIFO (named pipe)"),
+    (stat.S_ISSOCK, "a socket"),
+    (stat.S_ISCHR, "a device"),
+    (stat.S_ISBLK, "a device"),
+)
+
+
+def _regular(st: os.stat_result, path: str | os.PathLike[str], kind: str) -> None:
+    """Refuse anything but a regular file, naming what it is and what to give instead."""
+    if stat.S_ISREG(st.st_mode):
+        return
+    what = next((name for test, name in _SPECIAL if test(st.st_mode)), "not a regular file")
+    raise UnreadableFile(f"{path}: is {what}, not a {kind}; give a regular file")
 
 
 def nesting_depth(data: Any, stop: int) -> int:

@@ -166,6 +166,11 @@ def parse_expression(source: str) -> Expression:
             )
     if not source.strip():
         raise ExpressionError("empty expression")
+    for char, what, fix in _REFUSED_CHARS:
+        if char in source:
+            raise ExpressionError(
+                f"{what} at column {source.index(char) + 1} of {_short(source)}: {fix}"
+            )
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
@@ -175,11 +180,114 @@ def parse_expression(source: str) -> Expression:
         msg = exc.msg.split(" - ")[0]  # Python's long hints stay out of a one-line error
         raise ExpressionError(f"syntax error{where} in {_short(source)}: {msg}") from None
     except (RecursionError, MemoryError):
-        depth = LIMITS["expression_depth"]
-        raise ExpressionError(
-            f"expression {_short(source)}: more than {depth.message(depth.value)}"
-        ) from None
+        raise ExpressionError(_too_deep(source)) from None
     return _compile(source, source.strip(), tree.body)
+
+
+# Python would read these as a comment or a line break; refused, never echoed into derivations.
+_REFUSED_CHARS = (
+    ("#", "'#' (a comment)", "comments are not allowed in an expression; remove it"),
+    ("\r", "a carriage return", "an expression is one line; remove it"),
+)
+_TOKEN = re.compile(r"\s*(?:(\*\*)|([-+*/(),])|([\w.]+))")
+
+
+def _too_deep(source: str) -> str:
+    """Python's parser gave up on a deep expression: how deep it really is (counted by a
+    small precedence parser without recursion) and which limit stands in the way."""
+    depth = LIMITS["expression_depth"]
+    nested = nesting_of(source)
+    if nested is not None and nested > depth.value:
+        return f"expression {_short(source)}: {depth.message(nested)}"
+    what = f"{nested} operations nested" if nested is not None else "operations nested too deeply"
+    return (
+        f"expression {_short(source)}: {what}, more than Python's parser reads "
+        "(TRACEGRAD_MAX_EXPRESSION_DEPTH cannot raise that); split it into smaller expressions"
+    )
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+
+
+def nesting_of(source: str) -> int | None:
+    """How deeply operations nest in ``source`` as Python parses it (``a + b + c`` is 2), by
+    a shunting-yard pass without recursion; None for text it does not know (other syntax)."""
+    text = source.strip()
+    walk = _Nesting()
+    pos = 0
+    while pos < len(text):
+        m = _TOKEN.match(text, pos)
+        if m is None or m.end() == pos:
+            return None
+        pos = m.end()
+        power, sym, word = m.groups()
+        if word is not None and text[pos : pos + 1] == "(":
+            walk.ops.append(("f(", 1))  # a call: its arguments are fenced
+            pos += 1
+        elif word is not None:
+            walk.out.append(0)
+            walk.expect_operand = False
+        elif sym == "(":
+            walk.ops.append(("(", 0))
+        elif sym in (")", ","):
+            if not walk.close(sym):
+                return None
+        else:
+            walk.operator(power or sym)
+    return walk.finish()
+
+
+class _Nesting:
+    """The stacks of :func:`nesting_of`: operand depths, and pending operators with arity."""
+
+    def __init__(self) -> None:
+        self.out: list[int] = []
+        self.ops: list[tuple[str, int]] = []  # '(' and 'f(' are fences
+        self.expect_operand = True
+
+    def reduce(self) -> None:
+        _, arity = self.ops.pop()
+        args = [self.out.pop() for _ in range(arity)]
+        self.out.append(max(args, default=0) + 1)
+
+    def _unfenced(self) -> bool:
+        return bool(self.ops) and self.ops[-1][0] not in ("(", "f(")
+
+    def close(self, sym: str) -> bool:
+        """')' or ',': reduce back to the fence; False when there is none."""
+        while self._unfenced():
+            self.reduce()
+        if not self.ops or len(self.out) == 0:
+            return False
+        if sym == ",":
+            self.ops[-1] = (self.ops[-1][0], self.ops[-1][1] + 1)
+        elif self.ops[-1][0] == "f(":
+            self.reduce()  # the call itself is one operation
+        else:
+            self.ops.pop()
+        self.expect_operand = sym == ","
+        return True
+
+    def operator(self, op: str) -> None:
+        if self.expect_operand:  # unary minus or plus: binds below '**', above '*'
+            self.ops.append(("u", 1))
+            return
+        mine = _PRECEDENCE[op]
+        while self._unfenced():
+            top = self.ops[-1][0]
+            prec = 3 if top == "u" else _PRECEDENCE[top]
+            if prec < mine or (prec == mine and op == "**"):
+                break
+            self.reduce()
+        self.ops.append((op, 2))
+        self.expect_operand = True
+
+    def finish(self) -> int | None:
+        while self.ops:
+            if not self._unfenced():
+                return None
+            self.reduce()
+        return self.out[0] if len(self.out) == 1 else None
 
 
 def _short(source: str, limit: int = 60) -> str:
@@ -253,8 +361,8 @@ class _Compiler:
             if pending is not None:  # children done: emit the operation
                 self.program.append(("op", pending))
                 continue
-            depth = depths.pop(id(node), 1)
-            if depth > max_depth.value:
+            depth = depths.pop(id(node), 1)  # operations from the top, this one included
+            if depth > max_depth.value and not isinstance(node, (ast.Name, ast.Constant)):
                 raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
             for child in ast.iter_child_nodes(node):
                 depths[id(child)] = depth + 1

@@ -39,7 +39,12 @@ def _to_float(data: Any, what: str = "Value()") -> float:
     """Normalise a real number to a Python float, or raise a TypeError naming it."""
     if type(data) is float:
         return data
-    if isinstance(data, numbers.Real):  # int, bool, numpy scalars, Fraction
+    if isinstance(data, bool):
+        raise TypeError(
+            f"{what} got the bool {data!r}: a bool is almost always a mistake (a comparison "
+            f"where a number was meant); write {float(data)!r} if you mean the number"
+        )
+    if isinstance(data, numbers.Real):  # int, numpy scalars, Fraction
         try:
             return float(data)
         except OverflowError:
@@ -277,13 +282,36 @@ class Value:
             return backward_steps(self, **kwargs)
         if _backward is None:  # set when tracegrad.autograd.graph is imported
             import tracegrad.autograd.graph  # noqa: F401
-        return _backward(self, **kwargs)  # type: ignore[misc]
+        try:
+            return _backward(self, **kwargs)  # type: ignore[misc]
+        except TypeError:
+            _check_grads(self)  # a .grad set to something else than a number: say which
+            raise
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
         from tracegrad.autograd.graph import zero_grad
 
         zero_grad(self)
+
+
+def _check_grads(root: Value) -> None:
+    """Raise a TypeError naming the first Value under ``root`` whose ``.grad`` is not a real
+    number (``a.grad = 'x'``). Run only when a backward pass failed: the hot path never pays."""
+    seen: set[int] = set()
+    todo = [root]
+    while todo:
+        v = todo.pop()
+        if id(v) in seen:
+            continue
+        seen.add(id(v))
+        if not isinstance(v.grad, numbers.Real) or isinstance(v.grad, bool):
+            name = repr(v.label) if v.label else f"with data {v.data!r}"
+            raise TypeError(
+                f"the Value {name} has grad = {v.grad!r} ({type(v.grad).__name__}): a grad must "
+                "be a float; set it with v.grad = 0.0 or v.zero_grad()"
+            )
+        todo.extend(p for p in (v._a, v._b) if isinstance(p, Value))
 
 
 def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:

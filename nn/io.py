@@ -30,7 +30,7 @@ from tracegrad.autograd.limits import (
 )
 from tracegrad.autograd.safety import write_atomic
 from tracegrad.nn.activations import get_activation
-from tracegrad.nn.layers import MLP, checked_weights
+from tracegrad.nn.layers import MLP, check_model_size, checked_weights
 
 __all__ = ["save", "load", "load_weights", "WeightsFileError", "FORMAT", "VERSION"]
 
@@ -126,9 +126,8 @@ def _read(path: PathLike) -> dict[str, Any]:
             f'"activations": [str, ...] (one per layer)}}, got {_show(arch)}'
         )
     dims = [arch["nin"], *arch["sizes"]]
-    parameters = sum((a + 1) * b for a, b in zip(dims, dims[1:]))
-    try:  # before anything is allocated for the model
-        LIMITS["model_parameters"].check(parameters, f"MLP({arch['nin']}, {_show(arch['sizes'])})")
+    try:  # before anything is allocated for the model: the limit MLP and Layer check too
+        check_model_size(arch["nin"], arch["sizes"], f"MLP({arch['nin']}, {_show(arch['sizes'])})")
     except LimitError as e:
         raise WeightsFileError(f"{p}: {e}") from None
     if "weights" not in doc:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
+from tracegrad.autograd.limits import LIMITS
 from tracegrad.autograd.value import Value
 from tracegrad.nn.activations import Activation, get_activation
 from tracegrad.nn.module import Module
@@ -36,6 +37,15 @@ def make_rng(seed: int | None = 0, rng: random.Random | None = None) -> random.R
     if seed is not None and (not isinstance(seed, int) or isinstance(seed, bool)):
         raise TypeError(f"seed must be an int or None, got {type(seed).__name__}: {seed!r}")
     return random.Random(seed)
+
+
+def check_model_size(nin: int, sizes: Sequence[int], what: str = "") -> None:
+    """Refuse (LimitError, one line) a model with more weights and biases than
+    ``TRACEGRAD_MAX_MODEL_PARAMETERS``, before anything is allocated: MLP, Layer and
+    ``tracegrad.nn.load`` check the same limit here."""
+    dims = [nin, *sizes]
+    parameters = sum((a + 1) * b for a, b in zip(dims, dims[1:]))
+    LIMITS["model_parameters"].check(parameters, what or f"MLP({nin}, {list(sizes)})")
 
 
 def _check_count(what: str, n: Any, minimum: int = 1) -> int:
@@ -94,6 +104,7 @@ class Neuron(_ToTorch):
         rng: random.Random | None = None,
     ) -> None:
         self.nin = _check_count("nin (the number of inputs)", nin)
+        check_model_size(self.nin, [1], f"Neuron({nin})")
         self.activation = get_activation(activation)
         r = make_rng(seed, rng)
         limit = math.sqrt(3.0 / nin)
@@ -140,6 +151,7 @@ class Layer(_ToTorch):
     ) -> None:
         self.nin = _check_count("nin (the number of inputs)", nin)
         self.nout = _check_count("nout (the number of neurons)", nout)
+        check_model_size(self.nin, [self.nout], f"Layer({nin}, {nout})")
         self.activation = get_activation(activation)
         r = make_rng(seed, rng)
         self.neurons = [Neuron(nin, self.activation, rng=r) for _ in range(nout)]
@@ -204,6 +216,7 @@ class MLP(_ToTorch):
                 f"sizes must be a non-empty list of layer sizes such as [4, 1], got {sizes!r}"
             )
         self.sizes = [_check_count(f"layer size sizes[{i}]", n) for i, n in enumerate(sizes)]
+        check_model_size(self.nin, self.sizes)
         hidden = get_activation(activation)
         last = get_activation(output_activation)
         r = make_rng(seed, rng)

@@ -352,3 +352,135 @@ def test_hostile_command_line_expressions(
         st.binary(min_size=1, max_size=12).filter(lambda s: b"\x00" not in s),
     )
     _fuzz(budget, st.tuples(expressions, SET_VALUES, SET_VALUES), body)
+
+
+# ---------------------------------------------------------------- special files, every loader
+def _special(kind: str, folder: Path) -> str:
+    """A path of ``kind`` in ``folder``: a FIFO, a listening socket, a folder or a device."""
+    if kind in ("/dev/null", "/dev/zero"):
+        return kind
+    path = folder / f"{kind}.toml"
+    if kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "folder":
+        path.mkdir()
+    return path.name
+
+
+NN_LOAD = """\
+import sys
+from tracegrad.nn import WeightsFileError, load
+try:
+    load(sys.argv[1])
+except WeightsFileError as e:
+    sys.exit(f"refused: {e}")
+"""
+SPECIAL_LOADERS = {
+    "check": ["-m", "tracegrad", "check", "{f}"],
+    "check-batch": ["-m", "tracegrad", "check", "--format", "json", "{f}", "{f}"],
+    "solve": ["-m", "tracegrad", "solve", "{f}"],
+    "step": ["-m", "tracegrad", "step", "--sheet", "{f}", "-o", "{f}.html"],
+    "nn.load": ["-c", NN_LOAD, "{f}"],
+}
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_special_files_for_every_loader(
+    budget: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A FIFO, socket, device or folder where a file is read: refused at once in one line
+    (a FIFO that blocked would hit the time limit), for each loader."""
+
+    def body(case: tuple[str, str]) -> None:
+        kind, loader = case
+        folder = tmp_path_factory.mktemp("special")
+        sock = None
+        if kind == "socket":
+            import socket
+
+            sock = socket.socket(socket.AF_UNIX)
+            sock.bind(str(folder / "socket.toml"))
+            name = "socket.toml"
+        else:
+            name = _special(kind, folder)
+        try:
+            argv = [a.replace("{f}", name) for a in SPECIAL_LOADERS[loader]]
+            done = subprocess.run(
+                [sys.executable, *argv], cwd=folder, capture_output=True, timeout=60,
+                preexec_fn=_limits,
+            )  # fmt: skip
+        finally:
+            if sock is not None:
+                sock.close()
+        err = done.stderr.decode("utf-8", "replace")
+        assert "not a homework file" in err or "not a weights file" in err, err[-2000:]
+        assert "give a regular file" in err and "Traceback" not in err, err
+        # one line per file given (check-batch names it twice)
+        assert done.returncode in (1, 2) and err.count("\n") == argv.count(name), err
+        assert not (folder / f"{name}.html").exists()
+
+    kinds = st.sampled_from(["fifo", "socket", "folder", "/dev/null", "/dev/zero"])
+    _fuzz(max(2, budget // 2), st.tuples(kinds, st.sampled_from(sorted(SPECIAL_LOADERS))), body)
+
+
+# ---------------------------------------------------------------- the expression classes
+EXPRESSION_CLASSES = st.one_of(
+    st.builds(lambda n: "-" + "*".join(["a"] * n), st.integers(1, 50)),  # starts with a minus
+    st.builds(lambda n: "-(" + "+".join(["a"] * n) + ")", st.integers(1, 50)),
+    st.builds(lambda t: f"a * b # {t}", st.text(max_size=20)),  # a comment
+    st.builds(lambda t: f"a\r{t}+ b", st.text(max_size=5)),  # a carriage return
+    st.integers(150, 3000).map(lambda n: "+".join(["a"] * n)),  # deep sums
+)
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_expression_classes(budget: int, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """An expression starting with '-' works; '#' and '\\r' are refused; a deep sum works or
+    gets a true message (its real nesting), under any TRACEGRAD_MAX_EXPRESSION_DEPTH."""
+
+    def body(case: tuple[str, str]) -> None:
+        source, depth = case
+        folder = tmp_path_factory.mktemp("xc")
+        env = {**os.environ, "TRACEGRAD_MAX_EXPRESSION_DEPTH": depth,
+               "TRACEGRAD_MAX_EXPRESSION_CHARS": "1000000"}  # fmt: skip
+        argv = [sys.executable, "-m", "tracegrad", "explain", source, "--set", "a=1", "b=2"]
+        if "b" not in source:
+            argv = argv[:-1]
+        done = subprocess.run(
+            argv, cwd=folder, capture_output=True, timeout=120, preexec_fn=_limits, env=env
+        )
+        out = _assert_clean(done, "explain", ok=(0,))
+        err = done.stderr.decode("utf-8", "replace")
+        if "#" in source:
+            assert "comments are not allowed" in err and "#" not in out
+        elif "\r" in source:
+            assert "an expression is one line" in err
+        elif source.startswith("-") and len(source) < 400:
+            assert done.returncode == 0, err
+        elif done.returncode == 2:  # a deep sum: its true nesting, never 'more than <limit>'
+            terms = source.count("+")
+            assert f"{terms} operations nested" in err, err
+
+    depths = st.sampled_from(["200", "100000000"])
+    _fuzz(max(2, budget // 3), st.tuples(EXPRESSION_CLASSES, depths), body)
+
+
+# ---------------------------------------------------------------- many wrong answers
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_many_wrong_answers_stay_within_the_cpu_limit(
+    budget: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Networks inside the default limits with up to 2,000 wrong answers: checked within the
+    child's CPU limit (the diagnosis budget), never killed."""
+    from hostile_sheets import many_wrong_answers
+
+    def body(case: tuple[int, int, int]) -> None:
+        steps, per_step, seed = case
+        folder = tmp_path_factory.mktemp("many")
+        (folder / "many.toml").write_text(many_wrong_answers(steps=steps, per_step=per_step,
+                                                             seed=seed))  # fmt: skip
+        done = _run([sys.executable, "-m", "tracegrad", "check", "--brief", "many.toml"], folder)
+        _assert_clean(done, "check", ok=(1,))
+
+    cases = st.tuples(st.integers(1, 6), st.integers(1, 333), st.integers(0, 10**6))
+    _fuzz(max(1, budget // 10), cases, body)

@@ -20,9 +20,7 @@ def test_leaf_attributes() -> None:
     assert a.label == "a" and a.op == "" and a.parents == ()
 
 
-@pytest.mark.parametrize(
-    "raw", [3, True, np.float64(3.5), np.int64(4), np.float32(0.25), Fraction(1, 4)]
-)
+@pytest.mark.parametrize("raw", [3, np.float64(3.5), np.int64(4), np.float32(0.25), Fraction(1, 4)])
 def test_data_is_normalised_to_python_float(raw: object) -> None:
     v = Value(raw)
     assert type(v.data) is float and v.data == float(raw)  # type: ignore[arg-type]

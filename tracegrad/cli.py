@@ -12,7 +12,7 @@ import errno
 import importlib
 import os
 import sys
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import tracegrad
 from tracegrad.autograd.safety import printable
@@ -29,6 +29,20 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         message = printable(message, line=True)  # it quotes the arguments: file names
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+    def _parse_optional(self, arg_string: str) -> Any:
+        """An expression may start with a minus sign (``explain "-a*b"``, ``draw "-(a*b)"``):
+        where a command takes an expression, '-' followed by anything but one of its options
+        is that expression, not an unknown option."""
+        if (
+            arg_string.startswith("-")
+            and not arg_string.startswith("--")
+            and len(arg_string) > 1
+            and arg_string[:2] not in self._option_string_actions
+            and any(a.dest == "expression" for a in self._positionals._group_actions)
+        ):
+            return None  # a positional argument
+        return super()._parse_optional(arg_string)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -17,11 +17,12 @@ from __future__ import annotations
 import contextlib
 import difflib
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tracegrad.autograd.formatting import fmt
 from tracegrad.checker.formulas import sig
+from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
 from tracegrad.checker.precision import (
     close,
     is_whole,
@@ -30,6 +31,7 @@ from tracegrad.checker.precision import (
     significant_figures,
     truncates,
 )
+from tracegrad.checker.prepared import prepared
 from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe, normalise
 from tracegrad.checker.sheet import Answer, Homework
 from tracegrad.checker.slips import slip_reasons
@@ -56,6 +58,7 @@ SIGN = "sign flipped"
 IMPRECISE = "too imprecise"
 WRONG = "wrong"
 ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
+CUT_SHORT = "cut short"  # the reason of a wrong answer left undiagnosed (the budget was spent)
 
 
 @dataclass
@@ -138,12 +141,18 @@ def mark_answers(hw: Homework, problem: Problem) -> list[Mark]:
     min_sig = getattr(hw, "min_sig_figs", None)
     marks: list[tuple[int, Mark]] = []
     by_key: dict[Key, Mark] = {}
-    for a, q in work:
-        m = _mark(problem, a, q, world, student, by_key, min_sig)
-        m.index = order[q.key]
-        marks.append((sheet[id(a)], m))
-        if student.get(q.key) is a:
-            by_key[q.key] = m
+    with diagnosis_budget() as budget:
+        prep = prepared(problem)
+        prep.budget = budget  # what the sheet's diagnoses cost, for tests and benchmarks
+        differ = [k for k, a in student.items() if not _engine_figure(a, problem.index[k])]
+        prep.answered(student, differ)
+        for a, q in work:
+            m = _mark_within(budget, problem, a, q, world, student, by_key, min_sig)
+            m.index = order[q.key]
+            marks.append((sheet[id(a)], m))
+            if student.get(q.key) is a:
+                by_key[q.key] = m
+                prep.marked(q.key, m.ok)
     marks.sort(key=lambda im: im[0])
     return [m for _, m in marks]
 
@@ -192,35 +201,54 @@ def _carried_from(
 ) -> tuple[list[str], list[str]]:
     """The student's earlier figures that differ from the engine's and fed this answer:
     (the ones already marked not accepted, the others: rounded or carried themselves)."""
-    wrong: list[str] = []
+    wrong: dict[str, None] = {}  # ordered, without repeats
     rounded: list[str] = []
     seen: set[Key] = set()
-    todo = deque(_feeding(problem, q))
+    prep = prepared(problem)
+    reach, differ = prep.reach, prep.differ  # walk only where a differing figure lies further on
+    todo = deque(k for k in _feeding(problem, q) if reach.get(k, 0) & differ)
     while todo:
         k = todo.popleft()
         if k in seen:
             continue
         seen.add(k)
+        if not len(seen) % _CHUNK:
+            charge(_CHUNK)  # a long walk stops where the sheet's budget ends
         dep = problem.index[k]
         a = student.get(k)
         if a is None:
-            todo.extend(_feeding(problem, dep))
+            feeds = prep.feeding.get(k)
+            feeds = _feeding(problem, dep) if feeds is None else feeds
+            todo.extend(d for d in feeds if reach.get(d, 0) & differ)
             continue
-        if abs(a.value - dep.value) <= 1e-12 * max(1.0, abs(dep.value)):
+        if _engine_figure(a, dep):
             continue
         prior = by_key.get(k)
         text = f"{a.label} = {a.text}"
         if prior is not None and not prior.ok:
-            wrong.append(text)
+            wrong[text] = None
         elif prior is not None and prior.verdict == CARRIED and prior.sources:
-            wrong.extend(s for s in prior.sources if s not in wrong)
+            wrong.update(dict.fromkeys(prior.sources))
         else:
             rounded.append(text)
-    return wrong, rounded
+    charge(len(seen) % _CHUNK)
+    return list(wrong), rounded
+
+
+_CHUNK = 1024
+
+
+def _engine_figure(a: Answer, q: Quantity) -> bool:
+    """The student's figure is the engine's number (to binary noise)."""
+    return abs(a.value - q.value) <= 1e-12 * max(1.0, abs(q.value))
 
 
 def _feeding(problem: Problem, q: Quantity) -> list[Key]:
-    """The deps whose number moves q's recipe (not x in d(x + y)/dy = 1, say)."""
+    """The deps whose number moves q's recipe (not x in d(x + y)/dy = 1, say): once per sheet."""
+    return prepared(problem).feeding_of(q, lambda: _feeding_now(problem, q))
+
+
+def _feeding_now(problem: Problem, q: Quantity) -> list[Key]:
     if q.compute is None:
         return list(q.deps)
     args = [problem.index[d].value for d in q.deps]
@@ -253,8 +281,7 @@ def _mark(
     mark = Mark(a, q, q.value, carried, RIGHT, "", "")
     if close(a.value, q.value, a.tolerance):
         return _precise_enough(mark, min_sig)
-    wrong, rounded = _carried_from(problem, q, student, by_key)
-    if _accept(mark, spread, wrong, rounded):
+    if _accept(mark, spread, lambda: _carried_from(problem, q, student, by_key)):
         return _precise_enough(mark, min_sig)
     mark.derivation = _derivation(problem, q)
     if _whole_or_sign(mark, spread):
@@ -267,12 +294,13 @@ def _mark(
     return mark
 
 
-def _accept(mark: Mark, spread: float, wrong: list[str], rounded: list[str]) -> bool:
+def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], list[str]]]) -> bool:
     """Carried forward (from the student's figures, or within what their digits allow), or
-    truncated (cut, not rounded, at the digits written): accepted, with what it came from."""
+    truncated (cut, not rounded, at the digits written): accepted, with what it came from
+    (``sources()``: the earlier figures it follows from, worked out only when needed)."""
     a, e, carried = mark.answer, mark.engine, mark.carried
     if carried is not None and close(a.value, carried, a.tolerance):
-        _carried(mark, wrong, rounded)
+        _carried(mark, *sources())
         return True
     if not a.explicit and truncates(a, e):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
@@ -281,6 +309,7 @@ def _accept(mark: Mark, spread: float, wrong: list[str], rounded: list[str]) -> 
         return True
     if carried is not None and not a.explicit and truncates(a, carried):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
+        wrong, rounded = sources()
         via = ", ".join((wrong or rounded)[:3]) or "your figures"
         mark.message = (
             f"right method from {via}, but truncated: {show_like(a, carried)} rounds to "
@@ -288,7 +317,7 @@ def _accept(mark: Mark, spread: float, wrong: list[str], rounded: list[str]) -> 
         )
         return True
     if carried is not None and close(a.value, carried, a.tolerance + spread):
-        _carried(mark, wrong, rounded)  # within what the rounded inputs allow
+        _carried(mark, *sources())  # within what the rounded inputs allow
         return True
     return False
 
@@ -360,13 +389,14 @@ def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
 
 
 def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tuple[str, str]:
-    """The nearest wrong answer this one depends on ('h1 = 0.52'), and the first mistake."""
-    wrong = [by_key[k] for k in problem.ancestors(mark.quantity.key) if k in by_key]
-    wrong = [m for m in wrong if not m.ok]
-    if not wrong:
+    """The latest wrong answer (in textbook order) this one depends on ('h1 = 0.52'), and
+    the first mistake; read from bits worked out once per sheet, without a walk."""
+    prep = prepared(problem)
+    bits = prep.uses_wrong(mark.quantity.key)  # none: no walk at all
+    if not bits:
         return "", ""
-    first = min(wrong, key=lambda m: m.index)
-    nearest = wrong[0]
+    first = by_key[prep.first_wrong(bits)]
+    nearest = by_key[prep.last_wrong(bits)]
     return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
 
 
@@ -389,3 +419,41 @@ def _derivation(problem: Problem, q: Quantity) -> str:
             with contextlib.suppress(ValueError, TypeError):
                 lines = [str(explain(root, wrt=wrt))]
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- the diagnosis budget
+def _mark_within(
+    budget: DiagnosisBudget,
+    problem: Problem,
+    a: Answer,
+    q: Quantity,
+    world: dict[Key, Figure],
+    student: dict[Key, Answer],
+    by_key: dict[Key, Mark],
+    min_sig: int | None,
+) -> Mark:
+    """``_mark``, or once the sheet's diagnosis work is spent (``TRACEGRAD_MAX_DIAGNOSIS_WORK``)
+    the verdict alone: right or carried forward as the figures say, else wrong without a reason,
+    the report saying the diagnosis was cut short."""
+    if not budget.exhausted:
+        try:
+            return _mark(problem, a, q, world, student, by_key, min_sig)
+        except DiagnosisCutShort:
+            pass
+    figures = [world[d] for d in q.deps]
+    got = _carry(q, figures) if q.compute is not None and q.deps else None
+    carried, spread = got if got is not None else (None, 0.0)
+    mark = Mark(a, q, q.value, None, RIGHT, "", "")
+    if close(a.value, q.value, a.tolerance):
+        return _precise_enough(mark, min_sig)
+    if carried is not None and close(a.value, carried, a.tolerance + spread):
+        mark.carried = carried
+        _carried(mark, [], [])
+        mark.message += " (not traced further: the diagnosis was cut short)"
+        return _precise_enough(mark, min_sig)
+    budget.cut += 1
+    mark.verdict, mark.reason = WRONG, CUT_SHORT
+    mark.message = (
+        f"the engine has {show_like(a, q.value)} (no reason: the diagnosis was cut short)"
+    )
+    return mark

@@ -68,7 +68,8 @@ _TOP_KEYS = {
 }
 
 
-_NUMBER = re.compile(r"^[+-]?(?:\d[\d_]*)(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?$")
+# ASCII digits only: "０.５" (full-width), Arabic-Indic or bold digits are refused, as "−1" is
+_NUMBER = re.compile(r"^[+-]?(?:\d[\d_]*)(?:\.\d[\d_]*)?(?:[eE][+-]?\d[\d_]*)?$", re.ASCII)
 
 
 _NOTE = re.compile(r"^(.*?\S)\s+\((.*)\)\s*$")

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tracegrad.autograd.limits import (
@@ -25,6 +27,11 @@ from tracegrad.autograd.limits import (
 from tracegrad.checker.sheet import HomeworkError, located_error
 
 __all__ = [
+    "DiagnosisBudget",
+    "DiagnosisCutShort",
+    "charge",
+    "cut_short_note",
+    "diagnosis_budget",
     "HomeworkLimitError",
     "check_homework",
     "read_homework",
@@ -163,3 +170,63 @@ def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
 
 def _short(text: str, limit: int = 30) -> str:
     return repr(text) if len(text) <= limit else repr(text[: limit - 3] + "...")
+
+
+# ---------------------------------------------------------------- the diagnosis budget
+class DiagnosisCutShort(Exception):
+    """Raised by :func:`charge` when the diagnosis work of a sheet passes its budget."""
+
+
+class DiagnosisBudget:
+    """The work left for diagnosing one sheet's wrong answers (``TRACEGRAD_MAX_DIAGNOSIS_WORK``).
+
+    Each diagnosis charges the quantities it looks at; once the budget is spent, the answers
+    still to diagnose are marked without a diagnosis and the report says the diagnosis was cut
+    short. Counted in work units, never in seconds, so a sheet is marked the same on any
+    machine.
+    """
+
+    def __init__(self) -> None:
+        self.limit = LIMITS["diagnosis_work"].value
+        self.spent = 0
+        self.cut = 0  # answers marked without a diagnosis
+
+    def charge(self, units: int) -> None:
+        self.spent += units
+        if self.spent > self.limit:
+            raise DiagnosisCutShort
+
+    @property
+    def exhausted(self) -> bool:
+        return self.spent > self.limit
+
+
+def cut_short_note(cut: int) -> str:
+    """The report's words when ``cut`` wrong answers were left without a diagnosis."""
+    lim = LIMITS["diagnosis_work"]
+    return (
+        f"diagnosis cut short: {cut} wrong answer{'s' if cut != 1 else ''} without a reason "
+        f"(the diagnosis work passed {lim.value} units; set {lim.env} to raise it)"
+    )
+
+
+_BUDGET: ContextVar[DiagnosisBudget | None] = ContextVar("tracegrad_diagnosis", default=None)
+
+
+@contextmanager
+def diagnosis_budget() -> Iterator[DiagnosisBudget]:
+    """The budget for marking one sheet; :func:`charge` draws on it while the block runs."""
+    budget = DiagnosisBudget()
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
+
+
+def charge(units: int) -> None:
+    """Count ``units`` of diagnosis work (quantities looked at) against the sheet's budget;
+    raises DiagnosisCutShort once it is spent. Outside :func:`diagnosis_budget`, free."""
+    budget = _BUDGET.get()
+    if budget is not None:
+        budget.charge(units)

@@ -9,9 +9,10 @@ rounded, too few significant figures).
 from __future__ import annotations
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
 from typing import TYPE_CHECKING
 
+from tracegrad.autograd.formatting import fixed
 from tracegrad.checker.formulas import sig
 
 if TYPE_CHECKING:
@@ -63,8 +64,11 @@ def close(student: float, value: float, tolerance: float) -> bool:
 
 
 def round_to(value: float, decimals: int, mode: str = ROUND_HALF_EVEN) -> Decimal:
-    """value rounded (or cut, with ROUND_DOWN) to ``decimals`` places, as a Decimal."""
-    return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
+    """value rounded (or cut, with ROUND_DOWN) to ``decimals`` places, as a Decimal (with the
+    digits that takes: 1e300 to 4 places has 305)."""
+    with localcontext() as ctx:
+        ctx.prec = max(ctx.prec, 400 + decimals)
+        return Decimal(repr(value)).quantize(Decimal(1).scaleb(-decimals), rounding=mode)
 
 
 def truncates(answer: Answer, value: float | None) -> bool:
@@ -89,4 +93,4 @@ def show_like(answer: Answer, value: float) -> str:
     d = answer.decimals
     if d is None or d == 0 and not answer.explicit:
         return sig(value, 6)
-    return f"{value:.{d + 1}f}" if d < 12 else repr(value)
+    return fixed(value, d + 1) if d < 12 else repr(value)

@@ -9,6 +9,7 @@ from tracegrad.autograd.safety import md_code, md_fence, md_text, printable
 from tracegrad.checker.diagnose import (
     ACCEPTED,
     CARRIED,
+    CUT_SHORT,
     IMPRECISE,
     RIGHT,
     SIGN,
@@ -17,6 +18,7 @@ from tracegrad.checker.diagnose import (
     Mark,
     show_like,
 )
+from tracegrad.checker.limits import cut_short_note
 from tracegrad.checker.problem import Problem
 
 __all__ = ["Report"]
@@ -69,6 +71,9 @@ class Report:
         if detail:
             parts[0] += f" ({', '.join(detail)})"
         parts += [f"{c[v]} {v}" for v in (SIGN, IMPRECISE, WRONG) if c[v]]
+        cut = sum(m.reason == CUT_SHORT for m in self.marks)
+        if cut:
+            parts.append(cut_short_note(cut))
         return "; ".join(parts)
 
     def __repr__(self) -> str:

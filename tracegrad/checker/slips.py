@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import math
 
+from tracegrad.checker.limits import charge
 from tracegrad.checker.precision import close, show_like
+from tracegrad.checker.prepared import prepared
 from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe
 from tracegrad.checker.sheet import Answer
 
@@ -27,6 +29,8 @@ def slip_reasons(
     ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
     """
     s, e, tol = a.value, q.value, a.tolerance
+    if _degenerate(problem, q, args):
+        return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
     right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
     for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
@@ -55,6 +59,27 @@ def slip_reasons(
     if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
         out.append(("rounding", f"close, but not to the digits written: {right}"))
     return out
+
+
+_HUGE = 1e100  # past this (or below its inverse) a sigmoid or tanh is saturated
+
+
+def _degenerate(problem: Problem, q: Quantity, args: list[float]) -> bool:
+    """Non-finite or saturated arithmetic: a number of q's recipe (the engine's or the
+    student's) is not finite, or past ``_HUGE``, or any number of q's step is (1e300 weights
+    saturate every sigmoid after them, so their zero derivatives say nothing of a slip)."""
+    values = [q.value, *args, *(problem.index[d].value for d in q.deps)]
+    if any(not math.isfinite(v) or abs(v) > _HUGE or 0 < abs(v) < 1 / _HUGE for v in values):
+        return True
+    prep = prepared(problem)
+    if q.step not in prep.wild:
+        charge(len(problem.quantities))
+        prep.wild[q.step] = any(
+            not math.isfinite(o.value) or abs(o.value) > _HUGE
+            for o in problem.quantities
+            if o.step == q.step
+        )
+    return prep.wild[q.step]
 
 
 def _trivial(x: float) -> bool:
@@ -103,6 +128,7 @@ def _missing_path(
     n = len(q.paths)
     if n < 2 or n > 10:
         return None
+    charge(2**n)
     s, tol = a.value, a.tolerance
     exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
     own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
@@ -126,7 +152,7 @@ def _swapped(
     s, e, tol = a.value, q.value, a.tolerance
     if close(s, e, tol) or _trivial(s):
         return None
-    others = [o for o in problem.quantities if o.step == q.step and o.section == q.section]
+    others = prepared(problem).near(q.step, q.section, s, tol)  # those close to s, in order
     if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
         others += [problem.index[d] for d in q.deps]
     for o in others:
@@ -173,12 +199,9 @@ def _updated_weights(
     """A backward-pass figure worked with the weights after this step's update."""
     if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
         return None
-    new: dict[Key, float] = {}
-    for k, given in problem.index.items():
-        upd = problem.index.get((k[0], f"{k[1]}_new"))
-        if k[0] == q.step and given.section == "given" and upd is not None:
-            new[k] = upd.value
-    got = _with_replaced(problem, q, new, ("backward factors", "gradients"))
+    through = ("backward factors", "gradients")
+    worked = prepared(problem).updated(q.step, lambda: _new_weights(problem, q.step), through)
+    got = worked.get(q.key)
     if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
         return (
             "updated weights",
@@ -186,6 +209,17 @@ def _updated_weights(
             f"the forward pass; {q.name} is {show_like(a, q.value)}",
         )
     return None
+
+
+def _new_weights(problem: Problem, step: int) -> dict[Key, float]:
+    """Each given of ``step`` that is updated (a weight) -> its value after the update."""
+    charge(len(problem.quantities))
+    new: dict[Key, float] = {}
+    for given in problem.quantities:
+        upd = problem.index.get((step, f"{given.name}_new"))
+        if given.step == step and given.section == "given" and upd is not None:
+            new[given.key] = upd.value
+    return new
 
 
 def _old_weights(
