@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from tracegrad.autograd.to_torch import require_torch
+from tracegrad.autograd.compiled.to_torch import require_torch
 from tracegrad.nn.activations import LINEAR, Activation
 from tracegrad.nn.layers import MLP, Layer, Neuron
 

@@ -101,7 +101,8 @@ def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchS
     label, or a row of targets) and kept for later batches; targets that take many values
     (regression) are for the eager step. Outputs come from ``model.predict`` when it has one.
     A loss whose graph depends on the data (bce_with_logits and cross_entropy branch on
-    ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.tape`` for what is.
+    ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.compiled.tape``
+    for what is.
     """
     params = model.parameters()
     tapes = TargetTapes(model, loss.fn)

@@ -9,7 +9,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import tracegrad.autograd.render as render_mod
+import tracegrad.autograd.drawing.render as render_mod
 
 from tracegrad.cli import main
 

@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import tracegrad.autograd.render as render_mod
+import tracegrad.autograd.drawing.render as render_mod
 from tracegrad.autograd import (
     GraphTooLargeError,
     RenderError,
@@ -425,7 +425,7 @@ import resource, sys
 limit = 4_000_000 * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from tracegrad.autograd import Value, render_svg
-from tracegrad.autograd.render import render
+from tracegrad.autograd.drawing.render import render
 v = Value(2.0, label="a").tanh()
 print(render_svg(v, renderer="wasm").count('class="node"'), render(v, "png", renderer="wasm")[:4])
 """
@@ -444,7 +444,8 @@ def test_embedded_renderer_works_under_a_4gb_address_space_limit() -> None:
 
 _INTERRUPTED = """
 import os, signal, threading, sys
-from tracegrad.autograd import Value, draw, embedded
+from tracegrad.autograd import Value, draw
+from tracegrad.autograd.drawing import embedded
 x = Value(0.5, label="x")
 for _ in range(380):  # a long chain of about 1900 Values: a layout of several seconds
     x = (x * 1.0001 + 0.5).tanh()
@@ -523,7 +524,7 @@ def test_ctrl_c_before_the_layout_starts_stops_it_too() -> None:
     waits for the thread) bumps no epoch the guest will see: the worker checks the flag."""
     import threading
 
-    from tracegrad.autograd import embedded
+    from tracegrad.autograd.drawing import embedded
 
     engine, module = embedded._engine_and_module()
     cancel = threading.Event()

@@ -31,7 +31,7 @@ def seed_example(out_dir: Path) -> None:
 
 def seed_graph(out_dir: Path) -> None:
     """The worked example's computation graph as SVG (system dot, or the embedded renderer)."""
-    from tracegrad.autograd.render import gradient_path, renderers, save_graph
+    from tracegrad.autograd.drawing.render import gradient_path, renderers, save_graph
 
     v = seed.solved()
     plain = save_graph(v["E"], out_dir / "seed_graph.svg")

@@ -2,7 +2,7 @@
 
 The expression is read by the project's safe parser (``tracegrad.autograd.parse``: numbers, names,
 the ops table's operators and functions, nothing else), evaluated, differentiated with backward()
-and drawn with ``tracegrad.autograd.render``.
+and drawn with ``tracegrad.autograd.drawing.render``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.convert import DEFAULT_DPI
-from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.render import (
+from tracegrad.autograd.drawing.convert import DEFAULT_DPI
+from tracegrad.autograd.drawing.render import (
     FORMATS,
     HARD_MAX_NODES,
     RANKDIRS,
@@ -23,7 +21,9 @@ from tracegrad.autograd.render import (
     RenderError,
     save_graph,
 )
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, gradient_path
+from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, gradient_path
+from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.graph import topo_order
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 

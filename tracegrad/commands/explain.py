@@ -11,9 +11,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracegrad.autograd.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.explaining.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.explaining.steps import backward_steps, constant_text
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.steps import backward_steps, constant_text
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
 

@@ -3,7 +3,7 @@
 The graph is an expression (``tracegrad step "tanh(a*b + c)" --set a=2 b=-3 c=10``, read by the
 project's safe parser), a shipped homework sheet (``--example NAME``) or a sheet of your own
 (``--sheet FILE``: its network, or its last expression). The page is one self-contained HTML
-file built by ``tracegrad.autograd.page``: open it in any browser, no network needed.
+file built by ``tracegrad.autograd.explaining.page``: open it in any browser, no network needed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.render import HARD_MAX_NODES, RANKDIRS, GraphTooLargeError, RenderError
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES
+from tracegrad.autograd.drawing.render import (
+    HARD_MAX_NODES,
+    RANKDIRS,
+    GraphTooLargeError,
+    RenderError,
+)
+from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES
 from tracegrad.autograd.value import Value
 from tracegrad.commands._common import add_expression_arguments, evaluate_expression
 
@@ -63,7 +68,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.autograd.page import backward_page
+    from tracegrad.autograd.explaining.page import backward_page
     from tracegrad.cli import UsageError
 
     out = Path(args.output)

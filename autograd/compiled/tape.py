@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 import tracegrad.autograd.value as _value
-from tracegrad.autograd.arraymath import ArrayMath
+from tracegrad.autograd.compiled.arraymath import ArrayMath
+from tracegrad.autograd.compiled.vectape import CHUNK, Schedule, check_domain, schedule
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
-from tracegrad.autograd.vectape import CHUNK, Schedule, check_domain, schedule
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 

@@ -172,7 +172,7 @@ class Schedule:
         ``offset``: block values, block grads, leaf grads summed over the chunk. Without
         ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
         self._skip = set() if want_inputs else set(self.input_blocks)
-        from tracegrad.autograd.arraymath import ArrayMath
+        from tracegrad.autograd.compiled.arraymath import ArrayMath
 
         n = arrays[0].shape[0]
         vals: list[Any] = [None] * len(self.block_sizes)
@@ -284,7 +284,7 @@ class _Plan:
 
     def product(self, i: int) -> tuple[int, int] | None:
         """(leaf node, other node) when node i is an absorbable w * x."""
-        from tracegrad.autograd.tape import _LEAF
+        from tracegrad.autograd.compiled.tape import _LEAF
 
         if not (self.is_op(i, "product") and self.inner(i)):
             return None
@@ -327,7 +327,7 @@ class _Plan:
     def levels(self) -> None:
         """Each remaining node's group key: its level, then the op (or dot shape) and which
         operands are leaves."""
-        from tracegrad.autograd.tape import _INPUT, _LEAF
+        from tracegrad.autograd.compiled.tape import _INPUT, _LEAF
 
         code, args = self.code, self.args
         level = [0] * self.n
@@ -351,7 +351,7 @@ class _Plan:
 
     def blocks(self, n_inputs: list[int]) -> tuple[list[int], list[Ref | None], list[int]]:
         """The input blocks first, and where every input and leaf node is read from."""
-        from tracegrad.autograd.tape import _INPUT, _LEAF
+        from tracegrad.autograd.compiled.tape import _INPUT, _LEAF
 
         block_sizes: list[int] = []
         node_ref: list[Ref | None] = [None] * self.n
