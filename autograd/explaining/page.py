@@ -32,6 +32,7 @@ from typing import Any
 
 from tracegrad.autograd.drawing.render import check_max_nodes, render_svg
 from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, trace
+from tracegrad.autograd.explaining.explain import explain
 from tracegrad.autograd.explaining.steps import NodeNames, backward_steps
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
@@ -212,8 +213,6 @@ def _frames(
 
 def _explanations(root: Value, order: list[Value], names: NodeNames) -> dict[int, str]:
     """explain(root, wrt=v) for every Value (only the labelled ones on large graphs)."""
-    from tracegrad.autograd import explain  # the public name (its module may move)
-
     n = len(order)
     if n <= EXPLAIN_ALL_UP_TO:
         chosen = list(range(n))

@@ -7,7 +7,10 @@ from typing import Any
 
 from tracegrad.autograd import Value
 from tracegrad.autograd.parse import ExpressionError, parse_expression
-from tracegrad.cli import UsageError
+
+
+class UsageError(Exception):
+    """Bad input from the user: one line on stderr, exit status 2 (``tracegrad.cli.UsageError``)."""
 
 
 def add_expression_arguments(p: Any, *, optional: bool = False) -> None:

@@ -24,7 +24,7 @@ from tracegrad.autograd.drawing.render import (
 from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, gradient_path
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
-from tracegrad.commands._common import add_expression_arguments, evaluate_expression
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -80,8 +80,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.cli import UsageError
-
     root, env = evaluate_expression(args.expression, args.set)
     out = Path(args.output)
     if out.suffix.lstrip(".").lower() not in FORMATS:

@@ -6,6 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad import examples
+from tracegrad.checker.homework import tomllib
+from tracegrad.commands._common import UsageError
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -19,9 +23,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad import examples
-    from tracegrad.cli import UsageError
-
     if args.copy:
         try:
             copied = examples.copy_to(args.copy)
@@ -38,7 +39,5 @@ def run(args: argparse.Namespace) -> int:
 
 def _title(path: Path) -> str:
     """The sheet's title, if it has one."""
-    from tracegrad.checker.homework import tomllib
-
     title = tomllib.loads(path.read_text(encoding="utf-8")).get("title", "")
     return str(title)

@@ -6,6 +6,9 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands._common import UsageError
+
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
@@ -25,9 +28,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.checker import HomeworkError, solve
-    from tracegrad.cli import UsageError
-
     try:
         solution = solve(args.file)
     except HomeworkError as exc:

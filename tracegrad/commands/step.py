@@ -12,6 +12,7 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad import examples
 from tracegrad.autograd.drawing.render import (
     HARD_MAX_NODES,
     RANKDIRS,
@@ -19,8 +20,10 @@ from tracegrad.autograd.drawing.render import (
     RenderError,
 )
 from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES
+from tracegrad.autograd.explaining.page import backward_page
 from tracegrad.autograd.value import Value
-from tracegrad.commands._common import add_expression_arguments, evaluate_expression
+from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -68,9 +71,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.autograd.explaining.page import backward_page
-    from tracegrad.cli import UsageError
-
     out = Path(args.output)
     if out.suffix.lower() not in (".html", ".htm"):
         raise UsageError(f"-o {args.output}: the file name must end in .html")
@@ -109,8 +109,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _root(args: argparse.Namespace) -> tuple[Value, str]:
     """The Value to step through, and how the page's title names it."""
-    from tracegrad.cli import UsageError
-
     given = [x for x in (args.expression, args.example, args.sheet) if x is not None]
     if len(given) != 1:
         raise UsageError(
@@ -122,8 +120,6 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
     if args.set:
         raise UsageError("--set goes with an expression, not with --example or --sheet")
     if args.example is not None:
-        from tracegrad import examples
-
         try:
             source: str | Path = examples.path(args.example)
         except KeyError as exc:
@@ -134,9 +130,6 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
 
 
 def _sheet_root(source: str | Path, step: int) -> tuple[Value, str]:
-    from tracegrad.checker import HomeworkError, solve
-    from tracegrad.cli import UsageError
-
     try:
         problem = solve(source).problem
     except HomeworkError as exc:
