@@ -31,15 +31,7 @@ from typing import Any, Literal
 import graphviz
 from tracegrad.autograd.drawing import convert, embedded
 from tracegrad.autograd.drawing.convert import DEFAULT_DPI
-from tracegrad.autograd.drawing.dot_style import (  # noqa: F401  (_grad_colour, _visible: tests)
-    _HIGHLIGHT,
-    NodeStyle,
-    _grad_colour,
-    _visible,
-    depth_of,
-    edge_attrs,
-    plain_text,
-)
+from tracegrad.autograd.drawing.dot_style import NodeStyle, depth_of, edge_attrs, plain_text
 from tracegrad.autograd.drawing.tracing import (
     DEFAULT_MAX_NODES,
     GraphTooLargeError,
@@ -67,8 +59,6 @@ __all__ = [
 Renderer = Literal["auto", "dot", "wasm"]
 RANKDIRS = ("LR", "TB", "RL", "BT")
 FORMATS = ("svg", "png", "pdf")  # what every renderer writes (the embedded one via convert)
-SYSTEM_FORMATS = FORMATS  # the former name
-WASM_FORMATS = FORMATS
 DOT_TIMEOUT_S = 300
 # Measured with the embedded renderer (2 cores, Python 3.11): 4000 Values lay out in 10-14 s,
 # 6000 in about 15 s, and a chain of 7500 overflows Graphviz's stack even at wasmtime's largest.
