@@ -26,19 +26,6 @@ def test_no_source_file_is_over_500_lines() -> None:
     assert not long, f"split these by idea (limit {MAX_LINES} lines): {long}"
 
 
-def test_no_function_is_of_complexity_grade_e_or_f() -> None:
-    """radon's cyclomatic complexity: grade E starts at 31 (D, 21-30, is tolerated)."""
-    from radon.complexity import cc_rank, cc_visit
-
-    worst = {
-        f"{p.relative_to(ROOT).as_posix()}:{b.lineno} {b.name} ({b.complexity})"
-        for p in _sources()
-        for b in cc_visit(p.read_text(encoding="utf-8"))
-        if cc_rank(b.complexity) in ("E", "F")
-    }
-    assert not worst, f"split these functions by idea: {sorted(worst)}"
-
-
 def _lines(path: Path) -> int:
     return len(path.read_text(encoding="utf-8").splitlines())
 

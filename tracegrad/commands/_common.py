@@ -1,4 +1,5 @@
-"""What several subcommands share: reading --set NAME=NUMBER and evaluating an expression."""
+"""What several subcommands share: the one-line UsageError, reading --set NAME=NUMBER, evaluating
+an expression."""
 
 from __future__ import annotations
 
