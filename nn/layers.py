@@ -78,7 +78,7 @@ class _ToTorch(Module):
         so the textbook numbering (weights per neuron, then the bias) reads the same on both
         sides. The ``step`` activation and Python functions are refused.
         """
-        return module_to_torch(self)
+        return module_to_torch(self)  # type: ignore[arg-type]
 
 
 class Neuron(_ToTorch):
