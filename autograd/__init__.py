@@ -26,7 +26,7 @@ from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_gra
 from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
 from tracegrad.autograd.graph import backward, topo_order, zero_grad
 from tracegrad.autograd.higher import grad_values, nth_derivative
-from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from tracegrad.autograd.value import Value
 
@@ -35,6 +35,7 @@ __all__ = [
     "compile",
     "ControlFlowError",
     "OPS",
+    "FloatMath",
     "Op",
     "backward",
     "topo_order",

@@ -291,3 +291,19 @@ def test_architecture_describes_every_module() -> None:
         and path.relative_to(ROOT).as_posix() not in text
     ]
     assert not missing, f"docs/architecture.md should say what these modules hold: {missing}"
+
+
+def test_the_names_outside_tools_read_stay_where_they_were() -> None:
+    """Internal paths moved; the public names (and what tools outside read) did not."""
+    import tracegrad.autograd as ag
+
+    import tracegrad
+    from tracegrad.cli import UsageError
+
+    for name in ("Value", "draw", "explain", "backward_steps", "backward_page", "compile"):
+        assert getattr(tracegrad, name) is getattr(ag, name)
+    row = ag.OPS["tanh"]
+    assert row.arity == 1 and row.differentiable and row.forward(0.0) == 0.0
+    assert row.partials(ag.FloatMath, 0.0, 0.0) == (1.0,)
+    assert row.partial_text(0, ["a"]) == "1 - tanh(a)**2"
+    assert issubclass(UsageError, Exception)
