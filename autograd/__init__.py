@@ -8,15 +8,9 @@
 (-2.0, 2.0)
 """
 
-from tracegrad.autograd.explain import BackwardTable, Derivation, backward_table, explain
-from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
-from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
-from tracegrad.autograd.graph import backward, topo_order, zero_grad
-from tracegrad.autograd.higher import grad_values, nth_derivative
-from tracegrad.autograd.ops import OPS, Op
-from tracegrad.autograd.page import BackwardPage, backward_page, save_html
-from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
-from tracegrad.autograd.render import (
+from tracegrad.autograd.compiled.tape import ControlFlowError, compile
+from tracegrad.autograd.compiled.to_torch import to_torch_fn
+from tracegrad.autograd.drawing.render import (
     GraphTooLargeError,
     RenderError,
     draw,
@@ -24,10 +18,16 @@ from tracegrad.autograd.render import (
     render_svg,
     save_graph,
 )
-from tracegrad.autograd.steps import Step, backward_steps, step_through
-from tracegrad.autograd.tape import ControlFlowError, compile
-from tracegrad.autograd.to_torch import to_torch_fn
-from tracegrad.autograd.tracing import Trace, gradient_path, trace
+from tracegrad.autograd.drawing.tracing import Trace, gradient_path, trace
+from tracegrad.autograd.explaining.explain import BackwardTable, Derivation, backward_table, explain
+from tracegrad.autograd.explaining.page import BackwardPage, backward_page, save_html
+from tracegrad.autograd.explaining.steps import Step, backward_steps, step_through
+from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
+from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
+from tracegrad.autograd.graph import backward, topo_order, zero_grad
+from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.ops import OPS, FloatMath, Op
+from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from tracegrad.autograd.value import Value
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "compile",
     "ControlFlowError",
     "OPS",
+    "FloatMath",
     "Op",
     "backward",
     "topo_order",

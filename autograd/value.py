@@ -155,7 +155,7 @@ class Value:
 
         None (plain text only) when the graph is too large or nothing can render it.
         """
-        from tracegrad.autograd.render import notebook_svg
+        from tracegrad.autograd.drawing.render import notebook_svg
 
         return notebook_svg(self)
 
@@ -277,7 +277,7 @@ class Value:
         pass one node at a time, yielding a readable step for each.
         """
         if kwargs and kwargs.pop("steps", False):
-            from tracegrad.autograd.steps import backward_steps
+            from tracegrad.autograd.explaining.steps import backward_steps
 
             return backward_steps(self, **kwargs)
         if _backward is None:  # set when tracegrad.autograd.graph is imported

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tracegrad.autograd import gradient_path, render_svg
-from tracegrad.autograd.convert import svg_to_png
+from tracegrad.autograd.drawing.convert import svg_to_png
 
 from tracegrad import seed
 

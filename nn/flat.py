@@ -17,8 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tracegrad.autograd.tape import Compiled
-from tracegrad.autograd.tape import compile as compile_tape
+from tracegrad.autograd.compiled.tape import Compiled
+from tracegrad.autograd.compiled.tape import compile as compile_tape
 from tracegrad.autograd.value import Value
 from tracegrad.nn.optim import Optimizer
 

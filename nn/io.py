@@ -83,6 +83,14 @@ def _parse_float(text: str) -> float:
 def _read(path: PathLike) -> dict[str, Any]:
     """The parsed, checked document of a weights file: every failure is a WeightsFileError."""
     p = Path(path)
+    doc = _parse(p)
+    _check_header(p, doc)
+    _check_model(p, doc)
+    return doc
+
+
+def _parse(p: Path) -> Any:
+    """The JSON document of a weights file, within the size, digit and nesting limits."""
     try:
         text = read_limited(p, LIMITS["weights_bytes"], "weights file")
         doc = json.loads(
@@ -104,12 +112,21 @@ def _read(path: PathLike) -> dict[str, Any]:
     nesting = LIMITS["nesting"]
     if doc is None or nesting_depth(doc, nesting.value) > nesting.value:
         raise WeightsFileError(f"{p}: more than {nesting.message(nesting.value)}")
+    return doc
+
+
+def _check_header(p: Path, doc: Any) -> None:
+    """A tracegrad weights file of the version this tracegrad reads."""
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise WeightsFileError(f'{p}: not a tracegrad weights file (no "format": "{FORMAT}")')
     if doc.get("version") != VERSION:
         raise WeightsFileError(
             f"{p}: weights file version {_show(doc.get('version'))}, this tracegrad reads {VERSION}"
         )
+
+
+def _check_model(p: Path, doc: dict[str, Any]) -> None:
+    """An architecture within the limits and weights of its shape."""
     arch = doc.get("architecture")
     if (
         not isinstance(arch, dict)
@@ -136,7 +153,6 @@ def _read(path: PathLike) -> dict[str, Any]:
         checked_weights(doc["weights"], [(n, m + 1) for m, n in zip(dims, dims[1:])])
     except ValueError as e:
         raise WeightsFileError(f"{p}: {_cut(str(e), 300)}") from None
-    return doc
 
 
 def _count(x: Any) -> bool:

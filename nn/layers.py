@@ -20,6 +20,7 @@ from tracegrad.autograd.limits import LIMITS
 from tracegrad.autograd.value import Value
 from tracegrad.nn.activations import Activation, get_activation
 from tracegrad.nn.module import Module
+from tracegrad.nn.torch_module import module_to_torch, read_torch_mlp
 
 __all__ = ["Neuron", "Layer", "MLP", "make_rng"]
 
@@ -73,7 +74,11 @@ def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
 
 
 class _ToTorch(Module):
-    """``to_torch()`` for Neuron, Layer and MLP (the bridge lives in tracegrad.nn.to_torch)."""
+    """``to_torch()`` for Neuron, Layer and MLP (the bridge lives in tracegrad.nn.torch_module)."""
+
+    def torch_layers(self) -> list[tuple[list[Neuron], Activation]]:
+        """The model as (neurons, activation) per layer, as the PyTorch bridge reads it."""
+        raise NotImplementedError
 
     def to_torch(self) -> Any:
         """The same function as a float64 ``torch.nn.Sequential`` of Linear layers and
@@ -83,8 +88,6 @@ class _ToTorch(Module):
         so the textbook numbering (weights per neuron, then the bias) reads the same on both
         sides. The ``step`` activation and Python functions are refused.
         """
-        from tracegrad.nn.to_torch import module_to_torch
-
         return module_to_torch(self)  # type: ignore[arg-type]
 
 
@@ -111,6 +114,9 @@ class Neuron(_ToTorch):
         self.w = [Value(r.uniform(-limit, limit)) for _ in range(nin)]
         self.b = Value(0.0)
         self._relabel("")
+
+    def torch_layers(self) -> list[tuple[list[Neuron], Activation]]:
+        return [([self], self.activation)]
 
     def _relabel(self, prefix: str) -> None:
         for i, w in enumerate(self.w):
@@ -156,6 +162,9 @@ class Layer(_ToTorch):
         r = make_rng(seed, rng)
         self.neurons = [Neuron(nin, self.activation, rng=r) for _ in range(nout)]
         self._relabel("")
+
+    def torch_layers(self) -> list[tuple[list[Neuron], Activation]]:
+        return [(self.neurons, self.activation)]
 
     def _relabel(self, prefix: str) -> None:
         for j, n in enumerate(self.neurons):
@@ -228,6 +237,9 @@ class MLP(_ToTorch):
         for i, layer in enumerate(self.layers):
             layer._relabel(f"L{i}.")
 
+    def torch_layers(self) -> list[tuple[list[Neuron], Activation]]:
+        return [(layer.neurons, layer.activation) for layer in self.layers]
+
     @property
     def nout(self) -> int:
         return self.sizes[-1]
@@ -236,9 +248,10 @@ class MLP(_ToTorch):
     def from_torch(cls, module: Any) -> MLP:
         """An MLP with the weights of a ``torch.nn.Sequential`` of Linear layers (with bias)
         and activations ReLU, Tanh, Sigmoid (or none); anything else is refused clearly."""
-        from tracegrad.nn.to_torch import mlp_from_torch
-
-        return mlp_from_torch(module)
+        read = read_torch_mlp(module)
+        net = cls(read.nin, read.sizes, read.hidden, read.output)
+        net.set_weights(read.weights)
+        return net
 
     def __call__(self, x: Inputs) -> Value | list[Value]:
         """The output for one sample x (nin numbers or Values), as Values with their graph."""
@@ -360,3 +373,6 @@ def checked_weights(W: Any, shape: Sequence[tuple[int, int]]) -> list[list[list[
             rows.append(vals)
         numbers_.append(rows)
     return numbers_
+
+
+Model = Union[MLP, Layer, Neuron]  # what the PyTorch bridge translates

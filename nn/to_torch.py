@@ -25,17 +25,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tracegrad.autograd.to_torch import require_torch
+from tracegrad.autograd.compiled.to_torch import require_torch
 from tracegrad.autograd.value import Value
+from tracegrad.nn.layers import MLP, Model
 from tracegrad.nn.losses import LOSSES, LossSpec, get_loss
 from tracegrad.nn.optim import SGD, Adam, Momentum, Optimizer
-from tracegrad.nn.torch_module import (
-    TORCH_ACTIVATIONS,
-    Model,
-    mlp_from_torch,
-    model_layers,
-    module_to_torch,
-)
+from tracegrad.nn.torch_module import TORCH_ACTIVATIONS, model_layers, module_to_torch
 from tracegrad.nn.train import make_eager_step
 
 __all__ = [
@@ -63,6 +58,11 @@ class ParamPair:
     value: Value
     tensor: Any  # the torch Parameter holding it
     index: tuple[int, ...]
+
+
+def mlp_from_torch(module: Any) -> MLP:
+    """``MLP.from_torch(module)``: an MLP with the weights of a torch module."""
+    return MLP.from_torch(module)
 
 
 def parameter_pairs(model: Model, torch_model: Any) -> list[ParamPair]:

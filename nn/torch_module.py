@@ -1,21 +1,24 @@
 """A tracegrad network as a ``torch.nn.Sequential`` and back (part of :mod:`tracegrad.nn.to_torch`).
 
 ``module_to_torch(model)``: float64 ``Linear`` layers and activations with identical weights;
-``mlp_from_torch(module)``: the other way, refusing clearly what an MLP cannot represent.
-torch is imported only when called (``pip install 'tracegrad[oracle]'``).
+``read_torch_mlp(module)``: the other way (what ``MLP.from_torch`` builds from), refusing clearly
+what an MLP cannot represent. torch is imported only when called
+(``pip install 'tracegrad[oracle]'``). The layers call this module, never the other way: a model
+is read through its ``torch_layers()`` (its neurons and activation per layer).
 """
 
 from __future__ import annotations
 
-from typing import Any, Union
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from tracegrad.autograd.to_torch import require_torch
+from tracegrad.autograd.compiled.to_torch import require_torch
 from tracegrad.nn.activations import LINEAR, Activation
-from tracegrad.nn.layers import MLP, Layer, Neuron
 
-__all__ = ["TORCH_ACTIVATIONS", "Model", "model_layers", "module_to_torch", "mlp_from_torch"]
+if TYPE_CHECKING:
+    from tracegrad.nn.layers import Model, Neuron
 
-Model = Union[MLP, Layer, Neuron]
+__all__ = ["TORCH_ACTIVATIONS", "TorchMLP", "model_layers", "module_to_torch", "read_torch_mlp"]
 
 # tracegrad activation name -> the torch.nn module class that computes it ('linear': none).
 TORCH_ACTIVATIONS: dict[str, str] = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid"}
@@ -25,13 +28,10 @@ _READS = "Linear layers with the activations ReLU, Tanh, Sigmoid (or Identity, o
 # ---------------------------------------------------------------- the network
 def model_layers(model: Any) -> list[tuple[list[Neuron], Activation]]:
     """The model as (neurons, activation) per layer; a Neuron is a layer of one."""
-    if isinstance(model, MLP):
-        return [(layer.neurons, layer.activation) for layer in model.layers]
-    if isinstance(model, Layer):
-        return [(model.neurons, model.activation)]
-    if isinstance(model, Neuron):
-        return [([model], model.activation)]
-    raise TypeError(f"expected an MLP, Layer or Neuron, got {type(model).__name__}")
+    layers = getattr(model, "torch_layers", None)
+    if layers is None:
+        raise TypeError(f"expected an MLP, Layer or Neuron, got {type(model).__name__}")
+    return list(layers())
 
 
 def _activation_module(torch: Any, act: Activation, where: str) -> Any:
@@ -63,7 +63,7 @@ def module_to_torch(model: Model) -> Any:
     layers = model_layers(model)
     mods: list[Any] = []
     for i, (neurons, act) in enumerate(layers):
-        where = f"layer {i}" if isinstance(model, MLP) else type(model).__name__.lower()
+        where = f"layer {i}" if hasattr(model, "layers") else type(model).__name__.lower()
         act_mod = _activation_module(torch, act, where)
         nin = len(neurons[0].w)
         lin = torch.nn.Linear(nin, len(neurons), dtype=torch.float64)
@@ -87,8 +87,20 @@ def _flatten(torch: Any, module: Any) -> list[Any]:
     return [module]
 
 
-def mlp_from_torch(module: Any) -> MLP:
-    """An MLP with the module's weights: a ``torch.nn.Sequential`` (or a lone ``Linear``) of
+@dataclass(frozen=True)
+class TorchMLP:
+    """What an MLP needs from a torch module: its sizes, activations and weights (per layer,
+    per neuron: the weights then the bias)."""
+
+    nin: int
+    sizes: list[int]
+    hidden: str
+    output: str
+    weights: list[list[list[float]]]
+
+
+def read_torch_mlp(module: Any) -> TorchMLP:
+    """An MLP's shape and weights read from a ``torch.nn.Sequential`` (or a lone ``Linear``) of
     Linear layers, each followed by at most one activation; hidden layers share one."""
     torch = require_torch()
     if not isinstance(module, torch.nn.Module):
@@ -136,8 +148,11 @@ def mlp_from_torch(module: Any) -> MLP:
             f"from_torch: hidden layers with different activations {acts[:-1]}; an MLP's "
             "hidden layers share one activation"
         )
-    net = MLP(linears[0].in_features, [m.out_features for m in linears], acts[0], acts[-1])
-    net.set_weights(
+    return TorchMLP(
+        linears[0].in_features,
+        [m.out_features for m in linears],
+        acts[0],
+        acts[-1],
         [
             [
                 w + [b]
@@ -147,6 +162,5 @@ def mlp_from_torch(module: Any) -> MLP:
                 )
             ]
             for m in linears
-        ]
+        ],
     )
-    return net

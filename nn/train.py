@@ -101,7 +101,8 @@ def make_compiled_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchS
     label, or a row of targets) and kept for later batches; targets that take many values
     (regression) are for the eager step. Outputs come from ``model.predict`` when it has one.
     A loss whose graph depends on the data (bce_with_logits and cross_entropy branch on
-    ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.tape`` for what is.
+    ``.data``) raises ControlFlowError when detected; see ``tracegrad.autograd.compiled.tape``
+    for what is.
     """
     params = model.parameters()
     tapes = TargetTapes(model, loss.fn)
@@ -224,6 +225,44 @@ def _check_options(
     return batch_size
 
 
+def _stepper(
+    model: Module, spec: LossSpec, opt: Optimizer, l2: float, compiled: bool
+) -> tuple[FlatParams | None, BatchStep, Callable[[], None], Callable[[], None]]:
+    """fit's step and how it zeroes and updates: on the Values, or (compiled, with an optimizer
+    FlatParams supports) on the parameters held in one array, which is returned too."""
+    if compiled and FlatParams.supports(opt):
+        flat = FlatParams(model.parameters(), opt, l2)
+        return flat, make_array_step(model, spec, flat), flat.zero_grad, flat.step
+    step = (make_compiled_step if compiled else make_eager_step)(model, spec, l2)
+    return None, step, opt.zero_grad, opt.step
+
+
+def _epoch(
+    batches: list[np.ndarray],
+    X: np.ndarray,
+    y: np.ndarray,
+    step: BatchStep,
+    zero_grad: Callable[[], None],
+    update: Callable[[], None],
+    epoch: int,
+) -> tuple[float, np.ndarray]:
+    """One pass over the batches: the mean loss and the outputs, in the batches' order."""
+    total = 0.0
+    outputs = []
+    for idx in batches:
+        zero_grad()
+        result = step(X[idx], y[idx])
+        if not math.isfinite(result.loss):
+            raise FloatingPointError(
+                f"fit: the loss became {result.loss} in epoch {epoch + 1}: the weights "
+                "diverged; try a smaller learning rate"
+            )
+        update()
+        total += result.loss * len(idx)
+        outputs.append(result.outputs)
+    return total / sum(len(idx) for idx in batches), np.concatenate(outputs)
+
+
 def fit(
     model: Module,
     X: Any,
@@ -262,15 +301,7 @@ def fit(
     n = len(Xa)
     batch_size = _check_options(epochs, n if batch_size is None else batch_size, tol, patience, l2)
     opt = optimizer if optimizer is not None else SGD(model.parameters(), lr=0.1)
-    flat = (
-        FlatParams(model.parameters(), opt, l2) if compiled and FlatParams.supports(opt) else None
-    )
-    if flat is None:
-        step = (make_compiled_step if compiled else make_eager_step)(model, spec, l2)
-        zero_grad, update = opt.zero_grad, opt.step
-    else:
-        step = make_array_step(model, spec, flat)
-        zero_grad, update = flat.zero_grad, flat.step
+    flat, step, zero_grad, update = _stepper(model, spec, opt, l2, compiled)
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol
@@ -279,22 +310,9 @@ def fit(
         for epoch in bar:
             opt.epoch = epoch
             order = rng.permutation(n) if shuffle else np.arange(n)
-            total = 0.0
-            outputs = []
-            for start in range(0, n, batch_size):
-                idx = order[start : start + batch_size]
-                zero_grad()
-                result = step(Xa[idx], ya[idx])
-                if not math.isfinite(result.loss):
-                    raise FloatingPointError(
-                        f"fit: the loss became {result.loss} in epoch {epoch + 1}: the weights "
-                        "diverged; try a smaller learning rate"
-                    )
-                update()
-                total += result.loss * len(idx)
-                outputs.append(result.outputs)
-            mean_loss = total / n
-            acc = accuracy(np.concatenate(outputs), ya[order], spec)
+            batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
+            mean_loss, outputs = _epoch(batches, Xa, ya, step, zero_grad, update, epoch)
+            acc = accuracy(outputs, ya[order], spec)
             history.loss.append(mean_loss)
             history.accuracy.append(acc)
             history.lr.append(opt.lr)

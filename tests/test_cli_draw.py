@@ -9,7 +9,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-import tracegrad.autograd.render as render_mod
+import tracegrad.autograd.drawing.render as render_mod
+from tracegrad.autograd.drawing import dot_style
 
 from tracegrad.cli import main
 
@@ -41,7 +42,7 @@ def test_options_reach_the_picture(tmp_path: Path) -> None:
     assert main([*argv, "--no-grad", "--digits", "1", "--highlight", "b"]) == 0
     texts = _texts(out)
     assert "data 1.0" in texts and not any(t.startswith("grad") for t in texts)
-    assert render_mod._HIGHLIGHT in out.read_text("utf-8")
+    assert dot_style._HIGHLIGHT in out.read_text("utf-8")
     assert main([*argv, "--depth", "1"]) == 0
     assert "…" in _texts(out) and "b" not in _texts(out)
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from strategies import Recipe, build_dag, dags
 from tracegrad.autograd import Value, backward_table, explain, topo_order
-from tracegrad.autograd.explain import Factor, Sum
+from tracegrad.autograd.explaining.derivation import Factor, Sum
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import FloatMath
 

@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
+import subprocess
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from fuzzkit import BUDGETS, _assert_clean, _fuzz, _run
+from fuzzkit import BUDGETS, _assert_clean, _fuzz, _limits, _run
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.slow  # subprocesses: make test runs the quick budget, test-fast none

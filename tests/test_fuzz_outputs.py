@@ -121,12 +121,12 @@ SHEET = (
 )
 SAVE = "from tracegrad.nn import MLP, save\nsave(MLP(10, [20, 1], seed=1), {out!r})\n"
 DOT = (
-    "from tracegrad.autograd import Value\nfrom tracegrad.autograd.render import draw\n"
+    "from tracegrad.autograd import Value\nfrom tracegrad.autograd.drawing.render import draw\n"
     "a = Value(2.0, label='a')\nf = (a * a).tanh() + a.exp()\nf.backward()\n"
     "draw(f).save({out!r})\n"
 )
 PAGE = (
-    "from tracegrad.autograd import Value\nfrom tracegrad.autograd.page import backward_page\n"
+    "from tracegrad.autograd import Value\nfrom tracegrad.autograd.explaining.page import backward_page\n"
     "a = Value(2.0, label='a')\nf = (a * a).tanh()\nf.backward()\n"
     "backward_page(f).save({out!r})\n"
 )

@@ -104,7 +104,13 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path) -> None:
         assert inside in names
     assert "tracegrad/examples/student_wrong.toml" in names
     for asset in ("page.js", "page.css"):  # inlined into the backward-pass page
-        assert f"tracegrad/autograd/{asset}" in names
+        assert f"tracegrad/autograd/explaining/{asset}" in names
+    # every module of the repository, sub-packages included (pyproject.toml's `packages`)
+    folders = {"autograd": "tracegrad/autograd", "nn": "tracegrad/nn", "tracegrad": "tracegrad"}
+    for folder, installed in folders.items():
+        for path in (ROOT / folder).rglob("*.py"):
+            rel = path.relative_to(ROOT / folder).as_posix()
+            assert f"{installed}/{rel}" in names, f"{folder}/{rel} is not in the wheel"
 
 
 @pytest.mark.parametrize("first", ["tracegrad", "autograd"])

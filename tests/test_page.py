@@ -21,8 +21,8 @@ from tracegrad.autograd import (
     step_through,
     topo_order,
 )
+from tracegrad.autograd.explaining.page import EXPLAIN_ALL_UP_TO
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.page import EXPLAIN_ALL_UP_TO
 
 from tracegrad import examples, seed
 from tracegrad.cli import main

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 from tracegrad.autograd import Value, backward_page, backward_steps, explain, topo_order
+from tracegrad.autograd.explaining.steps import NodeNames
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.steps import NodeNames
 
 from tracegrad import seed
 

@@ -227,7 +227,7 @@ def test_svg_structure_sees_a_change() -> None:
 
 
 def test_docs_figures_match_the_code() -> None:
-    from tracegrad.autograd.convert import png_size
+    from tracegrad.autograd.drawing.convert import png_size
 
     figures = _make_figures().figures()  # type: ignore[attr-defined]
     assert "seed_graph.svg" in figures

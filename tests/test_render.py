@@ -12,7 +12,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-import tracegrad.autograd.render as render_mod
+import tracegrad.autograd.drawing.render as render_mod
 from tracegrad.autograd import (
     GraphTooLargeError,
     RenderError,
@@ -24,6 +24,7 @@ from tracegrad.autograd import (
     save_graph,
     trace,
 )
+from tracegrad.autograd.drawing import dot_style
 from tracegrad.autograd.formatting import fmt
 
 from tracegrad import seed
@@ -97,7 +98,7 @@ HOSTILE = [
 
 def _shown(label: str) -> str:
     """How a label should read in the picture: control/format characters as escapes."""
-    return render_mod._visible(label)
+    return dot_style._visible(label)
 
 
 def _check_hostile(renderer: str) -> None:
@@ -154,7 +155,7 @@ def test_options_change_the_picture() -> None:
     assert "{ w1 | data 0.10 }" in tb  # one pair of braces: fields stacked in TB
     lit = gradient_path(loss, v["w5"])
     src = draw(loss, highlight=lit).source
-    assert src.count(render_mod._HIGHLIGHT) >= 3 * len(lit)
+    assert src.count(dot_style._HIGHLIGHT) >= 3 * len(lit)
     with pytest.raises(ValueError, match="rankdir"):
         draw(loss, rankdir="sideways")
     with pytest.raises(ValueError, match="digits"):
@@ -343,13 +344,13 @@ def test_highlight_colour_is_no_gradient_colour() -> None:
         return colorsys.rgb_to_hsv(r, g, b)[0] * 360
 
     fills = {
-        render_mod._grad_colour(sign * 10.0**k, 1.0)
+        dot_style._grad_colour(sign * 10.0**k, 1.0)
         for sign in (1, -1)
         for k in [x / 4 for x in range(-16, 1)]
-    } | {render_mod._grad_colour(float("nan"), 1.0)}
-    assert render_mod._HIGHLIGHT not in fills
+    } | {dot_style._grad_colour(float("nan"), 1.0)}
+    assert dot_style._HIGHLIGHT not in fills
     for fill in fills - {"#ffffff"}:
-        gap = abs(hue(fill) - hue(render_mod._HIGHLIGHT)) % 360
+        gap = abs(hue(fill) - hue(dot_style._HIGHLIGHT)) % 360
         assert min(gap, 360 - gap) > 45, fill
 
 
@@ -425,7 +426,7 @@ import resource, sys
 limit = 4_000_000 * 1024
 resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 from tracegrad.autograd import Value, render_svg
-from tracegrad.autograd.render import render
+from tracegrad.autograd.drawing.render import render
 v = Value(2.0, label="a").tanh()
 print(render_svg(v, renderer="wasm").count('class="node"'), render(v, "png", renderer="wasm")[:4])
 """
@@ -444,7 +445,8 @@ def test_embedded_renderer_works_under_a_4gb_address_space_limit() -> None:
 
 _INTERRUPTED = """
 import os, signal, threading, sys
-from tracegrad.autograd import Value, draw, embedded
+from tracegrad.autograd import Value, draw
+from tracegrad.autograd.drawing import embedded
 x = Value(0.5, label="x")
 for _ in range(380):  # a long chain of about 1900 Values: a layout of several seconds
     x = (x * 1.0001 + 0.5).tanh()
@@ -523,7 +525,7 @@ def test_ctrl_c_before_the_layout_starts_stops_it_too() -> None:
     waits for the thread) bumps no epoch the guest will see: the worker checks the flag."""
     import threading
 
-    from tracegrad.autograd import embedded
+    from tracegrad.autograd.drawing import embedded
 
     engine, module = embedded._engine_and_module()
     cancel = threading.Event()

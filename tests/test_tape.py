@@ -15,7 +15,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from tracegrad.autograd import OPS, ControlFlowError, Value
-from tracegrad.autograd.tape import ArrayMath
+from tracegrad.autograd.compiled.tape import ArrayMath
 from tracegrad.autograd.value import apply
 from tracegrad.nn.layers import MLP
 from tracegrad.nn.losses import hinge
@@ -217,7 +217,7 @@ def test_comparison_guard_checked_on_every_replay() -> None:
 
 def test_undetected_branch_is_documented() -> None:
     """A .data branch all traced samples take alike is not seen: documented, not hidden."""
-    doc = autograd.tape.__doc__ or ""
+    doc = autograd.compiled.tape.__doc__ or ""
     assert "Not detected" in doc and ".data" in doc
 
 
@@ -304,7 +304,7 @@ def test_grouped_replay_matches_eager_in_chunks(
     outs, gx, gp = eager_batch(recipe, Xa, ps)
     assume(np.all(np.isfinite(outs)) and np.all(np.isfinite(gx)) and np.all(np.isfinite(gp)))
     f = autograd.compile(lambda x: build(recipe, x, ps), check=1)
-    with mock.patch("tracegrad.autograd.tape.CHUNK", chunk):
+    with mock.patch("tracegrad.autograd.compiled.tape.CHUNK", chunk):
         res = f.grad(Xa)
     assert f._schedule is not None
     assert close(res.out, outs, 1e-12)
@@ -343,7 +343,7 @@ def test_chunks_number_samples_from_the_whole_batch() -> None:
 
     f = autograd.compile(lambda x: (x * 2.0).log())
     g = autograd.compile(lambda x: x * 2.0 if x > 0 else x * 3.0)
-    with mock.patch("tracegrad.autograd.tape.CHUNK", 2):
+    with mock.patch("tracegrad.autograd.compiled.tape.CHUNK", 2):
         with pytest.raises(ValueError, match="sample 3: log"):  # traced on samples 0, 2, 4
             f(np.array([1.0, 2.0, 3.0, -4.0, 5.0]))
         with pytest.raises(ControlFlowError, match="sample 3 takes another branch"):

@@ -18,8 +18,8 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 from strategies import VALUE_BACKEND, evaluate, points, torch_ops, trees
 from tracegrad.autograd import OPS, Value
+from tracegrad.autograd.compiled.to_torch import TorchMath, to_torch_fn, torch_forward
 from tracegrad.autograd.ops import FloatMath
-from tracegrad.autograd.to_torch import TorchMath, to_torch_fn, torch_forward
 from tracegrad.nn import MLP, SGD, Adam, Layer, Momentum, Neuron, data, get_loss
 from tracegrad.nn.to_torch import (
     compare_with_torch,
@@ -440,7 +440,7 @@ def test_importing_tracegrad_does_not_import_torch() -> None:
         "import importlib.util, sys\n"
         "assert importlib.util.find_spec('torch') is not None\n"
         "import tracegrad, tracegrad.nn, tracegrad.autograd\n"
-        "import tracegrad.nn.to_torch, tracegrad.autograd.to_torch\n"
+        "import tracegrad.nn.to_torch, tracegrad.autograd.compiled.to_torch\n"
         "assert 'torch' not in sys.modules, 'torch was imported'\n"
         "tracegrad.nn.MLP(2, [1]).to_torch()\n"
         "assert 'torch' in sys.modules\n"

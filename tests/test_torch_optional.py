@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from tracegrad.autograd.to_torch import to_torch_fn
+from tracegrad.autograd.compiled.to_torch import to_torch_fn
 from tracegrad.nn import LOSSES, MLP, Layer, Neuron
 from tracegrad.nn.to_torch import TORCH_LOSSES, compare_with_torch, torch_loss
 
@@ -37,7 +37,7 @@ def test_importing_tracegrad_never_tries_to_import_torch() -> None:
         "        return None\n"
         "sys.meta_path.insert(0, Spy())\n"
         "import tracegrad, tracegrad.nn, tracegrad.autograd\n"
-        "import tracegrad.nn.to_torch, tracegrad.autograd.to_torch\n"
+        "import tracegrad.nn.to_torch, tracegrad.autograd.compiled.to_torch\n"
         "net = tracegrad.nn.MLP(2, [3, 1])\n"
         "assert not tried and 'torch' not in sys.modules, tried\n"
         "try:\n"
@@ -75,8 +75,8 @@ def test_without_torch_the_calls_say_how_to_install_it(
 def test_torch_math_mirrors_every_float_math_function() -> None:
     """The table's partials call FloatMath's functions by name; TorchMath must have each one
     (a function added to FloatMath alone breaks to_torch_fn only where torch is installed)."""
+    from tracegrad.autograd.compiled.to_torch import TorchMath
     from tracegrad.autograd.ops import FloatMath
-    from tracegrad.autograd.to_torch import TorchMath
 
     names = {n for n in vars(FloatMath) if not n.startswith("_")}
     missing = sorted(n for n in names if not hasattr(TorchMath, n))

@@ -17,10 +17,9 @@ from typing import Any, NoReturn
 import tracegrad
 from tracegrad.autograd.safety import printable
 from tracegrad.commands import COMMANDS
+from tracegrad.commands._common import UsageError, split_set_items
 
-
-class UsageError(Exception):
-    """Bad input from the user: printed as one line, exit status 2."""
+__all__ = ["UsageError", "build_parser", "main"]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -103,8 +102,6 @@ _WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT
 
 
 def _run(argv: list[str]) -> int:
-    from tracegrad.commands._common import split_set_items
-
     args = build_parser().parse_args(split_set_items(argv))
     status: int = args.func(args)
     return status

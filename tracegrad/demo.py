@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from tracegrad import demo_nn, seed
+from tracegrad.autograd.drawing.render import gradient_path, renderers, save_graph
 from tracegrad.autograd.formatting import fmt
 from tracegrad.checker import demo as checker_demo
 
@@ -31,8 +32,6 @@ def seed_example(out_dir: Path) -> None:
 
 def seed_graph(out_dir: Path) -> None:
     """The worked example's computation graph as SVG (system dot, or the embedded renderer)."""
-    from tracegrad.autograd.render import gradient_path, renderers, save_graph
-
     v = seed.solved()
     plain = save_graph(v["E"], out_dir / "seed_graph.svg")
     lit = save_graph(

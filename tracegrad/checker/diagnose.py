@@ -414,7 +414,7 @@ def _derivation(problem: Problem, q: Quantity) -> str:
         root = problem.nodes.get((q.step, top))
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
-            from tracegrad.autograd.explain import explain
+            from tracegrad.autograd.explaining.explain import explain
 
             with contextlib.suppress(ValueError, TypeError):
                 lines = [str(explain(root, wrt=wrt))]

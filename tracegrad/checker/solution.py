@@ -100,7 +100,7 @@ class Solution:
 
     def save_graph(self, path: str | Path, step: int = 1) -> Path:
         """Draw the computation graph of ``step`` (its values and gradients) to a picture."""
-        from tracegrad.autograd.render import save_graph
+        from tracegrad.autograd.drawing.render import save_graph
 
         root = self.problem.roots.get(step)
         if root is None:

@@ -1,4 +1,5 @@
-"""What several subcommands share: reading --set NAME=NUMBER and evaluating an expression."""
+"""What several subcommands share: the one-line UsageError, reading --set NAME=NUMBER, evaluating
+an expression."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ from typing import Any
 
 from tracegrad.autograd import Value
 from tracegrad.autograd.parse import ExpressionError, parse_expression
-from tracegrad.cli import UsageError
+
+
+class UsageError(Exception):
+    """Bad input from the user: one line on stderr, exit status 2 (``tracegrad.cli.UsageError``)."""
 
 
 def add_expression_arguments(p: Any, *, optional: bool = False) -> None:

@@ -12,7 +12,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tracegrad import examples
 from tracegrad.autograd.safety import csv_cell, dumps_json, printable
+from tracegrad.checker import HomeworkError, check
+from tracegrad.commands._common import UsageError
 
 CSV_FIELDS = [
     "file",
@@ -56,8 +59,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.checker import HomeworkError, check
-    from tracegrad.cli import UsageError
 
     sources = _sources(args)
     if len(sources) == 1 and args.format in ("text", "markdown"):
@@ -118,8 +119,6 @@ def _csv(sheets: list[dict[str, Any]]) -> None:
 
 def _sources(args: argparse.Namespace) -> list[str | Path]:
     """The files to check: FILE..., or the shipped example --example NAME (not both)."""
-    from tracegrad import examples
-    from tracegrad.cli import UsageError
 
     if bool(args.files) == (args.example is not None):
         raise UsageError("give homework files or --example NAME (see `tracegrad examples`)")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
+
+from tracegrad.commands._common import UsageError
+from tracegrad.demo import main
 
 
 def register(sub: Any) -> None:
@@ -13,11 +17,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    from tracegrad.cli import UsageError
-    from tracegrad.demo import main
-
     out = Path(args.out)
     if out.exists() and not out.is_dir():
         raise UsageError(

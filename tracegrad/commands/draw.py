@@ -2,7 +2,7 @@
 
 The expression is read by the project's safe parser (``tracegrad.autograd.parse``: numbers, names,
 the ops table's operators and functions, nothing else), evaluated, differentiated with backward()
-and drawn with ``tracegrad.autograd.render``.
+and drawn with ``tracegrad.autograd.drawing.render``.
 """
 
 from __future__ import annotations
@@ -12,10 +12,8 @@ import math
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.convert import DEFAULT_DPI
-from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.render import (
+from tracegrad.autograd.drawing.convert import DEFAULT_DPI
+from tracegrad.autograd.drawing.render import (
     FORMATS,
     HARD_MAX_NODES,
     RANKDIRS,
@@ -23,9 +21,11 @@ from tracegrad.autograd.render import (
     RenderError,
     save_graph,
 )
+from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, gradient_path
+from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.safety import OutputError, check_output, printable
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, gradient_path
-from tracegrad.commands._common import add_expression_arguments, evaluate_expression
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -96,7 +96,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _output(args: argparse.Namespace) -> Path:
     """The picture file, with every option checked: one UsageError line for the first bad one."""
-    from tracegrad.cli import UsageError
 
     out = Path(args.output)
     kind = out.suffix.lstrip(".").lower()
@@ -125,7 +124,6 @@ def _output(args: argparse.Namespace) -> Path:
 
 def _leaves(root: Any, args: argparse.Namespace, env: dict[str, float]) -> dict[str, Any]:
     """The named leaves of the graph; --highlight and --around must name one of them."""
-    from tracegrad.cli import UsageError
 
     leaves = {v.label: v for v in topo_order(root) if v.is_leaf and v.label}
     for option in ("highlight", "around"):
@@ -140,7 +138,6 @@ def _leaves(root: Any, args: argparse.Namespace, env: dict[str, float]) -> dict[
 
 def _save(root: Any, out: Path, args: argparse.Namespace, leaves: dict[str, Any]) -> None:
     """Render and write the picture (safety.write_atomic via save_graph); errors in one line."""
-    from tracegrad.cli import UsageError
 
     highlight = gradient_path(root, leaves[args.highlight]) if args.highlight else []
     try:

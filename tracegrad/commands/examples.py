@@ -6,7 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad import examples
 from tracegrad.autograd.safety import printable
+from tracegrad.checker.homework import tomllib
+from tracegrad.commands._common import UsageError
 
 
 def register(sub: Any) -> None:
@@ -21,8 +24,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad import examples
-    from tracegrad.cli import UsageError
 
     if args.copy is not None:
         if not args.copy:
@@ -42,7 +43,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _title(path: Path) -> str:
     """The sheet's title, if it has one."""
-    from tracegrad.checker.homework import tomllib
 
     title = tomllib.loads(path.read_text(encoding="utf-8")).get("title", "")
     return str(title)

@@ -11,10 +11,10 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tracegrad.autograd.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.explaining.explain import MAX_PATHS, backward_table, explain
+from tracegrad.autograd.explaining.steps import backward_steps, constant_text
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.steps import backward_steps, constant_text
-from tracegrad.commands._common import add_expression_arguments, evaluate_expression
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -49,8 +49,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.cli import UsageError
-
     if args.max_paths < 1:
         raise UsageError(f"--max-paths {args.max_paths}: must be 1 or more")
     root, env = evaluate_expression(args.expression, args.set)

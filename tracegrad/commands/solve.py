@@ -6,6 +6,8 @@ import argparse
 from typing import Any
 
 from tracegrad.autograd.safety import OutputError, check_output, printable
+from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands._common import UsageError
 
 
 def register(sub: Any) -> None:
@@ -26,8 +28,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.checker import HomeworkError, solve
-    from tracegrad.cli import UsageError
 
     if args.graph:  # checked before the sheet is worked: a folder, a link, the sheet itself
         try:

@@ -3,7 +3,7 @@
 The graph is an expression (``tracegrad step "tanh(a*b + c)" --set a=2 b=-3 c=10``, read by the
 project's safe parser), a shipped homework sheet (``--example NAME``) or a sheet of your own
 (``--sheet FILE``: its network, or its last expression). The page is one self-contained HTML
-file built by ``tracegrad.autograd.page``: open it in any browser, no network needed.
+file built by ``tracegrad.autograd.explaining.page``: open it in any browser, no network needed.
 """
 
 from __future__ import annotations
@@ -12,11 +12,19 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.render import HARD_MAX_NODES, RANKDIRS, GraphTooLargeError, RenderError
+from tracegrad import examples
+from tracegrad.autograd.drawing.render import (
+    HARD_MAX_NODES,
+    RANKDIRS,
+    GraphTooLargeError,
+    RenderError,
+)
+from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES
+from tracegrad.autograd.explaining.page import backward_page
 from tracegrad.autograd.safety import OutputError, check_output, printable, write_atomic
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES
 from tracegrad.autograd.value import Value
-from tracegrad.commands._common import add_expression_arguments, evaluate_expression
+from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
@@ -64,8 +72,6 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tracegrad.autograd.page import backward_page
-    from tracegrad.cli import UsageError
 
     out = Path(args.output)
     if not out.suffix and out.name.lower() in (".html", ".htm"):
@@ -116,7 +122,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _root(args: argparse.Namespace) -> tuple[Value, str]:
     """The Value to step through, and how the page's title names it."""
-    from tracegrad.cli import UsageError
 
     given = [x for x in (args.expression, args.example, args.sheet) if x is not None]
     if len(given) != 1:
@@ -129,8 +134,6 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
     if args.set:
         raise UsageError("--set goes with an expression, not with --example or --sheet")
     if args.example is not None:
-        from tracegrad import examples
-
         try:
             source: str | Path = examples.path(args.example)
         except KeyError as exc:
@@ -141,8 +144,6 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
 
 
 def _sheet_root(source: str | Path, step: int) -> tuple[Value, str]:
-    from tracegrad.checker import HomeworkError, solve
-    from tracegrad.cli import UsageError
 
     try:
         problem = solve(source).problem

@@ -7,8 +7,8 @@ a small node showing the op's symbol from the ops table, and each constant (an u
 number typed into an expression) a small plain box with its value. ``render_svg(root)`` and
 ``save_graph(root, "graph.png")`` turn it into a picture with the system Graphviz ``dot`` when
 it is installed, and otherwise in-process: Graphviz compiled to WebAssembly draws the SVG
-(``tracegrad.autograd.embedded``) and ``tracegrad.autograd.convert`` makes PNG and PDF from it,
-so ``pip install`` alone draws all three.
+(``tracegrad.autograd.drawing.embedded``) and ``tracegrad.autograd.drawing.convert``
+makes PNG and PDF from it, so ``pip install`` alone draws all three.
 
 DOT node ids are stable and public (an SVG's ``<title>`` is the id): Values are ``v0``, ``v1``,
 ... in the order of ``trace(root).nodes`` (inputs before outputs), the operation that made
@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import graphviz
-from tracegrad.autograd import convert, embedded
-from tracegrad.autograd.convert import DEFAULT_DPI
-from tracegrad.autograd.dot_style import (  # noqa: F401  (_grad_colour, _visible: tests)
+from tracegrad.autograd.drawing import convert, embedded
+from tracegrad.autograd.drawing.convert import DEFAULT_DPI
+from tracegrad.autograd.drawing.dot_style import (  # noqa: F401  (_grad_colour, _visible: tests)
     _HIGHLIGHT,
     NodeStyle,
     _grad_colour,
@@ -40,8 +40,13 @@ from tracegrad.autograd.dot_style import (  # noqa: F401  (_grad_colour, _visibl
     edge_attrs,
     plain_text,
 )
+from tracegrad.autograd.drawing.tracing import (
+    DEFAULT_MAX_NODES,
+    GraphTooLargeError,
+    gradient_path,
+    trace,
+)
 from tracegrad.autograd.safety import check_output, write_atomic
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
 from tracegrad.autograd.value import Value
 
 __all__ = [
@@ -247,7 +252,7 @@ def draw(
     as a network: it fits a page), 'LR', 'TB', 'RL' or 'BT'; digits: decimals shown;
     show_grad: include each Value's grad; highlight: Values drawn in purple, e.g.
     ``gradient_path(loss, w)``; color_by_grad: fill by the sign and size of each grad;
-    depth/around: draw only part of the graph (see ``tracegrad.autograd.tracing.trace``);
+    depth/around: draw only part of the graph (see ``tracegrad.autograd.drawing.tracing.trace``);
     max_nodes: refuse (GraphTooLargeError) to draw more Values than this (1 to 5000);
     plain_constants: draw unlabelled leaves (numbers typed into an expression, as 2 in 2*x)
     as a small box with their value only; False draws them as full records.

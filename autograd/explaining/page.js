@@ -1,4 +1,4 @@
-// tracegrad's backward-pass page (autograd/page.py inlines this file and the data it reads).
+// tracegrad's backward-pass page (autograd/explaining/page.py inlines this file and the data it reads).
 // The picture is render_svg's: each Value is the node titled v<i> (its operation v<i>op),
 // each edge is titled "<tail>-><head>". Frames come from the engine (page.py); this script
 // only shows frame k: it replays frames 0..k into per-Value state and updates what changed.

@@ -1,9 +1,10 @@
 """The whole backward pass as a table, one row per Value: ``backward_table(root)``.
 
 Each row is a Value's name, how it was made, its data, d(root)/d(it) from a recorded pass
-(``tracegrad.autograd.record``; no ``.grad`` changes) and its local derivatives with the ops
-table's formulas. ``str()`` and the REPL's ``repr`` are plain text; ``rich`` (or ``show()`` on a
-terminal) prints a rich table, or a few lines per Value on a terminal too narrow for one.
+(``tracegrad.autograd.explaining.record``; no ``.grad`` changes) and its local derivatives with
+the ops table's formulas. ``str()`` and the REPL's ``repr`` are plain text; ``rich`` (or
+``show()`` on a terminal) prints a rich table, or a few lines per Value on a terminal too narrow
+for one.
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TextIO
 
+from tracegrad.autograd.explaining.record import record_pass
+from tracegrad.autograd.explaining.steps import wrap
 from tracegrad.autograd.formatting import fmt, tidy
-from tracegrad.autograd.record import record_pass
-from tracegrad.autograd.steps import wrap
 from tracegrad.autograd.value import Value
 
 __all__ = ["TableRow", "BackwardTable", "backward_table"]

@@ -9,7 +9,7 @@ contribution shows them all, and a panel shows the step's text, the very text
 ``backward_steps`` prints. Clicking a Value shows ``explain(root, wrt=value)``.
 
 >>> from tracegrad.autograd import Value
->>> from tracegrad.autograd.page import backward_page
+>>> from tracegrad.autograd.explaining.page import backward_page
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> L = a * b + a; L.label = "L"
 >>> page = backward_page(L)          # doctest: +SKIP
@@ -30,12 +30,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.drawing.render import check_max_nodes, render_svg
+from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, trace
+from tracegrad.autograd.explaining.explain import explain
+from tracegrad.autograd.explaining.steps import NodeNames, backward_steps
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.render import check_max_nodes, render_svg
 from tracegrad.autograd.safety import write_atomic
-from tracegrad.autograd.steps import NodeNames, backward_steps
-from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, trace
 from tracegrad.autograd.value import Value
 
 __all__ = ["BackwardPage", "backward_page", "save_html", "EXPLAIN_ALL_UP_TO", "EXPLAIN_BUDGET"]
@@ -211,7 +212,6 @@ def _frames(
 
 def _explanations(root: Value, order: list[Value], names: NodeNames) -> dict[int, str]:
     """explain(root, wrt=v) for every Value (only the labelled ones on large graphs)."""
-    from tracegrad.autograd import explain  # the public name (its module may move)
 
     n = len(order)
     if n <= EXPLAIN_ALL_UP_TO:
@@ -290,7 +290,7 @@ def _rows(order: list[Value], names: NodeNames, finals: list[float], digits: int
 
 
 def _asset(name: str) -> str:
-    return resources.files("tracegrad.autograd").joinpath(name).read_text(encoding="utf-8")
+    return resources.files("tracegrad.autograd.explaining").joinpath(name).read_text(encoding="utf-8")
 
 
 def _html(title: str, svg: str, data: dict[str, Any], frames: list[Frame], rows: str) -> str:

@@ -37,11 +37,18 @@ from typing import Any
 
 import numpy as np
 import tracegrad.autograd.value as _value
-from tracegrad.autograd.arraymath import ArrayMath
+from tracegrad.autograd.compiled.arraymath import ArrayMath
+from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedule reads them
+    _INPUT,
+    _LEAF,
+    CHUNK,
+    Schedule,
+    check_domain,
+    schedule,
+)
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
-from tracegrad.autograd.vectape import CHUNK, Schedule, check_domain, schedule
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
@@ -62,11 +69,6 @@ class TapeResult:
     out: np.ndarray
     input_grads: list[np.ndarray]
     leaf_grads: np.ndarray
-
-
-# Node kinds on the tape (ops are >= 0: an index into Tape.ops).
-_INPUT = -1
-_LEAF = -2
 
 
 @dataclass

@@ -5,7 +5,7 @@ A :class:`Derivation` holds the gradient d(root)/d(x) and how it was obtained: i
 ``symbol``, ``value``, ``formula``), the ``chain`` (the product, root first) with the
 ``sums`` named inside it, or the per-node ``deltas`` when the paths are too many to list.
 ``str()`` (and the REPL's ``repr``) is the derivation a person writes on paper.
-How the factors and sums are found from the graph is :mod:`tracegrad.autograd.grouping`.
+How the factors and sums are found from the graph is :mod:`tracegrad.autograd.explaining.grouping`.
 """
 
 from __future__ import annotations

@@ -17,10 +17,10 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 
-from tracegrad.autograd.derivation import Chain, Delta, Factor, Item, Sum
+from tracegrad.autograd.explaining.derivation import Chain, Delta, Factor, Item, Sum
+from tracegrad.autograd.explaining.record import RecordedPass
+from tracegrad.autograd.explaining.steps import NodeNames, wrap
 from tracegrad.autograd.formatting import tidy
-from tracegrad.autograd.record import RecordedPass
-from tracegrad.autograd.steps import NodeNames, wrap
 from tracegrad.autograd.value import Value
 
 __all__ = ["CondensedGraph", "FormulaWriter", "Grouper"]

@@ -14,7 +14,7 @@ the local derivatives along it. ``explain`` writes it the way a person does on p
   one line per node, its gradient from the nodes just above it.
 
 Reading an explanation never changes any ``.grad``: the numbers come from one recorded
-backward pass (``tracegrad.autograd.record``) whose grads are put back afterwards.
+backward pass (``tracegrad.autograd.explaining.record``) whose grads are put back afterwards.
 
 The pieces live by idea: the derivation as data and text in ``derivation.py``, finding the
 factors and grouping the paths in ``grouping.py``, the backward pass as a table
@@ -26,11 +26,11 @@ from __future__ import annotations
 import numbers
 from typing import Any
 
-from tracegrad.autograd.derivation import Chain, Delta, Derivation, Factor, Sum
+from tracegrad.autograd.explaining.derivation import Chain, Delta, Derivation, Factor, Sum
+from tracegrad.autograd.explaining.grouping import CondensedGraph, Grouper
+from tracegrad.autograd.explaining.record import RecordedPass, record_pass
+from tracegrad.autograd.explaining.table_view import BackwardTable, TableRow, backward_table
 from tracegrad.autograd.formatting import fmt, tidy
-from tracegrad.autograd.grouping import CondensedGraph, Grouper
-from tracegrad.autograd.record import RecordedPass, record_pass
-from tracegrad.autograd.table_view import BackwardTable, TableRow, backward_table
 from tracegrad.autograd.value import Value
 
 __all__ = [

@@ -9,7 +9,7 @@ on a path from ``node`` to ``root`` (what to highlight to show how a parameter r
 from __future__ import annotations
 
 from collections import deque
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.value import Value
@@ -53,24 +53,35 @@ def trace(
     if depth is not None and (not isinstance(depth, int) or depth < 0):
         raise ValueError(f"depth must be a whole number >= 0, got {depth!r}")
     if around is None:
-        keep = None if depth is None else _within(root, depth)
-        if max_nodes is not None:
-            n = len(keep) if keep is not None else _count(root, max_nodes)
-            _check_size(n, max_nodes)
-        # with a depth limit, never walk the whole (possibly huge) graph behind the cut
-        nodes = topo_order(root) if keep is None else _ordered(root, keep)
+        nodes = _behind(root, depth, max_nodes)
     else:
-        if not isinstance(around, Value):
-            raise TypeError(f"around= needs a Value, got {type(around).__name__}")
-        full = topo_order(root)
-        near = _neighbourhood(full, around, depth)
-        nodes = [v for v in full if id(v) in near]
-        if max_nodes is not None:
-            _check_size(len(nodes), max_nodes)
+        nodes = _around(root, around, depth, max_nodes)
     kept = {id(v) for v in nodes}
     edges = [(p, v) for v in nodes for p in v.parents if id(p) in kept]
     cut = [v for v in nodes if any(id(p) not in kept for p in v.parents)]
     return Trace(nodes, edges, cut)
+
+
+def _behind(root: Value, depth: int | None, max_nodes: int | None) -> list[Value]:
+    """The Values at most depth operations before root (all of them without a depth)."""
+    keep = None if depth is None else _within(root, depth)
+    if max_nodes is not None:
+        n = len(keep) if keep is not None else _count(root, max_nodes)
+        _check_size(n, max_nodes)
+    # with a depth limit, never walk the whole (possibly huge) graph behind the cut
+    return topo_order(root) if keep is None else _ordered(root, keep)
+
+
+def _around(root: Value, around: Any, depth: int | None, max_nodes: int | None) -> list[Value]:
+    """The Values of root's graph at most depth steps from around, in either direction."""
+    if not isinstance(around, Value):
+        raise TypeError(f"around= needs a Value, got {type(around).__name__}")
+    full = topo_order(root)
+    near = _neighbourhood(full, around, depth)
+    nodes = [v for v in full if id(v) in near]
+    if max_nodes is not None:
+        _check_size(len(nodes), max_nodes)
+    return nodes
 
 
 def gradient_path(root: Value, node: Value) -> list[Value]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from tracegrad.autograd.explaining.steps import NodeNames
 from tracegrad.autograd.graph import prepare, propagate, topo_order
-from tracegrad.autograd.steps import NodeNames
 from tracegrad.autograd.value import Value
 
 __all__ = ["RecordedPass", "record_pass"]

@@ -1,6 +1,6 @@
 """How each node of a drawn graph looks: record and constant text, colours, highlight.
 
-``draw`` (``tracegrad.autograd.render``) lays out which Values to draw; this module says how
+``draw`` (``tracegrad.autograd.drawing.render``) lays out which Values to draw; this module says how
 each one is written in DOT. Everything a user supplies (labels) is escaped here, so a label
 can neither break nor inject DOT or SVG.
 """

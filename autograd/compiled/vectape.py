@@ -28,7 +28,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from tracegrad.autograd.compiled.arraymath import ArrayMath
 from tracegrad.autograd.ops import Op
+
+# Node kinds on the tape (ops are >= 0: an index into Tape.ops); tape.py writes them.
+_INPUT = -1
+_LEAF = -2
 
 __all__ = ["Schedule", "schedule", "CHUNK"]
 
@@ -172,8 +177,6 @@ class Schedule:
         ``offset``: block values, block grads, leaf grads summed over the chunk. Without
         ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
         self._skip = set() if want_inputs else set(self.input_blocks)
-        from tracegrad.autograd.arraymath import ArrayMath
-
         n = arrays[0].shape[0]
         vals: list[Any] = [None] * len(self.block_sizes)
         for k, b in enumerate(self.input_blocks):
@@ -284,8 +287,6 @@ class _Plan:
 
     def product(self, i: int) -> tuple[int, int] | None:
         """(leaf node, other node) when node i is an absorbable w * x."""
-        from tracegrad.autograd.tape import _LEAF
-
         if not (self.is_op(i, "product") and self.inner(i)):
             return None
         a, b = self.args[i]
@@ -327,8 +328,6 @@ class _Plan:
     def levels(self) -> None:
         """Each remaining node's group key: its level, then the op (or dot shape) and which
         operands are leaves."""
-        from tracegrad.autograd.tape import _INPUT, _LEAF
-
         code, args = self.code, self.args
         level = [0] * self.n
         for i in range(self.n):
@@ -351,8 +350,6 @@ class _Plan:
 
     def blocks(self, n_inputs: list[int]) -> tuple[list[int], list[Ref | None], list[int]]:
         """The input blocks first, and where every input and leaf node is read from."""
-        from tracegrad.autograd.tape import _INPUT, _LEAF
-
         block_sizes: list[int] = []
         node_ref: list[Ref | None] = [None] * self.n
         input_blocks = []
