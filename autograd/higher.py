@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, Literal, Union, overload
 
-from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.graph import reverse_walk, topo_order
 from tracegrad.autograd.ops import OPS, FloatMath, power
 from tracegrad.autograd.value import Value, apply, as_value
 
@@ -117,6 +117,16 @@ class ValueMath:
         return float(_data(x))
 
     @staticmethod
+    def mul(g: Scalar, d: Scalar) -> Scalar:
+        """The chain rule's product g * d, without a node where a factor is exactly 1 or -1."""
+        return _mul(g, d)
+
+    @staticmethod
+    def accumulate(total: Scalar | None, c: Scalar) -> Scalar:
+        """The chain rule's sum: c added to the gradient so far (None: c itself)."""
+        return c if total is None else total + c
+
+    @staticmethod
     def log_or_nan(a: Scalar) -> Scalar:
         """log(a) recorded as a ``log`` node for a > 0; the FloatMath constant otherwise."""
         if isinstance(a, Value) and a.data > 0:
@@ -148,14 +158,11 @@ def _mul(g: Scalar, d: Scalar) -> Scalar:
     return g * d
 
 
-def _add(acc: Scalar | None, c: Scalar) -> Scalar:
-    return c if acc is None else acc + c
-
-
 def _reverse(
     root: Value, wrt: Sequence[Value] | None, seed: float, create_graph: bool
-) -> tuple[list[Value], dict[int, Scalar]]:
-    """One reverse pass from root; grads keyed by id(node), for the nodes that matter.
+) -> tuple[list[Value], dict[Value, Scalar]]:
+    """One reverse pass from root (``graph.reverse_walk``); grads keyed by node, for the
+    nodes that matter.
 
     Only nodes that depend on something in ``wrt`` (all nodes when wrt is None) get a
     gradient: constant subgraphs build no gradient nodes. Touches no ``.grad``.
@@ -163,33 +170,21 @@ def _reverse(
     if not isinstance(root, Value):
         raise TypeError(f"expected a Value to differentiate, got {type(root).__name__}")
     order = topo_order(root)
-    relevant: set[int] | None = None
+    relevant: set[Value] | None = None
     if wrt is not None:
-        relevant = {id(w) for w in wrt}
+        relevant = set(wrt)
         for node in order:
-            if node._op is not None and any(id(p) in relevant for p in node.parents):
-                relevant.add(id(node))
-        if id(root) not in relevant:
+            if node._op is not None and any(p in relevant for p in node.parents):
+                relevant.add(node)
+        if root not in relevant:
             return order, {}
-    grads: dict[int, Scalar] = {id(root): seed}
-    m: Any = ValueMath if create_graph else FloatMath
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        g = grads.get(id(node))
-        if g is None:
-            continue
-        parents = node.parents
-        if create_graph:
-            partials = op.partials(m, node, *parents)
-        else:
-            partials = op.partials(m, node.data, *[p.data for p in parents])
-        for p, d, live in zip(parents, partials, op.differentiable):
-            if not live or (relevant is not None and id(p) not in relevant):
-                continue
-            k = id(p)
-            grads[k] = _add(grads.get(k), _mul(g, d))
+    grads: dict[Value, Scalar] = {root: seed}
+    if create_graph:  # the partials evaluated on the Values themselves: they record nodes
+        walk = reverse_walk(order, grads, ValueMath, read=lambda v: v, only=relevant)
+    else:
+        walk = reverse_walk(order, grads, FloatMath, only=relevant)
+    for _ in walk:
+        pass
     return order, grads
 
 
@@ -223,8 +218,8 @@ def grad_values(
             raise TypeError(f"wrt[{i}] must be a Value, got {type(w).__name__}")
     _, grads = _reverse(root, wrt, float(seed), create_graph)
     if create_graph:
-        return [_as_value(grads.get(id(w))) for w in wrt]
-    return [float(_data(grads.get(id(w), 0.0))) for w in wrt]
+        return [_as_value(grads.get(w)) for w in wrt]
+    return [float(_data(grads.get(w, 0.0))) for w in wrt]
 
 
 def backward_create_graph(root: Value, grad: float = 1.0) -> dict[Value, Value]:
@@ -235,7 +230,7 @@ def backward_create_graph(root: Value, grad: float = 1.0) -> dict[Value, Value]:
     order, grads = _reverse(root, None, float(grad), True)
     out: dict[Value, Value] = {}
     for node in order:
-        g = _as_value(grads.get(id(node)))
+        g = _as_value(grads.get(node))
         out[node] = g
         if node._op is None:
             node.grad += g.data

@@ -117,6 +117,16 @@ class FloatMath:
         return x
 
     @staticmethod
+    def mul(g: float, d: float) -> float:
+        """The chain rule's product: upstream gradient g times a local partial d."""
+        return g * d
+
+    @staticmethod
+    def accumulate(total: float | None, c: float) -> float:
+        """The chain rule's sum: a contribution c added to the gradient so far (None: none)."""
+        return c if total is None else total + c
+
+    @staticmethod
     def log_or_nan(a: float) -> float:
         """log(a) for a > 0, -inf-safe 0 contribution at a == 0, NaN for a < 0."""
         if a > 0:

@@ -15,6 +15,7 @@ import numbers
 from collections.abc import Callable
 from typing import Any, Union
 
+from tracegrad.autograd import graph
 from tracegrad.autograd.ops import OPS, Op, methods, power
 
 __all__ = ["Value", "as_value", "apply"]
@@ -27,7 +28,6 @@ _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
 _NEG_FORWARD = _NEG.forward
 _new = object.__new__
-_backward: Callable[..., Any] | None = None  # tracegrad.autograd.graph.backward, once imported
 
 Operand = Union["Value", float, int]
 
@@ -91,7 +91,9 @@ class Value:
     # tuple on request: one object fewer per node than storing a tuple, so 64 bytes less and
     # one object fewer for the cyclic garbage collector to walk on every full collection --
     # on big graphs the collector, not the arithmetic, is where an eager engine's time goes.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    # ``_mark`` is the backward accelerator's bookkeeping (``fastwalk.op_order``): which pass
+    # last reached this node; never a number anyone reads.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_mark")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
 
     data: float
@@ -100,6 +102,7 @@ class Value:
     _op: Op | None
     _a: Value | float | None  # first input (None for a leaf, a float for a constant)
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
+    _mark: int | None
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
@@ -109,6 +112,7 @@ class Value:
         self.label = label
         self._op = None
         self._a = self._b = None
+        self._mark = None
 
     # ------------------------------------------------------------ identity & display
     @property
@@ -265,25 +269,28 @@ class Value:
         return apply(OPS["cos"], self)
 
     # ------------------------------------------------------------ gradients
-    def backward(self, **kwargs: Any) -> Any:
-        """Fill ``.grad`` of every Value this one depends on (see ``tracegrad.autograd.backward``).
+    def backward(
+        self, *, grad: float = 1.0, create_graph: bool = False, steps: bool = False
+    ) -> dict[Value, Value] | None:
+        """Fill ``.grad`` of every Value this one depends on: the chain rule from here back.
 
-        ``backward(steps=True)`` instead returns ``tracegrad.backward_steps(self)``: the same
-        pass one node at a time, yielding a readable step for each.
+        The pass is ``tracegrad.autograd.graph.backward`` (the plain walk ``reverse_walk``
+        over ``topo_order``). ``grad`` seeds d(self)/d(self) (1.0). Leaves accumulate across
+        calls; intermediate grads are recomputed each pass. ``create_graph=True`` also returns
+        ``{value: gradient as a Value}`` (differentiable again; ``.grad`` stays a float).
+        ``steps`` is no longer an option: ``tracegrad.backward_steps(v)`` runs the same pass
+        one readable step at a time.
         """
-        if kwargs and kwargs.pop("steps", False):
-            from tracegrad.autograd.steps import backward_steps
-
-            return backward_steps(self, **kwargs)
-        if _backward is None:  # set when tracegrad.autograd.graph is imported
-            import tracegrad.autograd.graph  # noqa: F401
-        return _backward(self, **kwargs)  # type: ignore[misc]
+        if steps:
+            raise TypeError(
+                "backward(steps=True) was removed: use tracegrad.backward_steps(v) to run "
+                "the pass one step at a time"
+            )
+        return graph.backward(self, grad=grad, create_graph=create_graph)  # type: ignore[no-any-return]
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
-        from tracegrad.autograd.graph import zero_grad
-
-        zero_grad(self)
+        graph.zero_grad(self)
 
 
 def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
@@ -306,6 +313,7 @@ def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
         v._op = op
         v._a = self
         v._b = other
+        v._mark = None
         return v
 
     def reflected_method(self: Value, other: Operand) -> Value:
@@ -321,6 +329,7 @@ def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
         v._op = op
         v._a = other
         v._b = self
+        v._mark = None
         return v
 
     made = reflected_method if reflected else method
@@ -365,6 +374,7 @@ def _make(
     v._op = op
     v._a = a
     v._b = b
+    v._mark = None
     return v
 
 
