@@ -29,7 +29,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, Literal, Union, overload
 
 from tracegrad.autograd.graph import reverse_walk, topo_order
-from tracegrad.autograd.ops import OPS, FloatMath, power
+from tracegrad.autograd.ops import OPS, FloatMath, Math, power
 from tracegrad.autograd.value import Value, apply, as_value
 
 __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"]
@@ -37,7 +37,6 @@ __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"
 Scalar = Union[Value, float]
 
 _DIV = OPS["div"]
-_LOG = OPS["log"]
 
 
 def _data(x: Scalar) -> float:
@@ -56,11 +55,12 @@ def _lift(name: str, on_float: Callable[[float], float]) -> Callable[[Scalar], S
     return f
 
 
-class ValueMath:
+class ValueMath(Math):
     """Math namespace for partials on Values: each function records a table operation.
 
-    Mirrors ``tracegrad.autograd.ops.FloatMath`` name for name; plain floats pass through to it, so
-    a partial that mixes constants and Values builds only the nodes it needs.
+    The primitives of ``tracegrad.autograd.ops.Math`` on Values (the special cases come from
+    ``Math``, written once); plain floats pass through to ``FloatMath``, so a partial that
+    mixes constants and Values builds only the nodes it needs.
     """
 
     exp = staticmethod(_lift("exp", FloatMath.exp))
@@ -99,14 +99,6 @@ class ValueMath:
         return apply(op, x, y)
 
     @staticmethod
-    def pow_less_one(a: Scalar, b: Scalar, out: Scalar) -> Scalar:
-        """a ** (b - 1) as a graph: out / a where b - 1 rounds (see FloatMath.pow_less_one)."""
-        ad, bd, od = _data(a), _data(b), _data(out)
-        if bd - (bd - 1.0) != 1.0 and ad != 0 and 0 < abs(od) < float("inf"):
-            return ValueMath.div(out, a)
-        return ValueMath.pow(a, b - 1.0)
-
-    @staticmethod
     def step(x: Scalar) -> float:
         """1.0 where x > 0 else 0.0, a constant (its derivative is 0 almost everywhere)."""
         return FloatMath.step(_data(x))
@@ -117,21 +109,16 @@ class ValueMath:
         return float(_data(x))
 
     @staticmethod
+    def where(cond: bool, x: Scalar, y: Scalar) -> Scalar:
+        """x if cond else y: cond is computed from plain numbers (``const``), never recorded."""
+        return x if cond else y
+
+    @staticmethod
     def mul(g: Scalar, d: Scalar) -> Scalar:
         """The chain rule's product g * d, without a node where a factor is exactly 1 or -1."""
         return _mul(g, d)
 
-    @staticmethod
-    def accumulate(total: Scalar | None, c: Scalar) -> Scalar:
-        """The chain rule's sum: c added to the gradient so far (None: c itself)."""
-        return c if total is None else total + c
 
-    @staticmethod
-    def log_or_nan(a: Scalar) -> Scalar:
-        """log(a) recorded as a ``log`` node for a > 0; the FloatMath constant otherwise."""
-        if isinstance(a, Value) and a.data > 0:
-            return apply(_LOG, a)
-        return FloatMath.log_or_nan(_data(a))
 
 
 # ---------------------------------------------------------------- the chain rule, on Values

@@ -41,7 +41,7 @@ from tracegrad.autograd.dot_style import (  # noqa: F401  (_grad_colour, _visibl
     plain_text,
 )
 from tracegrad.autograd.tracing import DEFAULT_MAX_NODES, GraphTooLargeError, gradient_path, trace
-from tracegrad.autograd.value import Value
+from tracegrad.autograd.value import Value, register_display
 
 __all__ = [
     "draw",
@@ -456,3 +456,6 @@ def notebook_svg(root: Value) -> str | None:
         return render_svg(root)
     except (GraphTooLargeError, RenderError):
         return None
+
+
+register_display("svg", notebook_svg)  # a notebook shows a Value as its graph

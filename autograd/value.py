@@ -11,14 +11,17 @@ the moment it is no longer used, without waking the cyclic garbage collector.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, Union
 
-from tracegrad.autograd import graph
-from tracegrad.autograd.ops import OPS, Op, methods, power
+from tracegrad.autograd import graph, pickling
+from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.ops import OPS, FloatMath, Op, methods, power
 
-__all__ = ["Value", "as_value", "apply"]
+__all__ = ["Value", "as_value", "apply", "register_display", "watching_comparisons"]
 
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
@@ -31,8 +34,31 @@ _new = object.__new__
 
 Operand = Union["Value", float, int]
 
-# Set by autograd.tape while it traces a function: called as hook(value, "<", other, result).
-_compare_hook: Callable[[Value, str, Any, bool], None] | None = None
+# Who watches comparisons in this context (autograd.compile while it traces a function):
+# called as watcher(value, "<", other, result). See ``watching_comparisons``.
+_watcher: ContextVar[Callable[[Value, str, Any, bool], None] | None] = ContextVar(
+    "tracegrad_comparison_watcher", default=None
+)
+
+
+@contextlib.contextmanager
+def watching_comparisons(watcher: Callable[[Value, str, Any, bool], None]) -> Iterator[None]:
+    """Within the block (this thread or task only), report each comparison of a Value."""
+    token = _watcher.set(watcher)
+    try:
+        yield
+    finally:
+        _watcher.reset(token)
+
+
+# How a notebook shows a Value, by kind ('svg'): filled in by the drawing code through
+# ``register_display``, so the engine never imports the tools built on it.
+_DISPLAY: dict[str, Callable[[Value], Any]] = {}
+
+
+def register_display(kind: str, show: Callable[[Value], Any]) -> None:
+    """Let Jupyter show a Value as ``show(value)`` for ``kind`` ('svg'); None: text only."""
+    _DISPLAY[kind] = show
 
 
 def _to_float(data: Any, what: str = "Value()") -> float:
@@ -140,8 +166,6 @@ class Value:
         return self._op is None
 
     def __repr__(self) -> str:
-        from tracegrad.autograd.formatting import fmt
-
         parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
         if self._op is not None:
             parts.append(f"op={self._op.name!r}")
@@ -152,11 +176,11 @@ class Value:
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Value as the graph behind it; a terminal REPL keeps ``repr``.
 
-        None (plain text only) when the graph is too large or nothing can render it.
+        None (plain text only) when the graph is too large, nothing can render it, or no
+        drawing code registered itself (``register_display``).
         """
-        from tracegrad.autograd.render import notebook_svg
-
-        return notebook_svg(self)
+        show = _DISPLAY.get("svg")
+        return None if show is None else show(self)
 
     def __float__(self) -> float:
         return self.data
@@ -170,36 +194,38 @@ class Value:
     # RecursionError. Leaves are pickled as themselves, so a parameter shared by several
     # pickled graphs stays one object when they are loaded together.
     def __reduce__(self) -> tuple[Any, ...]:
-        from tracegrad.autograd import pickling
-
         if self._op is None:
-            return (pickling.leaf, (self.data, self.grad, self.label))
-        return (pickling.graph, pickling.flatten(self))
+            return (_leaf, (self.data, self.grad, self.label))
+        return (_graph, pickling.flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards.
     def __lt__(self, other: Operand) -> bool:
         r = self.data < _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, "<", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, "<", other, r)
         return r
 
     def __le__(self, other: Operand) -> bool:
         r = self.data <= _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, "<=", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, "<=", other, r)
         return r
 
     def __gt__(self, other: Operand) -> bool:
         r = self.data > _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, ">", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, ">", other, r)
         return r
 
     def __ge__(self, other: Operand) -> bool:
         r = self.data >= _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, ">=", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, ">=", other, r)
         return r
 
     __hash__ = object.__hash__
@@ -378,6 +404,19 @@ def _make(
     return v
 
 
+def _leaf(data: float, grad: float, label: str) -> Value:
+    """A pickled leaf, rebuilt."""
+    v = _make(data, None)
+    v.grad = grad
+    v.label = label
+    return v
+
+
+def _graph(leaves: tuple[Value, ...], records: tuple[pickling.Record, ...]) -> Value:
+    """A pickled graph (``pickling.flatten``), rebuilt."""
+    return pickling.rebuild(leaves, records, _make)
+
+
 def _const(x: Any) -> float:
     """A plain-number operand as the float kept in a node (a constant input)."""
     if type(x) is float:
@@ -405,8 +444,6 @@ def _materialise(node: Value) -> tuple[Value, Value | None]:
     g = node.grad
     partials: tuple[float, ...] = ()
     if g != 0.0:
-        from tracegrad.autograd.ops import FloatMath
-
         partials = op.partials(FloatMath, node.data, *ins)
     made = []
     for i, x in enumerate((a, b)):
