@@ -13,7 +13,7 @@ from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_gra
 from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
 from tracegrad.autograd.graph import backward, topo_order, zero_grad
 from tracegrad.autograd.higher import grad_values, nth_derivative
-from tracegrad.autograd.ops import OPS, Op
+from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.page import BackwardPage, backward_page, save_html
 from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 from tracegrad.autograd.render import (
@@ -36,6 +36,7 @@ __all__ = [
     "ControlFlowError",
     "OPS",
     "Op",
+    "FloatMath",
     "backward",
     "topo_order",
     "zero_grad",

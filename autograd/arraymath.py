@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-
 from tracegrad.autograd.ops import Math
 
 __all__ = ["ArrayMath"]

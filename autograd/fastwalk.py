@@ -152,20 +152,22 @@ def op_order(root: Value) -> list[Value]:
     push = stack.append
     pop = stack.pop
     node = root
+    a: Any
+    b: Any
     while True:
         a = node._a
         b = node._b
-        if type(a) is not float and a._op is not None and a._mark is not done:  # type: ignore[union-attr]
+        if type(a) is not float and a._op is not None and a._mark is not done:
             node._mark = open_  # come back to it after its inputs
             push(node)
-            if b is not None and type(b) is not float and b._op is not None and b._mark is not done:  # type: ignore[union-attr]  # noqa: E501
+            if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
                 push(b)  # above node on the stack: walked before node is emitted
-            node = a  # type: ignore[assignment]
+            node = a
             continue
-        if b is not None and type(b) is not float and b._op is not None and b._mark is not done:  # type: ignore[union-attr]  # noqa: E501
+        if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
             node._mark = open_
             push(node)
-            node = b  # type: ignore[assignment]
+            node = b
             continue
         node._mark = done  # its inputs are all in order
         node.grad = 0.0

@@ -55,7 +55,7 @@ def topo_order(root: Value | Iterable[Value], *, constants: bool = True) -> list
     on hashing or memory addresses. Constant operands (the 1.0001 of ``x * 1.0001``) are
     included as leaf Values; with ``constants=False`` they stay plain numbers in their nodes.
     """
-    roots = [root] if hasattr(root, "_op") else list(root)  # type: ignore[arg-type]
+    roots: list[Any] = [root] if hasattr(root, "_op") else list(root)
     order: list[Value] = []
     done: dict[Value, bool] = {}  # False while a node's inputs are walked, True once emitted
     stack = roots[::-1]

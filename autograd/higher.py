@@ -26,7 +26,7 @@ further. Gradients are simplified only where it changes nothing numerically (``g
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union, overload
+from typing import Literal, Union, overload
 
 from tracegrad.autograd.graph import reverse_walk, topo_order
 from tracegrad.autograd.ops import OPS, FloatMath, Math, power
@@ -117,8 +117,6 @@ class ValueMath(Math):
     def mul(g: Scalar, d: Scalar) -> Scalar:
         """The chain rule's product g * d, without a node where a factor is exactly 1 or -1."""
         return _mul(g, d)
-
-
 
 
 # ---------------------------------------------------------------- the chain rule, on Values

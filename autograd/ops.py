@@ -98,7 +98,7 @@ class Math:
     SPECIAL = ("pow_less_one", "log_or_nan", "accumulate")
 
     @classmethod
-    def pow_less_one(m, a: Any, b: Any, out: Any) -> Any:
+    def pow_less_one(m: Any, a: Any, b: Any, out: Any) -> Any:
         """a ** (b - 1) where out = a ** b. When b - 1 rounds (b = 1e16: 1e16 - 1 == 1e16)
         it is out / a, which keeps the sign: (-1) ** (1e16 - 1) is -1, not +1."""
         av, bv, ov = m.const(a), m.const(b), m.const(out)
@@ -106,14 +106,14 @@ class Math:
         return m.where(rounds, m.div(out, m.where(rounds, a, 1.0)), m.pow(a, b - 1.0))
 
     @classmethod
-    def log_or_nan(m, a: Any) -> Any:
+    def log_or_nan(m: Any, a: Any) -> Any:
         """log(a) for a > 0, 0 at a == 0 (pow's d/db there), NaN for a < 0 (not real)."""
         av = m.const(a)
         positive = av > 0
         return m.where(positive, m.log(m.where(positive, a, 1.0)), m.where(av == 0, 0.0, math.nan))
 
     @classmethod
-    def accumulate(m, total: Any, c: Any) -> Any:
+    def accumulate(m: Any, total: Any, c: Any) -> Any:
         """The chain rule's sum: a contribution c added to the gradient so far (None: c)."""
         return c if total is None else total + c
 

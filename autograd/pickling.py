@@ -42,7 +42,7 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
             continue
         waiting = [x for x in (node._a, node._b) if _is_node(x) and x not in number]
         if waiting:
-            stack.extend(reversed(waiting))
+            stack.extend(reversed(waiting))  # type: ignore[arg-type]
             continue
         stack.pop()
         if node._op is None:

@@ -312,7 +312,7 @@ class Value:
                 "backward(steps=True) was removed: use tracegrad.backward_steps(v) to run "
                 "the pass one step at a time"
             )
-        return graph.backward(self, grad=grad, create_graph=create_graph)  # type: ignore[no-any-return]
+        return graph.backward(self, grad=grad, create_graph=create_graph)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""

@@ -66,7 +66,7 @@ def test_dags_with_shared_nodes_give_bit_identical_gradients(recipe) -> None:  #
 def test_the_switch_is_read_from_the_environment() -> None:
     import os
 
-    assert graph.PLAIN == (os.environ.get("TRACEGRAD_PLAIN") == "1")
+    assert (os.environ.get("TRACEGRAD_PLAIN") == "1") == graph.PLAIN
 
 
 def test_generated_backward_has_a_traced_branch_per_row() -> None:

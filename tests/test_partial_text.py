@@ -19,7 +19,8 @@ def test_the_text_of_every_row_is_its_computed_partial(name: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "texts"), [("cos", ("sin(a)",)), ("sqrt", ("1/sqrt(a)",)), ("div", ("1 / b", "-a / b"))]
+    ("name", "texts"),
+    [("cos", ("sin(a)",)), ("sqrt", ("1/sqrt(a)",)), ("div", ("1 / b", "-a / b"))],
 )
 def test_a_wrong_text_is_caught(name: str, texts: tuple[str, ...]) -> None:
     wrong = dataclasses.replace(OPS[name], partials_text=texts)

@@ -21,7 +21,9 @@ SAMPLES = 200
 def text_namespace() -> dict[str, Any]:
     """The names a derivative text may use: the float math's functions, then every row's
     forward under its method name (a row added later is included)."""
-    ns: dict[str, Any] = {n: getattr(FloatMath, n) for n in vars(FloatMath) if not n.startswith("_")}
+    ns: dict[str, Any] = {
+        n: getattr(FloatMath, n) for n in vars(FloatMath) if not n.startswith("_")
+    }
     ns.update({op.method: op.forward for op in OPS.values() if op.method})
     return ns
 
