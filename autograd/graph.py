@@ -157,10 +157,8 @@ def backward(root: Value, *, grad: float = 1.0, create_graph: bool = False) -> A
         raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
     if type(grad) is not float:
         grad = float(grad)
-    if create_graph:
-        from tracegrad.autograd.higher import backward_create_graph  # higher imports this module
-
-        return backward_create_graph(root, grad)
+    if create_graph:  # gradients as Values: tracegrad.autograd.higher, through the Value
+        return root.backward(grad=grad, create_graph=True)
     with _LOCK:
         if PLAIN or root._op is None:
             for _ in reverse_walk(prepare(root, grad, constants=False), GradSlots()):

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any, Union
 
-from tracegrad.autograd import graph, pickling
+from tracegrad.autograd import graph, higher, pickling
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import OPS, FloatMath, Op, methods, power
 
@@ -312,7 +312,9 @@ class Value:
                 "backward(steps=True) was removed: use tracegrad.backward_steps(v) to run "
                 "the pass one step at a time"
             )
-        return graph.backward(self, grad=grad, create_graph=create_graph)
+        if create_graph:
+            return higher.backward_create_graph(self, float(grad))
+        return graph.backward(self, grad=grad)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
