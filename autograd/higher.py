@@ -13,7 +13,7 @@ and ``Value`` gets no extra slot (that would cost every node of every graph 8 by
 
 - ``grad_values(root, wrt)`` returns them, one per Value in ``wrt``, and touches no ``.grad``
   (like ``torch.autograd.grad(..., create_graph=True)``);
-- ``backward(root, create_graph=True)`` (in ``tracegrad.autograd.graph``) fills ``.grad``
+- ``backward(root, create_graph=True)`` (``Value.backward`` calls it here) fills ``.grad``
   exactly as a plain ``backward()`` does, and also *returns* a dict ``{value: gradient Value}``
   for every Value in the graph (identity-keyed).
 
@@ -26,41 +26,47 @@ further. Gradients are simplified only where it changes nothing numerically (``g
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Literal, Union, overload
+from typing import TYPE_CHECKING, Any, Literal, Union, overload
 
-from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.ops import OPS, FloatMath, power
-from tracegrad.autograd.value import Value, apply, as_value
+from tracegrad.autograd.graph import reverse_walk, topo_order
+from tracegrad.autograd.ops import OPS, FloatMath, Math, power
+
+if TYPE_CHECKING:
+    from tracegrad.autograd.value import Value
 
 __all__ = ["ValueMath", "grad_values", "backward_create_graph", "nth_derivative"]
 
-Scalar = Union[Value, float]
+Scalar = Union["Value", float]
 
-_DIV = OPS["div"]
-_LOG = OPS["log"]
+
+def _is_value(x: Any) -> bool:
+    """True for a Value (a node of the graph), False for a plain number. The engine imports
+    this module (``Value.backward(create_graph=True)``), so Values are known by their slots."""
+    return hasattr(x, "_op")
 
 
 def _data(x: Scalar) -> float:
-    return x.data if isinstance(x, Value) else x
+    return x.data if _is_value(x) else x  # type: ignore[union-attr,return-value]
 
 
 def _lift(name: str, on_float: Callable[[float], float]) -> Callable[[Scalar], Scalar]:
     """m.<name>: the table op ``name`` on a Value, the float function on a float."""
-    op = OPS[name]
+    method = OPS[name].method  # the Value method that applies the row (checks included)
 
     def f(x: Scalar) -> Scalar:
-        return apply(op, x) if isinstance(x, Value) else on_float(x)
+        return getattr(x, method)() if _is_value(x) else on_float(x)  # type: ignore[arg-type]
 
     f.__name__ = name
     f.__doc__ = f"{name}(x) recorded as the table op {name!r} when x is a Value."
     return f
 
 
-class ValueMath:
+class ValueMath(Math):
     """Math namespace for partials on Values: each function records a table operation.
 
-    Mirrors ``tracegrad.autograd.ops.FloatMath`` name for name; plain floats pass through to it, so
-    a partial that mixes constants and Values builds only the nodes it needs.
+    The primitives of ``tracegrad.autograd.ops.Math`` on Values (the special cases come from
+    ``Math``, written once); plain floats pass through to ``FloatMath``, so a partial that
+    mixes constants and Values builds only the nodes it needs.
     """
 
     exp = staticmethod(_lift("exp", FloatMath.exp))
@@ -72,19 +78,19 @@ class ValueMath:
     @staticmethod
     def div(x: Scalar, y: Scalar) -> Scalar:
         """x / y as a ``div`` node; at y == 0 the constant ±inf/nan FloatMath gives."""
-        if not isinstance(x, Value) and not isinstance(y, Value):
-            return FloatMath.div(x, y)
+        if not _is_value(x) and not _is_value(y):
+            return FloatMath.div(x, y)  # type: ignore[arg-type]
         if _data(y) == 0.0:
             return FloatMath.div(_data(x), 0.0)
-        return apply(_DIV, x, y)
+        return x / y
 
     @staticmethod
     def pow(x: Scalar, y: Scalar) -> Scalar:
         """x ** y: ``pow`` for a Value exponent, ``powc`` for a number; outside the domain
         (0 to a negative power) the constant FloatMath gives (+inf)."""
-        if not isinstance(x, Value) and not isinstance(y, Value):
-            return FloatMath.pow(x, y)
-        constant = not isinstance(y, Value)
+        if not _is_value(x) and not _is_value(y):
+            return FloatMath.pow(x, y)  # type: ignore[arg-type]
+        constant = not _is_value(y)
         if constant:
             if y == 1.0:
                 return x
@@ -96,15 +102,7 @@ class ValueMath:
                 op.check(_data(x), _data(y))
             except ValueError:
                 return FloatMath.pow(_data(x), _data(y))
-        return apply(op, x, y)
-
-    @staticmethod
-    def pow_less_one(a: Scalar, b: Scalar, out: Scalar) -> Scalar:
-        """a ** (b - 1) as a graph: out / a where b - 1 rounds (see FloatMath.pow_less_one)."""
-        ad, bd, od = _data(a), _data(b), _data(out)
-        if bd - (bd - 1.0) != 1.0 and ad != 0 and 0 < abs(od) < float("inf"):
-            return ValueMath.div(out, a)
-        return ValueMath.pow(a, b - 1.0)
+        return x**y  # Value.__pow__/__rpow__ pick the same op
 
     @staticmethod
     def step(x: Scalar) -> float:
@@ -117,84 +115,75 @@ class ValueMath:
         return float(_data(x))
 
     @staticmethod
-    def log_or_nan(a: Scalar) -> Scalar:
-        """log(a) recorded as a ``log`` node for a > 0; the FloatMath constant otherwise."""
-        if isinstance(a, Value) and a.data > 0:
-            return apply(_LOG, a)
-        return FloatMath.log_or_nan(_data(a))
+    def where(cond: bool, x: Scalar, y: Scalar) -> Scalar:
+        """x if cond else y: cond is computed from plain numbers (``const``), never recorded."""
+        return x if cond else y
+
+    @staticmethod
+    def mul(g: Scalar, d: Scalar) -> Scalar:
+        """The chain rule's product g * d, without a node where a factor is exactly 1 or -1."""
+        return _mul(g, d)
 
 
 # ---------------------------------------------------------------- the chain rule, on Values
 def _mul(g: Scalar, d: Scalar) -> Scalar:
     """g * d, skipping the node where a factor is exactly 1 or -1 (same number either way)."""
-    if isinstance(g, Value):
-        if isinstance(d, Value):
+    if _is_value(g):
+        if _is_value(d):
             return g * d
         if d == 1.0:
             return g
         if d == -1.0:
             return -g
         if d == 0.0:
-            return g.data * 0.0  # a constant 0 (nan when g is inf or nan, as floats give)
+            return _data(g) * 0.0  # a constant 0 (nan when g is inf or nan, as floats give)
         return g * d
-    if isinstance(d, Value):
+    if _is_value(d):
         if g == 1.0:
             return d
         if g == -1.0:
             return -d
         if g == 0.0:
-            return g * d.data
+            return g * _data(d)
         return g * d
     return g * d
 
 
-def _add(acc: Scalar | None, c: Scalar) -> Scalar:
-    return c if acc is None else acc + c
-
-
 def _reverse(
     root: Value, wrt: Sequence[Value] | None, seed: float, create_graph: bool
-) -> tuple[list[Value], dict[int, Scalar]]:
-    """One reverse pass from root; grads keyed by id(node), for the nodes that matter.
+) -> tuple[list[Value], dict[Value, Scalar]]:
+    """One reverse pass from root (``graph.reverse_walk``); grads keyed by node, for the
+    nodes that matter.
 
     Only nodes that depend on something in ``wrt`` (all nodes when wrt is None) get a
     gradient: constant subgraphs build no gradient nodes. Touches no ``.grad``.
     """
-    if not isinstance(root, Value):
+    if not _is_value(root):
         raise TypeError(f"expected a Value to differentiate, got {type(root).__name__}")
     order = topo_order(root)
-    relevant: set[int] | None = None
+    relevant: set[Value] | None = None
     if wrt is not None:
-        relevant = {id(w) for w in wrt}
+        relevant = set(wrt)
         for node in order:
-            if node._op is not None and any(id(p) in relevant for p in node.parents):
-                relevant.add(id(node))
-        if id(root) not in relevant:
+            if node._op is not None and any(p in relevant for p in node.parents):
+                relevant.add(node)
+        if root not in relevant:
             return order, {}
-    grads: dict[int, Scalar] = {id(root): seed}
-    m: Any = ValueMath if create_graph else FloatMath
-    for node in reversed(order):
-        op = node._op
-        if op is None:
-            continue
-        g = grads.get(id(node))
-        if g is None:
-            continue
-        parents = node.parents
-        if create_graph:
-            partials = op.partials(m, node, *parents)
-        else:
-            partials = op.partials(m, node.data, *[p.data for p in parents])
-        for p, d, live in zip(parents, partials, op.differentiable):
-            if not live or (relevant is not None and id(p) not in relevant):
-                continue
-            k = id(p)
-            grads[k] = _add(grads.get(k), _mul(g, d))
+    grads: dict[Value, Scalar] = {root: seed}
+    if create_graph:  # the partials evaluated on the Values themselves: they record nodes
+        walk = reverse_walk(order, grads, ValueMath, read=lambda v: v, only=relevant)
+    else:
+        walk = reverse_walk(order, grads, FloatMath, only=relevant)
+    for _ in walk:
+        pass
     return order, grads
 
 
-def _as_value(x: Scalar | None) -> Value:
-    return as_value(0.0 if x is None else x)
+def _as_value(x: Scalar | None, root: Value) -> Value:
+    """x as a Value: a gradient that came out as a plain number becomes a constant leaf."""
+    if _is_value(x):
+        return x  # type: ignore[return-value]
+    return type(root)(0.0 if x is None else x)
 
 
 @overload
@@ -219,23 +208,23 @@ def grad_values(
     """
     wrt = list(wrt)
     for i, w in enumerate(wrt):
-        if not isinstance(w, Value):
+        if not _is_value(w):
             raise TypeError(f"wrt[{i}] must be a Value, got {type(w).__name__}")
     _, grads = _reverse(root, wrt, float(seed), create_graph)
     if create_graph:
-        return [_as_value(grads.get(id(w))) for w in wrt]
-    return [float(_data(grads.get(id(w), 0.0))) for w in wrt]
+        return [_as_value(grads.get(w), root) for w in wrt]
+    return [float(_data(grads.get(w, 0.0))) for w in wrt]
 
 
 def backward_create_graph(root: Value, grad: float = 1.0) -> dict[Value, Value]:
     """``backward(root, create_graph=True)``: fill ``.grad`` as backward() does and return
     ``{value: d(root)/d(value) as a Value}`` for every Value in root's graph."""
-    if not isinstance(root, Value):
+    if not _is_value(root):
         raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
     order, grads = _reverse(root, None, float(grad), True)
     out: dict[Value, Value] = {}
     for node in order:
-        g = _as_value(grads.get(id(node)))
+        g = _as_value(grads.get(node), root)
         out[node] = g
         if node._op is None:
             node.grad += g.data
@@ -249,7 +238,7 @@ def nth_derivative(root: Value, wrt: Sequence[Value]) -> Value:
 
     ``nth_derivative(f, [x, x])`` is d2f/dx2, ``nth_derivative(f, [x, y])`` is d/dy(df/dx).
     """
-    if not isinstance(root, Value):
+    if not _is_value(root):
         raise TypeError(f"nth_derivative() needs a Value, got {type(root).__name__}")
     out = root
     for w in wrt:

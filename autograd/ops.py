@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Op", "OPS", "FloatMath", "methods", "operators", "power"]
+__all__ = ["Op", "OPS", "Math", "FloatMath", "methods", "operators", "power"]
 
 
 # ---------------------------------------------------------------- forward functions
@@ -75,7 +75,50 @@ def _div(a: float, b: float) -> float:
     return a / b
 
 
-class FloatMath:
+class Math:
+    """The one definition of the math namespace ``m`` the table's partials are written against.
+
+    Each backend (``FloatMath`` here; ``ValueMath`` in ``higher``, ``ArrayMath`` in
+    ``arraymath``, ``TorchMath`` in ``to_torch``) subclasses it and provides the ``PRIMITIVES``
+    for its kind of number; the special cases below are written once, here, in terms of them
+    (``where`` selects, ``const`` gives the plain number behind x), so every backend computes
+    them the same way. ``tests/test_math_conformance.py`` fails when a backend lacks a
+    primitive, redefines a special case, or differs from ``FloatMath`` on any function.
+    """
+
+    PRIMITIVES = (
+        "exp", "log", "sqrt", "sin", "cos",  # the functions partials call
+        "div",  # x / y with IEEE semantics at y == 0 (±inf, or nan for 0/0)
+        "pow",  # x ** y
+        "step",  # 1 where x > 0, 0 where x <= 0, NaN for NaN: a constant (not differentiated)
+        "const",  # the plain number behind x: constants are not differentiated
+        "where",  # where(cond, x, y): x where cond holds, else y (elementwise on arrays)
+        "mul",  # the chain rule's product: upstream gradient times a local partial
+    )  # fmt: skip
+    SPECIAL = ("pow_less_one", "log_or_nan", "accumulate")
+
+    @classmethod
+    def pow_less_one(m: Any, a: Any, b: Any, out: Any) -> Any:
+        """a ** (b - 1) where out = a ** b. When b - 1 rounds (b = 1e16: 1e16 - 1 == 1e16)
+        it is out / a, which keeps the sign: (-1) ** (1e16 - 1) is -1, not +1."""
+        av, bv, ov = m.const(a), m.const(b), m.const(out)
+        rounds = (bv - (bv - 1.0) != 1.0) & (av != 0) & (abs(ov) > 0) & (abs(ov) < math.inf)
+        return m.where(rounds, m.div(out, m.where(rounds, a, 1.0)), m.pow(a, b - 1.0))
+
+    @classmethod
+    def log_or_nan(m: Any, a: Any) -> Any:
+        """log(a) for a > 0, 0 at a == 0 (pow's d/db there), NaN for a < 0 (not real)."""
+        av = m.const(a)
+        positive = av > 0
+        return m.where(positive, m.log(m.where(positive, a, 1.0)), m.where(av == 0, 0.0, math.nan))
+
+    @classmethod
+    def accumulate(m: Any, total: Any, c: Any) -> Any:
+        """The chain rule's sum: a contribution c added to the gradient so far (None: c)."""
+        return c if total is None else total + c
+
+
+class FloatMath(Math):
     """Math namespace for partials on Python floats (the eager first-order engine)."""
 
     exp = staticmethod(_exp)
@@ -103,27 +146,17 @@ class FloatMath:
         return 1.0 if x > 0 else 0.0 if x <= 0 else math.nan
 
     @staticmethod
-    def pow_less_one(a: float, b: float, out: float) -> float:
-        """a ** (b - 1) where out = a ** b. When b - 1 rounds (b = 1e16: 1e16 - 1 == 1e16)
-        it is out / a, which keeps the sign: (-1) ** (1e16 - 1) is -1, not +1."""
-        c = b - 1.0
-        if b - c != 1.0 and a != 0 and 0 < abs(out) < math.inf:
-            return out / a
-        return _pow(a, c)
-
-    @staticmethod
     def const(x: Any) -> float:
         """The plain number behind x (constants are not differentiated)."""
         return x
 
     @staticmethod
-    def log_or_nan(a: float) -> float:
-        """log(a) for a > 0, -inf-safe 0 contribution at a == 0, NaN for a < 0."""
-        if a > 0:
-            return math.log(a)
-        if a == 0:
-            return 0.0
-        return math.nan
+    def where(cond: Any, x: Any, y: Any) -> Any:
+        return x if cond else y
+
+    @staticmethod
+    def mul(g: float, d: float) -> float:
+        return g * d
 
 
 # ---------------------------------------------------------------- domain checks

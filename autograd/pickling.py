@@ -1,6 +1,7 @@
 """Pickling and copying Values: a graph written flat, ops by name.
 
-``Value.__reduce__`` uses these. A graph is written as its leaves plus one record per op
+``Value.__reduce__`` uses these (this module knows nodes only by their slots, so the engine
+imports it, never the other way round). A graph is written as its leaves plus one record per op
 node (the op's name in the table, its operands as node numbers or float constants), never
 the table's functions and never recursively: a chain of 10^5 ops pickles and deep-copies
 without RecursionError. Leaves are pickled as themselves, so a parameter shared by several
@@ -9,20 +10,19 @@ graphs pickled together stays one object when they are loaded.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from tracegrad.autograd.ops import OPS
-from tracegrad.autograd.value import Value, _make
 
-__all__ = ["leaf", "flatten", "graph"]
+if TYPE_CHECKING:
+    from tracegrad.autograd.value import Value
+
+__all__ = ["flatten", "rebuild"]
 
 
-def leaf(data: float, grad: float, label: str) -> Value:
-    """A leaf Value from its pickled fields."""
-    v = _make(data, None)
-    v.grad = grad
-    v.label = label
-    return v
+def _is_node(x: Any) -> bool:
+    return x is not None and type(x) is not float  # an input slot: a node, a constant or None
 
 
 Record = tuple[str, Any, Any, float, float, str]
@@ -40,9 +40,9 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
         if node in number:
             stack.pop()
             continue
-        waiting = [x for x in (node._a, node._b) if type(x) is Value and x not in number]
+        waiting = [x for x in (node._a, node._b) if _is_node(x) and x not in number]
         if waiting:
-            stack.extend(reversed(waiting))
+            stack.extend(reversed(waiting))  # type: ignore[arg-type]
             continue
         stack.pop()
         if node._op is None:
@@ -53,7 +53,7 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
             ops.append(node)
 
     def ref(x: Any) -> Any:
-        if type(x) is not Value:
+        if not _is_node(x):
             return x  # a float constant or None
         k = number[x]
         return k if k >= 0 else len(leaves) - 1 - k
@@ -65,15 +65,18 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
     return tuple(leaves), records
 
 
-def graph(leaves: tuple[Value, ...], records: tuple[Record, ...]) -> Value:
-    """The graph flatten wrote, rebuilt with the table's ops looked up by name."""
+def rebuild(
+    leaves: tuple[Value, ...], records: tuple[Record, ...], make: Callable[..., Value]
+) -> Value:
+    """The graph flatten wrote, rebuilt with ``make(data, op, a, b)`` (``value._make``) and
+    the table's ops looked up by name."""
     nodes: list[Value] = list(leaves)
 
     def get(x: Any) -> Any:
         return nodes[x] if type(x) is int else x
 
     for name, a, b, data, grad, label in records:
-        v = _make(float(data), OPS[name], get(a), get(b))
+        v = make(float(data), OPS[name], get(a), get(b))
         v.grad = grad
         v.label = label
         nodes.append(v)

@@ -11,13 +11,17 @@ the moment it is no longer used, without waking the cyclic garbage collector.
 
 from __future__ import annotations
 
+import contextlib
 import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from typing import Any, Union
 
-from tracegrad.autograd.ops import OPS, Op, methods, power
+from tracegrad.autograd import graph, higher, pickling
+from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.ops import OPS, FloatMath, Op, methods, power
 
-__all__ = ["Value", "as_value", "apply"]
+__all__ = ["Value", "as_value", "apply", "register_display", "watching_comparisons"]
 
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
@@ -27,12 +31,34 @@ _NEG = OPS["neg"]
 # The forward functions of the operators above, looked up once (they run for every node).
 _NEG_FORWARD = _NEG.forward
 _new = object.__new__
-_backward: Callable[..., Any] | None = None  # tracegrad.autograd.graph.backward, once imported
 
 Operand = Union["Value", float, int]
 
-# Set by autograd.tape while it traces a function: called as hook(value, "<", other, result).
-_compare_hook: Callable[[Value, str, Any, bool], None] | None = None
+# Who watches comparisons in this context (autograd.compile while it traces a function):
+# called as watcher(value, "<", other, result). See ``watching_comparisons``.
+_watcher: ContextVar[Callable[[Value, str, Any, bool], None] | None] = ContextVar(
+    "tracegrad_comparison_watcher", default=None
+)
+
+
+@contextlib.contextmanager
+def watching_comparisons(watcher: Callable[[Value, str, Any, bool], None]) -> Iterator[None]:
+    """Within the block (this thread or task only), report each comparison of a Value."""
+    token = _watcher.set(watcher)
+    try:
+        yield
+    finally:
+        _watcher.reset(token)
+
+
+# How a notebook shows a Value, by kind ('svg'): filled in by the drawing code through
+# ``register_display``, so the engine never imports the tools built on it.
+_DISPLAY: dict[str, Callable[[Value], Any]] = {}
+
+
+def register_display(kind: str, show: Callable[[Value], Any]) -> None:
+    """Let Jupyter show a Value as ``show(value)`` for ``kind`` ('svg'); None: text only."""
+    _DISPLAY[kind] = show
 
 
 def _to_float(data: Any, what: str = "Value()") -> float:
@@ -96,7 +122,9 @@ class Value:
     # tuple on request: one object fewer per node than storing a tuple, so 64 bytes less and
     # one object fewer for the cyclic garbage collector to walk on every full collection --
     # on big graphs the collector, not the arithmetic, is where an eager engine's time goes.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b")
+    # ``_mark`` is the backward accelerator's bookkeeping (``fastwalk.op_order``): which pass
+    # last reached this node; never a number anyone reads.
+    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_mark")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
 
     data: float
@@ -105,6 +133,7 @@ class Value:
     _op: Op | None
     _a: Value | float | None  # first input (None for a leaf, a float for a constant)
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
+    _mark: int | None
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
@@ -114,6 +143,7 @@ class Value:
         self.label = label
         self._op = None
         self._a = self._b = None
+        self._mark = None
 
     # ------------------------------------------------------------ identity & display
     @property
@@ -141,8 +171,6 @@ class Value:
         return self._op is None
 
     def __repr__(self) -> str:
-        from tracegrad.autograd.formatting import fmt
-
         parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
         if self._op is not None:
             parts.append(f"op={self._op.name!r}")
@@ -153,11 +181,11 @@ class Value:
     def _repr_svg_(self) -> str | None:
         """Jupyter shows a Value as the graph behind it; a terminal REPL keeps ``repr``.
 
-        None (plain text only) when the graph is too large or nothing can render it.
+        None (plain text only) when the graph is too large, nothing can render it, or no
+        drawing code registered itself (``register_display``).
         """
-        from tracegrad.autograd.drawing.render import notebook_svg
-
-        return notebook_svg(self)
+        show = _DISPLAY.get("svg")
+        return None if show is None else show(self)
 
     def __float__(self) -> float:
         return self.data
@@ -171,36 +199,38 @@ class Value:
     # RecursionError. Leaves are pickled as themselves, so a parameter shared by several
     # pickled graphs stays one object when they are loaded together.
     def __reduce__(self) -> tuple[Any, ...]:
-        from tracegrad.autograd import pickling
-
         if self._op is None:
-            return (pickling.leaf, (self.data, self.grad, self.label))
-        return (pickling.graph, pickling.flatten(self))
+            return (_leaf, (self.data, self.grad, self.label))
+        return (_graph, pickling.flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards.
     def __lt__(self, other: Operand) -> bool:
         r = self.data < _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, "<", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, "<", other, r)
         return r
 
     def __le__(self, other: Operand) -> bool:
         r = self.data <= _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, "<=", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, "<=", other, r)
         return r
 
     def __gt__(self, other: Operand) -> bool:
         r = self.data > _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, ">", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, ">", other, r)
         return r
 
     def __ge__(self, other: Operand) -> bool:
         r = self.data >= _data(other)
-        if _compare_hook is not None:
-            _compare_hook(self, ">=", other, r)
+        watcher = _watcher.get()
+        if watcher is not None:
+            watcher(self, ">=", other, r)
         return r
 
     __hash__ = object.__hash__
@@ -270,48 +300,30 @@ class Value:
         return apply(OPS["cos"], self)
 
     # ------------------------------------------------------------ gradients
-    def backward(self, **kwargs: Any) -> Any:
-        """Fill ``.grad`` of every Value this one depends on (see ``tracegrad.autograd.backward``).
+    def backward(
+        self, *, grad: float = 1.0, create_graph: bool = False, steps: bool = False
+    ) -> dict[Value, Value] | None:
+        """Fill ``.grad`` of every Value this one depends on: the chain rule from here back.
 
-        ``backward(steps=True)`` instead returns ``tracegrad.backward_steps(self)``: the same
-        pass one node at a time, yielding a readable step for each.
+        The pass is ``tracegrad.autograd.graph.backward`` (the plain walk ``reverse_walk``
+        over ``topo_order``). ``grad`` seeds d(self)/d(self) (1.0). Leaves accumulate across
+        calls; intermediate grads are recomputed each pass. ``create_graph=True`` also returns
+        ``{value: gradient as a Value}`` (differentiable again; ``.grad`` stays a float).
+        ``steps`` is no longer an option: ``tracegrad.backward_steps(v)`` runs the same pass
+        one readable step at a time.
         """
-        if kwargs and kwargs.pop("steps", False):
-            from tracegrad.autograd.explaining.steps import backward_steps
-
-            return backward_steps(self, **kwargs)
-        if _backward is None:  # set when tracegrad.autograd.graph is imported
-            import tracegrad.autograd.graph  # noqa: F401
-        try:
-            return _backward(self, **kwargs)  # type: ignore[misc]
-        except TypeError:
-            _check_grads(self)  # a .grad set to something else than a number: say which
-            raise
+        if steps:
+            raise TypeError(
+                "backward(steps=True) was removed: use tracegrad.backward_steps(v) to run "
+                "the pass one step at a time"
+            )
+        if create_graph:
+            return higher.backward_create_graph(self, float(grad))
+        return graph.backward(self, grad=grad)
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
-        from tracegrad.autograd.graph import zero_grad
-
-        zero_grad(self)
-
-
-def _check_grads(root: Value) -> None:
-    """Raise a TypeError naming the first Value under ``root`` whose ``.grad`` is not a real
-    number (``a.grad = 'x'``). Run only when a backward pass failed: the hot path never pays."""
-    seen: set[int] = set()
-    todo = [root]
-    while todo:
-        v = todo.pop()
-        if id(v) in seen:
-            continue
-        seen.add(id(v))
-        if not isinstance(v.grad, numbers.Real) or isinstance(v.grad, bool):
-            name = repr(v.label) if v.label else f"with data {v.data!r}"
-            raise TypeError(
-                f"the Value {name} has grad = {v.grad!r} ({type(v.grad).__name__}): a grad must "
-                "be a float; set it with v.grad = 0.0 or v.zero_grad()"
-            )
-        todo.extend(p for p in (v._a, v._b) if isinstance(p, Value))
+        graph.zero_grad(self)
 
 
 def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
@@ -334,6 +346,7 @@ def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
         v._op = op
         v._a = self
         v._b = other
+        v._mark = None
         return v
 
     def reflected_method(self: Value, other: Operand) -> Value:
@@ -349,6 +362,7 @@ def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
         v._op = op
         v._a = other
         v._b = self
+        v._mark = None
         return v
 
     made = reflected_method if reflected else method
@@ -393,7 +407,21 @@ def _make(
     v._op = op
     v._a = a
     v._b = b
+    v._mark = None
     return v
+
+
+def _leaf(data: float, grad: float, label: str) -> Value:
+    """A pickled leaf, rebuilt."""
+    v = _make(data, None)
+    v.grad = grad
+    v.label = label
+    return v
+
+
+def _graph(leaves: tuple[Value, ...], records: tuple[pickling.Record, ...]) -> Value:
+    """A pickled graph (``pickling.flatten``), rebuilt."""
+    return pickling.rebuild(leaves, records, _make)
 
 
 def _const(x: Any) -> float:
@@ -423,8 +451,6 @@ def _materialise(node: Value) -> tuple[Value, Value | None]:
     g = node.grad
     partials: tuple[float, ...] = ()
     if g != 0.0:
-        from tracegrad.autograd.ops import FloatMath
-
         partials = op.partials(FloatMath, node.data, *ins)
     made = []
     for i, x in enumerate((a, b)):

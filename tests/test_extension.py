@@ -133,3 +133,12 @@ def test_nn_activation(atan: Op) -> None:
     n.w[0].data, n.w[1].data, n.b.data = 0.5, -1.0, 0.25
     out = n([1.0, 2.0])
     assert out.op == "atan" and out.data == pytest.approx(math.atan(0.5 - 2.0 + 0.25))
+
+
+def test_the_rows_derivative_text_is_proven(atan: Op) -> None:
+    from textproof import prove_text
+
+    assert prove_text(atan) == []
+    wrong = Op(atan.name, atan.symbol, atan.template, 1, atan.forward, atan.partials,
+               ("1 / (1 - a**2)",))  # fmt: skip
+    assert prove_text(wrong)

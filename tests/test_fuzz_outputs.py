@@ -126,7 +126,8 @@ DOT = (
     "draw(f).save({out!r})\n"
 )
 PAGE = (
-    "from tracegrad.autograd import Value\nfrom tracegrad.autograd.explaining.page import backward_page\n"
+    "from tracegrad.autograd import Value\n"
+    "from tracegrad.autograd.explaining.page import backward_page\n"
     "a = Value(2.0, label='a')\nf = (a * a).tanh()\nf.backward()\n"
     "backward_page(f).save({out!r})\n"
 )

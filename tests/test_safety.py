@@ -275,8 +275,8 @@ def test_output_names_that_are_a_folder_a_suffix_or_an_input(
 def test_a_missing_output_folder_fails_before_any_render(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import tracegrad.autograd.explaining.page as page
     import tracegrad.autograd.drawing.render as render
+    import tracegrad.autograd.explaining.page as page
 
     def no_render(*args: object, **kwargs: object) -> bytes:
         raise AssertionError("rendered before the output folder was checked")

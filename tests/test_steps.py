@@ -124,14 +124,26 @@ def test_unlabelled_nodes_get_generated_names() -> None:
     assert names == ["L", "v1"]
 
 
-def test_value_backward_steps_flag_and_lazy_start() -> None:
+def test_backward_steps_starts_lazily() -> None:
     a, b, c, L = micrograd_example()
-    it = L.backward(steps=True)
+    it = backward_steps(L)
     assert a.grad == 0.0 and L.grad == 0.0  # nothing happens before the first step
     first = next(it)
     assert first.node is L and c.grad == 1.0 and a.grad == 0.0
     list(it)
     assert a.grad == -3.0
+
+
+def test_value_backward_steps_flag_points_at_backward_steps() -> None:
+    import inspect
+
+    a, b, c, L = micrograd_example()
+    with pytest.raises(TypeError, match=r"use tracegrad\.backward_steps\(v\)"):
+        L.backward(steps=True)
+    assert a.grad == 0.0  # refused before any work
+    params = inspect.signature(Value.backward).parameters
+    assert list(params) == ["self", "grad", "create_graph", "steps"]
+    assert "backward_steps" in (Value.backward.__doc__ or "")
 
 
 def test_bad_root() -> None:

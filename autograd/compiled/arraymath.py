@@ -1,28 +1,29 @@
 """``ArrayMath``: the ops table's math namespace on numpy arrays (the compiled tape's).
 
-The twin of ``tracegrad.autograd.ops.FloatMath``, function for function, so each row's
-partials evaluate on a whole batch at once with the same formula as on floats.
+The primitives of ``tracegrad.autograd.ops.Math`` on arrays; the special cases
+(``pow_less_one``, ``log_or_nan``) come from ``Math``, written once, so each row's partials
+evaluate on a whole batch at once with the same formula as on floats.
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
+from tracegrad.autograd.ops import Math
 
 __all__ = ["ArrayMath"]
 
 
-class ArrayMath:
-    """Math namespace for partials on numpy arrays (mirrors
-    ``tracegrad.autograd.ops.FloatMath``)."""
+class ArrayMath(Math):
+    """Math namespace for partials on numpy arrays (``Math``'s primitives, elementwise)."""
 
     exp = staticmethod(np.exp)
     log = staticmethod(np.log)
     sqrt = staticmethod(np.sqrt)
     sin = staticmethod(np.sin)
     cos = staticmethod(np.cos)
+    where = staticmethod(np.where)
 
     @staticmethod
     def div(x: Any, y: Any) -> Any:
@@ -39,21 +40,9 @@ class ArrayMath:
         return np.heaviside(x, 0.0)
 
     @staticmethod
-    def pow_less_one(a: Any, b: Any, out: Any) -> Any:
-        """a ** (b - 1), as out / a where b - 1 rounds (as FloatMath.pow_less_one)."""
-        c = b - 1.0
-        exact = np.power(a, c)
-        rounds = (b - c != 1.0) & (a != 0) & (np.abs(out) > 0) & (np.abs(out) < math.inf)
-        if not np.any(rounds):
-            return exact
-        return np.where(rounds, out / np.where(a != 0, a, 1.0), exact)
-
-    @staticmethod
     def const(x: Any) -> Any:
         return x
 
     @staticmethod
-    def log_or_nan(a: Any) -> Any:
-        """log(a) for a > 0, 0 at a == 0, NaN for a < 0 (as FloatMath.log_or_nan)."""
-        safe = np.where(a > 0, a, 1.0)
-        return np.where(a > 0, np.log(safe), np.where(a == 0, 0.0, math.nan))
+    def mul(g: Any, d: Any) -> Any:
+        return g * d

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-import tracegrad.autograd.value as _value
 from tracegrad.autograd.compiled.arraymath import ArrayMath
 from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedule reads them
     _INPUT,
@@ -48,7 +47,7 @@ from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedul
 )
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
-from tracegrad.autograd.value import Value
+from tracegrad.autograd.value import Value, watching_comparisons
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
@@ -130,12 +129,8 @@ def _trace(fn: Callable[..., Any], sample: list[Any]) -> _Tape:
     def record(a: Value, cmp: str, b: Any, result: bool) -> None:
         seen.append((a, cmp, b, result))
 
-    previous = _value._compare_hook
-    _value._compare_hook = record
-    try:
+    with watching_comparisons(record):
         out = fn(*call_args)
-    finally:
-        _value._compare_hook = previous
     if not isinstance(out, Value):
         raise TypeError(
             f"compile: the function must return one Value (a scalar), got {type(out).__name__}"

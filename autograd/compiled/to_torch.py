@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracegrad.autograd.graph import topo_order
-from tracegrad.autograd.ops import FloatMath, Op
+from tracegrad.autograd.ops import FloatMath, Math, Op
 from tracegrad.autograd.parse import parse_expression
 from tracegrad.autograd.value import Value
 
@@ -75,9 +75,9 @@ def _lift(name: str) -> Callable[[Scalar], Scalar]:
     return f
 
 
-class TorchMath:
-    """Math namespace on torch tensors: ``FloatMath``'s functions name for name (for the
-    table's partials) plus the numpy functions the table's ``array`` forwards call."""
+class TorchMath(Math):
+    """Math namespace on torch tensors: ``Math``'s primitives (the special cases come from
+    ``Math``, written once) plus the numpy functions the table's ``array`` forwards call."""
 
     exp = staticmethod(_lift("exp"))
     log = staticmethod(_lift("log"))
@@ -106,33 +106,9 @@ class TorchMath:
         return (x.detach() > 0).to(require_torch().float64)
 
     @staticmethod
-    def pow_less_one(a: Scalar, b: Scalar, out: Scalar) -> Scalar:
-        """a ** (b - 1) where out = a ** b: out / a where b - 1 rounds (as
-        FloatMath.pow_less_one)."""
-        if not any(_is_tensor(v) for v in (a, b, out)):
-            return FloatMath.pow_less_one(a, b, out)
-        torch = require_torch()
-        at, bt, ot = _tensor(a), _tensor(b), _tensor(out)
-        rounds = (bt - (bt - 1.0)) != 1.0
-        use_out = rounds & (at != 0) & (ot.abs() > 0) & torch.isfinite(ot)
-        return torch.where(
-            use_out, ot / torch.where(use_out, at, torch.ones_like(at)), at ** (bt - 1.0)
-        )
-
-    @staticmethod
     def const(x: Scalar) -> Scalar:
         """x cut from the graph: constants are not differentiated."""
         return x.detach() if _is_tensor(x) else x
-
-    @staticmethod
-    def log_or_nan(a: Scalar) -> Scalar:
-        """log(a) for a > 0, 0 at a == 0, NaN for a < 0 (as FloatMath.log_or_nan)."""
-        if not _is_tensor(a):
-            return FloatMath.log_or_nan(a)
-        torch = require_torch()
-        safe = torch.where(a > 0, a, torch.ones_like(a))
-        other = torch.where(a == 0, torch.zeros_like(a), torch.full_like(a, float("nan")))
-        return torch.where(a > 0, torch.log(safe), other)
 
     # numpy's names, for the table's ``array`` forwards (``op.array(TorchMath, *inputs)``)
     @staticmethod
@@ -153,8 +129,14 @@ class TorchMath:
 
     @staticmethod
     def where(cond: Any, x: Any, y: Any) -> Any:
-        """numpy.where; plain numbers become float64 tensors (torch would make float32)."""
+        """numpy.where (a plain bool picks x or y); plain numbers become float64 tensors."""
+        if not _is_tensor(cond):
+            return x if cond else y
         return require_torch().where(cond, _tensor(x), _tensor(y))
+
+    @staticmethod
+    def mul(g: Any, d: Any) -> Any:
+        return g * d
 
 
 def torch_forward(op: Op) -> Callable[..., Any]:

@@ -47,7 +47,7 @@ from tracegrad.autograd.drawing.tracing import (
     trace,
 )
 from tracegrad.autograd.safety import check_output, write_atomic
-from tracegrad.autograd.value import Value
+from tracegrad.autograd.value import Value, register_display
 
 __all__ = [
     "draw",
@@ -474,3 +474,6 @@ def notebook_svg(root: Value) -> str | None:
         return render_svg(root)
     except (GraphTooLargeError, RenderError):
         return None
+
+
+register_display("svg", notebook_svg)  # a notebook shows a Value as its graph

@@ -290,7 +290,9 @@ def _rows(order: list[Value], names: NodeNames, finals: list[float], digits: int
 
 
 def _asset(name: str) -> str:
-    return resources.files("tracegrad.autograd.explaining").joinpath(name).read_text(encoding="utf-8")
+    return (
+        resources.files("tracegrad.autograd.explaining").joinpath(name).read_text(encoding="utf-8")
+    )
 
 
 def _html(title: str, svg: str, data: dict[str, Any], frames: list[Frame], rows: str) -> str:

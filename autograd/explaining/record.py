@@ -1,8 +1,9 @@
 """One backward pass, recorded and then undone: the numbers ``explain`` and ``backward_table`` show.
 
-It is the project's own pass (``tracegrad.autograd.graph.prepare``/``propagate``) from root with
-every grad starting at 0; each node's gradient and local partials are kept, then every ``.grad``
-is put back, so reading an explanation never changes a gradient.
+It is the project's own pass (``tracegrad.autograd.graph.reverse_walk``, the walk ``backward()``
+means) from root with every gradient starting at 0, kept in a dictionary of its own: each node's
+gradient and local partials are recorded and no ``.grad`` is touched, so reading an explanation
+never changes a gradient.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from tracegrad.autograd.explaining.steps import NodeNames
-from tracegrad.autograd.graph import prepare, propagate, topo_order
+from tracegrad.autograd.graph import reverse_walk, topo_order
 from tracegrad.autograd.value import Value
 
 __all__ = ["RecordedPass", "record_pass"]
@@ -31,17 +32,10 @@ def record_pass(root: Value, caller: str = "explain()") -> RecordedPass:
     if not isinstance(root, Value):
         raise TypeError(f"{caller} needs a Value as root, got {type(root).__name__}")
     order = topo_order(root)
-    saved = [n.grad for n in order]
-    partials: dict[int, tuple[float, ...]] = {}
-    try:
-        for n in order:
-            n.grad = 0.0
-        prepare(root)
-        for node in reversed(order):
-            if node._op is not None:
-                partials[id(node)] = tuple(float(d) for d in propagate(node))
-        grads = {id(n): n.grad for n in order}
-    finally:
-        for n, g in zip(order, saved):
-            n.grad = g
-    return RecordedPass(order, grads, partials, NodeNames(order, root))
+    grads: dict[Value, float] = {n: 0.0 for n in order}
+    grads[root] = 1.0
+    partials = {
+        id(node): tuple(float(d) for d in raw) for node, _, raw in reverse_walk(order, grads)
+    }
+    by_id = {id(n): g for n, g in grads.items()}
+    return RecordedPass(order, by_id, partials, NodeNames(order, root))

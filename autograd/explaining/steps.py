@@ -1,7 +1,7 @@
 """The backward pass one node at a time: ``backward_steps(root)`` yields a readable Step each.
 
-It is the ordinary backward pass (``tracegrad.autograd.graph.prepare`` then ``propagate`` on each
-node in reverse topological order), paused after every node so a learner can watch the chain rule:
+It is the ordinary backward pass (``tracegrad.autograd.graph.prepare`` then ``reverse_walk``,
+the walk ``backward()`` means), paused after every node so a learner can watch the chain rule:
 
 >>> from tracegrad.autograd import Value, backward_steps
 >>> a, b, d = Value(2.0, label="a"), Value(-3.0, label="b"), Value(10.0, label="d")
@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import TextIO
 
 from tracegrad.autograd.formatting import fmt
-from tracegrad.autograd.graph import prepare, propagate, topo_order
+from tracegrad.autograd.graph import GradSlots, prepare, reverse_walk, topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
 
@@ -150,13 +150,10 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
     order = prepare(root, grad)
     names = NodeNames(order, root)
     root_name = names(root)
-    index = 0
-    for node in reversed(order):
+    for index, (node, upstream, raw) in enumerate(reverse_walk(order, GradSlots())):
         op = node._op
-        if op is None:
-            continue
-        upstream = node.grad
-        partials = tuple(float(d) for d in propagate(node))
+        assert op is not None
+        partials = tuple(float(d) for d in raw)
         pnames = tuple(names(p) for p in node.parents)
         yield Step(
             index=index,
@@ -173,7 +170,6 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
             contributions=tuple(upstream * d for d in partials),
             constants=tuple(names.is_constant(p) for p in node.parents),
         )
-        index += 1
 
 
 def step_through(
