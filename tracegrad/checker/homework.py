@@ -65,6 +65,7 @@ _TOP_KEYS = {
     "samples",
     "training",
     "answers",
+    "variant",  # written by `tracegrad assign` (template, student, find, points); not checked here
 }
 
 
@@ -110,6 +111,8 @@ def _build(
     need_answers: bool = True,
 ) -> Homework:
     hw = Homework(path=path, title="", kind="", spec=ExpressionSpec({}, {}), lines=lines)
+    if "template" in data:
+        raise hw.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
     for key in data:
         if key not in _TOP_KEYS:
             raise hw.error(f"unknown field {key!r}; expected one of {listed(_TOP_KEYS)}", key)

@@ -46,10 +46,18 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--format",
-        choices=["text", "markdown", "json", "csv"],
+        choices=["text", "markdown", "json", "csv", "gradescope", "gradebook"],
         default="text",
         help="output format: a table per sheet (text, markdown), or per sheet and per answer "
-        "for grading a class (json; csv: one row per answer)",
+        "for grading a class (json; csv: one row per answer); gradescope: Gradescope's "
+        "results.json for one submission; gradebook: one CSV row of points per submission",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="grade in N processes (with --format gradebook)",
     )
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
@@ -60,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
     sources = _sources(args)
+    if args.format in ("gradescope", "gradebook") or args.jobs != 1:
+        from tracegrad.commands.grading import run_grading
+
+        return run_grading(args, [str(s) for s in sources])
     if len(sources) == 1 and args.format in ("text", "markdown"):
         try:
             report = check(sources[0])
