@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
 
     sources = _sources(args)
     if args.format in ("gradescope", "gradebook") or args.jobs != 1:
-        from tracegrad.commands.grading import run_grading
+        from tracegrad.commands._grading import run_grading
 
         return run_grading(args, [str(s) for s in sources])
     if len(sources) == 1 and args.format in ("text", "markdown"):

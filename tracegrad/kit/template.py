@@ -18,6 +18,7 @@ student's variant is drawn and refuses, naming the given and why, one it cannot 
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import re
@@ -147,9 +148,9 @@ class Template:
             if q is None:
                 raise self.error(f"find: the problem has no quantity {name!r}", "template", "find")
             text = f"{q.value:.{self.digits}f}"
-            if text.lstrip("-").strip("0.") == "" and q.value != 0:
+            if not text.strip("-0."):  # 0.0000 checks nothing (a saturated sigmoid, tanh)
                 return None, _vanishing(problem, name, q.value, self.digits)
-            answers[name] = Num(text[1:] if text.startswith("-") and not text.strip("-0.") else text)
+            answers[name] = Num(text)
         return answers, ""
 
     def _culprit(self, seed: bytes, attempt: int) -> str:
@@ -165,9 +166,10 @@ class Template:
         return "the givens together"
 
     def probe(self) -> None:
-        """The load-time guarantee: PROBES draws from a fixed seed; a draw the problem cannot
-        be worked for (a log of a negative, a division by zero) refuses the template, and so
-        do answers that round to zero (a saturated sigmoid) in more than a quarter of them."""
+        """The load-time guarantee: PROBES draws from a fixed seed, and each given at the ends
+        of its range and at zero; a draw the problem cannot be worked for (a log of a
+        negative, a division by zero) refuses the template, and so do answers that round to
+        zero (a saturated sigmoid) in more than a quarter of the PROBES draws."""
         seed = hashlib.sha256(b"probe" + self.sha256.encode()).digest()
         vanishing = 0
         why = ""
@@ -181,6 +183,15 @@ class Template:
                     "defined: narrow the range"
                 )
             vanishing, why = vanishing + 1, reason
+        base = self.draw(seed, 0)
+        for r in self.ranges:  # each given at its ends and at zero, the others as drawn
+            for n in sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])}):
+                data = copy.deepcopy(base)
+                _set(data, r.path, Num(r.text(n - r.low)))
+                answers, reason = self.work(data)
+                if answers is None and "rounds to 0" not in reason:
+                    raise self.error(f"given {r.name} = {r.text(n - r.low)}: {reason}; every "
+                                     "variant must be well defined: narrow the range")  # fmt: skip
         if vanishing * 4 > PROBES:
             raise self.error(
                 f"{self._culprit(seed, PROBES - 1)}: {why} in {vanishing} of {PROBES} trial "
@@ -202,6 +213,11 @@ def _pick(seed: bytes, attempt: int, index: int, size: int) -> int:
 
 def _vanishing(problem: Any, name: str, value: float, digits: int) -> str:
     why = f"{name} = {value:.2g} rounds to 0 at {digits} decimals"
+    if abs(value) < 0.5 * 10**-digits and any(
+        q.name.startswith("d") and abs(q.value) < 0.5 * 10**-digits and q.kind == "local"
+        for q in problem.quantities
+    ):
+        return f"{why} (a local derivative vanishes: a saturated sigmoid or tanh)"
     for q in problem.quantities:
         if re.fullmatch(r"d(\w+)/dnet_\1", q.name) and abs(q.value) < 0.5 * 10**-digits:
             return f"{why} (the activation of {q.name[1:].split('/')[0]} is saturated)"
