@@ -60,6 +60,7 @@ def bench_grading(n: int) -> dict[str, Any]:
 
 def report_lines(g: dict[str, Any]) -> list[str]:
     return [
-        f"grading {g['submissions']} submissions (gradebook): --jobs 1 {g['seconds_jobs_1']:.2f} s, "
+        f"grading {g['submissions']} submissions (gradebook): "
+        f"--jobs 1 {g['seconds_jobs_1']:.2f} s, "
         f"--jobs 2 {g['seconds_jobs_2']:.2f} s, speed-up {g['speedup']:.2f}x"
     ]

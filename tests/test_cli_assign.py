@@ -30,7 +30,9 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
     assert sorted(p.name for p in out.iterdir()) == ["a1", "b2"]
     assert (out / "a1" / "solution.md").read_text(encoding="utf-8").startswith("## ")
     again = tmp_path / "again"
-    assert main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
+    assert (
+        main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
+    )
     assert (again / "a1" / "key.toml").read_bytes() == (out / "a1" / "key.toml").read_bytes()
     # nothing a user saved is overwritten: a second run into the same folder is refused
     (out / "a1" / "blank.toml").write_text("my answers", encoding="utf-8")

@@ -14,7 +14,7 @@ from tracegrad import examples
 from tracegrad.checker import check
 from tracegrad.checker.homework import tomllib
 from tracegrad.cli import main
-from tracegrad.kit.grade import grade, gradebook, gradescope
+from tracegrad.kit.grade import grade, gradebook
 from tracegrad.kit.template import TemplateError, load_template, variant_seed
 
 TEMPLATES = [n for n in examples.names() if n.endswith("_template")]
@@ -187,14 +187,22 @@ def test_gradebook_one_row_per_file_and_a_row_for_a_bad_one(
 @pytest.mark.parametrize(
     ("body", "says"),
     [
-        ('[variables]\nx = { between = [-3, 3], digits = 1 }\n[expressions]\nf = "log(x)"',
-         "given x"),
-        ('[variables]\nx = { between = [-1, 1], digits = 1 }\n[expressions]\nf = "1 / x"',
-         "given x"),
-        ('[variables]\nx = { between = [20, 30], digits = 0 }\n[expressions]\nf = "tanh(x)"',
-         "rounds to 0"),
-        ('[variables]\nx = { between = [1, 1.05], digits = 1 }\n[expressions]\nf = "x"',
-         "fewer than two numbers"),
+        (
+            '[variables]\nx = { between = [-3, 3], digits = 1 }\n[expressions]\nf = "log(x)"',
+            "given x",
+        ),
+        (
+            '[variables]\nx = { between = [-1, 1], digits = 1 }\n[expressions]\nf = "1 / x"',
+            "given x",
+        ),
+        (
+            '[variables]\nx = { between = [20, 30], digits = 0 }\n[expressions]\nf = "tanh(x)"',
+            "rounds to 0",
+        ),
+        (
+            '[variables]\nx = { between = [1, 1.05], digits = 1 }\n[expressions]\nf = "x"',
+            "fewer than two numbers",
+        ),
         ('[variables]\nx = { between = [1, 2], step = 1 }\n[expressions]\nf = "x"', "'step'"),
         ('[variables]\nx = 1\n[expressions]\nf = "x"', "at least one given"),
     ],

@@ -111,8 +111,7 @@ def _build(
     need_answers: bool = True,
 ) -> Homework:
     hw = Homework(path=path, title="", kind="", spec=ExpressionSpec({}, {}), lines=lines)
-    if "template" in data:
-        raise hw.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
+    _not_a_template(hw, data)
     for key in data:
         if key not in _TOP_KEYS:
             raise hw.error(f"unknown field {key!r}; expected one of {listed(_TOP_KEYS)}", key)
@@ -160,6 +159,11 @@ def _build(
     if not hw.answers and need_answers:
         raise hw.error("[answers] is empty: nothing to check", "answers")
     return hw
+
+
+def _not_a_template(hw: Homework, data: dict[str, Any]) -> None:
+    if "template" in data:  # tracegrad.kit.template reads these
+        raise hw.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
 
 
 def _min_sig_figs(hw: Homework, val: Any) -> int | None:

@@ -174,13 +174,13 @@ def question_html(t: Template, v: Variant, student: str, svg: str) -> str:
     find = "".join(f"<li><code>{_h(n)}</code></li>" for n in t.find)
     svg_body = svg[svg.find("<svg") :] if "<svg" in svg else ""
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{_h(t.title or t.name)}</title></head><body>\n"
         f"<h1>{_h(t.title or t.name)}</h1>\n<p>The sheet of <code>{_h(student)}</code>.</p>\n"
         f"<ul>{items}</ul>\n<h2>Your numbers (use exactly these)</h2>\n"
-        f"<table aria-label=\"your numbers\">{givens}</table>\n"
+        f'<table aria-label="your numbers">{givens}</table>\n'
         f"<h2>Find, each to {t.digits} decimals</h2>\n<ul>{find}</ul>\n"
-        f"<figure aria-label=\"computation graph\">{svg_body}"
+        f'<figure aria-label="computation graph">{svg_body}'
         "<figcaption>The computation graph; the values to work out are shown as ?</figcaption>"
         "</figure>\n<p>Write your answers in <code>blank.toml</code> and check them: "
         "<code>tracegrad check blank.toml</code>.</p>\n</body></html>\n"

@@ -50,45 +50,35 @@ def _number(val: Any, default: float) -> float:
     return float(val) if ok else default
 
 
-def grade(path: str) -> dict[str, Any]:
-    """One submission as plain data: student, score, max_score, tests, first_mistake, error."""
-    from tracegrad.checker import IMPRECISE, HomeworkError, check
-    from tracegrad.checker.problem import normalise
-
-    variant = _variant(path)
-    points = variant.get("points") if isinstance(variant.get("points"), dict) else {}
-    default = _number(points.get("default"), 1.0)
+def _settings(variant: dict[str, Any]) -> tuple[dict[str, Any], float, float, list[str]]:
+    """points table, default points, the imprecise share and the answers asked."""
+    table = variant.get("points")
+    points: dict[str, Any] = table if isinstance(table, dict) else {}
     share = min(_number(variant.get("imprecise"), 0.0), 1.0)
     find = variant.get("find")
-    find = [f for f in find if isinstance(f, str)] if isinstance(find, list) else []
+    asked = [f for f in find if isinstance(f, str)] if isinstance(find, list) else []
+    return points, _number(points.get("default"), 1.0), share, asked
+
+
+def grade(path: str) -> dict[str, Any]:
+    """One submission as plain data: student, score, max_score, tests, first_mistake, error."""
+    from tracegrad.checker import HomeworkError, check
+
+    variant = _variant(path)
+    points, default, share, find = _settings(variant)
     result: dict[str, Any] = {"file": path, "student": _student(path, variant)}
     max_score = sum(_number(points.get(n), default) for n in find)
+    failed = {**result, "score": 0.0, "max_score": max_score, "tests": []}
     try:
-        report = check(path)
+        marks = check(path).marks
     except HomeworkError as exc:
-        if "[answers]" in str(exc) and find:  # a blank handed in as it was: nothing answered
-            report = None
-        else:
-            return {**result, "score": 0.0, "max_score": max_score, "tests": [],
-                    "error": str(exc), "first_mistake": f"cannot grade: {exc}"}  # fmt: skip
+        if "[answers]" not in str(exc) or not find:
+            return {**failed, "error": str(exc), "first_mistake": f"cannot grade: {exc}"}
+        marks = []  # a blank handed in as it was: nothing answered
     except Exception as exc:  # never stop a batch
         why = f"{path}: {type(exc).__name__}: {exc}"
-        return {**result, "score": 0.0, "max_score": max_score, "tests": [], "error": why,
-                "first_mistake": f"cannot grade: {why}"}  # fmt: skip
-    written = report.marks if report is not None else []
-    marks = {normalise(m.label): m for m in reversed(written)}  # the first one wins
-    names = find or [m.label for m in written]
-    tests = []
-    for name in names:
-        worth = _number(points.get(name), default)
-        m = marks.get(normalise(name))
-        if m is None:
-            tests.append({"name": name, "score": 0.0, "max_score": worth,
-                          "output": "not answered"})  # fmt: skip
-            continue
-        got = worth if m.ok else worth * share if m.verdict == IMPRECISE else 0.0
-        said = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
-        tests.append({"name": name, "score": got, "max_score": worth, "output": said})
+        return {**failed, "error": why, "first_mistake": f"cannot grade: {why}"}
+    tests = _tests(marks, find, points, default, share)
     first = next((t for t in tests if t["score"] < t["max_score"]), None)
     return {
         **result,
@@ -98,6 +88,28 @@ def grade(path: str) -> dict[str, Any]:
         "error": None,
         "first_mistake": f"{first['name']}: {first['output']}" if first else "",
     }
+
+
+def _tests(
+    written: list[Any], find: list[str], points: dict[str, Any], default: float, share: float
+) -> list[dict[str, Any]]:
+    """One test per answer asked (every answer written when the sheet names none)."""
+    from tracegrad.checker import IMPRECISE
+    from tracegrad.checker.problem import normalise
+
+    marks = {normalise(m.label): m for m in reversed(written)}  # the first one wins
+    tests = []
+    for name in find or [m.label for m in written]:
+        worth = _number(points.get(name), default)
+        m = marks.get(normalise(name))
+        if m is None:
+            tests.append({"name": name, "score": 0.0, "max_score": worth,
+                          "output": "not answered"})  # fmt: skip
+            continue
+        got = worth if m.ok else worth * share if m.verdict == IMPRECISE else 0.0
+        said = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
+        tests.append({"name": name, "score": got, "max_score": worth, "output": said})
+    return tests
 
 
 def grade_all(paths: Iterable[str], jobs: int = 1) -> list[dict[str, Any]]:

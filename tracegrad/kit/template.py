@@ -286,7 +286,9 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
         raise t.error("[points] must be a table of answer = points", "points")
     for name, val in points.items():
         if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val <= 1000:
-            raise t.error(f"[points] {name}: points must be a number from 0 to 1000", "points", name)
+            raise t.error(
+                f"[points] {name}: points must be a number from 0 to 1000", "points", name
+            )
         if name != "default" and name not in t.find:
             raise t.error(f"[points] {name}: not an answer [template] find lists", "points", name)
     t.points = {k: float(v) for k, v in points.items()}
@@ -309,10 +311,8 @@ def _expand_shapes(t: Template, body: dict[str, Any]) -> None:
     net = body.get("network")
     if not isinstance(net, dict):
         return
-    sizes = net.get("sizes")
-    if not isinstance(sizes, list) or len(sizes) < 2 or not all(
-        isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 64 for s in sizes
-    ):
+    sizes = _sizes(net.get("sizes"))
+    if sizes is None:
         return  # the loader's own check names the problem
     pairs = list(zip(sizes, sizes[1:]))
     if _is_range(net.get("weights")):
@@ -321,13 +321,17 @@ def _expand_shapes(t: Template, body: dict[str, Any]) -> None:
         ]
     if _is_range(net.get("biases")):
         net["biases"] = [[dict(net["biases"]) for _ in range(n)] for _, n in pairs]
-    samples = body.get("samples")
-    if isinstance(samples, list):
-        for s in samples:
-            if isinstance(s, dict):
-                for key, n in (("x", sizes[0]), ("y", sizes[-1])):
-                    if _is_range(s.get(key)):
-                        s[key] = [dict(s[key]) for _ in range(n)]
+    for s in body.get("samples") or []:
+        for key, n in (("x", sizes[0]), ("y", sizes[-1])):
+            if isinstance(s, dict) and _is_range(s.get(key)):
+                s[key] = [dict(s[key]) for _ in range(n)]
+
+
+def _sizes(sizes: Any) -> list[int] | None:
+    ok = isinstance(sizes, list) and len(sizes) >= 2
+    if ok and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 64 for s in sizes):
+        return list(sizes)
+    return None
 
 
 def _ranges(t: Template, val: Any, path: tuple[str | int, ...]) -> Any:
@@ -376,7 +380,7 @@ def _given_name(path: tuple[str | int, ...]) -> str:
     """The name a person would use for the given at ``path``."""
     if path[:1] == ("variables",) and len(path) == 2:
         return str(path[1])
-    return path[0] + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+    return str(path[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
 
 
 def _check_sheet(t: Template) -> None:
