@@ -226,3 +226,37 @@ def test_variants_depend_on_the_id_and_the_secret() -> None:
     t = load_template(examples.path("expression_template"))
     seeds = {variant_seed(s, t, i) for s in ("a", "b") for i in ("x", "y")}
     assert len(seeds) == 4
+
+
+def test_grading_against_the_template_refuses_changed_or_copied_numbers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = _assign(tmp_path, "expression_template", ["ana", "ben"])
+    template = str(examples.path("expression_template"))
+    copied = tmp_path / "copied.toml"  # ben's numbers and answers, handed in as ana's
+    copied.write_text(
+        (out / "ben" / "key.toml").read_text(encoding="utf-8").replace('student = "ben"',
+                                                                        'student = "ana"'),
+        encoding="utf-8",
+    )  # fmt: skip
+    lenient = tmp_path / "lenient.toml"  # a tolerance that accepts anything
+    text = (out / "ana" / "key.toml").read_text(encoding="utf-8")
+    lenient.write_text(text.replace("[variant]", "tolerance = 1000\n\n[variant]", 1), "utf-8")
+    retitled = tmp_path / "retitled.toml"  # the title is the student's to change
+    retitled.write_text(re.sub(r"^title = .*$", 'title = "mine"', text, flags=re.M), "utf-8")
+    files = [str(out / "ana" / "key.toml"), str(copied), str(lenient), str(retitled)]
+    capsys.readouterr()
+    args = ["check", "--format", "gradebook", "--template", template, *files]
+    assert main([*args, "--secret", "s3cret"]) == 2
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["score"] for r in rows] == ["11", "", "", "11"]
+    assert "copied from another student" in rows[1]["first_mistake"]
+    assert "[tolerance]" in rows[2]["first_mistake"]
+    assert main([*args[:-4], files[0], "--secret", "not the course's"]) == 2
+    assert "not the variant" in capsys.readouterr().out
+    assert main(["check", "--format", "gradebook", "--secret", "s", files[0]]) == 2
+    assert "--template" in capsys.readouterr().err
+    bad = ["check", "--format", "gradebook", "--template", str(examples.path("expression"))]
+    assert main([*bad, "--secret", "s", files[0]]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "[template]" in err

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from tracegrad.autograd.safety import dumps_json, printable
 
@@ -18,7 +19,8 @@ def run_grading(args: argparse.Namespace, files: list[str]) -> int:
     from tracegrad.kit.grade import MAX_JOBS, grade_all, gradebook, gradescope
 
     if args.format not in ("gradescope", "gradebook"):
-        raise UsageError("--jobs grades a class: use it with --format gradebook")
+        option = "--template" if args.template else "--jobs"
+        raise UsageError(f"{option} grades a class: use it with --format gradebook or gradescope")
     if not 1 <= args.jobs <= MAX_JOBS:
         raise UsageError(f"--jobs {args.jobs}: give a whole number from 1 to {MAX_JOBS}")
     if args.format == "gradescope" and len(files) != 1:
@@ -26,7 +28,7 @@ def run_grading(args: argparse.Namespace, files: list[str]) -> int:
             f"--format gradescope grades one submission, got {len(files)} files "
             "(for a class: --format gradebook)"
         )
-    results = grade_all(files, jobs=args.jobs)
+    results = grade_all(files, jobs=args.jobs, against=_against(args))
     status = 0
     for r in results:
         if r["error"]:
@@ -40,3 +42,22 @@ def run_grading(args: argparse.Namespace, files: list[str]) -> int:
     else:
         sys.stdout.write(gradebook(results))
     return status
+
+
+def _against(args: argparse.Namespace) -> Any:
+    """--template and the course secret, checked before any sheet is graded (None without)."""
+    from tracegrad.checker import HomeworkError
+    from tracegrad.cli import UsageError
+    from tracegrad.kit.assign import KitError, course_secret
+    from tracegrad.kit.grade import Against, _template
+
+    if not args.template:
+        if args.secret is not None:
+            raise UsageError("--secret verifies variants: give it with --template TEMPLATE")
+        return None
+    try:
+        secret = course_secret(args.secret)
+        _template(args.template)
+    except (KitError, HomeworkError) as exc:
+        raise UsageError(str(exc)) from None
+    return Against(args.template, secret)

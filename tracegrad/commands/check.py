@@ -59,6 +59,15 @@ def register(sub: Any) -> None:
         metavar="N",
         help="grade in N processes (with --format gradebook)",
     )
+    p.add_argument(
+        "--template",
+        metavar="TEMPLATE",
+        help="grade against the template the class was assigned from: its answers and points, "
+        "and every sheet's numbers must be its student's variant (needs the course secret)",
+    )
+    p.add_argument(
+        "--secret", help="the course secret (default: TRACEGRAD_COURSE_SECRET), with --template"
+    )
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
 
@@ -68,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     from tracegrad.cli import UsageError
 
     sources = _sources(args)
-    if args.format in ("gradescope", "gradebook") or args.jobs != 1:
+    if args.format in ("gradescope", "gradebook") or args.jobs != 1 or args.template:
         from tracegrad.commands._grading import run_grading
 
         return run_grading(args, [str(s) for s in sources])

@@ -4,22 +4,37 @@ A submission is a filled-in blank (or any sheet): ``tracegrad check`` marks it a
 numbers, and its ``[variant]`` table (written by ``tracegrad assign``) says which answers were
 asked and what each is worth. An answer earns its full points when it is accepted (right,
 carried forward, truncated), the template's ``imprecise`` share when it is too imprecise, and
-nothing otherwise or when it is missing. ``grade`` never raises: a submission that cannot be
+nothing otherwise or when it is missing.
+
+With ``against`` (the template and the course secret: ``check --template T``), the answers
+asked and their points come from the template, and the submission's givens must be the
+variant drawn for the student it names: a sheet with changed or copied numbers is not graded.
+``grade`` never raises: a submission that cannot be
 read is a result with ``error`` set, so a batch always finishes.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
 
-__all__ = ["grade", "grade_all", "gradescope", "gradebook", "GRADEBOOK_FIELDS", "MAX_JOBS"]
+__all__ = [
+    "Against",
+    "grade",
+    "grade_all",
+    "gradescope",
+    "gradebook",
+    "GRADEBOOK_FIELDS",
+    "MAX_JOBS",
+]
 
 GRADEBOOK_FIELDS = ["student_id", "score", "max_score", "first_mistake", "file"]
 MAX_JOBS = 64
@@ -33,16 +48,70 @@ def _student(path: str, variant: dict[str, Any]) -> str:
     return p.parent.name if p.stem in ("blank", "key", "submission") and p.parent.name else p.stem
 
 
-def _variant(path: str) -> dict[str, Any]:
-    """The [variant] table of a sheet, {} when it has none or cannot be read."""
+@dataclass(frozen=True)
+class Against:
+    """The template a class was assigned from and the course secret (to verify variants)."""
+
+    template: str
+    secret: str
+
+
+@functools.lru_cache(maxsize=4)
+def _template(path: str) -> Any:
+    from tracegrad.kit.template import load_template
+
+    return load_template(path)
+
+
+def _sheet(path: str) -> dict[str, Any]:
+    """The parsed sheet, {} when it cannot be read (the checker reports why)."""
     from tracegrad.checker.homework import tomllib
     from tracegrad.checker.limits import read_homework
 
     try:
-        table = tomllib.loads(read_homework(path)).get("variant", {})
-    except Exception:  # the checker reports why the file cannot be read
+        return tomllib.loads(read_homework(path))
+    except Exception:
         return {}
-    return table if isinstance(table, dict) else {}
+
+
+def _floats(val: Any) -> Any:
+    """Numbers as floats all the way down (a drawn 3 and a written 3.0 are the same given)."""
+    if isinstance(val, dict):
+        return {k: _floats(v) for k, v in val.items()}
+    if isinstance(val, list):
+        return [_floats(v) for v in val]
+    return float(val) if isinstance(val, int) and not isinstance(val, bool) else val
+
+
+def _verify(data: dict[str, Any], against: Against) -> tuple[dict[str, Any], str | None]:
+    """The template's settings as a [variant] table, and why the sheet's givens are not its
+    student's variant (None when they are)."""
+    from tracegrad.kit.template import TemplateError, _plain, variant_seed
+
+    t = _template(against.template)
+    settings = {"find": t.find, "imprecise": t.imprecise,
+                "points": {"default": t.points_of("default"), **t.points}}  # fmt: skip
+    variant = data.get("variant")
+    student = variant.get("student") if isinstance(variant, dict) else None
+    if not isinstance(student, str) or not student:
+        return settings, f"no [variant] student: not a sheet assigned from {t.name}"
+    settings["student"] = student
+    try:
+        drawn = t.variant(variant_seed(against.secret, t, student))
+    except TemplateError as exc:
+        return settings, str(exc)
+    free = ("variant", "answers", "title", "description")  # what a student may change
+    given = {k: v for k, v in data.items() if k not in free}
+    expected = {k: v for k, v in _floats(_plain(drawn.data)).items() if k not in free}
+    changed = [
+        k for k in sorted(set(given) | set(expected)) if _floats(given.get(k)) != expected.get(k)
+    ]
+    if changed:
+        return settings, (
+            f"the givens ([{changed[0]}]) are not the variant of {t.name} drawn for {student}: "
+            "changed, or copied from another student's sheet"
+        )
+    return settings, None
 
 
 def _number(val: Any, default: float) -> float:
@@ -60,15 +129,22 @@ def _settings(variant: dict[str, Any]) -> tuple[dict[str, Any], float, float, li
     return points, _number(points.get("default"), 1.0), share, asked
 
 
-def grade(path: str) -> dict[str, Any]:
+def grade(path: str, against: Against | None = None) -> dict[str, Any]:
     """One submission as plain data: student, score, max_score, tests, first_mistake, error."""
     from tracegrad.checker import HomeworkError, check
 
-    variant = _variant(path)
+    data = _sheet(path)
+    variant = data.get("variant") if isinstance(data.get("variant"), dict) else {}
+    refused = None
+    if against is not None and data:
+        variant, refused = _verify(data, against)
     points, default, share, find = _settings(variant)
     result: dict[str, Any] = {"file": path, "student": _student(path, variant)}
     max_score = sum(_number(points.get(n), default) for n in find)
     failed = {**result, "score": 0.0, "max_score": max_score, "tests": []}
+    if refused is not None:
+        why = f"{path}: {refused}"
+        return {**failed, "error": why, "first_mistake": f"cannot grade: {why}"}
     try:
         marks = check(path).marks
     except HomeworkError as exc:
@@ -112,14 +188,17 @@ def _tests(
     return tests
 
 
-def grade_all(paths: Iterable[str], jobs: int = 1) -> list[dict[str, Any]]:
+def grade_all(
+    paths: Iterable[str], jobs: int = 1, against: Against | None = None
+) -> list[dict[str, Any]]:
     """Every submission, in order; ``jobs`` > 1 grades in that many processes."""
     paths = list(paths)
+    one = functools.partial(grade, against=against)
     if jobs <= 1 or len(paths) < 2:
-        return [grade(p) for p in paths]
+        return [one(p) for p in paths]
     chunk = max(1, len(paths) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        return list(pool.map(grade, paths, chunksize=chunk))
+        return list(pool.map(one, paths, chunksize=chunk))
 
 
 def gradescope(result: dict[str, Any]) -> dict[str, Any]:
