@@ -134,7 +134,8 @@ def grade(path: str, against: Against | None = None) -> dict[str, Any]:
     from tracegrad.checker import HomeworkError, check
 
     data = _sheet(path)
-    variant = data.get("variant") if isinstance(data.get("variant"), dict) else {}
+    table = data.get("variant")
+    variant: dict[str, Any] = table if isinstance(table, dict) else {}
     refused = None
     if against is not None and data:
         variant, refused = _verify(data, against)
