@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,39 @@ def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["solve", "--format", "latex", str(hostile)]) == 0
     tex = capsys.readouterr().out
     assert r"\input" not in tex and r"\textbackslash{}input\{/etc/passwd\} \$x\$" in tex
+
+
+def test_examples_copy_writes_the_templates(tmp_path: Path) -> None:
+    assert main(["examples", "--copy", str(tmp_path / "sheets")]) == 0
+    for name in ("seed_article_template", "expression_template"):
+        copied = tmp_path / "sheets" / f"{name}.toml"
+        assert copied.read_bytes() == examples.path(name).read_bytes()
+
+
+def test_hostile_text_in_a_template_stays_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = examples.path("expression_template").read_text(encoding="utf-8")
+    hostile = r'title = "<script>alert(1)</script> \u001b[8m [x](javascript:1)\n\"q\" = 1"'
+    path = tmp_path / "t.toml"
+    path.write_text(re.sub(r"^title = .*$", lambda _: hostile, text, flags=re.M), "utf-8")
+    out = tmp_path / "class"
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", "s"]) == 0
+    page = (out / "ana" / "question.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "\x1b" not in page
+    md = (out / "ana" / "question.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and r"\[x\](javascript" in md  # escaped: no link
+    from tracegrad.checker import check
+
+    key = check(out / "ana" / "key.toml")  # the title cannot add an answer to the sheet
+    assert key.ok and "q" in key.verdicts() and key.title.startswith("<script>")
+
+
+def test_an_output_that_is_a_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine", encoding="utf-8")
+    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", "s"]) == 2
+    _one_line(capsys)
+    assert taken.read_text(encoding="utf-8") == "mine"

@@ -63,7 +63,8 @@ def _table(name: str, table: dict[str, Any], out: list[str]) -> None:
 
 
 def _sheet(t: Template, v: Variant, student: str, answers: list[str], head: list[str]) -> str:
-    out = [f"# {line}" if line else "#" for line in head]
+    # a comment ends at a newline: the title in it is made one printable line (safety)
+    out = [f"# {printable(line, line=True)}" if line else "#" for line in head]
     for key in _TOP:
         if key in v.data:
             out.append(f"{key} = {toml_value(v.data[key])}")
