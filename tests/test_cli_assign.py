@@ -27,9 +27,10 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
     monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", "course")
     out = tmp_path / "class"
     assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--solutions"]) == 0
-    assert "wrote 12 files for 2 students" in capsys.readouterr().out
+    assert "wrote 14 files for 2 students" in capsys.readouterr().out
     assert sorted(p.name for p in out.iterdir()) == ["a1", "b2"]
     assert (out / "a1" / "solution.md").read_text(encoding="utf-8").startswith("## ")
+    assert (out / "a1" / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
     again = tmp_path / "again"
     assert (
         main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
@@ -93,7 +94,8 @@ def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["solve", "--format", "latex", str(examples.path("seed_article"))]) == 0
     tex = capsys.readouterr().out
     assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
-    assert r"net\_h1 = x1*w1 + x2*w2 + b1" in tex and "0.5399" in tex
+    assert r"net\_h1 = x1$\cdot$w1 + x2$\cdot$w2 + b1" in tex and "0.5399" in tex
+    assert r"(y1 - o1)$^2$" in tex
     hostile = tmp_path / "h.toml"
     text = examples.path("expression").read_text(encoding="utf-8")
     hostile.write_text(text.replace('title = "', 'title = "\\\\input{/etc/passwd} $x$ ', 1),

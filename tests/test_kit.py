@@ -7,6 +7,7 @@ import io
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -260,3 +261,50 @@ def test_grading_against_the_template_refuses_changed_or_copied_numbers(
     assert main([*bad, "--secret", "s", files[0]]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "[template]" in err
+
+
+def _template_file(tmp_path: Path, redraws: int) -> Path:
+    path = tmp_path / f"t{redraws}.toml"
+    path.write_text(
+        f'[template]\nfind = ["f"]\nredraws = {redraws}\n'
+        '[variables]\nx = { between = [0, 3], digits = 1 }\n[expressions]\nf = "x - 1"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def _first_draw_hits(t: Any) -> str:
+    """A student ID whose first draw is x = 1.0 (about one in 31)."""
+    for k in range(1000):
+        if t.draw(variant_seed("k", t, f"id{k}"), 0)["variables"]["x"] == "1.0":
+            return f"id{k}"
+    raise AssertionError("no first draw of x = 1.0 in 1000 students")
+
+
+def test_an_ill_posed_draw_is_redrawn_the_same_way_every_time(tmp_path: Path) -> None:
+    t = load_template(_template_file(tmp_path, 20))  # f = 0.0 at x = 1.0: checks nothing
+    hit = _first_draw_hits(t)
+    v = t.variant(variant_seed("k", t, hit))
+    assert v.draw >= 1 and v.data["variables"]["x"] != "1.0" and v.answers["f"] != "0.0000"
+    assert t.variant(variant_seed("k", t, hit)) == v
+    one_try = load_template(_template_file(tmp_path, 1))
+    with pytest.raises(TemplateError) as info:
+        one_try.variant(variant_seed("k", one_try, _first_draw_hits(one_try)))
+    assert "given x (drawn as 1.0)" in str(info.value) and "rounds to 0" in str(info.value)
+
+
+def test_carried_forward_answers_earn_full_points(tmp_path: Path) -> None:
+    out = _assign(tmp_path, "expression_template", ["ana"])
+    text = (out / "ana" / "key.toml").read_text(encoding="utf-8")
+    sheet = tomllib.loads(text)
+    q = sheet["answers"]["q"] + 1  # the slip
+    f = q * sheet["variables"]["z"]  # worked on correctly from it
+    head, answers = text.split("[answers]")
+    answers = re.sub(r"^q = .*$", f"q = {q:.4f}", answers, flags=re.M)
+    answers = re.sub(r"^f = .*$", f"f = {f:.4f}", answers, flags=re.M)
+    slip = tmp_path / "slip.toml"
+    slip.write_text(head + "[answers]" + answers, encoding="utf-8")
+    graded = grade(str(slip))
+    scores = {x["name"]: (x["score"], x["output"]) for x in graded["tests"]}
+    assert scores["q"][0] == 0.0 and "carried forward" in scores["f"][1]
+    assert scores["f"][0] == 1.0 and graded["score"] == graded["max_score"] - 1

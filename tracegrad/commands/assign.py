@@ -26,7 +26,11 @@ def register(sub: Any) -> None:
         "--secret",
         help="the course secret (default: the TRACEGRAD_COURSE_SECRET environment variable)",
     )
-    p.add_argument("--solutions", action="store_true", help="also write each worked solution")
+    p.add_argument(
+        "--solutions",
+        action="store_true",
+        help="also write each worked solution (solution.md, solution.tex)",
+    )
     p.set_defaults(func=run)
 
 

@@ -2,8 +2,8 @@
 
 ``assign(template, students, folder, secret)`` draws every student's variant first, checks
 that no file it would write exists, then writes ``folder/ID/blank.toml``, ``key.toml``,
-``question.md``, ``question.html``, ``question.svg`` (and ``solution.md`` with
-``solutions=True``), each through ``safety.write_atomic``.
+``question.md``, ``question.html``, ``question.svg`` (and ``solution.md`` and
+``solution.tex`` with ``solutions=True``), each through ``safety.write_atomic``.
 """
 
 from __future__ import annotations
@@ -81,7 +81,7 @@ def course_secret(given: str | None) -> str:
 
 def _files(solutions: bool) -> list[str]:
     names = ["blank.toml", "key.toml", "question.md", "question.html", "question.svg"]
-    return [*names, "solution.md"] if solutions else names
+    return [*names, "solution.md", "solution.tex"] if solutions else names
 
 
 def assign(
@@ -134,8 +134,11 @@ def assign(
         }
         if solutions:
             from tracegrad.checker import solve
+            from tracegrad.kit.latex import solution_latex
 
-            pages["solution.md"] = solve(_plain(v.data)).markdown() + "\n"
+            solution = solve(_plain(v.data))
+            pages["solution.md"] = solution.markdown() + "\n"
+            pages["solution.tex"] = solution_latex(solution)
         for name, text in pages.items():
             written.append(write_atomic(home / name, text.encode("utf-8")))
     return written

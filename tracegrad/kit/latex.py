@@ -7,6 +7,7 @@ then LaTeX-escaped by ``latex_text``, so it can neither run a command nor break 
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from tracegrad.autograd.safety import printable
@@ -40,6 +41,12 @@ def latex_text(text: object) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in printable(text, line=True))
 
 
+def _worked(line: str) -> str:
+    """A worked line as a TA writes it: x**2 as x², a*b as a·b (then escaped)."""
+    line = re.sub(r"\*\*([23])\b", lambda m: "²" if m.group(1) == "2" else "³", line)
+    return latex_text(line.replace("*", "·"))
+
+
 def solution_latex(solution: Any) -> str:
     """A standalone LaTeX document of ``solution`` (a ``tracegrad.checker.solution.Solution``)."""
     from tracegrad.checker.solution import _TITLES, _given
@@ -53,7 +60,7 @@ def solution_latex(solution: Any) -> str:
         r"\begin{document}",
         rf"\section*{{{title}}}",
         r"\begin{itemize}",
-        *(rf"\item {latex_text(d)}" for d in p.describe),
+        *(rf"\item {_worked(d)}" for d in p.describe),
         r"\end{itemize}",
     ]
     last_step = 0
@@ -64,10 +71,10 @@ def solution_latex(solution: Any) -> str:
         out.append(rf"\subsubsection*{{{latex_text(_TITLES.get(section, section.capitalize()))}}}")
         if section == "given":
             given = ", ".join(f"{q.name} = {_given(q.value)}" for q in qs)
-            out.append(latex_text(given) + r"\par")
+            out.append(_worked(given) + r"\par")
             continue
         out.append(r"\begin{itemize}")
-        out += [rf"\item {latex_text(solution._line(q))}" for q in qs]
+        out += [rf"\item {_worked(solution._line(q))}" for q in qs]
         out.append(r"\end{itemize}")
     out.append(r"\end{document}")
     return "\n".join(out) + "\n"
