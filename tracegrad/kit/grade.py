@@ -89,8 +89,13 @@ def _verify(data: dict[str, Any], against: Against) -> tuple[dict[str, Any], str
     from tracegrad.kit.template import TemplateError, _plain, variant_seed
 
     t = _template(against.template)
-    settings = {"find": t.find, "imprecise": t.imprecise,
-                "points": {"default": t.points_of("default"), **t.points}}  # fmt: skip
+    settings = {
+        "find": t.find,
+        "imprecise": t.imprecise,
+        "points": {"default": t.points_of("default"), **t.points},
+    }
+    if not data:  # unreadable: the checker says why; the maximum is still the template's
+        return settings, None
     variant = data.get("variant")
     student = variant.get("student") if isinstance(variant, dict) else None
     if not isinstance(student, str) or not student:
@@ -137,7 +142,7 @@ def grade(path: str, against: Against | None = None) -> dict[str, Any]:
     table = data.get("variant")
     variant: dict[str, Any] = table if isinstance(table, dict) else {}
     refused = None
-    if against is not None and data:
+    if against is not None:
         variant, refused = _verify(data, against)
     points, default, share, find = _settings(variant)
     result: dict[str, Any] = {"file": path, "student": _student(path, variant)}
