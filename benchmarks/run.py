@@ -59,7 +59,8 @@ except ImportError:  # pragma: no cover - reported by main()
     MValue = MMLP = None
 
 RESULTS = Path(__file__).resolve().parent / "results"
-WORKLOADS = ["mlp_step", "backward", "chain", "wide", "tanh_expr", "memory", "gc", "epoch", "scale"]
+WORKLOADS = ["mlp_step", "backward", "chain", "wide", "tanh_expr", "memory", "gc", "epoch", "scale",
+             "grading"]  # fmt: skip
 SIZES = [16, 16, 1]
 ALPHA = 1e-4  # L2 strength
 LR = 0.05
@@ -848,6 +849,10 @@ def report(res: dict[str, Any]) -> str:
             f"   eager vs micrograd {_sp(e['speedup_eager_vs_micrograd'])}; compiled vs eager "
             f"grads: max rel diff {e['compiled_vs_eager_max_rel_grad_diff']:.1e}"
         )
+    if "grading" in res:
+        from benchmarks.grading import report_lines
+
+        lines += report_lines(res["grading"])
     for name, sc in res.get("scale", {}).items():
         s = sc["seconds_per_epoch"]
         pk = sc["peak_mb"]
@@ -910,6 +915,7 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
             else [(1_000, [16, 16, 1]), (100_000, [16, 16, 1]), (100_000, [64, 64, 1])],
             1 if quick else 5,
         ),
+        "grading": lambda: _grading(30 if quick else 1_000),
     }
     for name, fn in work.items():
         if name in want:
@@ -917,6 +923,12 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
                 print(f"running {name} ...", file=sys.stderr, flush=True)
             res[name] = fn()
     return res
+
+
+def _grading(n: int) -> dict[str, Any]:
+    from benchmarks.grading import bench_grading
+
+    return bench_grading(n)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

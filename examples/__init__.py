@@ -25,6 +25,8 @@ def path(name: str) -> Path:
     known = names()
     if stem not in known:
         starts = [n for n in known if stem and n.startswith(stem)]
+        if len(starts) > 1:  # 'seed' is seed_article, not seed_article_template
+            starts = [n for n in starts if not n.endswith("_template")] or starts
         if len(starts) != 1:
             raise KeyError(f"no example named {name!r} (the examples: {', '.join(known)})")
         stem = starts[0]

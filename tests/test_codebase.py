@@ -145,10 +145,16 @@ ANSWER_KINDS = {
 }
 
 
+def _sheets() -> list[Path]:
+    """The shipped and test sheets (templates are not sheets: tests/test_kit.py draws them)."""
+    shipped = [p for p in (ROOT / "examples").glob("*.toml") if not p.stem.endswith("_template")]
+    return sorted(shipped) + sorted(TESTS.glob("sheets/*.toml"))
+
+
 def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
     from tracegrad.checker import solution, solve
 
-    sheets = sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml"))
+    sheets = _sheets()
     assert len(sheets) >= 3
     kinds = {q.section for sheet in sheets for q in solve(str(sheet)).problem.quantities}
     untitled = kinds - set(solution._TITLES) - solution._HIDDEN
@@ -209,7 +215,7 @@ def test_every_answer_recomputes_from_its_inputs() -> None:
     from tracegrad.checker import solve
 
     checked = 0
-    for sheet in sorted((ROOT / "examples").glob("*.toml")) + sorted(TESTS.glob("sheets/*.toml")):
+    for sheet in _sheets():
         problem = solve(str(sheet)).problem
         for q in problem.quantities:
             if q.compute is None:

@@ -65,6 +65,7 @@ _TOP_KEYS = {
     "samples",
     "training",
     "answers",
+    "variant",  # written by `tracegrad assign` (template, student, find, points); not checked here
 }
 
 
@@ -111,6 +112,7 @@ def _build(
     need_answers: bool = True,
 ) -> Homework:
     hw = Homework(path=path, title="", kind="", spec=ExpressionSpec({}, {}), lines=lines)
+    _not_a_template(hw, data)
     for key in data:
         if key not in _TOP_KEYS:
             raise hw.error(f"unknown field {key!r}; expected one of {listed(_TOP_KEYS)}", key)
@@ -158,6 +160,11 @@ def _build(
     if not hw.answers and need_answers:
         raise hw.error("[answers] is empty: nothing to check", "answers")
     return hw
+
+
+def _not_a_template(hw: Homework, data: dict[str, Any]) -> None:
+    if "template" in data:  # tracegrad.kit.template reads these
+        raise hw.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
 
 
 def _min_sig_figs(hw: Homework, val: Any) -> int | None:

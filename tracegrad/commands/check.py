@@ -16,6 +16,7 @@ from tracegrad import examples
 from tracegrad.autograd.safety import csv_cell, dumps_json, printable
 from tracegrad.checker import HomeworkError, check
 from tracegrad.commands._common import UsageError
+from tracegrad.commands._grading import run_grading
 
 CSV_FIELDS = [
     "file",
@@ -49,10 +50,27 @@ def register(sub: Any) -> None:
     )
     p.add_argument(
         "--format",
-        choices=["text", "markdown", "json", "csv"],
+        choices=["text", "markdown", "json", "csv", "gradescope", "gradebook"],
         default="text",
         help="output format: a table per sheet (text, markdown), or per sheet and per answer "
-        "for grading a class (json; csv: one row per answer)",
+        "for grading a class (json; csv: one row per answer); gradescope: Gradescope's "
+        "results.json for one submission; gradebook: one CSV row of points per submission",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=1,
+        metavar="N",
+        help="grade in N processes (with --format gradebook)",
+    )
+    p.add_argument(
+        "--template",
+        metavar="TEMPLATE",
+        help="grade against the template the class was assigned from: its answers and points, "
+        "and every sheet's numbers must be its student's variant (needs the course secret)",
+    )
+    p.add_argument(
+        "--secret", help="the course secret (default: TRACEGRAD_COURSE_SECRET), with --template"
     )
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
@@ -61,6 +79,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
 
     sources = _sources(args)
+    if args.format in ("gradescope", "gradebook") or args.jobs != 1 or args.template:
+        return run_grading(args, [str(s) for s in sources])
     if len(sources) == 1 and args.format in ("text", "markdown"):
         try:
             report = check(sources[0])

@@ -8,6 +8,7 @@ from typing import Any
 from tracegrad.autograd.safety import OutputError, check_output, printable
 from tracegrad.checker import HomeworkError, solve
 from tracegrad.commands._common import UsageError
+from tracegrad.kit.latex import solution_latex
 
 
 def register(sub: Any) -> None:
@@ -19,7 +20,12 @@ def register(sub: Any) -> None:
         "gradients and the updated weights (for expressions: values, then derivatives).",
     )
     p.add_argument("file", help="the homework file (TOML); its answers are ignored")
-    p.add_argument("--format", choices=["text", "markdown"], default="text", help="output format")
+    p.add_argument(
+        "--format",
+        choices=["text", "markdown", "latex"],
+        default="text",
+        help="output format (markdown and latex: the worked solution as a TA hands it out)",
+    )
     p.add_argument("--graph", metavar="OUT.svg", help="also draw the computation graph")
     p.add_argument(
         "--step", type=int, default=1, help="which training step --graph draws (default 1)"
@@ -47,7 +53,10 @@ def run(args: argparse.Namespace) -> int:
         except (ValueError, OSError) as exc:
             shown = printable(args.graph, line=True)
             raise UsageError(f"--graph {shown}: {getattr(exc, 'strerror', None) or exc}") from None
-    print(solution.markdown() if args.format == "markdown" else solution.text())
+    if args.format == "latex":
+        print(solution_latex(solution), end="")
+    else:
+        print(solution.markdown() if args.format == "markdown" else solution.text())
     if path is not None:
         print(f"\ngraph written to {printable(path, line=True)}")
     return 0

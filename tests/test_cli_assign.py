@@ -1,0 +1,141 @@
+"""`tracegrad assign`: good input writes a class; bad IDs, rosters and secrets are one line."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tracegrad import examples
+from tracegrad.cli import main
+
+TEMPLATE = str(examples.path("expression_template"))
+
+
+def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    return err
+
+
+def test_assign_a_roster_with_the_secret_from_the_environment(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("name,student_id\nAna,a1\nBen,b2\n\n", encoding="utf-8")
+    monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", "course")
+    out = tmp_path / "class"
+    assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--solutions"]) == 0
+    assert "wrote 14 files for 2 students" in capsys.readouterr().out
+    assert sorted(p.name for p in out.iterdir()) == ["a1", "b2"]
+    assert (out / "a1" / "solution.md").read_text(encoding="utf-8").startswith("## ")
+    assert (out / "a1" / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
+    again = tmp_path / "again"
+    assert (
+        main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
+    )
+    assert (again / "a1" / "key.toml").read_bytes() == (out / "a1" / "key.toml").read_bytes()
+    # nothing a user saved is overwritten: a second run into the same folder is refused
+    (out / "a1" / "blank.toml").write_text("my answers", encoding="utf-8")
+    assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out)]) == 2
+    assert "already exists; nothing was written" in _one_line(capsys)
+    assert (out / "a1" / "blank.toml").read_text(encoding="utf-8") == "my answers"
+
+
+@pytest.mark.parametrize(
+    ("roster", "says"),
+    [
+        ("id\nok1\n../evil\n", "row 3"),
+        ("id\nok1\na/b\n", "not a safe folder name"),
+        ("id\n\x1b[31mred\n", "row 2"),
+        ("id\nsame\nsame\n", "given twice"),
+        ("", "no students"),
+        ("id\n.hidden\n", "row 2"),
+    ],
+)
+def test_bad_rosters_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], roster: str, says: str
+) -> None:
+    path = tmp_path / "roster.csv"
+    path.write_text(roster, encoding="utf-8")
+    out = tmp_path / "class"
+    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", "s"]) == 2
+    err = _one_line(capsys)
+    assert says in err and "\x1b" not in err
+    assert not out.exists()
+
+
+def test_bad_input_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TRACEGRAD_COURSE_SECRET", raising=False)
+    out = str(tmp_path / "class")
+    assert main(["assign", TEMPLATE, "--students", "a", "-o", out]) == 2
+    assert "TRACEGRAD_COURSE_SECRET" in _one_line(capsys)
+    assert main(["assign", TEMPLATE, "--students", "..", "-o", out, "--secret", "s"]) == 2
+    assert "not a safe folder name" in _one_line(capsys)
+    sheet = str(examples.path("expression"))
+    assert main(["assign", sheet, "--students", "a", "-o", out, "--secret", "s"]) == 2
+    assert "[template]" in _one_line(capsys)
+    assert main(["assign", str(tmp_path / "nope.toml"), "--students", "a", "-o", out,
+                 "--secret", "s"]) == 2  # fmt: skip
+    assert "no such file" in _one_line(capsys)
+    missing = str(tmp_path / "none.csv")
+    assert main(["assign", TEMPLATE, "--roster", missing, "-o", out, "--secret", "s"]) == 2
+    assert "no such file" in _one_line(capsys)
+    assert main(["check", "--format", "gradebook", "--jobs", "0", sheet]) == 2
+    assert "--jobs 0" in _one_line(capsys)
+    assert main(["check", "--jobs", "2", sheet]) == 2
+    assert "--format gradebook" in _one_line(capsys)
+
+
+def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["solve", "--format", "latex", str(examples.path("seed_article"))]) == 0
+    tex = capsys.readouterr().out
+    assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
+    assert r"net\_h1 = x1$\cdot$w1 + x2$\cdot$w2 + b1" in tex and "0.5399" in tex
+    assert r"(y1 - o1)$^2$" in tex
+    hostile = tmp_path / "h.toml"
+    text = examples.path("expression").read_text(encoding="utf-8")
+    hostile.write_text(text.replace('title = "', 'title = "\\\\input{/etc/passwd} $x$ ', 1),
+                       encoding="utf-8")  # fmt: skip
+    assert main(["solve", "--format", "latex", str(hostile)]) == 0
+    tex = capsys.readouterr().out
+    assert r"\input" not in tex and r"\textbackslash{}input\{/etc/passwd\} \$x\$" in tex
+
+
+def test_examples_copy_writes_the_templates(tmp_path: Path) -> None:
+    assert main(["examples", "--copy", str(tmp_path / "sheets")]) == 0
+    for name in ("seed_article_template", "expression_template"):
+        copied = tmp_path / "sheets" / f"{name}.toml"
+        assert copied.read_bytes() == examples.path(name).read_bytes()
+
+
+def test_hostile_text_in_a_template_stays_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = examples.path("expression_template").read_text(encoding="utf-8")
+    hostile = r'title = "<script>alert(1)</script> \u001b[8m [x](javascript:1)\n\"q\" = 1"'
+    path = tmp_path / "t.toml"
+    path.write_text(re.sub(r"^title = .*$", lambda _: hostile, text, flags=re.M), "utf-8")
+    out = tmp_path / "class"
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", "s"]) == 0
+    page = (out / "ana" / "question.html").read_text(encoding="utf-8")
+    assert "<script>" not in page and "\x1b" not in page
+    md = (out / "ana" / "question.md").read_text(encoding="utf-8")
+    assert "<script>" not in md and r"\[x\](javascript" in md  # escaped: no link
+    from tracegrad.checker import check
+
+    key = check(out / "ana" / "key.toml")  # the title cannot add an answer to the sheet
+    assert key.ok and "q" in key.verdicts() and key.title.startswith("<script>")
+
+
+def test_an_output_that_is_a_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine", encoding="utf-8")
+    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", "s"]) == 2
+    _one_line(capsys)
+    assert taken.read_text(encoding="utf-8") == "mine"

@@ -1,0 +1,61 @@
+"""`tracegrad check --format gradescope|gradebook [--jobs N]`: points for submissions.
+
+Not a command of its own: ``check`` hands these formats over (see ``tracegrad.kit.grade``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Any
+
+from tracegrad.autograd.safety import dumps_json, printable
+from tracegrad.checker import HomeworkError
+from tracegrad.commands._common import UsageError
+from tracegrad.kit.assign import KitError, course_secret
+from tracegrad.kit.grade import MAX_JOBS, Against, _template, grade_all, gradebook, gradescope
+
+
+def run_grading(args: argparse.Namespace, files: list[str]) -> int:
+    """Exit status 0 when every submission earns every point, 1 when some lose points,
+    2 when one cannot be graded (its row or results.json says why; the others are graded)."""
+
+    if args.format not in ("gradescope", "gradebook"):
+        option = "--template" if args.template else "--jobs"
+        raise UsageError(f"{option} grades a class: use it with --format gradebook or gradescope")
+    if not 1 <= args.jobs <= MAX_JOBS:
+        raise UsageError(f"--jobs {args.jobs}: give a whole number from 1 to {MAX_JOBS}")
+    if args.format == "gradescope" and len(files) != 1:
+        raise UsageError(
+            f"--format gradescope grades one submission, got {len(files)} files "
+            "(for a class: --format gradebook)"
+        )
+    results = grade_all(files, jobs=args.jobs, against=_against(args))
+    status = 0
+    for r in results:
+        if r["error"]:
+            why = printable(r["error"], line=True)
+            print(f"tracegrad check: error: {why}", file=sys.stderr)
+            status = 2
+        elif r["score"] < r["max_score"] and not status:
+            status = 1
+    if args.format == "gradescope":
+        print(dumps_json(gradescope(results[0]), indent=2))
+    else:
+        sys.stdout.write(gradebook(results))
+    return status
+
+
+def _against(args: argparse.Namespace) -> Any:
+    """--template and the course secret, checked before any sheet is graded (None without)."""
+
+    if not args.template:
+        if args.secret is not None:
+            raise UsageError("--secret verifies variants: give it with --template TEMPLATE")
+        return None
+    try:
+        secret = course_secret(args.secret)
+        _template(args.template)
+    except (KitError, HomeworkError) as exc:
+        raise UsageError(str(exc)) from None
+    return Against(args.template, secret)

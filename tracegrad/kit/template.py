@@ -1,0 +1,424 @@
+"""A homework template: an ordinary sheet whose givens are ranges, and the variants it draws.
+
+A template is a sheet of one of the usual kinds (``[variables]`` and ``[expressions]``, or
+``[network]``, ``[[samples]]`` and ``[training]``) in which any given number may be a range,
+``x = { between = [-3, 3], digits = 1 }``, plus a ``[template]`` table naming the quantities to
+find (``find``), the decimals they are written with (``digits``), the share of the points a
+"too imprecise" answer earns (``imprecise``) and an optional ``[points]`` table. A network's
+``weights``, ``biases`` and a sample's ``x`` and ``y`` may each be one range for every number.
+
+A variant is drawn deterministically from a seed (``variant_seed``: HMAC-SHA256 of the course
+secret over the template's content hash and the student's ID) and is an ordinary sheet: the
+normal loader and solver handle it. Every variant is checked (``Template.variant``): the
+problem must be workable (no log of a negative, no division by zero) and no answer may round
+to zero at the digits asked (a saturated sigmoid or tanh); a variant that fails is redrawn, a
+bounded number of times. ``load_template`` probes the template the same way before any
+student's variant is drawn and refuses, naming the given and why, one it cannot guarantee.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import hmac
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tracegrad.checker import solve
+from tracegrad.checker.homework import HomeworkError, load, located_error, scan_source, tomllib
+from tracegrad.checker.limits import read_homework, toml_refusal
+
+__all__ = [
+    "TemplateError",
+    "Range",
+    "Template",
+    "Variant",
+    "load_template",
+    "variant_seed",
+    "PROBES",
+]
+
+PROBES = 24  # draws tried when a template is loaded (the load-time guarantee)
+_GIVEN_SECTIONS = ("variables", "network", "samples", "training")
+_RANGE_KEYS = {"between", "digits"}
+_TEMPLATE_KEYS = {"find", "digits", "imprecise", "redraws"}
+_MAX_DIGITS = 6
+
+
+class TemplateError(HomeworkError):
+    """A template that cannot make sheets; the message is one line (``file:line: what``)."""
+
+
+@dataclass(frozen=True)
+class Range:
+    """One given drawn from ``low``..``high`` on the grid of ``digits`` decimals."""
+
+    path: tuple[str | int, ...]  # where it sits in the sheet: ('network', 'weights', 0, 1, 0)
+    name: str  # how a person names it: 'w3', 'x', 'samples[1].x[2]'
+    low: int  # in units of 10**-digits
+    high: int
+    digits: int
+
+    def text(self, pick: int) -> str:
+        """The ``pick``-th number of the grid, as written in the sheet ('-1.5', '0.30')."""
+        n = self.low + pick % (self.high - self.low + 1)
+        sign = "-" if n < 0 else ""
+        whole, frac = divmod(abs(n), 10**self.digits)
+        return f"{sign}{whole}.{frac:0{self.digits}d}" if self.digits else f"{sign}{whole}"
+
+
+class Num(str):
+    """A number already written as text (a drawn given, a key's answer): emitted bare."""
+
+
+@dataclass
+class Variant:
+    """One drawn sheet: its data (numbers as ``Num`` text) and the engine's answers."""
+
+    data: dict[str, Any]
+    draw: int
+    answers: dict[str, Num]
+
+
+@dataclass
+class Template:
+    """A loaded template (see the module docstring)."""
+
+    path: str
+    name: str
+    sha256: str
+    title: str
+    data: dict[str, Any]  # the sheet with every range replaced by its Range
+    ranges: list[Range]
+    find: list[str]
+    digits: int = 4
+    imprecise: float = 0.0
+    redraws: int = 20
+    points: dict[str, float] = field(default_factory=dict)  # 'default' and per answer
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+
+    @property
+    def kind(self) -> str:
+        return "network" if "network" in self.data else "expression"
+
+    def error(self, message: str, *path: str | int) -> TemplateError:
+        line = self.lines.get(tuple(str(p) for p in path))
+        return TemplateError(str(located_error(self.path, message, line)))
+
+    def points_of(self, name: str) -> float:
+        return float(self.points.get(name, self.points.get("default", 1.0)))
+
+    def max_score(self) -> float:
+        return sum(self.points_of(n) for n in self.find)
+
+    # ------------------------------------------------------------ drawing
+    def draw(self, seed: bytes, attempt: int) -> dict[str, Any]:
+        """The sheet of draw ``attempt`` under ``seed``: every Range replaced by a number."""
+        picks = {
+            r.path: _pick(seed, attempt, i, r.high - r.low + 1) for i, r in enumerate(self.ranges)
+        }
+        return _fill(self.data, (), picks, {r.path: r for r in self.ranges})
+
+    def variant(self, seed: bytes) -> Variant:
+        """The first well-posed draw under ``seed``; TemplateError naming the given and why
+        when ``redraws`` draws in a row are not."""
+        why = ""
+        for attempt in range(self.redraws):
+            data = self.draw(seed, attempt)
+            answers, why = self.work(data)
+            if answers is not None:
+                return Variant(data, attempt, answers)
+        given = self._culprit(seed, self.redraws - 1)
+        raise self.error(f"{given}: {why} in {self.redraws} draws in a row; narrow its range")
+
+    def work(self, data: dict[str, Any]) -> tuple[dict[str, Num] | None, str]:
+        """The answers of a drawn sheet at the digits asked, or None and why it is ill-posed."""
+
+        try:
+            solution = solve(_plain(data))
+        except HomeworkError as exc:
+            return None, str(exc).split(": ", 1)[-1].replace("cannot work the problem: ", "")
+        problem = solution.problem
+        answers: dict[str, Num] = {}
+        for name in self.find:
+            q = problem.resolve(name, 1)
+            if q is None:
+                raise self.error(f"find: the problem has no quantity {name!r}", "template", "find")
+            text = f"{q.value:.{self.digits}f}"
+            if not text.strip("-0."):  # 0.0000 checks nothing (a saturated sigmoid, tanh)
+                return None, _vanishing(problem, name, q.value, self.digits)
+            answers[name] = Num(text)
+        return answers, ""
+
+    def _culprit(self, seed: bytes, attempt: int) -> str:
+        """The given whose redraw alone makes draw ``attempt`` well-posed ('given x')."""
+        base = self.draw(seed, attempt)
+        for i, r in enumerate(self.ranges):
+            for k in range(8):
+                data = self.draw(seed, attempt)
+                pick = _pick(seed + b"culprit", k, i, r.high - r.low + 1)
+                _set(data, r.path, Num(r.text(pick)))
+                if self.work(data)[0] is not None:
+                    return f"given {r.name} (drawn as {_get(base, r.path)})"
+        return "the givens together"
+
+    def probe(self) -> None:
+        """The load-time guarantee: PROBES draws from a fixed seed, and each given at the ends
+        of its range and at zero; a draw the problem cannot be worked for (a log of a
+        negative, a division by zero) refuses the template, and so do answers that round to
+        zero (a saturated sigmoid) in more than a quarter of the PROBES draws."""
+        seed = hashlib.sha256(b"probe" + self.sha256.encode()).digest()
+        vanishing = 0
+        why = ""
+        for attempt in range(PROBES):
+            answers, reason = self.work(self.draw(seed, attempt))
+            if answers is not None:
+                continue
+            if "rounds to 0" not in reason:
+                raise self.error(
+                    f"{self._culprit(seed, attempt)}: {reason}; every variant must be well "
+                    "defined: narrow the range"
+                )
+            vanishing, why = vanishing + 1, reason
+        base = self.draw(seed, 0)
+        for r in self.ranges:  # each given at its ends and at zero, the others as drawn
+            for n in sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])}):
+                data = copy.deepcopy(base)
+                _set(data, r.path, Num(r.text(n - r.low)))
+                answers, reason = self.work(data)
+                if answers is None and "rounds to 0" not in reason:
+                    raise self.error(f"given {r.name} = {r.text(n - r.low)}: {reason}; every "
+                                     "variant must be well defined: narrow the range")  # fmt: skip
+        if vanishing * 4 > PROBES:
+            raise self.error(
+                f"{self._culprit(seed, PROBES - 1)}: {why} in {vanishing} of {PROBES} trial "
+                "draws; narrow the ranges or ask for more digits"
+            )
+
+
+def variant_seed(secret: str, template: Template, student: str) -> bytes:
+    """HMAC-SHA256(course secret, template content hash + student ID): reproducible by staff
+    who hold the secret, not guessable by students who do not."""
+    message = f"{template.sha256}\x00{student}".encode()
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def _pick(seed: bytes, attempt: int, index: int, size: int) -> int:
+    digest = hmac.new(seed, f"{attempt}:{index}".encode(), hashlib.sha256).digest()
+    return int.from_bytes(digest, "big") % size
+
+
+def _vanishing(problem: Any, name: str, value: float, digits: int) -> str:
+    why = f"{name} = {value:.2g} rounds to 0 at {digits} decimals"
+    if abs(value) < 0.5 * 10**-digits and any(
+        q.name.startswith("d") and abs(q.value) < 0.5 * 10**-digits and q.kind == "local"
+        for q in problem.quantities
+    ):
+        return f"{why} (a local derivative vanishes: a saturated sigmoid or tanh)"
+    for q in problem.quantities:
+        if re.fullmatch(r"d(\w+)/dnet_\1", q.name) and abs(q.value) < 0.5 * 10**-digits:
+            return f"{why} (the activation of {q.name[1:].split('/')[0]} is saturated)"
+    return why
+
+
+# ---------------------------------------------------------------- loading
+def load_template(path: str | Path) -> Template:
+    """Read, validate and probe a template file; TemplateError (one line) when it is bad."""
+    where = str(path)
+    text = read_homework(where)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise TemplateError(f"{where}: malformed TOML: {exc}") from None
+    except (RecursionError, ValueError) as exc:
+        raise TemplateError(str(toml_refusal(where, text, exc))) from None
+    lines, _ = scan_source(text)
+    t = Template(
+        path=where,
+        name=Path(where).stem,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        title=data.get("title", "") if isinstance(data.get("title"), str) else "",
+        data={},
+        ranges=[],
+        find=[],
+        lines=lines,
+    )
+    _settings(t, data)
+    for key in ("answers", "variant"):
+        if key in data:
+            raise t.error(f"a template has no [{key}]: [template] find lists what to find", key)
+    body = {k: v for k, v in data.items() if k not in ("template", "points")}
+    _expand_shapes(t, body)
+    t.data = _ranges(t, body, ())
+    if not t.ranges:
+        raise t.error("a template needs at least one given written as a range "
+                      "(x = { between = [-3, 3], digits = 1 })")  # fmt: skip
+    _check_sheet(t)
+    t.probe()
+    return t
+
+
+def _settings(t: Template, data: dict[str, Any]) -> None:
+    table = data.get("template")
+    if not isinstance(table, dict):
+        raise t.error("a template needs a [template] table with find = [the answers to find]")
+    extra = set(table) - _TEMPLATE_KEYS
+    if extra:
+        raise t.error(f"[template]: unknown field {sorted(extra)[0]!r}; expected one of "
+                      f"{', '.join(sorted(_TEMPLATE_KEYS))}", "template")  # fmt: skip
+    find = table.get("find")
+    if not isinstance(find, list) or not find or not all(isinstance(f, str) and f for f in find):
+        raise t.error("[template] find must be a list of the answers to find", "template", "find")
+    if len(set(find)) != len(find):
+        raise t.error("[template] find names an answer twice", "template", "find")
+    t.find = list(find)
+    t.digits = _whole(t, table.get("digits", 4), "digits", 1, _MAX_DIGITS)
+    t.redraws = _whole(t, table.get("redraws", 20), "redraws", 1, 100)
+    share = table.get("imprecise", 0.0)
+    if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+        raise t.error("[template] imprecise must be a share from 0 to 1", "template", "imprecise")
+    t.imprecise = float(share)
+    points = data.get("points", {})
+    if not isinstance(points, dict):
+        raise t.error("[points] must be a table of answer = points", "points")
+    for name, val in points.items():
+        if isinstance(val, bool) or not isinstance(val, (int, float)) or not 0 <= val <= 1000:
+            raise t.error(
+                f"[points] {name}: points must be a number from 0 to 1000", "points", name
+            )
+        if name != "default" and name not in t.find:
+            raise t.error(f"[points] {name}: not an answer [template] find lists", "points", name)
+    t.points = {k: float(v) for k, v in points.items()}
+
+
+def _whole(t: Template, val: Any, what: str, low: int, high: int) -> int:
+    if isinstance(val, bool) or not isinstance(val, int) or not low <= val <= high:
+        raise t.error(f"[template] {what} must be a whole number from {low} to {high}",
+                      "template", what)  # fmt: skip
+    return val
+
+
+def _is_range(val: Any) -> bool:
+    return isinstance(val, dict) and "between" in val
+
+
+def _expand_shapes(t: Template, body: dict[str, Any]) -> None:
+    """One range for all of a network's weights, biases or a sample's x or y: the shape
+    comes from ``sizes``."""
+    net = body.get("network")
+    if not isinstance(net, dict):
+        return
+    sizes = _sizes(net.get("sizes"))
+    if sizes is None:
+        return  # the loader's own check names the problem
+    pairs = list(zip(sizes, sizes[1:]))
+    if _is_range(net.get("weights")):
+        net["weights"] = [
+            [[dict(net["weights"]) for _ in range(n_in)] for _ in range(n)] for n_in, n in pairs
+        ]
+    if _is_range(net.get("biases")):
+        net["biases"] = [[dict(net["biases"]) for _ in range(n)] for _, n in pairs]
+    for s in body.get("samples") or []:
+        for key, n in (("x", sizes[0]), ("y", sizes[-1])):
+            if isinstance(s, dict) and _is_range(s.get(key)):
+                s[key] = [dict(s[key]) for _ in range(n)]
+
+
+def _sizes(sizes: Any) -> list[int] | None:
+    ok = isinstance(sizes, list) and len(sizes) >= 2
+    if ok and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 64 for s in sizes):
+        return list(sizes)
+    return None
+
+
+def _ranges(t: Template, val: Any, path: tuple[str | int, ...]) -> Any:
+    """``val`` with every range dict replaced by its checked Range (recorded in t.ranges)."""
+    if _is_range(val):
+        if not path or path[0] not in _GIVEN_SECTIONS:
+            raise t.error("a range may stand only for a given number", *path)
+        r = _range(t, val, path)
+        t.ranges.append(r)
+        return r
+    if isinstance(val, dict):
+        return {k: _ranges(t, v, (*path, k)) for k, v in val.items()}
+    if isinstance(val, list):
+        return [_ranges(t, v, (*path, i)) for i, v in enumerate(val)]
+    return val
+
+
+def _range(t: Template, spec: dict[str, Any], path: tuple[str | int, ...]) -> Range:
+    name = _given_name(path)
+    keyed = [p for p in path if isinstance(p, str)]
+    extra = set(spec) - _RANGE_KEYS
+    if extra:
+        raise t.error(f"given {name}: a range takes between and digits, got "
+                      f"{sorted(extra)[0]!r}", *keyed)  # fmt: skip
+    between = spec["between"]
+    ok = isinstance(between, list) and len(between) == 2
+    if not ok or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in between):
+        raise t.error(f"given {name}: between must be two numbers [low, high]", *keyed)
+    digits = spec.get("digits", 2)
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
+        raise t.error(f"given {name}: digits must be a whole number from 0 to {_MAX_DIGITS}",
+                      *keyed)  # fmt: skip
+    scale = Decimal(10) ** digits
+    try:
+        low = int((Decimal(str(between[0])) * scale).to_integral_value(rounding="ROUND_CEILING"))
+        high = int((Decimal(str(between[1])) * scale).to_integral_value(rounding="ROUND_FLOOR"))
+    except ArithmeticError:
+        raise t.error(f"given {name}: between must be two finite numbers", *keyed) from None
+    if high - low < 1:
+        raise t.error(f"given {name}: between {between[0]} and {between[1]} leaves fewer than "
+                      f"two numbers of {digits} decimals to draw", *keyed)  # fmt: skip
+    return Range(path, name, low, high, digits)
+
+
+def _given_name(path: tuple[str | int, ...]) -> str:
+    """The name a person would use for the given at ``path``."""
+    if path[:1] == ("variables",) and len(path) == 2:
+        return str(path[1])
+    return str(path[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+
+
+def _check_sheet(t: Template) -> None:
+    """The template drawn once, through the normal loader: its sections are a valid sheet."""
+    data = t.draw(b"shape", 0)
+    try:
+        load(_plain(data), answers=False)
+    except HomeworkError as exc:
+        raise t.error(str(exc).replace("<dict>: ", "", 1)) from None
+
+
+# ---------------------------------------------------------------- trees of values
+def _fill(val: Any, path: tuple[Any, ...], picks: dict[Any, int], ranges: dict[Any, Range]) -> Any:
+    if isinstance(val, Range):
+        return Num(val.text(picks[val.path]))
+    if isinstance(val, dict):
+        return {k: _fill(v, (*path, k), picks, ranges) for k, v in val.items()}
+    if isinstance(val, list):
+        return [_fill(v, (*path, i), picks, ranges) for i, v in enumerate(val)]
+    return val
+
+
+def _plain(val: Any) -> Any:
+    """A drawn sheet as the loader takes it: Num text as floats."""
+    if isinstance(val, Num):
+        return float(val)
+    if isinstance(val, dict):
+        return {k: _plain(v) for k, v in val.items()}
+    if isinstance(val, list):
+        return [_plain(v) for v in val]
+    return val
+
+
+def _get(data: Any, path: tuple[Any, ...]) -> Any:
+    for p in path:
+        data = data[p]
+    return data
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
+    _get(data, path[:-1])[path[-1]] = value
