@@ -11,4 +11,5 @@ COMMANDS = [
     "tracegrad.commands.solve",
     "tracegrad.commands.explain",
     "tracegrad.commands.step",
+    "tracegrad.commands.practice",
 ]
