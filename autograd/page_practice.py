@@ -147,6 +147,7 @@ def practice_data(root: Value, index: dict[int, int], digits: int) -> dict[str, 
             {
                 "n": index[id(q.node)],
                 "q": q.quantity,
+                "name": q.name,
                 "v": q.value,
                 "shown": fmt(q.value, digits),
                 "step": q.step,
