@@ -367,8 +367,6 @@ its gradient is obtained.</p></header>
 <script type="application/json" id="tg-data">{payload}</script>
 <script>
 {_asset("page.js")}
-</script>
-<script>
 {_asset("page_practice.js")}
 </script>
 </body>

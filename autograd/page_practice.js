@@ -225,8 +225,10 @@
   function finishIfDone(frame) {
     const open = Q.map((_, i) => i).filter((i) => frameOf[i] === frame && state[i].status === "pending");
     showMe.disabled = open.length === 0;
-    if (open.length === 0) page.show(frame); // every gradient of the step is in: reveal it
-    else document.getElementById("tg-answer-" + open[0]).focus();
+    if (open.length === 0) { // every gradient of the step is in: reveal it, → goes on
+      page.show(frame);
+      document.getElementById("tg-next").focus();
+    } else document.getElementById("tg-answer-" + open[0]).focus();
   }
   showMe.addEventListener("click", () => {
     if (asking < 0) return;
@@ -239,6 +241,7 @@
     updateScore();
     render(asking);
     page.show(asking);
+    document.getElementById("tg-next").focus();
   });
   // the gate page.js asks before it moves to frame k: the first step with questions open
   function gate(k) {

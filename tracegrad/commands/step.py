@@ -47,6 +47,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-forward", action="store_true", help="start at the backward pass")
     p.add_argument(
+        "--practice",
+        action="store_true",
+        help="open the page in practice mode: type each gradient before its step is shown",
+    )
+    p.add_argument(
         "--rankdir",
         choices=("auto", *RANKDIRS),
         default="auto",
@@ -82,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             digits=args.digits,
             title=f"The backward pass of {what}",
             max_nodes=args.max_nodes,
+            practice=args.practice,
         )
     except GraphTooLargeError as exc:
         raise UsageError(
