@@ -171,3 +171,12 @@ def test_every_page_has_the_switch_and_the_cli_opens_in_practice(
     assert page.asked() == ["your answer for dL/dv2"]
     assert page.answer("dL/dv2", "0.7864")["verdict"] == "right"
     assert page.errors() == []
+
+
+def test_the_readme_practice_screenshot_can_be_made(tmp_path: Path) -> None:
+    spec = importlib.util.spec_from_file_location("shots", ROOT / "docs" / "make_screenshot.py")
+    assert spec and spec.loader
+    shots = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(shots)
+    shot = shots.shoot_practice(tmp_path / "practice.png")
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000
