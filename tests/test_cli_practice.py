@@ -78,8 +78,7 @@ def test_a_wrong_answer_is_diagnosed_and_asked_again() -> None:
     lines = proc.stdout.splitlines()
     assert lines[4:8] == [
         f"dL/dv2 = ? -{local}",
-        "wrong: right size, wrong sign; check the sign of each factor in dL/dv2 = "
-        "1 - tanh(v2)**2",
+        "wrong: right size, wrong sign; check the sign of each factor in dL/dv2 = 1 - tanh(v2)**2",
         f"dL/dv2 = ? {local}",
         "right",
     ]
@@ -154,7 +153,9 @@ def test_random_exercises_run_from_a_seed(
     assert "--seed 42" in out.splitlines()[0]
 
 
-def test_a_shipped_sheet(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_shipped_sheet(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("?\n" * 3))
     assert main(["practice", "--example", "seed"]) == 0
     out = capsys.readouterr().out

@@ -62,7 +62,8 @@ class Practice:
         }
 
     def frame(self) -> int:
-        return int(self.d.execute_script("return document.getElementById('tg-graph').dataset.frame"))
+        script = "return document.getElementById('tg-graph').dataset.frame"
+        return int(self.d.execute_script(script))
 
     def asked(self) -> list[str]:
         return self.d.execute_script(
@@ -117,7 +118,8 @@ def test_the_seed_network_a_wrong_then_a_right_answer_and_show_me(
 ) -> None:
     from selenium.webdriver.common.keys import Keys
 
-    page = Practice(driver, backward_page(seed.build()["E"], practice=True).save(tmp_path / "s.html"))
+    path = backward_page(seed.build()["E"], practice=True).save(tmp_path / "s.html")
+    page = Practice(driver, path)
     page.keys(Keys.END)
     assert page.asked() == ["your answer for dE/dv12", "your answer for dE/dv18"]
     assert page.answer("dE/dv12", "0.5")["verdict"] == "wrong"

@@ -66,11 +66,10 @@ def _candidates(ex: Exercise, i: int, figures: dict[int, str], rng: random.Rando
     """Right, rounded, cut, signs flipped, factors and paths left out, whole numbers, noise."""
     q = ex.questions[i]
     e = q.value
-    ups = [1.0 if up < 0 else float(figures[up]) for up, *_ in
-           [(t.upstream,) for t in q.terms]]  # fmt: skip
+    ups = [1.0 if t.upstream < 0 else float(figures[t.upstream]) for t in q.terms]
     mine = sum(u * t.local for u, t in zip(ups, q.terms))
-    texts = [fmt(e), fmt(-e), f"{e:.2f}", f"{e:.3f}", f"{-e:.2f}", fmt(mine), f"{mine:.5f}",
-             str(round(e)), f"{e * 1.1:.4f}", f"{e:.3e}", "0", "1.0", f"{e + 0.004:.4f}"]  # fmt: skip
+    texts = [fmt(e), fmt(-e), f"{e:.2f}", f"{e:.3f}", f"{-e:.2f}", fmt(mine), f"{mine:.5f}"]
+    texts += [str(round(e)), f"{e * 1.1:.4f}", f"{e:.3e}", "0", "1.0", f"{e + 0.004:.4f}"]
     cut = f"{e:.8f}"
     texts.append(cut[: cut.index(".") + 5])  # cut, not rounded, at 4 decimals
     for t in q.terms:
@@ -109,7 +108,8 @@ def test_the_pages_rules_give_the_checkers_verdicts(driver: Any, tmp_path: Path)
         by_name.setdefault(name, []).append((i, figures, text, (v.right, v.kind, v.factor)))
         kinds.add(v.kind)
         if name not in pages:
-            pages[name] = backward_page(ex.root, practice=True).save(tmp_path / f"{len(pages)}.html")
+            page = backward_page(ex.root, practice=True)
+            pages[name] = page.save(tmp_path / f"{len(pages)}.html")
     assert {"right", "carried", "truncated", "sign", "factor", "path", "whole", "other"} <= kinds
     for name, rows in by_name.items():
         driver.get(pages[name].resolve().as_uri())

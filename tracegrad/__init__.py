@@ -37,7 +37,6 @@ from tracegrad.autograd import (
 )
 
 
-
 def __getattr__(name: str) -> object:
     """``tracegrad.practice`` is imported when first used (it brings in the checker)."""
     if name == "practice":
