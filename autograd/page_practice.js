@@ -249,7 +249,7 @@
     const open = Q.map((_, i) => i).filter((i) => state[i].status === "pending" && frameOf[i] <= k);
     if (open.length === 0) return k;
     const frame = Math.min(...open.map((i) => frameOf[i]));
-    render(frame);
+    if (asking !== frame || quiz.hidden) render(frame); // keep what is typed in the boxes
     const first = Q.map((_, i) => i).find((i) => frameOf[i] === frame && state[i].status === "pending");
     setTimeout(() => document.getElementById("tg-answer-" + first).focus(), 0);
     return frame - 1;
