@@ -3,7 +3,8 @@
 The graph is an expression (``tracegrad step "tanh(a*b + c)" --set a=2 b=-3 c=10``, read by the
 project's safe parser), a shipped homework sheet (``--example NAME``) or a sheet of your own
 (``--sheet FILE``: its network, or its last expression). The page is one self-contained HTML
-file built by ``tracegrad.autograd.page``: open it in any browser, no network needed.
+file built by ``tracegrad.autograd.page``: open it in any browser, no network needed. With
+``--practice`` it opens in practice mode: the learner types each gradient before its step.
 """
 
 from __future__ import annotations
