@@ -92,3 +92,30 @@ def test_names_must_be_distinct_and_plain() -> None:
         Exercise(Value(1.0, label="a b") * Value(2.0, label="c"))
     with pytest.raises(ValueError, match="not a number"):
         Exercise(a * Value(3.0, label="y")).judge(0, {}, "three")
+
+
+@pytest.mark.parametrize("level", [0, 1, 2, 3])
+def test_the_page_asks_what_the_terminal_asks(level: int) -> None:
+    """The page's questions (its data) are the terminal's, with the engine's numbers, and the
+    checker's worked problem has the same numbers."""
+    import json
+    import re
+
+    from tracegrad.autograd import backward_page
+
+    from tracegrad import seed
+    from tracegrad.practice_random import random_exercise
+
+    root = seed.build()["E"] if level == 0 else random_exercise(level, 11)[0]
+    ex = Exercise(root)
+    page = backward_page(root, practice=True).html
+    found = re.search(r'id="tg-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data = json.loads(found.group(1))
+    got = [(q["q"], q["v"], q["shown"]) for q in data["practice"]["questions"]]
+    assert got == [(q.quantity, q.value, fmt(q.value)) for q in ex.questions]
+    for q, quantity in zip(ex.questions, ex.quantities):
+        assert quantity.name == q.quantity
+        assert abs(quantity.value - q.value) <= 1e-12 * max(1.0, abs(q.value))
+    assert 'id="tg-practice" checked' in page
+    assert 'id="tg-practice" checked' not in backward_page(root).html  # the switch, off
