@@ -2,7 +2,8 @@
 
 It opens the seed network's page in Debian's Chromium (headless, through Selenium: the
 'browser' extra, ``apt-get install chromium chromium-driver``), steps to the frame where the
-two paths from the outputs meet at h1, and saves docs/backward_page.png. The browser tests
+two paths from the outputs meet at h1, and saves docs/backward_page.png; then the same page in
+practice mode after a wrong answer, docs/practice_page.png. The browser tests
 (tests/test_page_browser.py) start Chromium with ``chromium()`` from here and run ``shoot``.
 """
 
@@ -79,5 +80,38 @@ def shoot(out: Path, frame: int = 50, explain: str = "h1") -> Path:
     return out
 
 
+def shoot_practice(out: Path) -> Path:
+    """The seed network's page in practice mode after a wrong answer: the first step answered
+    (one try wrong, one right), then dE/dv17 answered with the upstream gradient alone."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    with tempfile.TemporaryDirectory() as tmp:
+        page = backward_page(seed.build()["E"], practice=True).save(Path(tmp) / "seed.html")
+        with chromium(1400, 900) as driver:
+            driver.get(page.resolve().as_uri())
+
+            def answer(quantity: str, text: str) -> None:
+                box = driver.find_element(
+                    "css selector", f'input[aria-label="your answer for {quantity}"]'
+                )
+                box.clear()
+                box.send_keys(text, Keys.ENTER)
+
+            ActionChains(driver).send_keys(Keys.END).perform()
+            answer("dE/dv12", "0.5")
+            answer("dE/dv12", "1")
+            answer("dE/dv18", "1.0")
+            ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
+            answer("dE/dv17", "1.0")
+            driver.execute_script(
+                "document.getElementById('tg-picture').style.maxHeight = '46vh';"
+                "document.getElementById('tg-quiz').scrollIntoView({block: 'end'})"
+            )
+            driver.save_screenshot(str(out))
+    return out
+
+
 if __name__ == "__main__":
     print(f"wrote {shoot(DOCS / 'backward_page.png')}")
+    print(f"wrote {shoot_practice(DOCS / 'practice_page.png')}")

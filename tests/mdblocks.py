@@ -50,6 +50,19 @@ def console_commands(block: Block) -> list[tuple[str, str]]:
     return [(cmd, "\n".join(out).rstrip()) for cmd, out in pairs]
 
 
+def split_feed(command: str) -> tuple[str, str | None]:
+    """``printf '%s\\n' A B | tracegrad ...`` as (the tracegrad command, "A\\nB\\n" for its
+    input); any other command as (command, None)."""
+    import shlex
+
+    if not (command.startswith("printf ") and " | tracegrad " in command):
+        return command, None
+    printf, _, rest = command.partition(" | ")
+    words = shlex.split(printf)
+    assert words[1] == "%s\\n", f"only printf '%s\\n' ... feeds a session: {command}"
+    return rest, "".join(f"{w}\n" for w in words[2:])
+
+
 def needs_torch(block: Block) -> bool:
     """A block that imports torch runs only where PyTorch is installed (the oracle tests)."""
     return "import torch" in block.text

@@ -21,7 +21,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from mdblocks import console_commands, fenced_blocks, needs_torch
+from mdblocks import console_commands, fenced_blocks, needs_torch, split_feed
 
 pytestmark = pytest.mark.install
 
@@ -48,10 +48,14 @@ def readme_sessions() -> list[str]:
     return [b.text for b in blocks if ">>>" in b.text and not needs_torch(b)]
 
 
-def run(argv: list[str], cwd: Path, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    argv: list[str], cwd: Path, check: bool = True, feed: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb")
     env.pop("VIRTUAL_ENV", None)
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600, input=feed
+    )
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(argv)} exited {proc.returncode}:\n{proc.stderr[-3000:]}")
     return proc
@@ -90,8 +94,10 @@ class Venv:
         proc = run([self.python, "-c", DOCTESTS, json.dumps(sessions)], self.work, check=False)
         assert proc.returncode == 0, proc.stdout[-4000:]
 
-    def tracegrad(self, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
-        return run([str(self.folder / "bin" / "tracegrad"), *args], self.work, check=check)
+    def tracegrad(
+        self, *args: str, check: bool = True, feed: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return run([str(self.folder / "bin" / "tracegrad"), *args], self.work, check, feed)
 
 
 def test_the_wheel_holds_one_top_level_package(wheel: Path) -> None:
@@ -103,7 +109,7 @@ def test_the_wheel_holds_one_top_level_package(wheel: Path) -> None:
     for inside in ("tracegrad/autograd/ops.py", "tracegrad/nn/layers.py"):
         assert inside in names
     assert "tracegrad/examples/student_wrong.toml" in names
-    for asset in ("page.js", "page.css"):  # inlined into the backward-pass page
+    for asset in ("page.js", "page_practice.js", "page.css"):  # inlined into the backward-pass page
         assert f"tracegrad/autograd/explaining/{asset}" in names
     # every module of the repository, sub-packages included (pyproject.toml's `packages`)
     folders = {"autograd": "tracegrad/autograd", "nn": "tracegrad/nn", "tracegrad": "tracegrad"}
@@ -144,8 +150,9 @@ def test_the_installed_wheel_does_what_the_readme_shows(wheel: Path, tmp_path: P
     env.tracegrad("examples", "--copy", "examples")
     consoles = [b for b in fenced_blocks(README.read_text(encoding="utf-8")) if b.lang == "console"]
     for block in consoles:
-        for command, expected in console_commands(block):
-            got = env.tracegrad(*shlex.split(command)[1:], check=False)
+        for session, expected in console_commands(block):
+            command, feed = split_feed(session)
+            got = env.tracegrad(*shlex.split(command)[1:], check=False, feed=feed)
             text = "\n".join(ln.rstrip() for ln in (got.stdout + got.stderr).splitlines())
             assert text.rstrip() == expected, f"`{command}` printed:\n{text}"
     # shipped examples by name, and the whole demo

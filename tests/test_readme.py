@@ -5,7 +5,8 @@
   ```python blocks without prompts must run without error.
 - ```toml blocks are homework files the checker reads.
 - ```console blocks are sessions of ``$ tracegrad ...`` commands: each runs (as
-  ``python -m tracegrad``) in the repository root and must print what the README shows.
+  ``python -m tracegrad``) in the repository root and must print what the README shows
+  (``$ printf '%s\n' A B | tracegrad ...`` gives the command those lines on its input).
 - Every notebook in notebooks/ is linked, and every relative link points to a file that exists.
 - The pictures under docs/ are regenerated (docs/make_figures.py) and compared with the
   committed files structurally: the same nodes, edges and texts (not byte for byte: layouts
@@ -27,7 +28,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from mdblocks import Block, console_commands, fenced_blocks, needs_torch
+from mdblocks import Block, console_commands, fenced_blocks, needs_torch, split_feed
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -119,6 +120,7 @@ def test_console_blocks() -> None:
 
 def _run_console_block(block: Block) -> None:
     for command, expected in console_commands(block):
+        command, feed = split_feed(command)  # `printf '%s\n' A B | tracegrad ...`
         argv = shlex.split(command)
         assert argv[0] == "tracegrad", f"README.md:{block.line}: only tracegrad commands run"
         env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb")
@@ -129,6 +131,7 @@ def _run_console_block(block: Block) -> None:
             capture_output=True,
             text=True,
             timeout=120,
+            input=feed,
         )
         assert "Traceback" not in proc.stderr, proc.stderr
         got = "\n".join(line.rstrip() for line in (proc.stdout + proc.stderr).splitlines())

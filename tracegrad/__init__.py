@@ -36,6 +36,16 @@ from tracegrad.autograd import (
     zero_grad,
 )
 
+
+def __getattr__(name: str) -> object:
+    """``tracegrad.practice`` is imported when first used (it brings in the checker)."""
+    if name == "practice":
+        from tracegrad.practice_loop import practice
+
+        return practice
+    raise AttributeError(f"module 'tracegrad' has no attribute {name!r}")
+
+
 try:
     __version__ = _version("tracegrad")
 except PackageNotFoundError:  # running from a source tree that was never installed
@@ -56,6 +66,7 @@ __all__ = [
     "gradient_path",
     "grad",
     "parse_expression",
+    "practice",
     "render_svg",
     "save_graph",
     "save_html",

@@ -231,15 +231,18 @@
   function play() {
     if (current >= F.length - 1) show(0);
     timer = setInterval(() => {
-      if (current >= F.length - 1) pause();
-      else show(current + 1);
+      const k = gate(current + 1);
+      if (current >= F.length - 1 || k <= current) pause();
+      else show(k);
     }, 900);
     playButton.textContent = "⏸ pause";
     playButton.setAttribute("aria-label", "pause");
     playButton.setAttribute("aria-pressed", "true");
   }
   const toggle = () => (timer === null ? play() : pause());
-  const go = (k) => { pause(); show(k); };
+  // practice mode (page_practice.js) may hold the pass before a step whose gradients it asks for
+  let gate = (k) => k;
+  const go = (k) => { pause(); show(gate(Math.max(0, Math.min(F.length - 1, k)))); };
 
   document.getElementById("tg-first").addEventListener("click", () => go(0));
   document.getElementById("tg-prev").addEventListener("click", () => go(current - 1));
@@ -296,6 +299,8 @@
   fit.addEventListener("change", applyFit);
   applyFit();
 
+  window.tracegradPage = {
+    data: D, show, current: () => current, setGate: (fn) => { gate = fn; },
+  };
   show(0);
-  document.body.setAttribute("data-ready", "true");
 })();

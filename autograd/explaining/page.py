@@ -33,6 +33,7 @@ from typing import Any
 from tracegrad.autograd.drawing.render import check_max_nodes, render_svg
 from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, trace
 from tracegrad.autograd.explaining.explain import explain
+from tracegrad.autograd.explaining.page_practice import practice_data
 from tracegrad.autograd.explaining.steps import NodeNames, backward_steps
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
@@ -108,11 +109,14 @@ def backward_page(
     digits: int = 4,
     title: str | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
+    practice: bool = False,
 ) -> BackwardPage:
     """The interactive page of root's backward pass (``forward=False``: backward only).
 
     rankdir and digits are ``draw``'s; graphs over ``max_nodes`` Values raise
-    GraphTooLargeError, as drawing them does. Every ``.grad`` is left as it was.
+    GraphTooLargeError, as drawing them does. Every ``.grad`` is left as it was. Every page
+    has a "practice" switch (the learner types each gradient before its step is shown);
+    ``practice=True`` opens the page with it on.
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_page() needs a Value, got {type(root).__name__}")
@@ -129,10 +133,12 @@ def backward_page(
         for n in order:
             n.grad = 0.0
         explanations = _explanations(root, order, names)
+        quiz = practice_data(root, {id(n): i for i, n in enumerate(order)}, digits)
     finally:
         for n, g in zip(order, saved):
             n.grad = g
     data = _page_data(order, names, root, frames, finals, explanations, digits)
+    data["practice"] = quiz
     name = names(root)
     text = _html(
         title or f"The backward pass of {name}",
@@ -140,6 +146,7 @@ def backward_page(
         data,
         frames,
         _rows(order, names, finals, digits),
+        practice,
     )
     return BackwardPage(text, name, len(order), frames)
 
@@ -295,7 +302,9 @@ def _asset(name: str) -> str:
     )
 
 
-def _html(title: str, svg: str, data: dict[str, Any], frames: list[Frame], rows: str) -> str:
+def _html(
+    title: str, svg: str, data: dict[str, Any], frames: list[Frame], rows: str, practice: bool
+) -> str:
     # inside <script> no '<' may appear ('</script>', '<!--'): JSON writes it as \u003c
     payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
     items = "\n".join(
@@ -328,6 +337,9 @@ its gradient is obtained.</p></header>
  aria-label="step">
 <span id="tg-counter" aria-hidden="true"></span>
 <label><input type="checkbox" id="tg-fit"> fit to width</label>
+<label><input type="checkbox" role="switch" id="tg-practice"{" checked" if practice else ""}>
+ practice</label>
+<span id="tg-score" aria-live="polite" hidden></span>
 </nav>
 <main>
 <div id="tg-picture">{svg}</div>
@@ -335,6 +347,9 @@ its gradient is obtained.</p></header>
 <section aria-labelledby="tg-now-h"><h2 id="tg-now-h">This step</h2>
 <pre id="tg-now" aria-live="polite">{html.escape(frames[0].text)}</pre>
 <p id="tg-meet"></p></section>
+<section id="tg-quiz" aria-labelledby="tg-quiz-h" hidden><h2 id="tg-quiz-h">Your turn</h2>
+<p id="tg-quiz-step"></p><div id="tg-questions"></div>
+<p><button type="button" id="tg-showme">Show me</button></p></section>
 <section aria-labelledby="tg-node-h"><h2 id="tg-node-h">How a gradient is obtained</h2>
 <pre id="tg-explain">Click a Value (in the graph or the table).</pre>
 </section>
@@ -353,6 +368,7 @@ its gradient is obtained.</p></header>
 <script type="application/json" id="tg-data">{payload}</script>
 <script>
 {_asset("page.js")}
+{_asset("page_practice.js")}
 </script>
 </body>
 </html>

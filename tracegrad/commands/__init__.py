@@ -12,4 +12,5 @@ COMMANDS = [
     "tracegrad.commands.explain",
     "tracegrad.commands.step",
     "tracegrad.commands.assign",
+    "tracegrad.commands.practice",
 ]

@@ -3,7 +3,9 @@
 The graph is an expression (``tracegrad step "tanh(a*b + c)" --set a=2 b=-3 c=10``, read by the
 project's safe parser), a shipped homework sheet (``--example NAME``) or a sheet of your own
 (``--sheet FILE``: its network, or its last expression). The page is one self-contained HTML
-file built by ``tracegrad.autograd.explaining.page``: open it in any browser, no network needed.
+file built by ``tracegrad.autograd.explaining.page``: open it in any browser, no network
+needed. With ``--practice`` it opens in practice mode: the learner types each gradient
+before its step.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def register(sub: Any) -> None:
     )
     p.add_argument("--no-forward", action="store_true", help="start at the backward pass")
     p.add_argument(
+        "--practice",
+        action="store_true",
+        help="open the page in practice mode: type each gradient before its step is shown",
+    )
+    p.add_argument(
         "--rankdir",
         choices=("auto", *RANKDIRS),
         default="auto",
@@ -97,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
             digits=args.digits,
             title=f"The backward pass of {what}",
             max_nodes=args.max_nodes,
+            practice=args.practice,
         )
     except GraphTooLargeError as exc:
         raise UsageError(

@@ -1,0 +1,85 @@
+"""`tracegrad practice "x * y" --set x=2 y=-3`: work the backward pass yourself, one gradient
+at a time, judged by the homework checker's rules.
+
+The graph is an expression (with --set), a shipped sheet (``--example seed``) or a generated
+exercise (``--random --level 1|2|3 [--seed S]``, the same exercise for the same seed). Answers
+come from the terminal or a pipe (``printf '%s\\n' -3 ? | tracegrad practice ...``); the end of
+the input stops with the score.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from typing import Any
+
+from tracegrad import examples
+from tracegrad.autograd.value import Value
+from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
+from tracegrad.commands.step import _sheet_root
+from tracegrad.practice_loop import practice
+from tracegrad.practice_random import random_exercise
+
+
+def register(sub: Any) -> None:
+    p = sub.add_parser(
+        "practice",
+        help="work out each gradient of the backward pass yourself, checked as you go",
+        description="Asks for each gradient of the backward pass in the engine's order "
+        "(dL/dx = ? ) and judges every answer with the homework checker's rules: right to the "
+        "digits you write, carried forward from your own earlier answers, or what is wrong "
+        "(a flipped sign, a missing chain-rule factor) and the same question again. ? shows "
+        "the value, q or the end of the input stops; the last line is the score.",
+    )
+    add_expression_arguments(p, optional=True)
+    p.add_argument("--example", metavar="NAME", help="a sheet that ships with tracegrad (seed...)")
+    p.add_argument("--random", action="store_true", help="a generated exercise (see --level)")
+    p.add_argument(
+        "--level",
+        type=int,
+        choices=(1, 2, 3),
+        help="with --random: 1 a few operations, 2 a neuron, 3 a small network with a loss",
+    )
+    p.add_argument("--seed", type=int, help="with --random: the same seed, the same exercise")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+
+    root, title = _root(args)
+    try:
+        practice(root, title=title)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    return 0
+
+
+def _root(args: argparse.Namespace) -> tuple[Value, str]:
+    """The Value to practise on, and how the first line names it."""
+
+    given = [args.expression is not None, args.example is not None, args.random]
+    if sum(given) != 1:
+        raise UsageError(
+            "give one of: an expression (with --set NAME=NUMBER), --example NAME or --random"
+        )
+    if not args.random and (args.level is not None or args.seed is not None):
+        raise UsageError("--level and --seed go with --random")
+    if args.set and args.expression is None:
+        raise UsageError("--set goes with an expression, not with --example or --random")
+    if args.expression is not None:
+        root, _ = evaluate_expression(args.expression, args.set)
+        return root, f"{root.label or 'L'} = {args.expression}"
+    if args.example is not None:
+        try:
+            source = examples.path(args.example)
+        except KeyError as exc:
+            raise UsageError(f"--example {args.example}: {exc.args[0]}") from None
+        return _sheet_root(source, 1)
+
+    if args.level is None:
+        raise UsageError("--random needs --level 1, 2 or 3")
+    seed = args.seed if args.seed is not None else secrets.randbelow(10**6)
+    if not 0 <= seed < 2**63:
+        raise UsageError(f"--seed {seed}: must be from 0 to {2**63 - 1}")
+    root, what = random_exercise(args.level, seed)
+    return root, f"{root.label} ({what}, --seed {seed})"
