@@ -363,7 +363,9 @@ class _Compiler:
                 continue
             depth = depths.pop(id(node), 1)  # operations from the top, this one included
             if depth > max_depth.value and not isinstance(node, (ast.Name, ast.Constant)):
-                raise ExpressionError(f"expression {_short(source)}: {max_depth.message(depth)}")
+                nested = nesting_of(source)  # the whole nesting, not where the walk stopped
+                deepest = nested if nested is not None and nested > depth else depth
+                raise ExpressionError(f"expression {_short(source)}: {max_depth.message(deepest)}")
             for child in ast.iter_child_nodes(node):
                 depths[id(child)] = depth + 1
             handler = handlers.get(type(node))
