@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,17 +33,6 @@ def _screenshots() -> Any:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    if importlib.util.find_spec("selenium") is None:
-        pytest.fail("Selenium is not installed: run `make test-browser` (the 'browser' extra)")
-    try:
-        with _screenshots().chromium() as d:
-            yield d
-    except FileNotFoundError as exc:
-        pytest.fail(str(exc))
 
 
 class Page:

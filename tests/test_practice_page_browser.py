@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,18 +17,6 @@ from tracegrad.cli import main
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    if importlib.util.find_spec("selenium") is None:
-        pytest.fail("Selenium is not installed: run `make test-browser` (the 'browser' extra)")
-    spec = importlib.util.spec_from_file_location("shots", ROOT / "docs" / "make_screenshot.py")
-    assert spec and spec.loader
-    shots = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shots)
-    with shots.chromium() as d:
-        yield d
 
 
 class Practice:

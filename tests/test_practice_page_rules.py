@@ -9,9 +9,7 @@ path, whole number, other) and on the factor named.
 
 from __future__ import annotations
 
-import importlib.util
 import random
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,18 +23,6 @@ from tracegrad.practice_random import random_exercise
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(scope="module")
-def driver() -> Iterator[Any]:
-    if importlib.util.find_spec("selenium") is None:
-        pytest.fail("Selenium is not installed: run `make test-browser` (the 'browser' extra)")
-    spec = importlib.util.spec_from_file_location("shots", ROOT / "docs" / "make_screenshot.py")
-    assert spec and spec.loader
-    shots = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(shots)
-    with shots.chromium() as d:
-        yield d
 
 
 def _xy() -> Value:
