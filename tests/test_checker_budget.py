@@ -1,6 +1,6 @@
 """The checker's total work is bounded: a sheet inside every default limit is marked in
 seconds, however many wrong answers it has. Diagnoses are worked out from what is prepared once
-per sheet (``tracegrad.checker.prepared``) and draw on a budget of work units
+per sheet (``tracegrad.checker.judging.prepared``) and draw on a budget of work units
 (``TRACEGRAD_MAX_DIAGNOSIS_WORK``); once it is spent, the remaining wrong answers are marked
 without a reason and the report says the diagnosis was cut short. Work is counted, never timed."""
 
@@ -13,8 +13,8 @@ from hostile_sheets import many_wrong_answers
 from tracegrad.autograd.limits import LIMITS
 
 from tracegrad.checker import CARRIED, WRONG, check
-from tracegrad.checker.diagnose import CUT_SHORT
-from tracegrad.checker.prepared import prepared
+from tracegrad.checker.judging.diagnose import CUT_SHORT
+from tracegrad.checker.judging.prepared import prepared
 from tracegrad.cli import main
 
 

@@ -348,7 +348,7 @@ def test_a_forgotten_plus_equals_branch_in_the_staged_example() -> None:
 
 def test_the_seed_sheet_of_guesses_fails() -> None:
     from tracegrad import examples
-    from tracegrad.checker.homework import tomllib
+    from tracegrad.checker.reading.homework import tomllib
 
     seed = tomllib.loads(examples.path("seed_article").read_text(encoding="utf-8"))
     seed["answers"] = {"h1": 1, "dE/do1": 0, "dE/dw5": 0, "w5_new": 0}  # guesses

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tracegrad.checker import CARRIED, RIGHT, TRUNCATED, WRONG, check, load
-from tracegrad.checker.homework import scan_source, written_tolerance
+from tracegrad.checker.reading.homework import scan_source, written_tolerance
 
 
 @pytest.mark.parametrize(

@@ -152,13 +152,16 @@ def _sheets() -> list[Path]:
 
 
 def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
-    from tracegrad.checker import solution, solve
+    from tracegrad.checker import solve
+    from tracegrad.checker.solving import solution
 
     sheets = _sheets()
     assert len(sheets) >= 3
     kinds = {q.section for sheet in sheets for q in solve(str(sheet)).problem.quantities}
     untitled = kinds - set(solution._TITLES) - solution._HIDDEN
-    assert not untitled, f"tracegrad/checker/solution.py _TITLES needs a title for {untitled}"
+    assert not untitled, (
+        f"tracegrad/checker/solving/solution.py _TITLES needs a title for {untitled}"
+    )
     unchecked = kinds - set(ANSWER_KINDS)
     assert not unchecked, f"no oracle test for the answer kinds {unchecked}: see CONTRIBUTING.md"
     for where in ANSWER_KINDS.values():
@@ -176,7 +179,7 @@ def _judged_sections() -> set[str]:
     of tracegrad/checker/ (module-level NAME = "text") they refer to by name."""
     checker = ROOT / "tracegrad" / "checker"
     constants: dict[str, str] = {}
-    for path in checker.glob("*.py"):
+    for path in checker.rglob("*.py"):
         for node in ast.parse(path.read_text(encoding="utf-8")).body:
             if (
                 isinstance(node, ast.Assign)
@@ -187,7 +190,7 @@ def _judged_sections() -> set[str]:
                     if isinstance(target, ast.Name):
                         constants[target.id] = node.value.value
     named: set[str] = set()
-    for module in ("diagnose.py", "slips.py"):
+    for module in ("judging/diagnose.py", "judging/slips.py"):
         for node in ast.walk(ast.parse((checker / module).read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 named.add(node.value)

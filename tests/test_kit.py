@@ -13,7 +13,7 @@ import pytest
 
 from tracegrad import examples
 from tracegrad.checker import check
-from tracegrad.checker.homework import tomllib
+from tracegrad.checker.reading.homework import tomllib
 from tracegrad.cli import main
 from tracegrad.kit.grade import grade, gradebook
 from tracegrad.kit.template import TemplateError, load_template, variant_seed

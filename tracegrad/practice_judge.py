@@ -4,7 +4,7 @@ An :class:`Exercise` is root's backward pass as a homework problem: every operat
 expression (the names the steps use: labels, ``v1``, ``v2``, ...), every gradient a learner is
 asked for (``tracegrad.autograd.explaining.page_practice.practice_questions``, in the
 engine's order) a quantity of the checker's worked problem. ``judge`` marks one written figure with
-``tracegrad.checker.diagnose.mark_answers`` given the learner's earlier figures: written
+``tracegrad.checker.judging.diagnose.mark_answers`` given the learner's earlier figures: written
 precision (0.71 stands for 0.705 to 0.715), carried forward from the learner's own upstream
 figures, and the diagnoses (sign flipped, a chain-rule factor or path missing). The hint names
 what to look at and never gives the number away. The page's script implements the same rules
@@ -24,11 +24,11 @@ from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.parse import ExpressionError, parse_expression
 from tracegrad.autograd.value import Value
 from tracegrad.checker import build
-from tracegrad.checker.diagnose import SIGN, Mark, mark_answers
-from tracegrad.checker.expression import ExpressionProblem
-from tracegrad.checker.precision import written_tolerance
-from tracegrad.checker.problem import Quantity
-from tracegrad.checker.sheet import Answer, ExpressionSpec, Homework
+from tracegrad.checker.judging.diagnose import SIGN, Mark, mark_answers
+from tracegrad.checker.judging.precision import written_tolerance
+from tracegrad.checker.reading.sheet import Answer, ExpressionSpec, Homework
+from tracegrad.checker.solving.expression import ExpressionProblem
+from tracegrad.checker.solving.problem import Quantity
 
 __all__ = ["Exercise", "Verdict", "NUMBER", "MAX_VALUES"]
 

@@ -1,6 +1,6 @@
 // tracegrad's practice mode on the backward-pass page (autograd/page.py inlines this file after
 // page.js). Before a backward step is shown, the learner types the gradients it completes; each
-// answer is judged here by the homework checker's rules (tracegrad/checker/diagnose.py, slips.py,
+// answer is judged here by the homework checker's rules (tracegrad/checker/judging/diagnose.py, slips.py,
 // precision.py), on the data page_practice.py puts in the page: per question the engine's value,
 // its terms (which earlier question is upstream, the local partial). tracegrad's Python judge
 // (tracegrad/practice_judge.py) and this one are compared case by case in

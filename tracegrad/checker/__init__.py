@@ -15,10 +15,23 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from tracegrad.checker.diagnose import CARRIED, IMPRECISE, RIGHT, SIGN, TRUNCATED, WRONG, Mark
-from tracegrad.checker.homework import Answer, Homework, HomeworkError, load
-from tracegrad.checker.problem import Problem, Quantity
-from tracegrad.checker.report import Report
+from tracegrad.autograd.parse import ExpressionError
+from tracegrad.checker.judging.diagnose import (
+    CARRIED,
+    IMPRECISE,
+    RIGHT,
+    SIGN,
+    TRUNCATED,
+    WRONG,
+    Mark,
+    mark_answers,
+)
+from tracegrad.checker.judging.report import Report
+from tracegrad.checker.reading.homework import Answer, Homework, HomeworkError, load
+from tracegrad.checker.solving.expression import build_expression
+from tracegrad.checker.solving.network import build_network
+from tracegrad.checker.solving.problem import Problem, Quantity
+from tracegrad.checker.solving.solution import Solution
 
 __all__ = [
     "check",
@@ -45,14 +58,10 @@ Source = str | Path | Mapping[str, Any]
 
 def build(hw: Homework) -> Problem:
     """The worked problem (every quantity with the engine's number) for a loaded homework."""
-    from tracegrad.autograd.parse import ExpressionError
 
     try:
         if hw.kind == "network":
-            from tracegrad.checker.network import build_network
-
             return build_network(hw)
-        from tracegrad.checker.expression import build_expression
 
         return build_expression(hw)
     except (ExpressionError, ArithmeticError, ValueError) as exc:
@@ -63,7 +72,6 @@ def build(hw: Homework) -> Problem:
 
 def check(source: Source | Homework) -> Report:
     """Mark every answer of a homework (a TOML path, a parsed dict or a loaded Homework)."""
-    from tracegrad.checker.diagnose import mark_answers
 
     hw = source if isinstance(source, Homework) else load(source)
     problem = build(hw)
@@ -72,7 +80,6 @@ def check(source: Source | Homework) -> Report:
 
 def solve(source: Source | Homework) -> Any:
     """The full worked solution of a homework, in textbook order (see ``Solution``)."""
-    from tracegrad.checker.solution import Solution
 
     hw = source if isinstance(source, Homework) else load(source, answers=False)
     problem = build(hw)

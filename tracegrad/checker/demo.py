@@ -6,11 +6,11 @@ from pathlib import Path
 
 from tracegrad import examples
 from tracegrad.autograd.safety import write_atomic
+from tracegrad.checker import check, solve
 
 
 def check_homework(out_dir: Path) -> None:
     """Check the article's figures and a wrong student sheet; save the seed solution as Markdown."""
-    from tracegrad.checker import check, solve
 
     seed = examples.path("seed_article")
     print("Homework checker: the seed article's own figures (tracegrad check)")

@@ -24,7 +24,7 @@ from tracegrad.autograd.limits import (
     nesting_depth,
     read_limited,
 )
-from tracegrad.checker.sheet import HomeworkError, located_error
+from tracegrad.checker.reading.sheet import HomeworkError, located_error
 
 __all__ = [
     "DiagnosisBudget",

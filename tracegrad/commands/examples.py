@@ -8,7 +8,7 @@ from typing import Any
 
 from tracegrad import examples
 from tracegrad.autograd.safety import printable
-from tracegrad.checker.homework import tomllib
+from tracegrad.checker.reading.homework import tomllib
 from tracegrad.commands._common import UsageError
 
 

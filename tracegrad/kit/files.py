@@ -17,7 +17,7 @@ from typing import Any
 from tracegrad.autograd.drawing.render import draw, render
 from tracegrad.autograd.safety import md_code, md_text, printable
 from tracegrad.checker import solve
-from tracegrad.checker.homework import load
+from tracegrad.checker.reading.homework import load
 from tracegrad.kit.template import Num, Template, Variant, _plain
 
 __all__ = ["blank_text", "key_text", "question_markdown", "question_html", "question_svg"]

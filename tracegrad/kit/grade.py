@@ -26,9 +26,9 @@ from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, HomeworkError, check
-from tracegrad.checker.homework import tomllib
 from tracegrad.checker.limits import read_homework
-from tracegrad.checker.problem import normalise
+from tracegrad.checker.reading.homework import tomllib
+from tracegrad.checker.solving.problem import normalise
 from tracegrad.kit.template import TemplateError, _plain, load_template, variant_seed
 
 __all__ = [

@@ -11,7 +11,7 @@ import re
 from typing import Any
 
 from tracegrad.autograd.safety import printable
-from tracegrad.checker.solution import _TITLES, _given
+from tracegrad.checker.solving.solution import _TITLES, _given
 
 __all__ = ["latex_text", "solution_latex"]
 
@@ -49,7 +49,7 @@ def _worked(line: str) -> str:
 
 
 def solution_latex(solution: Any) -> str:
-    """A standalone LaTeX document of ``solution`` (a ``tracegrad.checker.solution.Solution``)."""
+    """A standalone LaTeX document of ``solution`` (a ``checker.solving.solution.Solution``)."""
 
     p = solution.problem
     title = latex_text(p.title) if p.title else "Worked solution"

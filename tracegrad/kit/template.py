@@ -28,8 +28,14 @@ from pathlib import Path
 from typing import Any
 
 from tracegrad.checker import solve
-from tracegrad.checker.homework import HomeworkError, load, located_error, scan_source, tomllib
 from tracegrad.checker.limits import read_homework, toml_refusal
+from tracegrad.checker.reading.homework import (
+    HomeworkError,
+    load,
+    located_error,
+    scan_source,
+    tomllib,
+)
 
 __all__ = [
     "TemplateError",

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import math
 
+from tracegrad.checker.judging.precision import close, show_like
+from tracegrad.checker.judging.prepared import prepared
 from tracegrad.checker.limits import charge
-from tracegrad.checker.precision import close, show_like
-from tracegrad.checker.prepared import prepared
-from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe
-from tracegrad.checker.sheet import Answer
+from tracegrad.checker.reading.sheet import Answer
+from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe
 
 __all__ = ["slip_reasons"]
 

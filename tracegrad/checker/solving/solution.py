@@ -11,10 +11,11 @@ import re
 from itertools import groupby
 from pathlib import Path
 
+from tracegrad.autograd.drawing.render import save_graph
 from tracegrad.autograd.safety import md_code, md_text, printable
-from tracegrad.checker.formulas import sig as fmt
-from tracegrad.checker.homework import Homework
-from tracegrad.checker.problem import Problem, Quantity
+from tracegrad.checker.reading.homework import Homework
+from tracegrad.checker.solving.formulas import sig as fmt
+from tracegrad.checker.solving.problem import Problem, Quantity
 
 __all__ = ["Solution"]
 
@@ -100,7 +101,6 @@ class Solution:
 
     def save_graph(self, path: str | Path, step: int = 1) -> Path:
         """Draw the computation graph of ``step`` (its values and gradients) to a picture."""
-        from tracegrad.autograd.drawing.render import save_graph
 
         root = self.problem.roots.get(step)
         if root is None:

@@ -27,9 +27,9 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from tracegrad.autograd.parse import ExpressionError, parse_expression
+from tracegrad.checker.judging.precision import written_tolerance
 from tracegrad.checker.limits import read_homework, toml_refusal, within_limits
-from tracegrad.checker.precision import written_tolerance
-from tracegrad.checker.sheet import (
+from tracegrad.checker.reading.sheet import (
     Answer,
     ExpressionSpec,
     Homework,
@@ -37,9 +37,9 @@ from tracegrad.checker.sheet import (
     NetworkSpec,
     located_error,
 )
-from tracegrad.checker.sheet_network import network_spec
-from tracegrad.checker.sheet_source import scan_source
-from tracegrad.checker.sheet_values import NAME, as_number, as_positive, listed, short_repr
+from tracegrad.checker.reading.sheet_network import network_spec
+from tracegrad.checker.reading.sheet_source import scan_source
+from tracegrad.checker.reading.sheet_values import NAME, as_number, as_positive, listed, short_repr
 
 __all__ = [
     "HomeworkError",

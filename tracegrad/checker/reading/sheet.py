@@ -1,6 +1,6 @@
 """What a loaded homework is: its typed description, its answers, and its one-line error.
 
-``tracegrad.checker.homework`` builds these from a TOML file; the worked solution
+``tracegrad.checker.reading.homework`` builds these from a TOML file; the worked solution
 (``network.py``, ``expression.py``) and the marking (``diagnose.py``) read them.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracegrad.autograd.parse import Expression
-from tracegrad.checker.precision import written_exponent
+from tracegrad.checker.judging.precision import written_exponent
 
 __all__ = ["HomeworkError", "Answer", "ExpressionSpec", "NetworkSpec", "Homework", "located_error"]
 

@@ -20,10 +20,9 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from tracegrad.autograd.explaining.explain import explain
 from tracegrad.autograd.formatting import fmt
-from tracegrad.checker.formulas import sig
-from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
-from tracegrad.checker.precision import (
+from tracegrad.checker.judging.precision import (
     close,
     is_whole,
     round_to,
@@ -31,10 +30,12 @@ from tracegrad.checker.precision import (
     significant_figures,
     truncates,
 )
-from tracegrad.checker.prepared import prepared
-from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe, normalise
-from tracegrad.checker.sheet import Answer, Homework
-from tracegrad.checker.slips import slip_reasons
+from tracegrad.checker.judging.prepared import prepared
+from tracegrad.checker.judging.slips import slip_reasons
+from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
+from tracegrad.checker.reading.sheet import Answer, Homework
+from tracegrad.checker.solving.formulas import sig
+from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe, normalise
 
 __all__ = [
     "Mark",
@@ -414,8 +415,6 @@ def _derivation(problem: Problem, q: Quantity) -> str:
         root = problem.nodes.get((q.step, top))
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
-            from tracegrad.autograd.explaining.explain import explain
-
             with contextlib.suppress(ValueError, TypeError):
                 lines = [str(explain(root, wrt=wrt))]
     return "\n".join(lines)

@@ -6,7 +6,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from tracegrad.autograd.safety import md_code, md_fence, md_text, printable
-from tracegrad.checker.diagnose import (
+from tracegrad.checker.judging.diagnose import (
     ACCEPTED,
     CARRIED,
     CUT_SHORT,
@@ -19,7 +19,7 @@ from tracegrad.checker.diagnose import (
     show_like,
 )
 from tracegrad.checker.limits import cut_short_note
-from tracegrad.checker.problem import Problem
+from tracegrad.checker.solving.problem import Problem
 
 __all__ = ["Report"]
 

@@ -15,7 +15,7 @@ import math
 from collections.abc import Callable, Iterable
 
 from tracegrad.checker.limits import DiagnosisBudget, charge
-from tracegrad.checker.problem import Key, Problem, Quantity, apply_recipe
+from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe
 
 __all__ = ["Prepared", "prepared"]
 

@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tracegrad.autograd.value import Value
+from tracegrad.checker.solving.formulas import sig as fmt
 
 __all__ = ["Key", "Quantity", "Problem", "normalise", "apply_recipe"]
 
@@ -110,7 +111,6 @@ class Problem:
 
         Numbers are written to 4 significant figures (0.0004386, not 0.0004).
         """
-        from tracegrad.checker.formulas import sig as fmt
 
         vals = values or {k: self.index[k].value for k in q.deps}
         text = q.formula

@@ -16,8 +16,8 @@ from typing import Any
 
 from tracegrad.autograd.ops import FloatMath
 from tracegrad.autograd.value import Value
-from tracegrad.checker.homework import Homework, NetworkSpec
-from tracegrad.checker.problem import Key, Problem, Quantity
+from tracegrad.checker.reading.homework import Homework, NetworkSpec
+from tracegrad.checker.solving.problem import Key, Problem, Quantity
 from tracegrad.nn.layers import MLP
 from tracegrad.nn.losses import get_loss
 from tracegrad.nn.optim import SGD

@@ -8,8 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracegrad.checker.sheet import Homework, NetworkSpec
-from tracegrad.checker.sheet_values import as_names, as_number, as_positive, listed, short_repr
+from tracegrad.checker.reading.sheet import Homework, NetworkSpec
+from tracegrad.checker.reading.sheet_values import (
+    as_names,
+    as_number,
+    as_positive,
+    listed,
+    short_repr,
+)
+from tracegrad.nn.activations import activation_names
+from tracegrad.nn.losses import LOSSES
 
 __all__ = ["network_spec"]
 
@@ -126,7 +134,6 @@ def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> 
 
 
 def _activations(hw: Homework, net: dict[str, Any], layers: int) -> list[str]:
-    from tracegrad.nn.activations import activation_names
 
     act = net.get("activation", "sigmoid")
     out_act = net.get("output_activation", act)
@@ -318,7 +325,6 @@ def _training_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
 
 def _loss_name(hw: Homework, name: Any) -> str:
     """A loss of nn.losses whose formula the checker can write (its registry has the text)."""
-    from tracegrad.nn.losses import LOSSES
 
     known = {s.name: s for s in LOSSES.values() if s.term}
     for spec in known.values():

@@ -22,8 +22,9 @@ from tracegrad.autograd.functional import parse_partial, partial_derivative
 from tracegrad.autograd.graph import zero_grad
 from tracegrad.autograd.parse import Expression
 from tracegrad.autograd.value import Value
-from tracegrad.checker.homework import ExpressionSpec, Homework
-from tracegrad.checker.problem import Key, Problem, Quantity
+from tracegrad.checker.reading.homework import ExpressionSpec, Homework
+from tracegrad.checker.solving.formulas import derivative_text, second_derivative_text
+from tracegrad.checker.solving.problem import Key, Problem, Quantity
 
 __all__ = ["build_expression", "ExpressionProblem"]
 
@@ -273,7 +274,6 @@ class ExpressionProblem(Problem):
 
 def local_formula(expr: Expression, wrt: str, name: str) -> str:
     """The local derivative as a formula in the expression's names (from the ops table)."""
-    from tracegrad.checker.formulas import derivative_text
 
     return derivative_text(expr, wrt, name)
 
@@ -361,7 +361,6 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
         return _evaluate_all(spec, leaves)[name]
 
     value = partial_derivative(build, spec.variables, wrt)
-    from tracegrad.checker.formulas import second_derivative_text
 
     q = Quantity(
         compact,

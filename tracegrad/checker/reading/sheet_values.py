@@ -10,7 +10,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from tracegrad.checker.sheet import Homework
+    from tracegrad.checker.reading.sheet import Homework
 
 __all__ = ["NAME", "as_number", "as_positive", "as_names", "listed", "short_repr"]
 

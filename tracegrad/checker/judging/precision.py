@@ -13,10 +13,10 @@ from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, loca
 from typing import TYPE_CHECKING
 
 from tracegrad.autograd.formatting import fixed
-from tracegrad.checker.formulas import sig
+from tracegrad.checker.solving.formulas import sig
 
 if TYPE_CHECKING:
-    from tracegrad.checker.sheet import Answer
+    from tracegrad.checker.reading.sheet import Answer
 
 __all__ = [
     "written_exponent",

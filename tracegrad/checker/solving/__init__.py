@@ -1,0 +1,1 @@
+"""Solving a sheet: the engine works the problem and writes the worked solution."""
