@@ -11,6 +11,7 @@ from pathlib import Path
 from tracegrad.autograd.safety import write_atomic
 
 FOLDER = Path(__file__).resolve().parent
+SCHEMA = "homework.schema.json"  # the sheets' first line points editors at it: #:schema
 
 
 def names() -> list[str]:
@@ -34,7 +35,8 @@ def path(name: str) -> Path:
 
 
 def copy_to(folder: str | Path) -> list[Path]:
-    """Copy every shipped sheet and its README into ``folder``; never overwrite a file there.
+    """Copy every shipped sheet, its README and the sheets' JSON Schema into ``folder``; never
+    overwrite a file there.
 
     A name already taken in ``folder`` (a file, a folder, a link, even a dangling one) stops
     the copy before anything is written; each copy goes through ``safety.write_atomic``.
@@ -43,7 +45,7 @@ def copy_to(folder: str | Path) -> list[Path]:
         raise ValueError("the folder name is empty")
     dest = Path(folder)
     dest.mkdir(parents=True, exist_ok=True)
-    sources = [FOLDER / f"{n}.toml" for n in names()] + [FOLDER / "README.md"]
+    sources = [FOLDER / f"{n}.toml" for n in names()] + [FOLDER / "README.md", FOLDER / SCHEMA]
     clash = [dest / s.name for s in sources if os.path.lexists(dest / s.name)]
     if clash:
         raise FileExistsError(f"{clash[0]} already exists; nothing was copied")

@@ -9,6 +9,7 @@ COMMANDS = [
     "tracegrad.commands.check",
     "tracegrad.commands.examples",
     "tracegrad.commands.solve",
+    "tracegrad.commands.schema",
     "tracegrad.commands.explain",
     "tracegrad.commands.step",
     "tracegrad.commands.assign",

@@ -36,6 +36,7 @@ from tracegrad.checker.reading.homework import (
     scan_source,
     tomllib,
 )
+from tracegrad.checker.reading.sheet_toml import toml_error
 
 __all__ = [
     "TemplateError",
@@ -238,7 +239,7 @@ def load_template(path: str | Path) -> Template:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise TemplateError(f"{where}: malformed TOML: {exc}") from None
+        raise TemplateError(str(toml_error(where, text, exc))) from None
     except (RecursionError, ValueError) as exc:
         raise TemplateError(str(toml_refusal(where, text, exc))) from None
     lines, _ = scan_source(text)

@@ -92,7 +92,12 @@ class Homework:
     min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
 
     def line_of(self, *path: str) -> int | None:
-        return self.lines.get(tuple(path))
+        """The line of the key ``path``, else of the nearest table or key around it."""
+        for end in range(len(path), 0, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return None
 
     def error(self, message: str, *path: str, line: int | None = None) -> HomeworkError:
         """A HomeworkError located at the line of the key ``path`` (or ``line``)."""

@@ -1,7 +1,9 @@
 """Reading a network homework's sections: [network], [[samples]] and [training].
 
-Each section and each field is checked by its own function, against the layer sizes, and
-every name is a plain name used once (a shared weight or bias excepted).
+Their keys and types are declared in ``sheet_schema.py`` and already read through it; this
+module checks what a schema cannot say: the weights, biases, names and samples against the
+layer sizes, every name a plain name used once (a shared weight or bias excepted), the frozen
+parameters the network's, and the targets within what the loss allows.
 """
 
 from __future__ import annotations
@@ -9,41 +11,21 @@ from __future__ import annotations
 from typing import Any
 
 from tracegrad.checker.reading.sheet import Homework, NetworkSpec
-from tracegrad.checker.reading.sheet_values import (
-    as_names,
-    as_number,
-    as_positive,
-    listed,
-    short_repr,
-)
-from tracegrad.nn.activations import activation_names
-from tracegrad.nn.losses import LOSSES
+from tracegrad.checker.reading.sheet_schema import TRAINING
 
-__all__ = ["network_spec"]
-
-_NETWORK_KEYS = {
-    "inputs",
-    "sizes",
-    "neurons",
-    "activation",
-    "output_activation",
-    "weights",
-    "biases",
-    "weight_names",
-    "bias_names",
-}
+__all__ = ["network_spec", "check_targets"]
 
 
-_TRAINING_KEYS = {"loss", "learning_rate", "steps", "frozen"}
-
-
-def network_spec(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
-    """[network], [[samples]] and [training], each section checked by its own function."""
-    net = _network_table(hw, data)
-    nin, layer_sizes = _sizes(hw, net)
+def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
+    """[network], [[samples]] and [training] (read through the declaration) checked against
+    each other."""
+    net = sheet["network"]
+    training = sheet["training"] or TRAINING.read(hw, {}, "training", ("training",))
+    nin, layer_sizes = net["sizes"][0], net["sizes"][1:]
     inputs = _inputs(hw, net, nin)
     neurons = _neuron_names(hw, net, layer_sizes)
-    activations = _activations(hw, net, len(layer_sizes))
+    act = net["activation"]
+    activations = [act] * (len(layer_sizes) - 1) + [net["output_activation"] or act]
     dims = [nin, *layer_sizes]
     P = ("network",)
     weights = _shaped(hw, net["weights"], dims, True, "network.weights", (*P, "weights"))
@@ -52,66 +34,40 @@ def network_spec(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     weight_names = _flat_names(hw, net, "weight_names", default_w)
     bias_names = _flat_names(hw, net, "bias_names", default_b)
     _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
-    samples = _samples(hw, data, nin, layer_sizes[-1])
-    training = _training_table(hw, data)
-    loss = _loss_name(hw, training.get("loss", "half_sse"))
-    lr, steps = _schedule(hw, training)
-    frozen = _frozen(hw, training, weight_names, bias_names)
+    samples = _samples(hw, sheet["samples"], nin, layer_sizes[-1])
+    loss, lr, steps = training["loss"], training["learning_rate"], training["steps"]
+    check_targets(hw, loss, samples)
+    frozen = _frozen(hw, training["frozen"], weight_names, bias_names)
     return NetworkSpec(
         inputs, neurons, activations, weights, biases, weight_names, bias_names,
         samples, loss, lr, steps, frozen,
     )  # fmt: skip
 
 
-def _network_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
-    net = data["network"]
-    if not isinstance(net, dict):
-        raise hw.error("network must be a table", "network")
-    for key in net:
-        if key not in _NETWORK_KEYS:
-            raise hw.error(
-                f"unknown field network.{key}; expected one of {listed(_NETWORK_KEYS)}",
-                "network",
-                key,
-            )
-    for key in ("sizes", "weights", "biases"):
-        if key not in net:
-            raise hw.error(f"missing network.{key}", "network")
-    return net
-
-
-def _sizes(hw: Homework, net: dict[str, Any]) -> tuple[int, list[int]]:
-    sizes = net["sizes"]
-    if (
-        not isinstance(sizes, list)
-        or len(sizes) < 2
-        or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 1 for s in sizes)
-    ):
-        raise hw.error(
-            "network.sizes must list the layer sizes, inputs first, e.g. [2, 2, 2]",
-            "network",
-            "sizes",
-        )
-    return sizes[0], sizes[1:]
+def check_targets(hw: Homework, loss: str, samples: list[Any]) -> None:
+    """The one place where a loss's own rule for the targets is checked (a binary target of
+    7 for binary cross-entropy, say): each rule raises its one line, naming the sample."""
+    rules: dict[str, Any] = {}  # loss name -> check(hw, sample number, targets)
+    rule = rules.get(loss)
+    if rule is not None:
+        for i, (_, ys) in enumerate(samples):
+            rule(hw, i, ys)
 
 
 def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
     P = ("network", "inputs")
-    inputs = (
-        as_names(hw, net["inputs"], "network.inputs", P)
-        if "inputs" in net
-        else [f"x{i + 1}" for i in range(nin)]
-    )
+    inputs = net["inputs"] if net["inputs"] is not None else [f"x{i + 1}" for i in range(nin)]
     if len(inputs) != nin:
         raise hw.error(f"network.inputs names {len(inputs)} inputs, sizes says {nin}", *P)
-    return inputs
+    return list(inputs)
 
 
 def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> list[list[str]]:
     """network.neurons, or the textbook names: h1, h2 (h1_1, h2_1 with several hidden
     layers) and o1, o2."""
     P = ("network", "neurons")
-    if "neurons" not in net:
+    neurons = net["neurons"]
+    if neurons is None:
         hidden = len(layer_sizes) - 1
         return [
             [f"o{j + 1}" for j in range(size)]
@@ -119,33 +75,16 @@ def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> 
             else [f"h{j + 1}" if hidden == 1 else f"h{i + 1}_{j + 1}" for j in range(size)]
             for i, size in enumerate(layer_sizes)
         ]
-    neurons = net["neurons"]
-    if not isinstance(neurons, list) or len(neurons) != len(layer_sizes):
+    if len(neurons) != len(layer_sizes):
         raise hw.error(
             f"network.neurons must list the names of each of the {len(layer_sizes)} layers", *P
         )
-    neurons = [as_names(hw, n, "network.neurons", P) for n in neurons]
     for i, (names, size) in enumerate(zip(neurons, layer_sizes)):
         if len(names) != size:
             raise hw.error(
                 f"network.neurons layer {i + 1} names {len(names)} neurons, sizes says {size}", *P
             )
-    return neurons
-
-
-def _activations(hw: Homework, net: dict[str, Any], layers: int) -> list[str]:
-
-    act = net.get("activation", "sigmoid")
-    out_act = net.get("output_activation", act)
-    for key, a in (("activation", act), ("output_activation", out_act)):
-        if not isinstance(a, str) or a not in activation_names():
-            names = ", ".join(activation_names())
-            raise hw.error(
-                f"network.{key} must be one of {names}, got {short_repr(a)}",
-                "network",
-                key,
-            )
-    return [act] * (layers - 1) + [out_act]
+    return [list(n) for n in neurons]
 
 
 def _default_parameter_names(
@@ -170,41 +109,35 @@ def _default_parameter_names(
 def _shaped(
     hw: Homework, val: Any, dims: list[int], per_input: bool, what: str, path: tuple[str, ...]
 ) -> Any:
-    """Check nested lists against the layer sizes: per layer, per neuron (, per input)."""
+    """Nested lists of numbers (the declaration read them) against the layer sizes: per
+    layer, per neuron (, per input)."""
     nl = len(dims) - 1
     example = "[[[0.1, -0.2], [0.3, 0.55]], ...]" if per_input else "[[0.01, -0.02], ...]"
-    if not isinstance(val, list) or len(val) != nl:
-        got = f"{len(val)} layers" if isinstance(val, list) else short_repr(val)
-        raise hw.error(f"{what} needs one list per layer ({nl}), e.g. {example}; got {got}", *path)
-    out = []
+    if len(val) != nl:
+        raise hw.error(
+            f"{what} needs one list per layer ({nl}), e.g. {example}; got {len(val)} layers", *path
+        )
     for i, layer in enumerate(val):
         nout, nin = dims[i + 1], dims[i]
-        if not isinstance(layer, list) or len(layer) != nout:
-            got = f"{len(layer)} entries" if isinstance(layer, list) else short_repr(layer)
+        if len(layer) != nout:
             raise hw.error(
-                f"{what}: layer {i + 1} has {nout} neurons, so it needs {nout} entries; got {got}",
+                f"{what}: layer {i + 1} has {nout} neurons, so it needs {nout} entries; "
+                f"got {len(layer)} entries",
                 *path,
             )
-        rows: list[Any] = []
-        for j, row in enumerate(layer):
-            if per_input:
-                if not isinstance(row, list) or len(row) != nin:
-                    got = str(len(row)) if isinstance(row, list) else short_repr(row)
-                    raise hw.error(
-                        f"{what}: layer {i + 1} neuron {j + 1} reads {nin} inputs, so it "
-                        f"needs {nin} weights; got {got}",
-                        *path,
-                    )
-                rows.append([as_number(hw, x, f"{what} entry", path) for x in row])
-            else:
-                rows.append(as_number(hw, row, f"{what}: layer {i + 1} neuron {j + 1}", path))
-        out.append(rows)
-    return out
+        for j, row in enumerate(layer if per_input else []):
+            if len(row) != nin:
+                raise hw.error(
+                    f"{what}: layer {i + 1} neuron {j + 1} reads {nin} inputs, so it "
+                    f"needs {nin} weights; got {len(row)}",
+                    *path,
+                )
+    return val
 
 
 def _flat_names(hw: Homework, net: dict[str, Any], key: str, default: Any) -> Any:
     """Names in the same nested shape as ``default``, given flat in the file."""
-    if key not in net:
+    if net[key] is None:
         return default
     flat_default: list[str] = []
 
@@ -216,7 +149,7 @@ def _flat_names(hw: Homework, net: dict[str, Any], key: str, default: Any) -> An
             flat_default.append(x)
 
     walk(default)
-    names = as_names(hw, net[key], f"network.{key}", ("network", key))
+    names = net[key]
     if len(names) != len(flat_default):
         raise hw.error(
             f"network.{key} lists {len(names)} names; the network has {len(flat_default)}",
@@ -289,86 +222,26 @@ def _check_names(
             owner[n] = key
 
 
-def _samples(hw: Homework, data: dict[str, Any], nin: int, nout: int) -> list[Any]:
-    samples = data.get("samples")
-    if not isinstance(samples, list) or not samples:
-        raise hw.error("missing [[samples]]: at least one with x = [...] and y = [...]", "samples")
+def _samples(hw: Homework, samples: list[dict[str, Any]], nin: int, nout: int) -> list[Any]:
+    """Each sample's x and y (lists of numbers, read) against the network's inputs, outputs."""
     out = []
     for i, s in enumerate(samples):
         line = hw.line_of("samples", str(i))
-        if not isinstance(s, dict) or set(s) != {"x", "y"}:
-            raise hw.error(f"sample {i + 1} needs exactly x = [...] and y = [...]", line=line)
-        x, y = s["x"], s["y"]
-        for what, v, n in (("x", x, nin), ("y", y, nout)):
-            if not isinstance(v, list) or len(v) != n:
-                got = str(len(v)) if isinstance(v, list) else short_repr(v)
-                raise hw.error(f"sample {i + 1}: {what} needs {n} numbers; got {got}", line=line)
-        xs = [as_number(hw, v, f"sample {i + 1} x", ("samples",)) for v in x]
-        ys = [as_number(hw, v, f"sample {i + 1} y", ("samples",)) for v in y]
-        out.append((xs, ys))
+        for what, v, n in (("x", s["x"], nin), ("y", s["y"], nout)):
+            if len(v) != n:
+                raise hw.error(f"sample {i + 1}: {what} needs {n} numbers; got {len(v)}", line=line)
+        out.append((s["x"], s["y"]))
     return out
 
 
-def _training_table(hw: Homework, data: dict[str, Any]) -> dict[str, Any]:
-    training = data.get("training", {})
-    if not isinstance(training, dict):
-        raise hw.error("training must be a table", "training")
-    for key in training:
-        if key not in _TRAINING_KEYS:
-            raise hw.error(
-                f"unknown field training.{key}; expected one of {listed(_TRAINING_KEYS)}",
-                "training",
-                key,
-            )
-    return training
-
-
-def _loss_name(hw: Homework, name: Any) -> str:
-    """A loss of nn.losses whose formula the checker can write (its registry has the text)."""
-
-    known = {s.name: s for s in LOSSES.values() if s.term}
-    for spec in known.values():
-        if name == spec.name or name in spec.aliases:
-            return spec.name
-    shown = "; ".join(f"{s.name}: E = {s.formula(['o'], ['y'])}" for s in known.values())
-    raise hw.error(
-        f"training.loss must be one of {', '.join(known)} ({shown}), got {short_repr(name)}",
-        "training",
-        "loss",
-    )
-
-
-def _schedule(hw: Homework, training: dict[str, Any]) -> tuple[float, int]:
-    """training.learning_rate (0.5 when not given) and training.steps (1 to 1000)."""
-    where = ("training", "learning_rate")
-    lr = (
-        as_positive(hw, training["learning_rate"], "training.learning_rate", where)
-        if "learning_rate" in training
-        else 0.5
-    )
-    steps = training.get("steps", 1)
-    if not isinstance(steps, int) or isinstance(steps, bool) or not 1 <= steps <= 1000:
-        raise hw.error(
-            f"training.steps must be a whole number from 1 to 1000, got {short_repr(steps)}",
-            "training",
-            "steps",
-        )
-    return lr, steps
-
-
-def _frozen(
-    hw: Homework, training: dict[str, Any], weight_names: Any, bias_names: Any
-) -> list[str]:
+def _frozen(hw: Homework, names: list[str] | None, weight_names: Any, bias_names: Any) -> list[str]:
     """training.frozen: the parameters the update leaves as they are."""
-    if "frozen" not in training:
-        return []
-    names = as_names(hw, training["frozen"], "training.frozen", ("training", "frozen"))
     params = set(_flat(weight_names)) | set(_flat(bias_names))
-    for n in names:
+    for n in names or []:
         if n not in params:
             raise hw.error(
                 f"training.frozen: {n!r} is not a weight or bias of the network",
                 "training",
                 "frozen",
             )
-    return names
+    return list(names or [])

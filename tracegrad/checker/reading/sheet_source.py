@@ -70,10 +70,11 @@ def scan_source(source: str) -> tuple[dict[tuple[str, ...], int], dict[tuple[str
         h = _HEADER.match(raw)
         if h:
             table = _split_key(h.group(2))
-            if h.group(1) == "[[":
-                arrays[table] = arrays.get(table, -1) + 1
-                lines.setdefault((*table, str(arrays[table])), no)
             lines.setdefault(table, no)
+            if h.group(1) == "[[":  # the keys of [[samples]] number k are samples.k.key
+                arrays[table] = arrays.get(table, -1) + 1
+                table = (*table, str(arrays[table]))
+                lines.setdefault(table, no)
             continue
         m = _KEYVAL.match(raw)
         if not m:

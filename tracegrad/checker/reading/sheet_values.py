@@ -1,4 +1,4 @@
-"""Checking one value of a homework file: a number, a positive number, a list of plain names.
+"""Checking one value of a homework file: a number, a list of plain names; the message helpers.
 
 Each check raises the homework's :class:`HomeworkError` at the line of the key it reads.
 """
@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from tracegrad.checker.reading.sheet import Homework
 
-__all__ = ["NAME", "as_number", "as_positive", "as_names", "listed", "short_repr"]
+__all__ = ["NAME", "NAME_TEXT", "as_number", "as_names", "listed", "short_repr"]
 
-NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NAME_TEXT = "^[A-Za-z_][A-Za-z0-9_]*$"  # as JSON Schema writes it (no newline before the end)
+NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
 def as_number(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> float:
@@ -24,14 +25,6 @@ def as_number(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> float
     x = float(val)
     if not math.isfinite(x):
         raise hw.error(f"{what} must be a finite number, got {val}", *path)
-    return x
-
-
-def as_positive(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> float:
-    """A finite number > 0 (a tolerance, a learning rate)."""
-    x = as_number(hw, val, what, path)
-    if x <= 0:
-        raise hw.error(f"{what} must be > 0, got {val}", *path)
     return x
 
 

@@ -1,0 +1,534 @@
+"""The homework sheet format, declared once: every section and key, its type, range, default
+and a one-line description.
+
+The loader reads a sheet through this declaration (:func:`read_sheet`: each key's type checks
+its value and raises the one-line :class:`HomeworkError` at the key's line), and
+``sheet_jsonschema.py`` publishes the same declaration as JSON Schema (``homework.schema.json``,
+``tracegrad schema``) for editors. What a schema cannot say (a network's weights against its
+sizes, an expression's grammar, names used once, answers naming a quantity) is checked after
+the walk, by ``sheet_network.py`` and ``homework.py``.
+
+Plain dataclasses rather than a validation library: ``import tracegrad`` stays fast, the core
+gains no dependency, and every message stays ours (one line, naming the key and its line).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from tracegrad.checker.reading.sheet_values import NAME, as_names, as_number, listed, short_repr
+from tracegrad.nn.activations import activation_names
+from tracegrad.nn.losses import LOSSES
+
+if TYPE_CHECKING:
+    from tracegrad.checker.reading.sheet import Homework
+
+__all__ = [
+    "Type",
+    "Key",
+    "Table",
+    "Kind",
+    "SHEET",
+    "KINDS",
+    "NUMBER",
+    "NUMBER_TEXT",
+    "STEP_TABLE",
+    "RawAnswer",
+    "read_sheet",
+    "NETWORK",
+    "SAMPLE",
+    "TRAINING",
+    "loss_names",
+]
+
+KeyPath = tuple[str, ...]
+
+# A number written as text ("0.0370"): ASCII digits only, as TOML writes them
+_DIGITS = r"[+-]?(?:[0-9][0-9_]*)(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9][0-9_]*)?"
+NUMBER_TEXT = r"^\s*" + _DIGITS + r"\s*$"  # JSON Schema's: the loader strips the spaces
+NUMBER = re.compile(_DIGITS + r"\Z")
+STEP_TABLE = r"^step_?[0-9]+$"
+
+
+class Type(Protocol):
+    """A value's type: its JSON Schema, and the check that reads it (or raises one line)."""
+
+    def json(self) -> dict[str, Any]: ...
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> Any: ...
+
+
+# ---------------------------------------------------------------- value types
+@dataclass(frozen=True)
+class Number:
+    """A finite int or float (not a bool); ``positive``: > 0."""
+
+    positive: bool = False
+
+    def json(self) -> dict[str, Any]:
+        return {"$ref": "#/definitions/" + ("positive" if self.positive else "number")}
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> float:
+        x = as_number(hw, val, what, path)
+        if self.positive and x <= 0:
+            raise hw.error(f"{what} must be > 0, got {val}", *path)
+        return x
+
+
+@dataclass(frozen=True)
+class Whole:
+    """A whole number from ``low`` to ``high`` (no upper bound when None)."""
+
+    low: int
+    high: int | None = None
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "integer", "minimum": self.low}
+        if self.high is not None:
+            out["maximum"] = self.high
+        return out
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> int:
+        ok = isinstance(val, int) and not isinstance(val, bool) and self.low <= val
+        if not ok or (self.high is not None and val > self.high):
+            span = f"from {self.low} to {self.high}" if self.high else f"of at least {self.low}"
+            raise hw.error(f"{what} must be a whole number {span}, got {short_repr(val)}", *path)
+        return int(val)
+
+
+@dataclass(frozen=True)
+class Text:
+    """A string; ``example`` shows one in the message."""
+
+    example: str = ""
+    min_length: int = 0
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "string"}
+        if self.min_length:
+            out["minLength"] = self.min_length
+        return out
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
+        if not isinstance(val, str):
+            such = f" such as {self.example}" if self.example else ""
+            raise hw.error(f"{what} must be a string{such}", *path)
+        return val
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a set of names: ``options()`` maps each accepted name (aliases too) to its
+    canonical one; ``shown()`` lists them for the message. Called on use, so a registry's
+    later entries count."""
+
+    options: Callable[[], Mapping[str, str]]
+    shown: Callable[[], str]
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "string", "enum": sorted(self.options())}
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
+        options = self.options()
+        if not isinstance(val, str) or val not in options:
+            raise hw.error(f"{what} must be one of {self.shown()}, got {short_repr(val)}", *path)
+        return options[val]
+
+
+@dataclass(frozen=True)
+class Names:
+    """A list of plain names (letters, digits, underscores; not starting with a digit)."""
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "array", "items": {"$ref": "#/definitions/name"}}
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[str]:
+        return as_names(hw, val, what, path)
+
+
+@dataclass(frozen=True)
+class Nested:
+    """Lists nested ``depth`` deep around ``item`` values (``shape`` says how, for people)."""
+
+    item: Type
+    depth: int
+    shape: str
+    min_items: int = 0
+
+    def json(self) -> dict[str, Any]:
+        out = self.item.json()
+        for level in range(self.depth):
+            out = {"type": "array", "items": out}
+            if level == self.depth - 1 and self.min_items:
+                out["minItems"] = self.min_items
+        return out
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[Any]:
+        if not isinstance(val, list) or len(val) < self.min_items:
+            raise hw.error(f"{what} must be {self.shape}; got {short_repr(val)}", *path)
+        return self._read(hw, val, self.depth, what, path)
+
+    def _read(self, hw: Homework, val: Any, depth: int, what: str, path: KeyPath) -> Any:
+        if depth == 0:
+            return self.item.read(hw, val, f"{what} entry", path)
+        if not isinstance(val, list):
+            raise hw.error(f"{what} must be {self.shape}; got {short_repr(val)} inside", *path)
+        return [self._read(hw, v, depth - 1, what, path) for v in val]
+
+
+@dataclass(frozen=True)
+class Free:
+    """A table whose content this loader does not read (``[variant]``, written by assign)."""
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "object"}
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
+        if not isinstance(val, dict):
+            raise hw.error(f"{what} must be a table", *path)
+        return val
+
+
+@dataclass(frozen=True)
+class RawAnswer:
+    """One answer as the walk finds it; ``homework.py`` makes it an Answer (its tolerance)."""
+
+    key: str
+    step: int
+    value: float
+    text: str | None  # the number when written as a string ("0.0370"), else None
+    given: Any  # the value as parsed (28 stays an int: a whole number claims to be exact)
+    tolerance: float | None  # from an inline table, else None
+    path: KeyPath
+
+
+@dataclass(frozen=True)
+class AnswerValue:
+    """A number, a number written as a string, or { value = ..., tolerance = ... }."""
+
+    def json(self) -> dict[str, Any]:
+        return {"$ref": "#/definitions/answer"}
+
+    def read(self, hw: Homework, val: Any, key: str, path: KeyPath) -> tuple[Any, ...]:
+        tol = None
+        if isinstance(val, dict):
+            extra = set(val) - {"value", "tolerance"}
+            if extra or "value" not in val:
+                raise hw.error(
+                    f"answer {key!r}: an inline table takes value and tolerance, got "
+                    f"{listed(val) or 'nothing'}",
+                    *path,
+                )
+            if "tolerance" in val:
+                what = f"tolerance of {key!r}"
+                tol = Number(positive=True).read(hw, val["tolerance"], what, path)
+            val = val["value"]
+        text = None
+        if isinstance(val, str):
+            text = val.strip()
+            if not NUMBER.match(text):
+                raise hw.error(f"answer {key!r} must be a number, got {short_repr(val)}", *path)
+            value = float(text.replace("_", ""))
+        else:
+            value = as_number(hw, val, f"answer {key!r}", path)
+        if not math.isfinite(value):
+            raise hw.error(f"answer {key!r} must be a finite number", *path)
+        return value, text, tol
+
+
+@dataclass(frozen=True)
+class Answers:
+    """[answers]: name = number, and in a network sheet [answers.stepK] tables for step K."""
+
+    def json(self) -> dict[str, Any]:
+        steps = {"type": "object", "additionalProperties": AnswerValue().json()}
+        return {
+            "type": "object",
+            "patternProperties": {STEP_TABLE: {"anyOf": [AnswerValue().json(), steps]}},
+            "additionalProperties": AnswerValue().json(),
+        }
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[RawAnswer]:
+        if not isinstance(val, dict):
+            raise hw.error(f"{what} must be a table of name = number", *path)
+        out = []
+        for key, v in val.items():
+            step = _step_of(key)
+            if step is not None and isinstance(v, dict) and "value" not in v:
+                if hw.kind != "network":
+                    raise hw.error(f"[answers.{key}]: steps exist only in a network homework")
+                out += [self._one(hw, k2, v2, step, (*path, key, k2)) for k2, v2 in v.items()]
+            else:
+                out.append(self._one(hw, key, v, 1, (*path, key)))
+        return out
+
+    @staticmethod
+    def _one(hw: Homework, key: str, val: Any, step: int, path: KeyPath) -> RawAnswer:
+        value, text, tol = AnswerValue().read(hw, val, key, path)
+        given = val["value"] if isinstance(val, dict) else val
+        return RawAnswer(key, step, value, text, given, tol, path)
+
+
+def _step_of(key: str) -> int | None:
+    m = re.fullmatch(r"step_?([0-9]+)", key)
+    return int(m.group(1)) if m else None
+
+
+# ---------------------------------------------------------------- tables
+@dataclass(frozen=True)
+class Key:
+    """One key of a table: its type, a one-line description, its default (None: none, or
+    worked out from other keys), and the message when a required key is missing."""
+
+    name: str
+    type: Type
+    about: str
+    default: Any = None
+    required: str = ""  # the message when missing ('' = optional); {what} is the key's name
+    kind: str = ""  # the sheet kind the key belongs to ('' = both)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of declared ``keys``, or of free ``entries`` (name = value) of one type."""
+
+    about: str
+    keys: tuple[Key, ...] = ()
+    entries: Type | None = None
+    entry: str = ""  # what an entry is called: 'variable'
+    min_entries: int = 0
+    shape: str = "a table"
+    join: str = "."  # how the table's name and a key's make a key's name: network.sizes
+
+    def json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"type": "object", "description": self.about}
+        if self.entries is not None:
+            out["propertyNames"] = {"$ref": "#/definitions/name"}
+            out["additionalProperties"] = self.entries.json()
+            if self.min_entries:
+                out["minProperties"] = self.min_entries
+            return out
+        out["properties"] = {k.name: _key_json(k) for k in self.keys}
+        out["additionalProperties"] = False
+        required = [k.name for k in self.keys if k.required and not k.kind]
+        if required:
+            out["required"] = required
+        return out
+
+    def named(self, what: str, key: str) -> str:
+        return f"{what}{self.join}{key}" if what else key
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
+        if not isinstance(val, dict):
+            raise hw.error(f"{what} must be {self.shape}", *path)
+        if self.entries is not None:
+            return self._entries(hw, val, path)
+        names = {k.name for k in self.keys}
+        for key in val:
+            if key not in names:
+                shown = self.named(what, key) if what else repr(key)
+                raise hw.error(
+                    f"unknown field {shown}; expected one of {listed(names)}", *path, key
+                )
+        out: dict[str, Any] = {}
+        for k in self.keys:
+            if k.name in val:
+                out[k.name] = k.type.read(hw, val[k.name], self.named(what, k.name),
+                                          (*path, k.name))  # fmt: skip
+            elif k.required and (not k.kind or k.kind == hw.kind):
+                raise hw.error(k.required.format(what=self.named(what, k.name)), *path)
+            else:
+                out[k.name] = k.default
+        return out
+
+    def _entries(self, hw: Homework, val: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+        assert self.entries is not None
+        out = {}
+        for name, v in val.items():
+            if not NAME.match(name):
+                raise hw.error(f"{self.entry} name {name!r} is not a plain name", *path, name)
+            out[name] = self.entries.read(hw, v, f"{self.entry} {name!r}", (*path, name))
+        return out
+
+
+@dataclass(frozen=True)
+class TableArray:
+    """[[name]]: one or more tables of one declaration (the samples)."""
+
+    table: Table
+    item: str  # how one is called in a message: 'sample'
+    missing: str  # the message when there are none
+
+    def json(self) -> dict[str, Any]:
+        return {"type": "array", "items": self.table.json(), "minItems": 1}
+
+    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[dict[str, Any]]:
+        if not isinstance(val, list) or not val:
+            raise hw.error(self.missing, *path)
+        return [
+            self.table.read(hw, v, f"{self.item} {i + 1}", (*path, str(i)))
+            for i, v in enumerate(val)
+        ]
+
+
+def _key_json(key: Key) -> dict[str, Any]:
+    out = key.type.json()
+    if "$ref" in out:  # draft-07 ignores a $ref's siblings: wrap it
+        out = {"allOf": [out]}
+    out["description"] = key.about
+    if key.default is not None:
+        out["default"] = key.default
+    return out
+
+
+# ---------------------------------------------------------------- the declaration
+def loss_names() -> dict[str, str]:
+    """Every loss name a network sheet accepts (aliases too) -> its name in nn.losses: the
+    losses whose formula the checker can write (their registry entry has a ``term``)."""
+    out: dict[str, str] = {}
+    for spec in LOSSES.values():
+        if spec.term:
+            out[spec.name] = spec.name
+            out.update((alias, spec.name) for alias in spec.aliases)
+    return out
+
+
+def _losses_shown() -> str:
+    known = [s for s in LOSSES.values() if s.term]
+    shown = "; ".join(f"{s.name}: E = {s.formula(['o'], ['y'])}" for s in known)
+    return f"{', '.join(s.name for s in known)} ({shown})"
+
+
+def _activations() -> dict[str, str]:
+    return {name: name for name in activation_names()}
+
+
+_ACTIVATION = Choice(_activations, lambda: ", ".join(activation_names()))
+_NUMBERS = Nested(Number(), 1, "a list of numbers")
+
+NETWORK = Table(
+    "A fully connected network: its sizes, activations, weights and biases.",
+    (
+        Key("sizes", Nested(Whole(1), 1, "a list of the layer sizes, inputs first, e.g. [2, 2, 2]",
+                            min_items=2),
+            "The layer sizes, inputs first: [2, 2, 2] is 2 inputs, 2 hidden, 2 outputs.",
+            required="missing {what}"),
+        Key("inputs", Names(), "The inputs' names (x1, x2, ... when not given)."),
+        Key("neurons", Nested(Names(), 1, "a list of the names of each layer"),
+            "Each layer's neuron names (h1, h2, ... and o1, o2, ... when not given)."),
+        Key("activation", _ACTIVATION, "The hidden layers' activation.", default="sigmoid"),
+        Key("output_activation", _ACTIVATION,
+            "The output layer's activation (the same as activation when not given)."),
+        Key("weights", Nested(Number(), 3, "a list per layer, of a list per neuron, of a number "
+                              "per input, e.g. [[[0.1, -0.2], [0.3, 0.55]], ...]"),
+            "Per layer, per neuron, one weight per input.", required="missing {what}"),
+        Key("biases", Nested(Number(), 2, "a list per layer, of a number per neuron, e.g. "
+                             "[[0.01, -0.02], ...]"),
+            "Per layer, one bias per neuron.", required="missing {what}"),
+        Key("weight_names", Names(),
+            "The weights' names, flat in the order of weights (w1, w2, ... when not given); "
+            "a name written twice is one shared weight."),
+        Key("bias_names", Names(),
+            "The biases' names, flat in the order of biases (b1, b2, ... when not given); "
+            "a name written twice is one shared bias."),
+    ),
+)  # fmt: skip
+
+SAMPLE = Table(
+    "One training sample: the inputs x and the targets y.",
+    (
+        Key("x", _NUMBERS, "The inputs, one number per network input.",
+            required="{what}: needs exactly x = [...] and y = [...]"),
+        Key("y", _NUMBERS, "The targets, one number per network output.",
+            required="{what}: needs exactly x = [...] and y = [...]"),
+    ),
+    join=": ",
+)  # fmt: skip
+
+TRAINING = Table(
+    "How the network learns: the loss, the learning rate, the steps, the frozen parameters.",
+    (
+        Key("loss", Choice(loss_names, _losses_shown), "The loss E.", default="half_sse"),
+        Key("learning_rate", Number(positive=True), "The learning rate of gradient descent.",
+            default=0.5),
+        Key("steps", Whole(1, 1000), "How many training steps the answers cover.", default=1),
+        Key("frozen", Names(), "Parameters the update leaves as they are."),
+    ),
+)  # fmt: skip
+
+SHEET = Table(
+    "A tracegrad homework sheet: an expression sheet ([variables], [expressions]) or a "
+    "network sheet ([network], [[samples]], [training]), and the [answers] to check.",
+    (
+        Key("title", Text(), "The sheet's title."),
+        Key("description", Text(), "What the sheet is about."),
+        Key("tolerance", Number(positive=True),
+            "One tolerance for every answer (else each answer's written precision sets it)."),
+        Key("min_sig_figs", Whole(1, 15),
+            "Answers with fewer significant figures are marked too imprecise."),
+        Key("variant", Free(), "Written by `tracegrad assign`: the template and student."),
+        Key("variables", Table("The given numbers: name = number.", entries=Number(),
+                               entry="variable", shape="a table of name = number"),
+            "The given numbers: name = number.", kind="expression"),
+        Key("expressions", Table('The formulas: name = "formula"; each may use the variables '
+                                 "and earlier expressions.", entries=Text('"x * y"', 1),
+                                 entry="expression", min_entries=1,
+                                 shape='a table of name = "formula"'),
+            'The formulas: name = "formula".', kind="expression",
+            required='missing [expressions]: at least one name = "formula"'),
+        Key("network", NETWORK, NETWORK.about, kind="network"),
+        Key("samples", TableArray(SAMPLE, "sample", "missing [[samples]]: at least one with "
+                                  "x = [...] and y = [...]"),
+            "The training samples, one [[samples]] table each.", kind="network",
+            required="missing [[samples]]: at least one with x = [...] and y = [...]"),
+        Key("training", TRAINING, TRAINING.about, kind="network"),
+        Key("answers", Answers(),
+            'The numbers to check: name = number ("dE/dw5" = 0.0822); a note in brackets may '
+            'follow the name; { value = ..., tolerance = ... } sets a tolerance; '
+            "[answers.stepK] tables hold step K of a network's training."),
+    ),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A sheet kind: the key that marks it, and the keys it must have."""
+
+    name: str
+    marks: tuple[str, ...]  # any of these present: this kind
+    required: tuple[str, ...]
+
+
+KINDS = (
+    Kind("expression", ("variables", "expressions"), ("expressions",)),
+    Kind("network", ("network",), ("network", "samples")),
+)
+
+
+def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
+    """'expression' or 'network', from the sections present; one line when neither or both."""
+    present = [k.name for k in KINDS if any(m in data for m in k.marks)]
+    if len(present) > 1:
+        raise hw.error("a homework is either [expressions] or [network], not both", "network")
+    if not present:
+        raise hw.error("nothing to check: give [variables] and [expressions], or [network]")
+    kind = present[0]
+    for key in SHEET.keys:
+        if key.kind and key.kind != kind and key.name in data:
+            raise hw.error(
+                f"[{key.name}] belongs to a{'n' if key.kind[0] in 'aeiou' else ''} {key.kind} "
+                f"homework, not a{'n' if kind[0] in 'aeiou' else ''} {kind} one",
+                key.name,
+            )
+    return kind
+
+
+def read_sheet(hw: Homework, data: Mapping[str, Any]) -> dict[str, Any]:
+    """Every key of a parsed sheet read through the declaration (defaults filled in); sets
+    ``hw.kind``. The first value that does not fit raises its one-line HomeworkError."""
+    hw.kind = sheet_kind(hw, data)
+    return SHEET.read(hw, dict(data), "", ())
