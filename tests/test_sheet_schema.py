@@ -1,0 +1,245 @@
+"""The sheet format declared once: the loader reads through it, the JSON Schema is made from it,
+and the two agree on every shipped sheet and on sheets changed key by key from them."""
+
+from __future__ import annotations
+
+import copy
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import tomllib
+from hypothesis import given
+from hypothesis import strategies as st
+from tracegrad.nn.losses import LOSSES
+
+from tracegrad import examples
+from tracegrad.checker import HomeworkError, load
+from tracegrad.checker.reading.sheet_jsonschema import SCHEMA_FILE, json_schema, schema_text
+from tracegrad.checker.reading.sheet_schema import (
+    SHEET,
+    Choice,
+    Key,
+    Number,
+    Table,
+    TableArray,
+    Text,
+    Whole,
+    loss_names,
+)
+from tracegrad.cli import main
+from tracegrad.kit.template import _plain, load_template
+
+ROOT = Path(__file__).resolve().parent.parent
+SHEETS = sorted(
+    p
+    for p in [*(ROOT / "examples").glob("*.toml"), *(ROOT / "tests" / "sheets").glob("*.toml")]
+    if not p.stem.endswith("_template")
+)
+TEMPLATES = sorted((ROOT / "examples").glob("*_template.toml"))
+VALIDATOR = jsonschema.Draft7Validator(json_schema())
+
+
+def _valid(data: Any) -> bool:
+    return VALIDATOR.is_valid(data)
+
+
+def _accepted(data: dict[str, Any]) -> bool:
+    """Whether the loader takes the parsed sheet; a refusal must be one located line."""
+    try:
+        load(data, answers=False)
+    except HomeworkError as exc:
+        msg = str(exc)
+        assert "\n" not in msg and msg.startswith("<dict>"), msg
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- the published schema
+def test_the_shipped_schema_is_what_the_declaration_makes() -> None:
+    shipped = ROOT / "examples" / SCHEMA_FILE
+    assert shipped.read_text(encoding="utf-8") == schema_text(), (
+        "examples/homework.schema.json is stale: run `tracegrad schema -o "
+        "examples/homework.schema.json`"
+    )
+    assert shipped == examples.FOLDER / examples.SCHEMA  # the package's copy (package data)
+    jsonschema.Draft7Validator.check_schema(json.loads(shipped.read_text(encoding="utf-8")))
+
+
+def test_pyproject_ships_the_schema_as_package_data() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    data = project["tool"]["setuptools"]["package-data"]["tracegrad.examples"]
+    assert SCHEMA_FILE in data
+
+
+def test_every_declared_key_is_described_in_the_schema() -> None:
+    props = json_schema()["properties"]
+    for key in SHEET.keys:
+        assert props[key.name]["description"] == key.about
+    network = props["network"]["properties"]
+    assert network["activation"]["default"] == "sigmoid"
+    assert props["training"]["properties"]["steps"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 1000,
+        "description": "How many training steps the answers cover.",
+        "default": 1,
+    }
+
+
+def test_the_schema_takes_its_losses_from_the_registry() -> None:
+    enum = json_schema()["properties"]["training"]["properties"]["loss"]["enum"]
+    with_term = [s for s in LOSSES.values() if s.term]
+    assert enum == sorted(loss_names())
+    for spec in with_term:
+        assert spec.name in enum and all(a in enum for a in spec.aliases)
+    assert not [s.name for s in LOSSES.values() if not s.term and s.name in enum]
+
+
+def test_tracegrad_schema_prints_it(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    assert main(["schema"]) == 0
+    assert capsys.readouterr().out == schema_text()
+    out = tmp_path / "sheet.schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    assert out.read_text(encoding="utf-8") == schema_text()
+    assert capsys.readouterr().out.startswith("wrote ")
+    assert main(["schema", "-o", str(tmp_path / "no" / "such" / "x.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("tracegrad schema: error: -o ") and err.count("\n") == 1
+
+
+# ---------------------------------------------------------------- shipped sheets
+@pytest.mark.parametrize("path", SHEETS, ids=lambda p: p.name)
+def test_every_shipped_sheet_is_valid_and_names_the_schema(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    data = tomllib.loads(text)
+    errors = [e.message for e in VALIDATOR.iter_errors(data)]
+    assert not errors, errors
+    load(path)  # the loader takes it, the directive line included
+    first = text.splitlines()[0]
+    assert first.startswith("#:schema ")
+    target = (path.parent / first.split(maxsplit=1)[1]).resolve()
+    assert target == (ROOT / "examples" / SCHEMA_FILE).resolve()
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_a_templates_draws_are_valid_sheets(path: Path) -> None:
+    template = load_template(path)
+    for attempt in range(3):
+        sheet = _plain(template.draw(b"schema", attempt))
+        errors = [e.message for e in VALIDATOR.iter_errors(sheet)]
+        assert not errors, errors
+
+
+def test_the_schema_refuses_what_the_loader_refuses_by_kind() -> None:
+    sheet = tomllib.loads((ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8"))
+    both = {**sheet, "variables": {"x": 1}, "expressions": {"f": "x"}}
+    assert not _valid(both) and not _accepted(both)
+    neither = {"title": "t", "answers": {"f": 1}}
+    assert not _valid(neither) and not _accepted(neither)
+    template = {**sheet, "template": {"find": ["h1"]}}
+    assert not _valid(template) and not _accepted(template)
+    expr = tomllib.loads((ROOT / "examples" / "expression.toml").read_text(encoding="utf-8"))
+    steps = {**expr, "answers": {"step2": {"f": 1.0}}}
+    assert not _valid(steps) and not _accepted(steps)
+    assert _valid({**expr, "answers": {"step2": 1.0}}) and _accepted(
+        {**expr, "answers": {"step2": 1.0}}
+    )
+
+
+# ---------------------------------------------------------------- sheets made from the declaration
+def _declared(table: Table, path: tuple[Any, ...]) -> list[tuple[tuple[Any, ...], Key]]:
+    """Every declared key's path, samples as the first [[samples]] table."""
+    out = []
+    for key in table.keys:
+        here = (*path, key.name)
+        out.append((here, key))
+        if isinstance(key.type, Table) and key.type.keys:
+            out += _declared(key.type, here)
+        elif isinstance(key.type, TableArray):
+            out += _declared(key.type.table, (*here, 0))
+    return out
+
+
+DECLARED = _declared(SHEET, ())
+BASES = {
+    kind: tomllib.loads((ROOT / "examples" / f"{name}.toml").read_text(encoding="utf-8"))
+    for kind, name in (("expression", "expression"), ("network", "seed_article"))
+}
+BASES["network_mazur"] = tomllib.loads((ROOT / "tests/sheets/mazur.toml").read_text("utf-8"))
+
+scalars = st.one_of(
+    st.booleans(),
+    st.integers(-5, 2000),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=6),
+    st.sampled_from(["sigmoid", "tanh", "mse", "bce", "half_sse", "0.25", "x1", "w5", "h 1"]),
+)
+values = st.one_of(
+    scalars,
+    st.lists(scalars, max_size=3),
+    st.lists(st.lists(st.floats(-2, 2), max_size=3), max_size=3),
+    st.dictionaries(st.sampled_from(["value", "tolerance", "x", "y", "between"]), scalars,
+                    max_size=2),
+)  # fmt: skip
+
+
+def _set(data: Any, path: tuple[Any, ...], value: Any) -> bool:
+    """Put ``value`` at ``path`` (None: remove it); False when the path is not in ``data``."""
+    for p in path[:-1]:
+        if isinstance(data, dict) and p in data or isinstance(data, list) and p < len(data):
+            data = data[p]
+        else:
+            return False
+    if not isinstance(data, dict):
+        return False
+    if value is None:
+        data.pop(path[-1], None)
+    else:
+        data[path[-1]] = value
+    return True
+
+
+@given(
+    base=st.sampled_from(sorted(BASES)),
+    target=st.sampled_from(DECLARED),
+    value=st.one_of(st.none(), values),
+    unknown=st.booleans(),
+)
+def test_a_sheet_the_schema_refuses_the_loader_refuses(
+    base: str, target: tuple[tuple[Any, ...], Key], value: Any, unknown: bool
+) -> None:
+    """Any declared key removed, or set to any value, or an unknown key beside it: when the
+    schema refuses the sheet, the loader refuses it too, in one line naming where."""
+    sheet = copy.deepcopy(BASES[base])
+    path, _ = target
+    if not _set(sheet, path, value):
+        return
+    if unknown:
+        _set(sheet, (*path[:-1], "not_a_key"), 1)
+    if _accepted(sheet):
+        assert _valid(sheet), [e.message for e in VALIDATOR.iter_errors(sheet)]
+
+
+EXACT = [(p, k) for p, k in DECLARED if isinstance(k.type, (Number, Whole, Text, Choice))]
+
+
+@given(base=st.sampled_from(sorted(BASES)), target=st.sampled_from(EXACT), value=scalars)
+def test_for_a_single_value_the_schema_and_the_loader_agree(
+    base: str, target: tuple[tuple[Any, ...], Key], value: Any
+) -> None:
+    """A key the schema can say all about (a number, a whole number in a range, a string, one
+    of a list): the loader takes exactly the values the schema allows. Beyond what JSON Schema
+    can say: nan (it compares with nothing) and 3.0 as a whole number (JSON has one number)."""
+    sheet = copy.deepcopy(BASES[base])
+    path, key = target
+    if not _set(sheet, path, value):
+        return
+    if isinstance(value, float) and math.isnan(value):
+        return
+    if isinstance(key.type, Whole) and isinstance(value, float) and value.is_integer():
+        return
+    assert _accepted(sheet) == _valid(sheet), (path, value)
