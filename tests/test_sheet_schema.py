@@ -4,6 +4,7 @@ and the two agree on every shipped sheet and on sheets changed key by key from t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -243,3 +244,63 @@ def test_for_a_single_value_the_schema_and_the_loader_agree(
     if isinstance(key.type, Whole) and isinstance(value, float) and value.is_integer():
         return
     assert _accepted(sheet) == _valid(sheet), (path, value)
+
+
+# ---------------------------------------------------------------- a loss's rule for the targets
+def _with_terms(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
+    """Losses made acceptable to network sheets, as the registry does once it writes them."""
+    for name in names:
+        if not LOSSES[name].term:
+            spec = dataclasses.replace(LOSSES[name], term="L({y}, {o})", aliases=(f"{name}_loss",))
+            monkeypatch.setitem(LOSSES, name, spec)
+
+
+def _network(loss: str, ys: list[float]) -> dict[str, Any]:
+    sheet = copy.deepcopy(BASES["network"])
+    sheet["training"]["loss"] = loss
+    sheet["samples"][0]["y"] = ys
+    return sheet
+
+
+def test_a_binary_target_outside_0_to_1_is_refused_by_both(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_terms(monkeypatch, "bce")
+    validator = jsonschema.Draft7Validator(json_schema())
+    for spelled in ("bce", "bce_loss"):
+        bad = _network(spelled, [7, 0])
+        with pytest.raises(HomeworkError) as exc:
+            load(bad, answers=False)
+        assert str(exc.value) == (
+            "<dict>: sample 1: y = 7 is outside what bce allows: a binary target is a "
+            "probability, from 0 to 1"
+        )
+        assert not validator.is_valid(bad)
+        good = _network(spelled, [1, 0.25])
+        assert load(good, answers=False).spec.loss == "bce"  # type: ignore[union-attr]
+        assert validator.is_valid(good)
+
+
+def test_class_probabilities_must_sum_to_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_terms(monkeypatch, "cross_entropy")
+    validator = jsonschema.Draft7Validator(json_schema())
+    assert not validator.is_valid(_network("cross_entropy", [1.5, -0.5]))
+    with pytest.raises(HomeworkError, match=r"sample 1: y = 1\.5 is outside what cross_entropy"):
+        load(_network("cross_entropy", [1.5, -0.5]), answers=False)
+    with pytest.raises(HomeworkError) as exc:  # a sum is beyond JSON Schema: the loader says it
+        load(_network("cross_entropy", [0.5, 0.6]), answers=False)
+    assert "sample 1: y sums to 1.1, not 1, which cross_entropy needs" in str(exc.value)
+    assert _accepted(_network("cross_entropy", [0.0, 1.0]))
+
+
+def test_the_target_line_is_the_samples_y(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _with_terms(monkeypatch, "bce")
+    text = (ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8")
+    text = text.replace('loss = "half_sse"', 'loss = "bce"').replace(
+        "y = [0.9, 0.1]", "y = [0.9, 2]"
+    )
+    lines = text.splitlines()
+    path = tmp_path / "bce.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(HomeworkError) as exc:
+        load(path)
+    line = next(i for i, t in enumerate(lines, 1) if t.startswith("y = [0.9, 2]"))
+    assert str(exc.value).startswith(f"{path}:{line}: sample 1: y = 2 is outside what bce")

@@ -17,6 +17,8 @@ from tracegrad.checker.reading.sheet_schema import (
     NUMBER_TEXT,
     SHEET,
     STEP_TABLE,
+    TARGET_RULES,
+    loss_names,
 )
 from tracegrad.checker.reading.sheet_values import NAME_TEXT
 
@@ -67,6 +69,25 @@ def _kind(name: str) -> dict[str, Any]:
     return out
 
 
+def _target_rules() -> list[dict[str, Any]]:
+    """Each accepted loss's target rule: with that loss, every sample's y within its range
+    (a sum, as cross-entropy's, is beyond JSON Schema: the loader checks it)."""
+    out = []
+    names = loss_names()
+    for loss, rule in TARGET_RULES.items():
+        spelled = sorted(n for n, canonical in names.items() if canonical == loss)
+        if not spelled:
+            continue  # not a loss network sheets accept (yet)
+        training = {"properties": {"loss": {"enum": spelled}}, "required": ["loss"]}
+        y = {"properties": {"y": {"items": rule.json()}}}
+        out.append({
+            "if": {"properties": {"training": training}, "required": ["training"]},
+            "then": {"properties": {"samples": {"items": y}}},
+            "description": f"{loss}: {rule.says}",
+        })  # fmt: skip
+    return out
+
+
 def json_schema() -> dict[str, Any]:
     """The JSON Schema (draft-07) of a homework sheet, made from the declaration."""
     schema: dict[str, Any] = {
@@ -75,6 +96,9 @@ def json_schema() -> dict[str, Any]:
     }
     schema.update(SHEET.json())
     schema["oneOf"] = [_kind(k.name) for k in KINDS]
+    rules = _target_rules()
+    if rules:
+        schema["allOf"] = rules
     schema["definitions"] = _definitions()
     return schema
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from tracegrad.checker.reading.sheet import Homework, NetworkSpec
-from tracegrad.checker.reading.sheet_schema import TRAINING
+from tracegrad.checker.reading.sheet_schema import TARGET_RULES, TRAINING
 
 __all__ = ["network_spec", "check_targets"]
 
@@ -45,13 +45,20 @@ def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
 
 
 def check_targets(hw: Homework, loss: str, samples: list[Any]) -> None:
-    """The one place where a loss's own rule for the targets is checked (a binary target of
-    7 for binary cross-entropy, say): each rule raises its one line, naming the sample."""
-    rules: dict[str, Any] = {}  # loss name -> check(hw, sample number, targets)
-    rule = rules.get(loss)
-    if rule is not None:
-        for i, (_, ys) in enumerate(samples):
-            rule(hw, i, ys)
+    """The one place where a loss's own rule for the targets (``TARGET_RULES``: a binary
+    target of 7 for binary cross-entropy, say) is checked: one line naming the sample."""
+    rule = TARGET_RULES.get(loss)
+    if rule is None:
+        return
+    for i, (_, ys) in enumerate(samples):
+        line = hw.line_of("samples", str(i), "y")
+        bad = next((y for y in ys if not rule.low <= y <= rule.high), None)
+        if bad is not None:
+            raise hw.error(f"sample {i + 1}: y = {bad:g} is outside what {loss} allows: "
+                           f"{rule.says}", line=line)  # fmt: skip
+        if rule.total is not None and abs(sum(ys) - rule.total) > 1e-9:
+            raise hw.error(f"sample {i + 1}: y sums to {sum(ys):g}, not {rule.total:g}, which "
+                           f"{loss} needs: {rule.says}", line=line)  # fmt: skip
 
 
 def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
