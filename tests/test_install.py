@@ -148,6 +148,8 @@ def test_the_installed_wheel_does_what_the_readme_shows(wheel: Path, tmp_path: P
     env.doctests(readme_sessions())  # every >>> session of the README
     # its console sessions, with the shipped examples copied into the empty folder
     env.tracegrad("examples", "--copy", "examples")
+    schema = (env.work / "examples" / "homework.schema.json").read_text(encoding="utf-8")
+    assert schema == env.tracegrad("schema").stdout  # package data, as the sheets' #:schema say
     consoles = [b for b in fenced_blocks(README.read_text(encoding="utf-8")) if b.lang == "console"]
     for block in consoles:
         for session, expected in console_commands(block):

@@ -304,3 +304,12 @@ def test_the_target_line_is_the_samples_y(tmp_path: Path, monkeypatch: pytest.Mo
         load(path)
     line = next(i for i, t in enumerate(lines, 1) if t.startswith("y = [0.9, 2]"))
     assert str(exc.value).startswith(f"{path}:{line}: sample 1: y = 2 is outside what bce")
+
+
+def test_copied_sheets_still_find_their_schema(tmp_path: Path) -> None:
+    assert main(["examples", "--copy", str(tmp_path)]) == 0
+    assert (tmp_path / SCHEMA_FILE).read_text(encoding="utf-8") == schema_text()
+    for name in examples.names():
+        first = (tmp_path / f"{name}.toml").read_text(encoding="utf-8").splitlines()[0]
+        if not name.endswith("_template"):
+            assert first == f"#:schema ./{SCHEMA_FILE}"
