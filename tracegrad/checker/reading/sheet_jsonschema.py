@@ -18,6 +18,7 @@ from tracegrad.checker.reading.sheet_schema import (
     SHEET,
     STEP_TABLE,
     TARGET_RULES,
+    a_or_an,
     loss_names,
 )
 from tracegrad.checker.reading.sheet_values import NAME_TEXT
@@ -58,8 +59,8 @@ def _kind(name: str) -> dict[str, Any]:
     kind = next(k for k in KINDS if k.name == name)
     others = [k.name for k in SHEET.keys if k.kind and k.kind != name]
     out: dict[str, Any] = {
-        "title": f"a{'n' if name[0] in 'aeiou' else ''} {name} sheet",
-        "required": list(kind.required),
+        "title": f"{a_or_an(name)} sheet",
+        "required": kind.required,
         "not": {"anyOf": [{"required": [k]} for k in others]},
     }
     if name != "network":  # [answers.stepK] tables belong to a network's training

@@ -43,6 +43,7 @@ __all__ = [
     "SAMPLE",
     "TRAINING",
     "loss_names",
+    "a_or_an",
     "TargetRule",
     "TARGET_RULES",
 ]
@@ -329,13 +330,7 @@ class Table:
             raise hw.error(f"{what} must be {self.shape}", *path)
         if self.entries is not None:
             return self._entries(hw, val, path)
-        names = {k.name for k in self.keys}
-        for key in val:
-            if key not in names:
-                shown = self.named(what, key) if what else repr(key)
-                raise hw.error(
-                    f"unknown field {shown}; expected one of {listed(names)}", *path, key
-                )
+        self.known_keys(hw, val, what, path)
         out: dict[str, Any] = {}
         for k in self.keys:
             if k.name in val:
@@ -346,6 +341,16 @@ class Table:
             else:
                 out[k.name] = k.default
         return out
+
+    def known_keys(self, hw: Homework, val: Mapping[str, Any], what: str, path: KeyPath) -> None:
+        """Every key of ``val`` one the table declares; else one line naming the first not."""
+        names = {k.name for k in self.keys}
+        for key in val:
+            if key not in names:
+                shown = self.named(what, key) if what else repr(key)
+                raise hw.error(
+                    f"unknown field {shown}; expected one of {listed(names)}", *path, key
+                )
 
     def _entries(self, hw: Homework, val: dict[str, Any], path: KeyPath) -> dict[str, Any]:
         assert self.entries is not None
@@ -507,7 +512,7 @@ SHEET = Table(
                                  shape='a table of name = "formula"'),
             'The formulas: name = "formula".', kind="expression",
             required='missing [expressions]: at least one name = "formula"'),
-        Key("network", NETWORK, NETWORK.about, kind="network"),
+        Key("network", NETWORK, NETWORK.about, kind="network", required="missing [network]"),
         Key("samples", TableArray(SAMPLE, "sample", "missing [[samples]]: at least one with "
                                   "x = [...] and y = [...]"),
             "The training samples, one [[samples]] table each.", kind="network",
@@ -523,17 +528,22 @@ SHEET = Table(
 
 @dataclass(frozen=True)
 class Kind:
-    """A sheet kind: the key that marks it, and the keys it must have."""
+    """A sheet kind and the sections that mark it (any of them present: this kind); the keys
+    it must have are the sheet's keys of that kind with a ``required`` message."""
 
     name: str
-    marks: tuple[str, ...]  # any of these present: this kind
-    required: tuple[str, ...]
+    marks: tuple[str, ...]
+
+    @property
+    def required(self) -> list[str]:
+        return [k.name for k in SHEET.keys if k.kind == self.name and k.required]
 
 
-KINDS = (
-    Kind("expression", ("variables", "expressions"), ("expressions",)),
-    Kind("network", ("network",), ("network", "samples")),
-)
+KINDS = (Kind("expression", ("variables", "expressions")), Kind("network", ("network",)))
+
+
+def a_or_an(word: str) -> str:
+    return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
 def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
@@ -545,10 +555,9 @@ def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
         raise hw.error("nothing to check: give [variables] and [expressions], or [network]")
     kind = present[0]
     for key in SHEET.keys:
-        if key.kind and key.kind != kind and key.name in data:
+        if key.kind not in ("", kind) and key.name in data:
             raise hw.error(
-                f"[{key.name}] belongs to a{'n' if key.kind[0] in 'aeiou' else ''} {key.kind} "
-                f"homework, not a{'n' if kind[0] in 'aeiou' else ''} {kind} one",
+                f"[{key.name}] belongs to {a_or_an(key.kind)} homework, not {a_or_an(kind)} one",
                 key.name,
             )
     return kind
@@ -557,5 +566,6 @@ def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
 def read_sheet(hw: Homework, data: Mapping[str, Any]) -> dict[str, Any]:
     """Every key of a parsed sheet read through the declaration (defaults filled in); sets
     ``hw.kind``. The first value that does not fit raises its one-line HomeworkError."""
+    SHEET.known_keys(hw, data, "", ())
     hw.kind = sheet_kind(hw, data)
     return SHEET.read(hw, dict(data), "", ())
