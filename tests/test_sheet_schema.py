@@ -20,17 +20,8 @@ from tracegrad.nn.losses import LOSSES
 from tracegrad import examples
 from tracegrad.checker import HomeworkError, load
 from tracegrad.checker.reading.sheet_jsonschema import SCHEMA_FILE, json_schema, schema_text
-from tracegrad.checker.reading.sheet_schema import (
-    SHEET,
-    Choice,
-    Key,
-    Number,
-    Table,
-    TableArray,
-    Text,
-    Whole,
-    loss_names,
-)
+from tracegrad.checker.reading.sheet_schema import SHEET, Key, Table, TableArray, loss_names
+from tracegrad.checker.reading.sheet_values import Choice, Number, Text, Whole
 from tracegrad.cli import main
 from tracegrad.kit.template import _plain, load_template
 

@@ -38,10 +38,10 @@ from tracegrad.checker.reading.sheet import (
     located_error,
 )
 from tracegrad.checker.reading.sheet_network import network_spec
-from tracegrad.checker.reading.sheet_schema import NUMBER, RawAnswer, read_sheet
+from tracegrad.checker.reading.sheet_schema import read_sheet
 from tracegrad.checker.reading.sheet_source import scan_source
 from tracegrad.checker.reading.sheet_toml import toml_error
-from tracegrad.checker.reading.sheet_values import listed
+from tracegrad.checker.reading.sheet_values import NUMBER, RawAnswer, listed
 
 __all__ = [
     "HomeworkError",

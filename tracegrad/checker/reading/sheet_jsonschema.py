@@ -14,14 +14,12 @@ from typing import Any
 
 from tracegrad.checker.reading.sheet_schema import (
     KINDS,
-    NUMBER_TEXT,
     SHEET,
-    STEP_TABLE,
     TARGET_RULES,
     a_or_an,
     loss_names,
 )
-from tracegrad.checker.reading.sheet_values import NAME_TEXT
+from tracegrad.checker.reading.sheet_values import NAME_TEXT, NUMBER_TEXT, STEP_TABLE
 
 __all__ = ["SCHEMA_FILE", "json_schema", "schema_text"]
 

@@ -8,19 +8,31 @@ its value and raises the one-line :class:`HomeworkError` at the key's line), and
 sizes, an expression's grammar, names used once, answers naming a quantity) is checked after
 the walk, by ``sheet_network.py`` and ``homework.py``.
 
-Plain dataclasses rather than a validation library: ``import tracegrad`` stays fast, the core
-gains no dependency, and every message stays ours (one line, naming the key and its line).
+The value types (a number, a whole number in a range, ...) are in ``sheet_values.py``. Plain
+dataclasses rather than a validation library: ``import tracegrad`` stays fast, the core gains
+no dependency, and every message stays ours (one line, naming the key and its line).
 """
 
 from __future__ import annotations
 
-import math
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from tracegrad.checker.reading.sheet_values import NAME, as_names, as_number, listed, short_repr
+from tracegrad.checker.reading.sheet_values import (
+    NAME,
+    Answers,
+    Choice,
+    Free,
+    KeyPath,
+    Names,
+    Nested,
+    Number,
+    Text,
+    Type,
+    Whole,
+    listed,
+)
 from tracegrad.nn.activations import activation_names
 from tracegrad.nn.losses import LOSSES
 
@@ -28,16 +40,12 @@ if TYPE_CHECKING:
     from tracegrad.checker.reading.sheet import Homework
 
 __all__ = [
-    "Type",
     "Key",
     "Table",
+    "TableArray",
     "Kind",
     "SHEET",
     "KINDS",
-    "NUMBER",
-    "NUMBER_TEXT",
-    "STEP_TABLE",
-    "RawAnswer",
     "read_sheet",
     "NETWORK",
     "SAMPLE",
@@ -47,238 +55,6 @@ __all__ = [
     "TargetRule",
     "TARGET_RULES",
 ]
-
-KeyPath = tuple[str, ...]
-
-# A number written as text ("0.0370"): ASCII digits only, as TOML writes them
-_DIGITS = r"[+-]?(?:[0-9][0-9_]*)(?:\.[0-9][0-9_]*)?(?:[eE][+-]?[0-9][0-9_]*)?"
-NUMBER_TEXT = r"^\s*" + _DIGITS + r"\s*$"  # JSON Schema's: the loader strips the spaces
-NUMBER = re.compile(_DIGITS + r"\Z")
-STEP_TABLE = r"^step_?[0-9]+$"
-
-
-class Type(Protocol):
-    """A value's type: its JSON Schema, and the check that reads it (or raises one line)."""
-
-    def json(self) -> dict[str, Any]: ...
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> Any: ...
-
-
-# ---------------------------------------------------------------- value types
-@dataclass(frozen=True)
-class Number:
-    """A finite int or float (not a bool); ``positive``: > 0."""
-
-    positive: bool = False
-
-    def json(self) -> dict[str, Any]:
-        return {"$ref": "#/definitions/" + ("positive" if self.positive else "number")}
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> float:
-        x = as_number(hw, val, what, path)
-        if self.positive and x <= 0:
-            raise hw.error(f"{what} must be > 0, got {val}", *path)
-        return x
-
-
-@dataclass(frozen=True)
-class Whole:
-    """A whole number from ``low`` to ``high`` (no upper bound when None)."""
-
-    low: int
-    high: int | None = None
-
-    def json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "integer", "minimum": self.low}
-        if self.high is not None:
-            out["maximum"] = self.high
-        return out
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> int:
-        ok = isinstance(val, int) and not isinstance(val, bool) and self.low <= val
-        if not ok or (self.high is not None and val > self.high):
-            span = f"from {self.low} to {self.high}" if self.high else f"of at least {self.low}"
-            raise hw.error(f"{what} must be a whole number {span}, got {short_repr(val)}", *path)
-        return int(val)
-
-
-@dataclass(frozen=True)
-class Text:
-    """A string; ``example`` shows one in the message."""
-
-    example: str = ""
-    min_length: int = 0
-
-    def json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"type": "string"}
-        if self.min_length:
-            out["minLength"] = self.min_length
-        return out
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
-        if not isinstance(val, str):
-            such = f" such as {self.example}" if self.example else ""
-            raise hw.error(f"{what} must be a string{such}", *path)
-        return val
-
-
-@dataclass(frozen=True)
-class Choice:
-    """One of a set of names: ``options()`` maps each accepted name (aliases too) to its
-    canonical one; ``shown()`` lists them for the message. Called on use, so a registry's
-    later entries count."""
-
-    options: Callable[[], Mapping[str, str]]
-    shown: Callable[[], str]
-
-    def json(self) -> dict[str, Any]:
-        return {"type": "string", "enum": sorted(self.options())}
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
-        options = self.options()
-        if not isinstance(val, str) or val not in options:
-            raise hw.error(f"{what} must be one of {self.shown()}, got {short_repr(val)}", *path)
-        return options[val]
-
-
-@dataclass(frozen=True)
-class Names:
-    """A list of plain names (letters, digits, underscores; not starting with a digit)."""
-
-    def json(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"$ref": "#/definitions/name"}}
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[str]:
-        return as_names(hw, val, what, path)
-
-
-@dataclass(frozen=True)
-class Nested:
-    """Lists nested ``depth`` deep around ``item`` values (``shape`` says how, for people)."""
-
-    item: Type
-    depth: int
-    shape: str
-    min_items: int = 0
-
-    def json(self) -> dict[str, Any]:
-        out = self.item.json()
-        for level in range(self.depth):
-            out = {"type": "array", "items": out}
-            if level == self.depth - 1 and self.min_items:
-                out["minItems"] = self.min_items
-        return out
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[Any]:
-        if not isinstance(val, list) or len(val) < self.min_items:
-            raise hw.error(f"{what} must be {self.shape}; got {short_repr(val)}", *path)
-        return self._read(hw, val, self.depth, what, path)
-
-    def _read(self, hw: Homework, val: Any, depth: int, what: str, path: KeyPath) -> Any:
-        if depth == 0:
-            return self.item.read(hw, val, f"{what} entry", path)
-        if not isinstance(val, list):
-            raise hw.error(f"{what} must be {self.shape}; got {short_repr(val)} inside", *path)
-        return [self._read(hw, v, depth - 1, what, path) for v in val]
-
-
-@dataclass(frozen=True)
-class Free:
-    """A table whose content this loader does not read (``[variant]``, written by assign)."""
-
-    def json(self) -> dict[str, Any]:
-        return {"type": "object"}
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
-        if not isinstance(val, dict):
-            raise hw.error(f"{what} must be a table", *path)
-        return val
-
-
-@dataclass(frozen=True)
-class RawAnswer:
-    """One answer as the walk finds it; ``homework.py`` makes it an Answer (its tolerance)."""
-
-    key: str
-    step: int
-    value: float
-    text: str | None  # the number when written as a string ("0.0370"), else None
-    given: Any  # the value as parsed (28 stays an int: a whole number claims to be exact)
-    tolerance: float | None  # from an inline table, else None
-    path: KeyPath
-
-
-@dataclass(frozen=True)
-class AnswerValue:
-    """A number, a number written as a string, or { value = ..., tolerance = ... }."""
-
-    def json(self) -> dict[str, Any]:
-        return {"$ref": "#/definitions/answer"}
-
-    def read(self, hw: Homework, val: Any, key: str, path: KeyPath) -> tuple[Any, ...]:
-        tol = None
-        if isinstance(val, dict):
-            extra = set(val) - {"value", "tolerance"}
-            if extra or "value" not in val:
-                raise hw.error(
-                    f"answer {key!r}: an inline table takes value and tolerance, got "
-                    f"{listed(val) or 'nothing'}",
-                    *path,
-                )
-            if "tolerance" in val:
-                what = f"tolerance of {key!r}"
-                tol = Number(positive=True).read(hw, val["tolerance"], what, path)
-            val = val["value"]
-        text = None
-        if isinstance(val, str):
-            text = val.strip()
-            if not NUMBER.match(text):
-                raise hw.error(f"answer {key!r} must be a number, got {short_repr(val)}", *path)
-            value = float(text.replace("_", ""))
-        else:
-            value = as_number(hw, val, f"answer {key!r}", path)
-        if not math.isfinite(value):
-            raise hw.error(f"answer {key!r} must be a finite number", *path)
-        return value, text, tol
-
-
-@dataclass(frozen=True)
-class Answers:
-    """[answers]: name = number, and in a network sheet [answers.stepK] tables for step K."""
-
-    def json(self) -> dict[str, Any]:
-        steps = {"type": "object", "additionalProperties": AnswerValue().json()}
-        return {
-            "type": "object",
-            "patternProperties": {STEP_TABLE: {"anyOf": [AnswerValue().json(), steps]}},
-            "additionalProperties": AnswerValue().json(),
-        }
-
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[RawAnswer]:
-        if not isinstance(val, dict):
-            raise hw.error(f"{what} must be a table of name = number", *path)
-        out = []
-        for key, v in val.items():
-            step = _step_of(key)
-            if step is not None and isinstance(v, dict) and "value" not in v:
-                if hw.kind != "network":
-                    raise hw.error(f"[answers.{key}]: steps exist only in a network homework")
-                out += [self._one(hw, k2, v2, step, (*path, key, k2)) for k2, v2 in v.items()]
-            else:
-                out.append(self._one(hw, key, v, 1, (*path, key)))
-        return out
-
-    @staticmethod
-    def _one(hw: Homework, key: str, val: Any, step: int, path: KeyPath) -> RawAnswer:
-        value, text, tol = AnswerValue().read(hw, val, key, path)
-        given = val["value"] if isinstance(val, dict) else val
-        return RawAnswer(key, step, value, text, given, tol, path)
-
-
-def _step_of(key: str) -> int | None:
-    m = re.fullmatch(r"step_?([0-9]+)", key)
-    return int(m.group(1)) if m else None
 
 
 # ---------------------------------------------------------------- tables
