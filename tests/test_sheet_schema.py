@@ -15,6 +15,7 @@ import pytest
 import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
+from test_checker_files import CASES as BAD_FILES
 from tracegrad.nn.losses import LOSSES
 
 from tracegrad import examples
@@ -140,6 +141,28 @@ def test_the_schema_refuses_what_the_loader_refuses_by_kind() -> None:
     assert _valid({**expr, "answers": {"step2": 1.0}}) and _accepted(
         {**expr, "answers": {"step2": 1.0}}
     )
+
+
+# What a schema can say of the bad files the loader refuses in one line: their keys, types and
+# ranges; what it cannot (shapes against sizes, names, formulas, answers naming a quantity) is
+# the loader's alone. Every one of them is refused by the loader (tests/test_checker_files.py).
+SCHEMA_CATCHES = {
+    "unknown top field", "unknown network field", "unknown training field", "missing weights",
+    "missing samples", "sizes", "unknown activation", "unknown loss", "answer not a number",
+    "answer a boolean", "bad tolerance", "both kinds", "steps in an expression homework",
+}  # fmt: skip
+
+
+def test_the_schema_catches_the_bad_files_a_schema_can_describe() -> None:
+    caught = set()
+    for case, (text, _, _) in BAD_FILES.items():
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError:
+            continue  # not TOML at all: an editor's TOML parser says so
+        if not _valid(data):
+            caught.add(case)
+    assert caught == SCHEMA_CATCHES
 
 
 # ---------------------------------------------------------------- sheets made from the declaration
