@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from tracegrad import examples
 from tracegrad.cli import build_parser, main
 
