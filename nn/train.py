@@ -288,7 +288,8 @@ def fit(
     batch_size: 1 for online updates, k for mini-batches, None for the whole set.
     shuffle: visit the samples in a new seeded order each epoch (default: in order).
     tol, patience: stop once |loss change| < tol for ``patience`` epochs in a row.
-    progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
+    progress: show a tqdm bar with the loss and accuracy while training; it is cleared when
+    ``fit`` returns (the History keeps every epoch's numbers). callback(epoch, loss, accuracy)
     runs after every epoch (epochs count from 1).
     compiled: run each batch on ``tracegrad.autograd.compile`` (numpy over the whole batch, same
     gradients; see ``make_compiled_step``) instead of one graph of Values per batch. With
@@ -305,7 +306,7 @@ def fit(
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
+    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
     try:
         for epoch in bar:
             opt.epoch = epoch
