@@ -65,6 +65,22 @@ class History:
     def epochs(self) -> int:
         return len(self.loss)
 
+    def __repr__(self) -> str:
+        """'History(25 epochs: loss 0.1067 -> 0.0103, lr 1.2)': the run at a glance (the
+        lists stay attributes: ``h.loss``, ``h.accuracy``, ``h.lr``)."""
+        if not self.loss:
+            return "History(no epochs)"
+        parts = [f"loss {fmt(self.loss[0])} -> {fmt(self.loss[-1])}"]
+        if self.accuracy and self.accuracy[-1] is not None:
+            parts.append(f"accuracy {self.accuracy[-1]:.1%}")
+        if self.lr:
+            first, last = f"{self.lr[0]:g}", f"{self.lr[-1]:g}"
+            parts.append(f"lr {first}" if first == last else f"lr {first} -> {last}")
+        if self.converged:
+            parts.append("converged")
+        s = "s" if self.epochs != 1 else ""
+        return f"History({self.epochs} epoch{s}: {', '.join(parts)})"
+
 
 def make_eager_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
     """The batch step on the eager Value engine: one graph for the batch's mean loss (plus
