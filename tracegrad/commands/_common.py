@@ -51,9 +51,11 @@ def example_path(name: str) -> Path:
 
 def sheet_or_example(file: str | None, example: str | None, what: str) -> str | Path:
     """A command's one sheet: the FILE given, or the shipped ``--example NAME`` (not both)."""
-    if (file is None) == (example is None):
+    if example is not None and file is None:
+        return example_path(example)
+    if file is None or example is not None:
         raise UsageError(f"give {what} or --example NAME (see `tracegrad examples`)")
-    return file if example is None else example_path(example)
+    return file
 
 
 _ITEM = re.compile(r"^[^\W\d]\w*=", re.UNICODE)
