@@ -72,3 +72,21 @@ def test_the_lazy_table_agrees_with_the_type_checking_imports(package: str) -> N
         assert getattr(module, name) is expected, f"{package}.{name}"
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         module.nothing  # noqa: B018
+
+
+def test_the_checkout_imports_without_an_editable_install() -> None:
+    """In the repository root, ./tracegrad (with no autograd/ inside) shadows an installed
+    wheel; without site-packages (-S: no editable finder, as with a wheel) it still imports,
+    the engine from the checkout's autograd/."""
+    probe = (
+        "import tracegrad\nfrom tracegrad import examples\n"
+        "x = tracegrad.Value(2.0, label='x'); y = x * x + 1; y.backward()\n"
+        "print(x.grad, tracegrad.autograd.__file__, examples.path('mazur').name)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-S", "-c", probe], capture_output=True, text=True, cwd=ROOT
+    )
+    assert done.returncode == 0, done.stderr[-600:]
+    grad, where, sheet = done.stdout.split()
+    assert grad == "4.0" and where == str(ROOT / "autograd" / "__init__.py")
+    assert sheet == "mazur.toml"

@@ -17,11 +17,28 @@ are here too:
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from typing import TYPE_CHECKING
 
-from tracegrad import autograd
-from tracegrad.autograd import lazy_attribute
-from tracegrad.autograd.value import Value
+# In a source checkout the engine is ../autograd, not ./autograd (pyproject.toml's package-dir
+# maps autograd/, nn/ and examples/ into tracegrad when installed). An editable install finds
+# them by that map; Python started in the checkout with a wheel installed (`python -c "import
+# tracegrad"` in the repository root) reads this folder instead of the installed package and
+# nothing maps the rest, so the checkout's folders are searched too: the checkout then works
+# as the package it is.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CHECKOUT = os.path.dirname(_HERE)
+if (
+    not os.path.isdir(os.path.join(_HERE, "autograd"))
+    and os.path.isfile(os.path.join(_CHECKOUT, "autograd", "value.py"))
+    and importlib.util.find_spec(f"{__name__}.autograd") is None
+):
+    __path__.append(_CHECKOUT)  # tracegrad.autograd is ../autograd, tracegrad.nn ../nn
+
+from tracegrad import autograd  # noqa: E402
+from tracegrad.autograd import lazy_attribute  # noqa: E402
+from tracegrad.autograd.value import Value  # noqa: E402
 
 if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad import nn
