@@ -7,7 +7,9 @@
 >>> a.grad, b.grad
 (-2.0, 2.0)
 
-The engine (``Value``, the ops table, the walk) is imported with the package; every other name
+The engine (``Value``, the ops table, the walk, and ``gradcheck``: a function named like its
+module cannot be lazy, since importing the module sets the package's attribute) is imported
+with the package; every other name
 is imported on first use (PEP 562: ``_LAZY`` says which module defines it), so that
 ``import tracegrad`` does not pay for numpy, graphviz and the explaining code
 (docs/architecture.md, "Imports on first use").
@@ -20,6 +22,7 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck  # named like its module
 from tracegrad.autograd.graph import backward, topo_order, zero_grad
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.value import Value
@@ -45,7 +48,6 @@ if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.explaining.page import BackwardPage, backward_page, save_html
     from tracegrad.autograd.explaining.steps import Step, backward_steps, step_through
     from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
-    from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck
     from tracegrad.autograd.higher import grad_values, nth_derivative
     from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
 
@@ -85,8 +87,6 @@ _LAZY: dict[str, str] = {
     "value_and_grad": _FUNCTIONAL,
     "hessian": _FUNCTIONAL,
     "jacobian": _FUNCTIONAL,
-    "gradcheck": "tracegrad.autograd.gradcheck",
-    "GradcheckResult": "tracegrad.autograd.gradcheck",
     "grad_values": "tracegrad.autograd.higher",
     "nth_derivative": "tracegrad.autograd.higher",
     "parse_expression": _PARSE,
@@ -98,14 +98,14 @@ _LAZY: dict[str, str] = {
 
 def lazy_attribute(package: str, table: Mapping[str, str], name: str) -> object:
     """PEP 562's module ``__getattr__`` for a package whose ``table`` maps each of its lazy
-    names to the module that defines it (or, for a sub-module, to the sub-module itself): that
+    names to the module that defines it (a sub-module's name to the sub-module itself): that
     module is imported on first use and the name kept in the package, so it is looked up once.
     """
     where = table.get(name)
     if where is None:
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
     module = importlib.import_module(where)
-    value = module if where == f"{package}.{name}" else getattr(module, name)
+    value = getattr(module, name) if hasattr(module, name) else module  # else: a sub-module
     setattr(sys.modules[package], name, value)
     return value
 

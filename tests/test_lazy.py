@@ -68,7 +68,7 @@ def test_the_lazy_table_agrees_with_the_type_checking_imports(package: str) -> N
     assert set(table) <= set(dir(module))
     for name, where in table.items():
         defined = importlib.import_module(where)
-        expected = defined if where == f"{package}.{name}" else getattr(defined, name)
+        expected = getattr(defined, name) if hasattr(defined, name) else defined
         assert getattr(module, name) is expected, f"{package}.{name}"
     with pytest.raises(AttributeError, match="has no attribute 'nothing'"):
         module.nothing  # noqa: B018
@@ -90,3 +90,26 @@ def test_the_checkout_imports_without_an_editable_install() -> None:
     grad, where, sheet = done.stdout.split()
     assert grad == "4.0" and where == str(ROOT / "autograd" / "__init__.py")
     assert sheet == "mazur.toml"
+
+
+@pytest.mark.parametrize("package", sorted(PACKAGES))
+def test_no_lazy_name_is_also_a_module_of_its_package(package: str) -> None:
+    """Importing ``tracegrad.autograd.gradcheck`` sets the package's attribute ``gradcheck`` to
+    the module, and ``__getattr__`` is then never asked: such a name must be imported eagerly."""
+    folder = ROOT / PACKAGES[package]
+    modules = {p.stem for p in folder.glob("*.py")} | {
+        p.name for p in folder.iterdir() if p.is_dir()
+    }
+    table: dict[str, str] = importlib.import_module(package)._LAZY
+    clashes = [
+        n
+        for n, where in table.items()
+        if n in modules and hasattr(importlib.import_module(where), n)
+    ]
+    assert not clashes
+    done = subprocess.run(
+        [sys.executable, "-c", "import tracegrad.autograd.gradcheck\n"
+         "from tracegrad.autograd import gradcheck\nprint(callable(gradcheck))"],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == "True"
