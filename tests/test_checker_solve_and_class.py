@@ -63,9 +63,7 @@ def test_reprs_are_short() -> None:
     )
     assert repr(report.first_mistake) == "<Mark do/dn = 0.2929, wrong: the engine has 0.50000>"
     assert repr(solve(TANH)) == f"<Solution {TANH}: expression, 27 quantities>"
-    assert re.fullmatch(
-        r"<Solution \S+: network, \d+ quantities, 2 steps>", repr(solve(MAZUR))
-    )
+    assert re.fullmatch(r"<Solution \S+: network, \d+ quantities, 2 steps>", repr(solve(MAZUR)))
 
 
 def test_a_class_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -138,10 +136,7 @@ def test_the_loss_text_comes_from_the_one_registry(monkeypatch: pytest.MonkeyPat
     from tracegrad.checker import HomeworkError, load
 
     spec = losses.LOSSES["half_sse"]
-    assert (
-        "loss half_sse: E = 1/2 (y1 - o1)**2 + 1/2 (y2 - o2)**2"
-        in solve(MAZUR).text()
-    )
+    assert "loss half_sse: E = 1/2 (y1 - o1)**2 + 1/2 (y2 - o2)**2" in solve(MAZUR).text()
     changed = dataclasses.replace(spec, term="½ ({y} - {o})²", slope="{o} - {y}")
     monkeypatch.setitem(losses.LOSSES, "half_sse", changed)
     text = solve(MAZUR).text()
