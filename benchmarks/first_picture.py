@@ -86,7 +86,7 @@ def bench_first_picture(rounds: int) -> dict[str, Any]:
 def report_lines(r: dict[str, Any]) -> list[str]:
     w, ratio = r["seconds_wall"], r["ratio_wall_vs_import_numpy"]
     return [
-        f"first picture (new processes, no dot on PATH, cache warm): import numpy "
+        f"first_picture (new processes, no dot on PATH, cache warm): import numpy "
         f"{1e3 * w['numpy']:.0f} ms; import tracegrad {1e3 * w['import']:.0f} ms "
         f"({ratio['import']:.2f}x, target {r['targets']['import']}x); tracegrad draw to SVG "
         f"{1e3 * w['draw']:.0f} ms ({ratio['draw']:.2f}x, target {r['targets']['draw']}x); "
