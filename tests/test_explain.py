@@ -425,3 +425,16 @@ def test_derivation_parts_read_as_their_lines_at_a_prompt() -> None:
 
 def _syms(chain: object) -> str:
     return " · ".join(i.symbol for i in chain.items)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kw", [{}, {"max_paths": 1}, {"expand": True}])
+def test_every_generated_name_of_a_seed_derivation_is_defined(kw: dict[str, Any]) -> None:
+    """`E = v12 + v18` in a derivation of dE/dw5: v18 is off the path, and still said."""
+    v = solved()
+    for wrt in ["w1", "w5", "b3", "h1", "x2", "o2"]:
+        text = str(explain(v["E"], wrt=wrt, **kw))
+        used = set(re.findall(r"\bv\d+\b", text))
+        defined = set(re.findall(r"^\s*(v\d+) = ", text, re.M))
+        assert used <= defined, (wrt, kw, used - defined, text)
+    text = str(explain(v["E"], wrt="w5", expand=True))
+    assert "\n  E = v12 + v18\n  v18 = 0.5 * (y2 - o2) ** 2\n" in text

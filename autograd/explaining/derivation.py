@@ -39,6 +39,7 @@ class Factor:
     formula: str
     definition: str
     folded: tuple[str, ...] = ()  # generated names of the unlabelled Values folded in
+    introduces: tuple[str, ...] = ()  # what the definition's other generated names stand for
     paths: int = 1  # paths from bottom to top inside this factor
     partial: bool = False
     top_node: Value | None = field(default=None, repr=False, compare=False)
@@ -257,6 +258,7 @@ def _factor_lines(d: Derivation) -> list[str]:
     for fs in by_top.values():
         if fs[0].definition:
             out.append(f"  {fs[0].definition}")
+            out.extend(f"  {d}" for d in fs[0].introduces)
         out.extend(f"      {f}" for f in fs)
     return out
 

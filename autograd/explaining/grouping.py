@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from tracegrad.autograd.explaining.derivation import Chain, Delta, Factor, Item, Sum
 from tracegrad.autograd.explaining.record import RecordedPass
-from tracegrad.autograd.explaining.steps import FormulaWriter, wrap
+from tracegrad.autograd.explaining.steps import FormulaWriter, Introductions, wrap
 from tracegrad.autograd.value import Value
 
 __all__ = ["CondensedGraph", "FormulaWriter", "Grouper"]
@@ -143,6 +143,7 @@ class _Fold:
                 value=flow.value,
                 formula=flow.formula(len(folded)),
                 definition=definition,
+                introduces=g.introduced.get(id(self.top), ()),
                 folded=tuple(names(n) for n in folded if id(q) in reaches[id(n)]),
                 paths=flow.paths,
                 top_node=self.top,
@@ -171,6 +172,7 @@ class CondensedGraph:
         ]
         self.boundary = {id(n) for n in self.key_nodes}
         self.writer = FormulaWriter(p.names, self.boundary, expand)
+        self.introduced = self._introductions()
         self.below: dict[int, list[Edge]] = {
             id(top): _Fold(top, self).factors() for top in self.key_nodes if top is not x
         }
@@ -179,6 +181,20 @@ class CondensedGraph:
             for bottom, f in self.below.get(id(top), []):
                 self.above.setdefault(id(bottom), []).append((top, f))
         self.path_count = self._count_paths()
+
+    def _introductions(self) -> dict[int, tuple[str, ...]]:
+        """Per boundary Value, the generated names its definition uses that no line of the
+        derivation defines (off the paths: the v18 of 'E = v12 + v18'), from the root down."""
+        intro = Introductions(self.p.names)
+        for n in self.key_nodes:
+            intro.said(n)  # each has its own definition line
+        out: dict[int, tuple[str, ...]] = {}
+        for top in reversed(self.key_nodes):
+            if top is not self.x and top._op is not None:
+                said = intro.first_uses(self.writer.named_inputs(top))
+                if said:
+                    out[id(top)] = tuple(said)
+        return out
 
     def _on_path(self) -> set[int]:
         """The Values on some path from x up to root: x and everything computed from it."""
