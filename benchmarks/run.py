@@ -17,6 +17,8 @@ Workloads (the issue's definitions):
 - ``memory``: tracemalloc's peak bytes over one mlp_step's forward + backward, per graph node.
 - ``epoch``: one full-batch epoch on 1,000 two-moons points: micrograd eager, tracegrad eager,
   tracegrad compiled (``autograd.compile``) and a hand-written numpy matrix MLP (the floor).
+- ``first_picture``: ``tracegrad draw`` to SVG and ``import tracegrad`` in new processes,
+  against ``python -c "import numpy"`` (``benchmarks/first_picture.py``).
 
 Between timed runs ``gc.collect()`` clears the previous run's garbage outside the timing;
 that favours micrograd, whose graphs are reference cycles only the collector frees.
@@ -60,7 +62,7 @@ except ImportError:  # pragma: no cover - reported by main()
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKLOADS = ["mlp_step", "backward", "chain", "wide", "tanh_expr", "memory", "gc", "epoch", "scale",
-             "grading"]  # fmt: skip
+             "grading", "first_picture"]  # fmt: skip
 SIZES = [16, 16, 1]
 ALPHA = 1e-4  # L2 strength
 LR = 0.05
@@ -853,6 +855,10 @@ def report(res: dict[str, Any]) -> str:
         from benchmarks.grading import report_lines
 
         lines += report_lines(res["grading"])
+    if "first_picture" in res:
+        from benchmarks.first_picture import report_lines as first_picture_lines
+
+        lines += first_picture_lines(res["first_picture"])
     for name, sc in res.get("scale", {}).items():
         s = sc["seconds_per_epoch"]
         pk = sc["peak_mb"]
@@ -916,6 +922,7 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
             1 if quick else 5,
         ),
         "grading": lambda: _grading(30 if quick else 1_000),
+        "first_picture": lambda: _first_picture(1 if quick else 9),
     }
     for name, fn in work.items():
         if name in want:
@@ -929,6 +936,12 @@ def _grading(n: int) -> dict[str, Any]:
     from benchmarks.grading import bench_grading
 
     return bench_grading(n)
+
+
+def _first_picture(rounds: int) -> dict[str, Any]:
+    from benchmarks.first_picture import bench_first_picture
+
+    return bench_first_picture(rounds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

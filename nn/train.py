@@ -65,6 +65,22 @@ class History:
     def epochs(self) -> int:
         return len(self.loss)
 
+    def __repr__(self) -> str:
+        """'History(25 epochs: loss 0.1067 -> 0.0103, lr 1.2)': the run at a glance (the
+        lists stay attributes: ``h.loss``, ``h.accuracy``, ``h.lr``)."""
+        if not self.loss:
+            return "History(no epochs)"
+        parts = [f"loss {fmt(self.loss[0])} -> {fmt(self.loss[-1])}"]
+        if self.accuracy and self.accuracy[-1] is not None:
+            parts.append(f"accuracy {self.accuracy[-1]:.1%}")
+        if self.lr:
+            first, last = f"{self.lr[0]:g}", f"{self.lr[-1]:g}"
+            parts.append(f"lr {first}" if first == last else f"lr {first} -> {last}")
+        if self.converged:
+            parts.append("converged")
+        s = "s" if self.epochs != 1 else ""
+        return f"History({self.epochs} epoch{s}: {', '.join(parts)})"
+
 
 def make_eager_step(model: Module, loss: LossSpec, l2: float = 0.0) -> BatchStep:
     """The batch step on the eager Value engine: one graph for the batch's mean loss (plus
@@ -288,7 +304,8 @@ def fit(
     batch_size: 1 for online updates, k for mini-batches, None for the whole set.
     shuffle: visit the samples in a new seeded order each epoch (default: in order).
     tol, patience: stop once |loss change| < tol for ``patience`` epochs in a row.
-    progress: show a tqdm bar with the loss and accuracy. callback(epoch, loss, accuracy)
+    progress: show a tqdm bar with the loss and accuracy while training; it is cleared when
+    ``fit`` returns (the History keeps every epoch's numbers). callback(epoch, loss, accuracy)
     runs after every epoch (epochs count from 1).
     compiled: run each batch on ``tracegrad.autograd.compile`` (numpy over the whole batch, same
     gradients; see ``make_compiled_step``) instead of one graph of Values per batch. With
@@ -305,7 +322,7 @@ def fit(
     rng = np.random.default_rng(seed)
     history = History()
     calm = 0  # epochs in a row with |loss change| < tol
-    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress)
+    bar = tqdm(range(epochs), desc="training", unit="epoch", disable=not progress, leave=False)
     try:
         for epoch in bar:
             opt.epoch = epoch

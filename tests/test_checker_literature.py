@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from tracegrad import examples
 from tracegrad.checker import CARRIED, IMPRECISE, RIGHT, SIGN, WRONG, check
 
 if sys.version_info >= (3, 11):
@@ -27,9 +28,15 @@ else:  # pragma: no cover
 SHEETS = Path(__file__).resolve().parent / "sheets"
 
 
+def sheet_path(name: str) -> Path:
+    """tests/sheets/NAME.toml, or the shipped example (Mazur's sheet ships: examples/)."""
+    path = SHEETS / f"{name}.toml"
+    return path if path.exists() else examples.path(name)
+
+
 def sheet(name: str, **answers: Any) -> dict[str, Any]:
     """A sheet from tests/sheets with some answers replaced (keys use __ for '/')."""
-    data = tomllib.loads((SHEETS / f"{name}.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(sheet_path(name).read_text(encoding="utf-8"))
     data["answers"] = {**data["answers"], **{k.replace("__", "/"): v for k, v in answers.items()}}
     return data
 
@@ -51,7 +58,7 @@ def s4(x: float) -> str:
     "name", ["cs231n_sigmoid", "cs231n_staged", "micrograd_neuron", "second_derivatives", "mazur"]
 )
 def test_the_published_figures_are_accepted_in_full(name: str) -> None:
-    report = check(SHEETS / f"{name}.toml")
+    report = check(sheet_path(name))
     assert report.ok, report.table()
     assert set(verdicts(report).values()) == {RIGHT}
 
@@ -216,7 +223,7 @@ D_O1, D_O2 = 0.138498562, -0.038098236  # dE/dnet_o1, dE/dnet_o2 as the post pri
 
 
 def test_mazur_as_published_has_shared_and_frozen_biases() -> None:
-    report = check(SHEETS / "mazur.toml")
+    report = check(examples.path("mazur"))
     assert report.ok
     assert report.mark("step 2: E_total").verdict == RIGHT
     values = {q.label(2): q.value for q in report.problem.quantities}
@@ -293,7 +300,7 @@ def test_mazur_step_two_with_the_weights_before_the_update() -> None:
 
 
 def test_a_shared_bias_with_two_values_points_at_its_line() -> None:
-    text = (SHEETS / "mazur.toml").read_text(encoding="utf-8")
+    text = examples.path("mazur").read_text(encoding="utf-8")
     text = text.replace("biases = [[0.35, 0.35]", "biases = [[0.35, 0.36]")
     from tracegrad.checker import HomeworkError, load
 

@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tracegrad import examples
 from tracegrad.checker import check, solve
 from tracegrad.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 SHEETS = Path(__file__).resolve().parent / "sheets"
+MAZUR = examples.path("mazur")  # ships: shared and frozen biases
 TANH = ROOT / "examples" / "tanh_neuron.toml"
 
 
@@ -48,7 +50,7 @@ def test_solve_substitutes_every_number_and_writes_second_derivatives() -> None:
 
 
 def test_solve_writes_significant_figures() -> None:
-    text = solve(SHEETS / "mazur.toml").text()
+    text = solve(MAZUR).text()
     assert lines_of(text, "dE/dw1 =")[0].endswith("= 0.0004386")
     assert "0.0004 " not in text and not text.rstrip().endswith("0.0004")
 
@@ -61,9 +63,7 @@ def test_reprs_are_short() -> None:
     )
     assert repr(report.first_mistake) == "<Mark do/dn = 0.2929, wrong: the engine has 0.50000>"
     assert repr(solve(TANH)) == f"<Solution {TANH}: expression, 27 quantities>"
-    assert re.fullmatch(
-        r"<Solution \S+: network, \d+ quantities, 2 steps>", repr(solve(SHEETS / "mazur.toml"))
-    )
+    assert re.fullmatch(r"<Solution \S+: network, \d+ quantities, 2 steps>", repr(solve(MAZUR)))
 
 
 def test_a_class_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +92,7 @@ def test_a_class_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> 
 
 
 def test_a_class_in_csv(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["check", str(TANH), str(SHEETS / "mazur.toml"), "--format", "csv"]) == 1
+    assert main(["check", str(TANH), str(MAZUR), "--format", "csv"]) == 1
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert len(rows) == 10 + 27
     first = [r for r in rows if r["first_mistake"] == "true"]
@@ -136,13 +136,10 @@ def test_the_loss_text_comes_from_the_one_registry(monkeypatch: pytest.MonkeyPat
     from tracegrad.checker import HomeworkError, load
 
     spec = losses.LOSSES["half_sse"]
-    assert (
-        "loss half_sse: E = 1/2 (y1 - o1)**2 + 1/2 (y2 - o2)**2"
-        in solve(SHEETS / "mazur.toml").text()
-    )
+    assert "loss half_sse: E = 1/2 (y1 - o1)**2 + 1/2 (y2 - o2)**2" in solve(MAZUR).text()
     changed = dataclasses.replace(spec, term="½ ({y} - {o})²", slope="{o} - {y}")
     monkeypatch.setitem(losses.LOSSES, "half_sse", changed)
-    text = solve(SHEETS / "mazur.toml").text()
+    text = solve(MAZUR).text()
     assert "E = ½ (y1 - o1)² + ½ (y2 - o2)²" in text
     assert "dE/do1 = o1 - 0.01 = " in text
     with pytest.raises(HomeworkError, match=r"half_sse: E = ½ \(y - o\)²"):
@@ -155,4 +152,4 @@ def load_dict() -> dict[str, object]:
     else:  # pragma: no cover
         import tomli as tomllib
 
-    return tomllib.loads((SHEETS / "mazur.toml").read_text(encoding="utf-8"))
+    return tomllib.loads((MAZUR).read_text(encoding="utf-8"))

@@ -283,7 +283,8 @@ def test_backward_table_rows_are_the_backward_pass() -> None:
     v, ref = build(), solved()
     table = backward_table(v["E"])
     order = topo_order(v["E"])
-    assert len(table.rows) == len(order)
+    constants = [n for n in order if n._op is None and not n.label]  # 0.5 and 2, twice each
+    assert len(constants) == 4 and len(table.rows) == len(order) - len(constants)
     assert table.rows[0].name == "E" and table.rows[0].grad == 1.0
     by_name = {r.name: r for r in table.rows}
     for name in ["o1", "h1", "net_h1", "w1", "w5"]:
@@ -296,7 +297,7 @@ def test_backward_table_rows_are_the_backward_pass() -> None:
     assert value == pytest.approx(o1.data * (1 - o1.data), rel=1e-12)
     text = str(table)
     lines = text.splitlines()
-    assert lines[0].split()[:2] == ["value", "op"] and len(lines) == len(order) + 2
+    assert lines[1].split()[:2] == ["value", "op"] and len(lines) == len(table.rows) + 4
     assert any(line.split()[:2] == ["w5", "leaf"] and fmt(ref["w5"].grad) in line for line in lines)
 
 
@@ -352,7 +353,7 @@ def test_reprs_at_the_prompt_are_the_text() -> None:
         assert text == str(obj)
         assert " at 0x" not in text and "Derivation(" not in text and "TableRow(" not in text
     assert repr(d).splitlines()[0].startswith("dE/dw5 = dE/do1 · do1/dnet_o1 · dnet_o1/dw5 = ")
-    assert repr(table).splitlines()[0].split()[:2] == ["value", "op"]
+    assert repr(table).splitlines()[1].split()[:2] == ["value", "op"]
 
 
 class _Terminal(io.StringIO):
@@ -376,3 +377,64 @@ def test_table_on_a_narrow_terminal_keeps_every_number(
     for row in table.rows:
         assert fmt(row.data) in text and fmt(row.grad) in text
     assert max(len(line) for line in text.splitlines()) <= columns
+
+
+def test_the_table_shows_constants_as_constants_and_introduces_generated_names() -> None:
+    """The 0.5 and the 2 of 1/2 (y - o)**2 are numbers in the formulas: no row, no gradient,
+    no d/d2; every generated name a row uses has its own row further down, said above."""
+    v = build()
+    table = backward_table(v["E"])
+    text = str(table)
+    lines = text.splitlines()
+    assert table.constants == ("2", "0.5")
+    assert lines[-1] == "constants: 2, 0.5 (numbers in the formulas: no row, no gradient)"
+    assert not any(r.name in ("0.5", "2") for r in table.rows)
+    assert "d/d2 " not in text and "d/d0.5 " not in text
+    v18 = next(r for r in table.rows if r.name == "v18")
+    assert [n for n, _, _ in v18.partials] == ["v17"]
+    assert lines[0].startswith("v1 to v18: values without a label, named by tracegrad")
+    rows = [r.name for r in table.rows]
+    for i, row in enumerate(table.rows):
+        used = re.findall(r"\bv\d+\b", row.expression)
+        assert all(name in rows[i + 1 :] for name in used), (row.name, used)
+    # a graph whose every Value has a label needs no note
+    a, b = Value(2.0, label="a"), Value(3.0, label="b")
+    c = a * b
+    c.label = "c"
+    assert str(backward_table(c)).splitlines()[0].split()[:2] == ["value", "op"]
+
+
+def test_derivation_parts_read_as_their_lines_at_a_prompt() -> None:
+    """`d.factors`, `d.paths()`, `d.sums`, `d.chain` and `d.deltas` print as the lines of the
+    derivation (numbers as the engine has them), not as dataclass dumps."""
+    v = solved()
+    d = explain(v["E"], wrt="w5")
+    f = d.factor("net_o1", "w5")
+    assert repr(f) == str(f) == "dnet_o1/dw5 = h1 = 0.5399   (through 2 unlabelled values)"
+    assert f.value == v["h1"].data
+    assert all(str(x) in str(d) for x in d.factors)  # the derivation's own "where" lines
+    text = repr(d.paths())
+    assert "Factor(" not in text and "folded=" not in text and "dE/do1 = " in text
+    d1 = explain(v["E"], wrt="w1")
+    (s,) = d1.sums
+    assert repr(s) == f"dE/dh1 = {' + '.join(_syms(t) for t in s.terms)} = {fmt(v['h1'].grad)}"
+    assert repr(d1.chain).endswith(f"= {fmt(v['w1'].grad)}") and "Chain(" not in repr(d1.chain)
+    deltas = explain(v["E"], wrt="w1", max_paths=1).deltas
+    assert "Delta(" not in repr(deltas) and repr(deltas[0]).startswith("d·/do")
+
+
+def _syms(chain: object) -> str:
+    return " · ".join(i.symbol for i in chain.items)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("kw", [{}, {"max_paths": 1}, {"expand": True}])
+def test_every_generated_name_of_a_seed_derivation_is_defined(kw: dict[str, Any]) -> None:
+    """`E = v12 + v18` in a derivation of dE/dw5: v18 is off the path, and still said."""
+    v = solved()
+    for wrt in ["w1", "w5", "b3", "h1", "x2", "o2"]:
+        text = str(explain(v["E"], wrt=wrt, **kw))
+        used = set(re.findall(r"\bv\d+\b", text))
+        defined = set(re.findall(r"^\s*(v\d+) = ", text, re.M))
+        assert used <= defined, (wrt, kw, used - defined, text)
+    text = str(explain(v["E"], wrt="w5", expand=True))
+    assert "\n  E = v12 + v18\n  v18 = 0.5 * (y2 - o2) ** 2\n" in text

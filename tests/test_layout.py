@@ -109,12 +109,51 @@ def _targets(module: str, node: ast.Import | ast.ImportFrom) -> list[str]:
     ]
 
 
+def _lazy_table(node: ast.AST, constants: dict[str, str]) -> list[str]:
+    """The modules named in ``_LAZY = {name: module}`` (the table a package's PEP 562
+    ``__getattr__`` imports from, docs/architecture.md): each is an edge of the graph. A
+    module may be a string or the name of a module-level string constant."""
+    if isinstance(node, ast.AnnAssign):
+        targets, value = [node.target], node.value
+    elif isinstance(node, ast.Assign):
+        targets, value = node.targets, node.value
+    else:
+        return []
+    if not any(isinstance(t, ast.Name) and t.id == "_LAZY" for t in targets):
+        return []
+    assert isinstance(value, ast.Dict), "_LAZY must be a literal dict {name: module}"
+    out = []
+    for v in value.values:
+        if isinstance(v, ast.Constant) and isinstance(v.value, str):
+            out.append(v.value)
+        elif isinstance(v, ast.Name) and v.id in constants:
+            out.append(constants[v.id])
+        else:
+            raise AssertionError(
+                f"_LAZY's modules must be strings (line {getattr(v, 'lineno', 0)})"
+            )
+    return out
+
+
+def _string_constants(tree: ast.Module) -> dict[str, str]:
+    return {
+        n.targets[0].id: n.value.value
+        for n in tree.body
+        if isinstance(n, ast.Assign)
+        and len(n.targets) == 1
+        and isinstance(n.targets[0], ast.Name)
+        and isinstance(n.value, ast.Constant)
+        and isinstance(n.value.value, str)
+    }
+
+
 def imports_of(module: str, source: str | None = None) -> list[Import]:
     """The imports of a module of ours (its file, or ``source`` read as that module)."""
     tree = ast.parse(source if source is not None else MODULES[module].read_text("utf-8"))
     found: list[Import] = []
 
     is_package = MODULES[module].name == "__init__.py"
+    constants = _string_constants(tree)
 
     def visit(node: ast.AST, in_function: bool, lazy: bool) -> None:
         for child in ast.iter_child_nodes(node):
@@ -126,6 +165,9 @@ def imports_of(module: str, source: str | None = None) -> list[Import]:
                 for target in _targets(module, child):
                     if target != module:
                         found.append(Import(module, target, child.lineno, in_function, lazy))
+            if is_package and node is tree:  # a package's `_LAZY` table: imported on use
+                for target in _lazy_table(child, constants):
+                    found.append(Import(module, _resolve(target), child.lineno, True, True))
             is_function = isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda))
             getattr_hook = (
                 is_package
@@ -200,6 +242,16 @@ def test_the_parser_sees_function_level_and_type_checking_imports() -> None:
         ("tracegrad.autograd.value", True, True),
         ("tracegrad.autograd.ops", True, False),
     ]
+    # a package's `_LAZY` table {name: module} is what its __getattr__ imports: edges too
+    table = imports_of(
+        "tracegrad.nn",
+        '_LAYERS = "tracegrad.nn.layers"\n_LAZY = {"MLP": _LAYERS, "fit": "tracegrad.nn.train"}\n',
+    )
+    assert [(i.target, i.in_function, i.lazy) for i in table] == [
+        ("tracegrad.nn.layers", True, True),
+        ("tracegrad.nn.train", True, True),
+    ]
+    assert {"tracegrad.nn.train", "tracegrad.nn.layers"} <= module_graph()["tracegrad.nn"]
     # an import under `if TYPE_CHECKING:` is no edge
     code = ROOT / "autograd" / "functional.py"
     tree = ast.parse(code.read_text(encoding="utf-8"))

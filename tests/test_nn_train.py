@@ -217,11 +217,20 @@ def test_history_callback_and_lr() -> None:
     assert all(a is not None and 0 <= a <= 1 for a in h.accuracy)
 
 
-def test_progress_bar_shows_loss_and_accuracy(capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_bar_shows_loss_and_accuracy(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import functools
+
+    import tracegrad.nn.train as train
+
+    # every epoch drawn (tqdm draws at most every 0.1 s: a fast run might show none)
+    monkeypatch.setattr(train, "tqdm", functools.partial(train.tqdm, mininterval=0))
     X, y = data.xor()
     fit(MLP(2, [2, 1]), X, y, epochs=2, progress=True)
     err = capsys.readouterr().err
     assert "loss=" in err and "acc=" in err
+    assert err.split("\r")[-1].strip() == ""  # cleared when fit returns: History has it all
     fit(MLP(2, [2, 1]), X, y, epochs=2, progress=False)
     assert capsys.readouterr().err == ""
 
@@ -262,3 +271,16 @@ def test_accuracy_rules() -> None:
     assert math.isclose(
         accuracy(np.array([0.6, 0.4, 0.9]), np.array([1, 1, 0]), get_loss("bce")) or 0, 1 / 3
     )
+
+
+def test_history_reads_as_one_line_at_a_prompt() -> None:
+    from tracegrad.nn import History
+
+    assert repr(History()) == "History(no epochs)"
+    h = History(loss=[0.5, 0.25, 0.125], accuracy=[None, None, None], lr=[1.2, 1.2, 1.2])
+    assert repr(h) == "History(3 epochs: loss 0.5000 -> 0.1250, lr 1.2)"
+    h = History(loss=[0.5], accuracy=[0.75], lr=[0.1], converged=True)
+    assert str(h) == "History(1 epoch: loss 0.5000 -> 0.5000, accuracy 75.0%, lr 0.1, converged)"
+    h = History(loss=[0.5, 0.4], accuracy=[0.5, 1.0], lr=[0.1, 0.05])
+    assert repr(h) == "History(2 epochs: loss 0.5000 -> 0.4000, accuracy 100.0%, lr 0.1 -> 0.05)"
+    assert h.loss == [0.5, 0.4]  # the lists stay attributes

@@ -118,6 +118,30 @@ def test_console_blocks() -> None:
         _run_console_block(block)
 
 
+SHELL = [b for b in BLOCKS if b.lang == "sh"]
+
+
+def test_shell_block_commands_parse_as_written() -> None:
+    """Every `tracegrad ...` line of a ```sh block is a command line tracegrad accepts: its
+    command and options exist as written (what they read is the reader's own file)."""
+    from tracegrad.cli import build_parser
+    from tracegrad.commands._common import split_set_items
+
+    seen = 0
+    for block in SHELL:
+        for line in block.text.splitlines():
+            argv = shlex.split(line, comments=True)
+            if not argv or argv[0] != "tracegrad":
+                continue
+            argv = argv[1 : argv.index(">")] if ">" in argv else argv[1:]
+            try:
+                build_parser(argv[0]).parse_args(split_set_items(argv))
+            except SystemExit:
+                pytest.fail(f"README.md:{block.line}: tracegrad does not accept `{line}`")
+            seen += 1
+    assert seen >= 5
+
+
 def _run_console_block(block: Block) -> None:
     for command, expected in console_commands(block):
         command, feed = split_feed(command)  # `printf '%s\n' A B | tracegrad ...`

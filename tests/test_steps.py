@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
 
@@ -9,9 +10,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import Recipe, build_dag, dags
-from tracegrad.autograd import OPS, Step, Value, backward_steps, topo_order
+from tracegrad.autograd import OPS, Step, Value, backward_steps, step_through, topo_order
+from tracegrad.autograd.explaining.steps import NodeNames
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.ops import FloatMath
+from tracegrad.autograd.parse import parse_expression
+from tracegrad.nn import MLP, losses
 
 from tracegrad.seed import build, solved
 
@@ -163,3 +167,46 @@ def test_seed_steps_match_backward_and_repr() -> None:
     assert re.fullmatch(
         r"Value\(data=0\.716\d, grad=-0\.1835, op='sigmoid', label='o1'\)", repr(o1)
     )
+
+
+def _networks() -> list[Value]:
+    net = MLP(2, [2, 2], activation="sigmoid", output_activation="sigmoid", seed=1)
+    E = losses.half_sse(net([0.5, -0.5]), [0.9, 0.1])
+    E.label = "E"  # the issue's hand-built network: its inner Values have no names
+    return [build()["E"], E]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_every_generated_name_is_introduced_where_first_used(which: int) -> None:
+    """`E = v12 + v18` says at once what v12 and v18 stand for, and what it says is what
+    the engine computed: each definition, evaluated on the graph's numbers, is the Value."""
+    root = _networks()[which]
+    names = NodeNames(topo_order(root), root)
+    data = {names(n): n.data for n in topo_order(root)}
+    said = {n.label for n in topo_order(root) if n.label}
+    introduced = 0
+    for step in backward_steps(root):
+        here = {step.name} | {d.split(" = ")[0] for d in step.introduces}
+        used = set(re.findall(r"\bv\d+\b", str(step)))
+        assert used <= said | here, (str(step), used - said - here)
+        said |= here
+        for definition in step.introduces:
+            name, formula = definition.split(" = ", 1)
+            assert f"where {definition}" in str(step) or f"      {definition}" in str(step)
+            idents = {k.replace(".", "_"): v for k, v in data.items()}
+            expr = parse_expression(re.sub(r"(?<=[A-Za-z0-9])\.(?=[a-z])", "_", formula))
+            got = expr.evaluate({n: idents[n] for n in expr.names}).data
+            assert got == pytest.approx(data[name], rel=1e-12, abs=1e-15), definition
+            introduced += 1
+    assert introduced >= 8
+
+
+def test_step_through_opens_with_the_names_it_uses() -> None:
+    out = io.StringIO()
+    step_through(build()["E"], read=lambda _: "q", file=out)
+    first = out.getvalue().split("\n\n")[1].splitlines()
+    assert first[0].startswith("[1/27] E = v12 + v18   dE/dv12 += ")
+    assert [line.strip() for line in first[2:4]] == [
+        "where v12 = 0.5 * (y1 - o1) ** 2",
+        "v18 = 0.5 * (y2 - o2) ** 2",
+    ]

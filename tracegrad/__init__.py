@@ -9,47 +9,102 @@ are here too:
 >>> L.backward()
 >>> a.grad, b.grad
 (-2.0, 2.0)
+
+``Value`` comes with the package; every other name is imported on first use (PEP 562:
+``_LAZY``), so ``import tracegrad`` costs no more than the engine (docs/architecture.md,
+"Imports on first use").
 """
 
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _version
+from __future__ import annotations
 
-from tracegrad import autograd, nn
-from tracegrad.autograd import (
-    Value,
-    backward_page,
-    backward_steps,
-    backward_table,
-    compile,
-    draw,
-    draw_dot,
-    explain,
-    grad,
-    gradcheck,
-    gradient_path,
-    parse_expression,
-    render_svg,
-    save_graph,
-    save_html,
-    step_through,
-    trace,
-    zero_grad,
-)
+import importlib.util
+import os
+from typing import TYPE_CHECKING
+
+# In a source checkout the engine is ../autograd, not ./autograd (pyproject.toml's package-dir
+# maps autograd/, nn/ and examples/ into tracegrad when installed). An editable install finds
+# them by that map; Python started in the checkout with a wheel installed (`python -c "import
+# tracegrad"` in the repository root) reads this folder instead of the installed package and
+# nothing maps the rest, so the checkout's folders are searched too: the checkout then works
+# as the package it is.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_CHECKOUT = os.path.dirname(_HERE)
+if (
+    not os.path.isdir(os.path.join(_HERE, "autograd"))
+    and os.path.isfile(os.path.join(_CHECKOUT, "autograd", "value.py"))
+    and importlib.util.find_spec(f"{__name__}.autograd") is None
+):
+    __path__.append(_CHECKOUT)  # tracegrad.autograd is ../autograd, tracegrad.nn ../nn
+
+from tracegrad import autograd  # noqa: E402
+from tracegrad.autograd import lazy_attribute  # noqa: E402
+from tracegrad.autograd.value import Value  # noqa: E402
+
+if TYPE_CHECKING:  # the names of _LAZY, for type checkers
+    from tracegrad import nn
+    from tracegrad.autograd import (
+        backward_page,
+        backward_steps,
+        backward_table,
+        compile,
+        draw,
+        draw_dot,
+        explain,
+        grad,
+        gradcheck,
+        gradient_path,
+        parse_expression,
+        render_svg,
+        save_graph,
+        save_html,
+        step_through,
+        trace,
+    )
+    from tracegrad.autograd.graph import zero_grad
+    from tracegrad.practice_loop import practice
+
+_AUTOGRAD = "tracegrad.autograd"
+# name -> the module that defines it (a sub-package: itself), imported when first used;
+# tracegrad.autograd's own table then says where each of its names lives
+_LAZY: dict[str, str] = {
+    "nn": "tracegrad.nn",
+    "backward_page": _AUTOGRAD,
+    "backward_steps": _AUTOGRAD,
+    "backward_table": _AUTOGRAD,
+    "compile": _AUTOGRAD,
+    "draw": _AUTOGRAD,
+    "draw_dot": _AUTOGRAD,
+    "explain": _AUTOGRAD,
+    "grad": _AUTOGRAD,
+    "gradcheck": _AUTOGRAD,
+    "gradient_path": _AUTOGRAD,
+    "parse_expression": _AUTOGRAD,
+    "render_svg": _AUTOGRAD,
+    "save_graph": _AUTOGRAD,
+    "save_html": _AUTOGRAD,
+    "step_through": _AUTOGRAD,
+    "trace": _AUTOGRAD,
+    "zero_grad": _AUTOGRAD,
+    "practice": "tracegrad.practice_loop",  # it brings in the checker
+}
 
 
 def __getattr__(name: str) -> object:
-    """``tracegrad.practice`` is imported when first used (it brings in the checker)."""
-    if name == "practice":
-        from tracegrad.practice_loop import practice
+    if name == "__version__":  # importlib.metadata scans every installed distribution
+        from importlib.metadata import PackageNotFoundError, version
 
-        return practice
-    raise AttributeError(f"module 'tracegrad' has no attribute {name!r}")
+        try:
+            found = version("tracegrad")
+        except PackageNotFoundError:  # running from a source tree that was never installed
+            found = "0+unknown"
+        globals()["__version__"] = found
+        return found
+    return lazy_attribute(__name__, _LAZY, name)
 
 
-try:
-    __version__ = _version("tracegrad")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_LAZY, "__version__"})
+
 
 __all__ = [
     "Value",

@@ -44,13 +44,26 @@ class _Parser(argparse.ArgumentParser):
         return super()._parse_optional(arg_string)
 
 
-def build_parser() -> argparse.ArgumentParser:
+class _Version(argparse.Action):
+    """--version: the installed version, looked up only when asked (importlib.metadata is slow)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(nargs=0, **kwargs)
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        print(f"{parser.prog} {tracegrad.__version__}")
+        parser.exit()
+
+
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; given the ``command`` on the line, only that command's module is imported
+    (``tracegrad.commands.COMMANDS``: the command NAME is the module ``...commands.NAME``)."""
     parser = _Parser(
         prog="tracegrad",
         description="Scalar autograd you can watch: draw graphs, explain gradients, "
         "check homework.",
     )
-    parser.add_argument("--version", action="version", version=f"%(prog)s {tracegrad.__version__}")
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     parser.add_argument(
         "--debug",
         action="store_true",
@@ -58,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    for name in COMMANDS:
+    chosen = [m for m in COMMANDS if m.rsplit(".", 1)[1] == command]
+    for name in chosen or COMMANDS:  # all of them for --help or a command that is not one
         importlib.import_module(name).register(sub)
     return parser
 
@@ -102,7 +116,8 @@ _WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT
 
 
 def _run(argv: list[str]) -> int:
-    args = build_parser().parse_args(split_set_items(argv))
+    command = next((a for a in argv if not a.startswith("-")), None)
+    args = build_parser(command).parse_args(split_set_items(argv))
     status: int = args.func(args)
     return status
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import sys
 from pathlib import Path
 
 from tracegrad import demo_nn, seed
@@ -15,6 +18,7 @@ def seed_example(out_dir: Path) -> None:
     """Forward values, gradients and one SGD step of the article's 2-2-2 network."""
     v = seed.solved()
     print("The seed article's worked example: a 2-2-2 sigmoid network")
+    print(f"  the seed article: {seed.ARTICLE}")
     print("  x = (0.5, -0.5), targets (0.9, 0.1), E = sum 1/2 (y - o)^2, learning rate 1.2\n")
     print("Forward pass")
     for name in ["net_h1", "h1", "net_h2", "h2", "net_o1", "o1", "net_o2", "o2", "E"]:
@@ -44,9 +48,40 @@ def seed_graph(out_dir: Path) -> None:
     print(f"  {lit}  (the path from w1 to E highlighted, coloured by grad)")
 
 
+def command_hint() -> str:
+    """How to run the ``tracegrad`` command from here: by name when this Python's script is
+    the one on PATH, else ``source .venv/bin/activate`` or the script's own path."""
+    folder = Path(sys.executable).parent  # where pip put the `tracegrad` script
+    script = folder / ("tracegrad.exe" if os.name == "nt" else "tracegrad")
+    found = shutil.which("tracegrad")
+    if found and script.exists() and Path(found).resolve() == script.resolve():
+        return "tracegrad"
+    if not script.exists():
+        return f"{Path(sys.executable).name} -m tracegrad"
+    try:
+        shown = script.absolute().relative_to(Path.cwd())
+    except ValueError:
+        shown = script
+    activate = shown.parent / "activate"
+    print(f"To run the tracegrad command, first: source {activate}")
+    print(f"  (once per shell; or call {shown} by its path, e.g. {shown} examples)")
+    return "tracegrad"
+
+
+def next_steps(out_dir: Path) -> None:
+    """The demo's last lines: how to run the CLI from here, and what to try first."""
+    command = command_hint()
+    print("Next:")
+    print(f"  {command} examples                       the homework sheets that ship")
+    print(f"  {command} check --example student_wrong  a sheet with mistakes, checked")
+    print(f"  {command} solve --example seed           the seed article's worked solution")
+    print(f'  {command} draw "tanh(a*b + c)" --set a=2 b=-3 c=10 -o graph.svg')
+
+
 SECTIONS = [seed_example, seed_graph]
 SECTIONS += demo_nn.SECTIONS  # nn: the seed homework trained, two moons
 SECTIONS += checker_demo.SECTIONS  # the homework checker on the article's figures
+SECTIONS += [next_steps]
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -8,6 +8,7 @@ boundary is saved as a PNG next to the seed example's graph.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -84,8 +85,8 @@ def moons(out_dir: Path) -> None:
         batch_size=10,
         shuffle=True,
         seed=0,
-        progress=True,
-    )
+        progress=sys.stderr.isatty(),  # a bar while it runs, cleared before the epoch lines;
+    )  # none in a log, where each redraw would be one more line repeating them
     seconds = time.perf_counter() - start
     acc = accuracy(net.predict(X), y, get_loss(loss))
     assert acc is not None

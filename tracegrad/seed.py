@@ -1,6 +1,7 @@
 """The first seed article's worked example, built from raw Values.
 
-"How Neural Networks and Backpropagation Work": a 2-2-2 sigmoid network, input
+The article (``ARTICLE``): "How Neural Networks and Backpropagation Work" by Tomer Kordonsky,
+published in Artificialis on Medium, 13 Aug 2021: a 2-2-2 sigmoid network, input
 x = (0.5, -0.5), targets (0.9, 0.1), error E = sum of 1/2 (y - o)^2, learning rate 1.2.
 Names follow the textbook convention: w1..w8, b1..b4, net_h1, h1, net_o1, o1, E.
 """
@@ -9,6 +10,10 @@ from __future__ import annotations
 
 from tracegrad.autograd import Value
 
+ARTICLE = (
+    '"How Neural Networks and Backpropagation Work" by Tomer Kordonsky '
+    "(Artificialis, on Medium, 13 Aug 2021)"
+)
 INPUTS = {"x1": 0.5, "x2": -0.5}
 TARGETS = {"y1": 0.9, "y2": 0.1}
 LEARNING_RATE = 1.2

@@ -10,8 +10,11 @@ runner loads it on its own ``wasmtime`` engine so that three things a user meets
 - **Ctrl-C**: a layout runs on a worker thread while the caller's thread waits, so Python sees
   KeyboardInterrupt at once; the engine's epoch is then bumped and the guest traps at its
   next check (epoch interruption), so the worker stops too.
-- **one compile per process**: compiling the module takes about a second; each render then
-  gets a fresh instance (a few ms), so a failed or interrupted layout leaves nothing behind.
+- **one compile per machine**: compiling the module takes about a second, so the compiled code
+  is kept in the user's cache folder (``module_cache.py``: keyed by the module's hash,
+  wasmtime's version and the settings below; a file that is not the user's own, private and
+  intact is never loaded) and later processes load it in milliseconds. Each render then gets
+  a fresh instance (a few ms), so a failed or interrupted layout leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ import atexit
 import struct
 import threading
 from typing import Any
+
+from tracegrad.autograd.drawing import module_cache
 
 __all__ = ["EmbeddedError", "available", "render", "MEMORY_RESERVATION", "MEMORY_LIMIT"]
 
@@ -39,6 +44,8 @@ class EmbeddedError(RuntimeError):
 
 _lock = threading.Lock()
 _compiled: tuple[Any, Any] | None = None  # (engine, module), made once per process
+# The engine's settings below, as part of the cache key of the compiled module.
+SETTINGS = f"epoch;reserve={MEMORY_RESERVATION};guard={MEMORY_GUARD};stack={WASM_STACK}"
 
 
 def available() -> bool:
@@ -81,7 +88,7 @@ def _engine_and_module() -> tuple[Any, Any]:
             config.max_wasm_stack = WASM_STACK
             try:
                 engine = wasmtime.Engine(config)
-                module = wasmtime.Module.from_file(engine, str(path))
+                module, _ = module_cache.load_module(engine, path, SETTINGS)
             except Exception as exc:  # wasmtime's errors: mmap failed, bad module, ...
                 message = f"the embedded renderer could not start: {_one_line(exc)}"
                 raise EmbeddedError(message) from None

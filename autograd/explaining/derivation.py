@@ -39,6 +39,7 @@ class Factor:
     formula: str
     definition: str
     folded: tuple[str, ...] = ()  # generated names of the unlabelled Values folded in
+    introduces: tuple[str, ...] = ()  # what the definition's other generated names stand for
     paths: int = 1  # paths from bottom to top inside this factor
     partial: bool = False
     top_node: Value | None = field(default=None, repr=False, compare=False)
@@ -49,6 +50,16 @@ class Factor:
         """'dE/do1' (or '∂L/∂a' for a direct term of a sum)."""
         d = "∂" if self.partial else "d"
         return f"{d}{self.top}/{d}{self.bottom}"
+
+    def __str__(self) -> str:
+        """'dnet_o1/dw5 = h1 = 0.5399   (through 2 unlabelled values)': its derivation line."""
+        text = f"{self.symbol} = {self.formula} = {fmt(self.value)}"
+        if self.folded:
+            n = len(self.folded)
+            text += f"   (through {n} unlabelled value{'s' if n > 1 else ''})"
+        return text
+
+    __repr__ = __str__  # `d.factors`, `d.paths()` at a prompt: the lines, not the fields
 
 
 @dataclass(frozen=True)
@@ -63,6 +74,13 @@ class Sum:
     @property
     def symbol(self) -> str:
         return f"d{self.top}/d{self.bottom}"
+
+    def __str__(self) -> str:
+        """'dE/dh1 = dE/do1 · ... + dE/do2 · ... = -0.0371'."""
+        syms = " + ".join(_product(t.items)[0] for t in self.terms)
+        return f"{self.symbol} = {syms} = {fmt(self.value)}"
+
+    __repr__ = __str__
 
 
 Item = Union[Factor, Sum]
@@ -81,6 +99,12 @@ class Chain:
     def symbol(self) -> str:
         return f"d{self.top}/d{self.bottom}"
 
+    def __str__(self) -> str:
+        """'dE/dw5 = dE/do1 · do1/dnet_o1 · dnet_o1/dw5 = -0.0201'."""
+        return f"{self.symbol} = {_product(self.items)[0] or '1'} = {fmt(self.value)}"
+
+    __repr__ = __str__
+
 
 @dataclass(frozen=True)
 class Delta:
@@ -93,6 +117,14 @@ class Delta:
     name: str
     value: float
     terms: tuple[tuple[str, float, Factor], ...]
+
+    def __str__(self) -> str:
+        """'dE/dh1 = dE/dnet_o1 · dnet_o1/dh1 + ... = -0.0371' (the root's name is not kept:
+        written ·/d)."""
+        syms = " + ".join(f"d·/d{u} · {f.symbol}" for u, _, f in self.terms)
+        return f"d·/d{self.name} = {syms} = {fmt(self.value)}"
+
+    __repr__ = __str__
 
 
 @dataclass(frozen=True)
@@ -226,12 +258,8 @@ def _factor_lines(d: Derivation) -> list[str]:
     for fs in by_top.values():
         if fs[0].definition:
             out.append(f"  {fs[0].definition}")
-        for f in fs:
-            line = f"      {f.symbol} = {f.formula} = {fmt(f.value)}"
-            if f.folded:
-                n = len(f.folded)
-                line += f"   (through {n} unlabelled value{'s' if n > 1 else ''})"
-            out.append(line)
+            out.extend(f"  {d}" for d in fs[0].introduces)
+        out.extend(f"      {f}" for f in fs)
     return out
 
 

@@ -19,78 +19,15 @@ from dataclasses import dataclass, field
 
 from tracegrad.autograd.explaining.derivation import Chain, Delta, Factor, Item, Sum
 from tracegrad.autograd.explaining.record import RecordedPass
-from tracegrad.autograd.explaining.steps import NodeNames, wrap
-from tracegrad.autograd.formatting import tidy
+from tracegrad.autograd.explaining.steps import FormulaWriter, Introductions, wrap
 from tracegrad.autograd.value import Value
 
 __all__ = ["CondensedGraph", "FormulaWriter", "Grouper"]
 
 _FORMULA_PATHS = 6  # a folded factor spanning more paths gets a summary instead of a formula
 _FORMULA_STEPS = 8  # ... and so does one whose path has more local derivatives (not 1) than this
-_INLINE_CHARS = 60  # an unlabelled node is written out inline when its text is this short
-_INLINE_DEPTH = 8  # ... and at most this many operations deep
 
 Edge = tuple[Value, Factor]  # the Value at the other end of a factor, and the factor
-
-
-# ---------------------------------------------------------------- formulas as text
-class FormulaWriter:
-    """Formulas and definitions with unlabelled Values written inline when short."""
-
-    def __init__(self, names: NodeNames, boundary: set[int], expand: bool) -> None:
-        self.names = names
-        self.boundary = boundary
-        self.expand = expand
-        self._inline: dict[int, str] = {}
-
-    def name(self, node: Value) -> str:
-        """How a node appears inside a formula: its name, or its short expression."""
-        if not self._inlinable(node):
-            return self.names(node)
-        if id(node) not in self._inline:
-            self._fill(node)
-        return self._inline[id(node)]
-
-    def _inlinable(self, node: Value) -> bool:
-        return not (self.expand or node._op is None or node.label or id(node) in self.boundary)
-
-    def _fill(self, node: Value) -> None:
-        """Write node and the unlabelled Values below it inline (iterative, post-order).
-
-        Only ``_INLINE_DEPTH`` levels deep: anything deeper would not fit in a short text,
-        so the Values at that depth keep their generated names.
-        """
-        stack: list[tuple[Value, bool, int]] = [(node, False, 0)]
-        while stack:
-            n, ready, depth = stack.pop()
-            if id(n) in self._inline:
-                continue
-            if depth >= _INLINE_DEPTH:
-                self._inline[id(n)] = self.names(n)
-                continue
-            if ready:
-                text = self._expression(n)
-                self._inline[id(n)] = text if len(text) <= _INLINE_CHARS else self.names(n)
-                continue
-            stack.append((n, True, depth))
-            stack.extend((q, False, depth + 1) for q in n.parents if self._inlinable(q))
-
-    def _expression(self, node: Value) -> str:
-        op = node._op
-        assert op is not None
-        return tidy(op.expression(tuple(wrap(self.name(q)) for q in node.parents)))
-
-    def definition(self, node: Value) -> str:
-        """'top = expression' for a factor's top Value ('' for a leaf)."""
-        if node._op is None:
-            return ""
-        return f"{self.names(node)} = {self._expression(node)}"
-
-    def partial(self, node: Value, i: int) -> str:
-        """d(node)/d(input i) as the table's formula with the inputs' names."""
-        op = node._op
-        assert op is not None
-        return tidy(op.partial_text(i, tuple(wrap(self.name(q)) for q in node.parents)))
 
 
 def _path_text(steps: list[str]) -> str:
@@ -206,6 +143,7 @@ class _Fold:
                 value=flow.value,
                 formula=flow.formula(len(folded)),
                 definition=definition,
+                introduces=g.introduced.get(id(self.top), ()),
                 folded=tuple(names(n) for n in folded if id(q) in reaches[id(n)]),
                 paths=flow.paths,
                 top_node=self.top,
@@ -234,6 +172,7 @@ class CondensedGraph:
         ]
         self.boundary = {id(n) for n in self.key_nodes}
         self.writer = FormulaWriter(p.names, self.boundary, expand)
+        self.introduced = self._introductions()
         self.below: dict[int, list[Edge]] = {
             id(top): _Fold(top, self).factors() for top in self.key_nodes if top is not x
         }
@@ -242,6 +181,20 @@ class CondensedGraph:
             for bottom, f in self.below.get(id(top), []):
                 self.above.setdefault(id(bottom), []).append((top, f))
         self.path_count = self._count_paths()
+
+    def _introductions(self) -> dict[int, tuple[str, ...]]:
+        """Per boundary Value, the generated names its definition uses that no line of the
+        derivation defines (off the paths: the v18 of 'E = v12 + v18'), from the root down."""
+        intro = Introductions(self.p.names)
+        for n in self.key_nodes:
+            intro.said(n)  # each has its own definition line
+        out: dict[int, tuple[str, ...]] = {}
+        for top in reversed(self.key_nodes):
+            if top is not self.x and top._op is not None:
+                said = intro.first_uses(self.writer.named_inputs(top))
+                if said:
+                    out[id(top)] = tuple(said)
+        return out
 
     def _on_path(self) -> set[int]:
         """The Values on some path from x up to root: x and everything computed from it."""

@@ -22,16 +22,27 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TextIO
 
-from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.formatting import fmt, tidy
 from tracegrad.autograd.graph import GradSlots, prepare, reverse_walk, topo_order
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
 
-__all__ = ["Step", "NodeNames", "backward_steps", "step_through", "constant_text"]
+__all__ = [
+    "Step",
+    "NodeNames",
+    "FormulaWriter",
+    "Introductions",
+    "backward_steps",
+    "step_through",
+    "constant_text",
+]
+
+_INLINE_CHARS = 60  # an unlabelled node is written out inline when its text is this short
+_INLINE_DEPTH = 8  # ... and at most this many operations deep
 
 
 def constant_text(x: float) -> str:
@@ -75,12 +86,117 @@ class NodeNames:
         """True for an unlabelled leaf: a plain number written into the graph."""
         return node._op is None and not node.label
 
+    def is_generated(self, node: Value) -> bool:
+        """True for a name the graph does not hold: an unlabelled result (v1, v2, ..., L)."""
+        return node._op is not None and not node.label
+
 
 def wrap(text: str) -> str:
     """Parenthesise a formula that has operators in it, so it reads as one factor."""
     if " " in text.strip() and not (text.startswith("(") and text.endswith(")")):
         return f"({text})"
     return text
+
+
+class FormulaWriter:
+    """Formulas and definitions with unlabelled Values written inline when short."""
+
+    def __init__(self, names: NodeNames, boundary: set[int], expand: bool) -> None:
+        self.names = names
+        self.boundary = boundary
+        self.expand = expand
+        self._inline: dict[int, str] = {}
+
+    def name(self, node: Value) -> str:
+        """How a node appears inside a formula: its name, or its short expression."""
+        if not self._inlinable(node):
+            return self.names(node)
+        if id(node) not in self._inline:
+            self._fill(node)
+        return self._inline[id(node)]
+
+    def _inlinable(self, node: Value) -> bool:
+        return not (self.expand or node._op is None or node.label or id(node) in self.boundary)
+
+    def _fill(self, node: Value) -> None:
+        """Write node and the unlabelled Values below it inline (iterative, post-order).
+
+        Only ``_INLINE_DEPTH`` levels deep: anything deeper would not fit in a short text,
+        so the Values at that depth keep their generated names.
+        """
+        stack: list[tuple[Value, bool, int]] = [(node, False, 0)]
+        while stack:
+            n, ready, depth = stack.pop()
+            if id(n) in self._inline:
+                continue
+            if depth >= _INLINE_DEPTH:
+                self._inline[id(n)] = self.names(n)
+                continue
+            if ready:
+                text = self._expression(n)
+                self._inline[id(n)] = text if len(text) <= _INLINE_CHARS else self.names(n)
+                continue
+            stack.append((n, True, depth))
+            stack.extend((q, False, depth + 1) for q in n.parents if self._inlinable(q))
+
+    def _expression(self, node: Value) -> str:
+        op = node._op
+        assert op is not None
+        return tidy(op.expression(tuple(wrap(self.name(q)) for q in node.parents)))
+
+    def definition(self, node: Value) -> str:
+        """'top = expression' for a factor's top Value ('' for a leaf)."""
+        if node._op is None:
+            return ""
+        return f"{self.names(node)} = {self._expression(node)}"
+
+    def named_inputs(self, node: Value) -> list[Value]:
+        """The Values that node's expression names (those not written inline), in order."""
+        out: list[Value] = []
+        pending = list(reversed(node.parents))
+        while pending:
+            q = pending.pop()
+            if self._inlinable(q) and self.name(q) != self.names(q):
+                pending.extend(reversed(q.parents))
+            elif all(q is not seen for seen in out):
+                out.append(q)
+        return out
+
+    def partial(self, node: Value, i: int) -> str:
+        """d(node)/d(input i) as the table's formula with the inputs' names."""
+        op = node._op
+        assert op is not None
+        return tidy(op.partial_text(i, tuple(wrap(self.name(q)) for q in node.parents)))
+
+
+class Introductions:
+    """Generated names said once, where a text first uses them: 'v12 = 0.5 * (y1 - o1) ** 2'.
+
+    ``first_uses(nodes)`` gives the definition of every generated name among ``nodes`` that
+    has not been introduced yet, short unlabelled parts written inline; a generated name still
+    used inside a definition is introduced right after it, so every name is said before or
+    where it is used. ``said(node)`` marks a name its own text defines (a step's head).
+    """
+
+    def __init__(self, names: NodeNames) -> None:
+        self.names = names
+        self.writer = FormulaWriter(names, set(), expand=False)
+        self._done: set[int] = set()
+
+    def said(self, node: Value) -> None:
+        self._done.add(id(node))
+
+    def first_uses(self, nodes: Iterable[Value]) -> list[str]:
+        out: list[str] = []
+        pending = list(nodes)
+        while pending:
+            node = pending.pop(0)
+            if id(node) in self._done or not self.names.is_generated(node):
+                continue
+            self._done.add(id(node))
+            out.append(self.writer.definition(node))
+            pending.extend(self.writer.named_inputs(node))
+        return out
 
 
 @dataclass(frozen=True, eq=False, repr=False)
@@ -107,6 +223,7 @@ class Step:
     formulas: tuple[str, ...]
     contributions: tuple[float, ...]
     constants: tuple[bool, ...]  # per input: an unlabelled leaf (a plain number)
+    introduces: tuple[str, ...] = ()  # generated names this step uses first: 'v17 = ...'
 
     def formula(self, i: int) -> str:
         """The table's full formula for input i: 'd(a * b)/da = b'."""
@@ -127,6 +244,8 @@ class Step:
             )
         if not out:  # every input is a constant: still say what happened
             out.append(f"{head}(inputs are constants: nothing to pass on)")
+        for k, definition in enumerate(self.introduces):
+            out.append(f"{' ' * len(head)}{'where ' if k == 0 else '      '}{definition}")
         return out
 
     def __str__(self) -> str:
@@ -150,9 +269,12 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
     order = prepare(root, grad)
     names = NodeNames(order, root)
     root_name = names(root)
+    introductions = Introductions(names)
     for index, (node, upstream, raw) in enumerate(reverse_walk(order, GradSlots())):
         op = node._op
         assert op is not None
+        introductions.said(node)  # the step's head defines it
+        introduces = tuple(introductions.first_uses(node.parents))
         partials = tuple(float(d) for d in raw)
         pnames = tuple(names(p) for p in node.parents)
         yield Step(
@@ -169,6 +291,7 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
             formulas=tuple(op.partial_text(i, pnames) for i in range(op.arity)),
             contributions=tuple(upstream * d for d in partials),
             constants=tuple(names.is_constant(p) for p in node.parents),
+            introduces=introduces,
         )
 
 

@@ -2,7 +2,10 @@
 
 Each row is a Value's name, how it was made, its data, d(root)/d(it) from a recorded pass
 (``tracegrad.autograd.explaining.record``; no ``.grad`` changes) and its local derivatives with
-the ops table's formulas. ``str()`` and the REPL's ``repr`` are plain text; ``rich`` (or
+the ops table's formulas. Constants (the 0.5 and the 2 of ``0.5 * (y - o)**2``) get no row
+and no derivative: they are numbers inside the formulas, listed under the table. A name the
+graph does not hold (v1, v2, ...) is explained in a note above the table: each such Value has
+its own row further down. ``str()`` and the REPL's ``repr`` are plain text; ``rich`` (or
 ``show()`` on a terminal) prints a rich table, or a few lines per Value on a terminal too narrow
 for one.
 """
@@ -49,6 +52,8 @@ class BackwardTable:
 
     root: str
     rows: tuple[TableRow, ...]
+    constants: tuple[str, ...] = ()  # the numbers written into the graph, as in the formulas
+    generated: tuple[str, ...] = ()  # the rows' names that are no label: v1, v2, ...
 
     HEADERS = ("value", "op", "data", "grad", "local derivatives")
 
@@ -81,17 +86,37 @@ class BackwardTable:
             return "  ".join(parts).rstrip()
 
         rule = "  ".join("-" * w for w in widths[:-1]) + "  " + "-" * len(headers[-1])
-        return "\n".join([row(headers), rule] + [row(c) for c in self._cells()])
+        body = [row(headers), rule] + [row(c) for c in self._cells()]
+        return "\n".join(self._intro() + body + self._outro())
+
+    def _intro(self) -> list[str]:
+        """The line above the table: what the generated names are (none when all have labels)."""
+        if not self.generated:
+            return []
+        first, last = self.generated[0], self.generated[-1]
+        shown = first if first == last else f"{first} to {last}"
+        return [
+            f"{shown}: values without a label, named by tracegrad in the order they were "
+            "computed; each has its own row further down (its op says what it is)"
+        ]
+
+    def _outro(self) -> list[str]:
+        """The line under the table: the constants (none when the graph has none)."""
+        if not self.constants:
+            return []
+        listed = ", ".join(self.constants)
+        return [f"constants: {listed} (numbers in the formulas: no row, no gradient)"]
 
     def stacked(self) -> str:
         """The table for a narrow screen: a few short lines per Value instead of one wide row."""
         out = [f"backward pass from {self.root} (grad: d{self.root}/d of each value)"]
+        out += self._intro()
         for r in self.rows:
             out.append(f"{r.name} = {r.expression}" if r.expression else f"{r.name} (leaf)")
             out.append(f"  data {fmt(r.data)}")
             out.append(f"  grad {fmt(r.grad)}")
             out.extend(f"  d{r.name}/d{n} = {f} = {fmt(v)}" for n, f, v in r.partials)
-        return "\n".join(out)
+        return "\n".join(out + self._outro())
 
     def __repr__(self) -> str:
         """At the prompt, the table itself (its rows stay attributes)."""
@@ -139,8 +164,12 @@ def backward_table(root: Value) -> BackwardTable:
     p = record_pass(root, "backward_table()")
     names = p.names
     rows = []
+    constants: dict[str, None] = {}  # in order of appearance, each number once
     for node in reversed(p.order):
         op = node._op
+        if names.is_constant(node):
+            constants[names(node)] = None
+            continue
         if op is None:
             rows.append(TableRow(names(node), "", "", node.data, p.grads[id(node)], ()))
             continue
@@ -148,9 +177,11 @@ def backward_table(root: Value) -> BackwardTable:
         parts = tuple(
             (pn[i], tidy(op.partial_text(i, tuple(wrap(n) for n in pn))), d)
             for i, d in enumerate(p.partials[id(node)])
+            if not names.is_constant(node.parents[i])
         )
         rows.append(
             TableRow(names(node), op.name, tidy(op.expression(pn)), node.data,
                      p.grads[id(node)], parts)
         )  # fmt: skip
-    return BackwardTable(names(root), tuple(rows))
+    generated = tuple(names(n) for n in p.order if names.is_generated(n) and n is not root)
+    return BackwardTable(names(root), tuple(rows), tuple(constants), generated)

@@ -1,6 +1,8 @@
 """One module per `tracegrad` subcommand; each defines ``register(subparsers)``.
 
-A module's ``register`` adds its parser and sets ``func`` (args -> exit status) on it.
+A module's ``register`` adds its parser and sets ``func`` (args -> exit status) on it. The
+command NAME is the module ``tracegrad.commands.NAME``: ``tracegrad NAME ...`` imports that
+module only (``tracegrad.cli.build_parser``), so a command pays for no other's imports.
 """
 
 COMMANDS = [

@@ -1,11 +1,13 @@
 """What several subcommands share: the one-line UsageError, reading --set NAME=NUMBER, evaluating
-an expression."""
+an expression, ``--example NAME`` (a sheet that ships with tracegrad) wherever a sheet is read."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
+from tracegrad import examples
 from tracegrad.autograd import Value
 from tracegrad.autograd.parse import ExpressionError, parse_expression
 
@@ -27,6 +29,33 @@ def add_expression_arguments(p: Any, *, optional: bool = False) -> None:
         help="values of the expression's names, e.g. --set a=2 b=-3 c=10 (before or after the "
         "expression)",
     )
+
+
+def add_example_argument(p: Any, what: str = "sheet") -> None:
+    """``--example NAME``: every command that reads a sheet takes one that ships by name."""
+    p.add_argument(
+        "--example",
+        metavar="NAME",
+        help=f"a {what} that ships with tracegrad, by name (see `tracegrad examples`; "
+        "the start of a name will do: seed)",
+    )
+
+
+def example_path(name: str) -> Path:
+    """The shipped sheet ``--example NAME``, or a one-line error listing the examples."""
+    try:
+        return examples.path(name)
+    except KeyError as exc:
+        raise UsageError(f"--example {name}: {exc.args[0]}") from None
+
+
+def sheet_or_example(file: str | None, example: str | None, what: str) -> str | Path:
+    """A command's one sheet: the FILE given, or the shipped ``--example NAME`` (not both)."""
+    if example is not None and file is None:
+        return example_path(example)
+    if file is None or example is not None:
+        raise UsageError(f"give {what} or --example NAME (see `tracegrad examples`)")
+    return file
 
 
 _ITEM = re.compile(r"^[^\W\d]\w*=", re.UNICODE)

@@ -7,7 +7,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, printable
 from tracegrad.checker import HomeworkError
-from tracegrad.commands._common import UsageError
+from tracegrad.commands._common import UsageError, add_example_argument, sheet_or_example
 from tracegrad.kit.assign import KitError, assign, check_id, course_secret, read_roster
 from tracegrad.kit.template import load_template
 
@@ -21,7 +21,8 @@ def register(sub: Any) -> None:
         "DIR/ID/blank.toml, key.toml, question.md, question.html and question.svg. The same "
         "template, ID and secret always give the same files.",
     )
-    p.add_argument("template", help="the template (TOML); see `tracegrad examples`")
+    p.add_argument("template", nargs="?", help="the template (TOML); see `tracegrad examples`")
+    add_example_argument(p, "template (seed_article_template, expression_template)")
     who = p.add_mutually_exclusive_group(required=True)
     who.add_argument("--students", nargs="+", metavar="ID", help="the students' IDs")
     who.add_argument("--roster", metavar="CSV", help="a CSV with a column id (or student_id)")
@@ -40,6 +41,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
+    source = sheet_or_example(args.template, args.example, "a template")
     try:
         secret = course_secret(args.secret)
         if args.roster is not None:
@@ -47,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             students = [check_id(s, f"--students (ID {i})") for i, s in
                         enumerate(args.students, start=1)]  # fmt: skip
-        template = load_template(args.template)
+        template = load_template(source)
         written = assign(template, students, args.output, secret, solutions=args.solutions)
     except (KitError, HomeworkError) as exc:
         raise UsageError(str(exc)) from None

@@ -12,10 +12,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tracegrad import examples
 from tracegrad.autograd.safety import csv_cell, dumps_json, printable
 from tracegrad.checker import HomeworkError, check
-from tracegrad.commands._common import UsageError
+from tracegrad.commands._common import UsageError, add_example_argument, example_path
 from tracegrad.commands._grading import run_grading
 
 CSV_FIELDS = [
@@ -45,9 +44,7 @@ def register(sub: Any) -> None:
     p.add_argument(
         "files", nargs="*", metavar="FILE", help="homework files (TOML); see `tracegrad examples`"
     )
-    p.add_argument(
-        "--example", metavar="NAME", help="check a sheet that ships with tracegrad, by name"
-    )
+    add_example_argument(p)
     p.add_argument(
         "--format",
         choices=["text", "markdown", "json", "csv", "gradescope", "gradebook"],
@@ -144,7 +141,4 @@ def _sources(args: argparse.Namespace) -> list[str | Path]:
         raise UsageError("give homework files or --example NAME (see `tracegrad examples`)")
     if args.example is None:
         return [str(f) for f in args.files]
-    try:
-        return [examples.path(args.example)]
-    except KeyError as exc:
-        raise UsageError(f"--example {args.example}: {exc.args[0]}") from None
+    return [example_path(args.example)]

@@ -13,9 +13,14 @@ import argparse
 import secrets
 from typing import Any
 
-from tracegrad import examples
 from tracegrad.autograd.value import Value
-from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
+from tracegrad.commands._common import (
+    UsageError,
+    add_example_argument,
+    add_expression_arguments,
+    evaluate_expression,
+    example_path,
+)
 from tracegrad.commands.step import _sheet_root
 from tracegrad.practice_loop import practice
 from tracegrad.practice_random import random_exercise
@@ -32,7 +37,7 @@ def register(sub: Any) -> None:
         "the value, q or the end of the input stops; the last line is the score.",
     )
     add_expression_arguments(p, optional=True)
-    p.add_argument("--example", metavar="NAME", help="a sheet that ships with tracegrad (seed...)")
+    add_example_argument(p)
     p.add_argument("--random", action="store_true", help="a generated exercise (see --level)")
     p.add_argument(
         "--level",
@@ -70,11 +75,7 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
         root, _ = evaluate_expression(args.expression, args.set)
         return root, f"{root.label or 'L'} = {args.expression}"
     if args.example is not None:
-        try:
-            source = examples.path(args.example)
-        except KeyError as exc:
-            raise UsageError(f"--example {args.example}: {exc.args[0]}") from None
-        return _sheet_root(source, 1)
+        return _sheet_root(example_path(args.example), 1)
 
     if args.level is None:
         raise UsageError("--random needs --level 1, 2 or 3")

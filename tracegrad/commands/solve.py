@@ -7,7 +7,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, check_output, printable
 from tracegrad.checker import HomeworkError, solve
-from tracegrad.commands._common import UsageError
+from tracegrad.commands._common import UsageError, add_example_argument, sheet_or_example
 from tracegrad.kit.latex import solution_latex
 
 
@@ -19,7 +19,8 @@ def register(sub: Any) -> None:
         "presents it: for each step the forward pass, the loss, the backward factors, the "
         "gradients and the updated weights (for expressions: values, then derivatives).",
     )
-    p.add_argument("file", help="the homework file (TOML); its answers are ignored")
+    p.add_argument("file", nargs="?", help="the homework file (TOML); its answers are ignored")
+    add_example_argument(p)
     p.add_argument(
         "--format",
         choices=["text", "markdown", "latex"],
@@ -35,13 +36,14 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
 
+    source = sheet_or_example(args.file, args.example, "a homework file")
     if args.graph:  # checked before the sheet is worked: a folder, a link, the sheet itself
         try:
-            check_output(args.graph, inputs=[args.file])
+            check_output(args.graph, inputs=[source])
         except OutputError as exc:
             raise UsageError(f"--graph {exc}") from None
     try:
-        solution = solve(args.file)
+        solution = solve(source)
     except HomeworkError as exc:
         raise UsageError(str(exc)) from None
     path = None

@@ -14,7 +14,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from tracegrad import examples
 from tracegrad.autograd.drawing.render import (
     HARD_MAX_NODES,
     RANKDIRS,
@@ -26,7 +25,13 @@ from tracegrad.autograd.explaining.page import backward_page
 from tracegrad.autograd.safety import OutputError, check_output, printable, write_atomic
 from tracegrad.autograd.value import Value
 from tracegrad.checker import HomeworkError, solve
-from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
+from tracegrad.commands._common import (
+    UsageError,
+    add_example_argument,
+    add_expression_arguments,
+    evaluate_expression,
+    example_path,
+)
 
 
 def register(sub: Any) -> None:
@@ -39,11 +44,7 @@ def register(sub: Any) -> None:
         "first and last; click a Value to see how its gradient is obtained.",
     )
     add_expression_arguments(p, optional=True)
-    p.add_argument(
-        "--example",
-        metavar="NAME",
-        help="a sheet that ships with tracegrad (seed, student_wrong...)",
-    )
+    add_example_argument(p)
     p.add_argument("--sheet", metavar="FILE", help="a homework sheet (TOML): its network's pass")
     p.add_argument(
         "--step",
@@ -141,13 +142,7 @@ def _root(args: argparse.Namespace) -> tuple[Value, str]:
         return root, args.expression
     if args.set:
         raise UsageError("--set goes with an expression, not with --example or --sheet")
-    if args.example is not None:
-        try:
-            source: str | Path = examples.path(args.example)
-        except KeyError as exc:
-            raise UsageError(f"--example {args.example}: {exc.args[0]}") from None
-    else:
-        source = args.sheet
+    source = args.sheet if args.example is None else example_path(args.example)
     return _sheet_root(source, args.training_step)
 
 
