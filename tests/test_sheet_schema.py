@@ -184,7 +184,7 @@ BASES = {
     kind: tomllib.loads((ROOT / "examples" / f"{name}.toml").read_text(encoding="utf-8"))
     for kind, name in (("expression", "expression"), ("network", "seed_article"))
 }
-BASES["network_mazur"] = tomllib.loads((ROOT / "tests/sheets/mazur.toml").read_text("utf-8"))
+BASES["network_mazur"] = tomllib.loads((ROOT / "examples/mazur.toml").read_text("utf-8"))
 
 scalars = st.one_of(
     st.booleans(),
