@@ -168,14 +168,32 @@ def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Fi
     for q in problem.quantities:
         a = student.get(q.key)
         if a is not None:
-            world[q.key] = (a.value, a.tolerance)
+            world[q.key] = _written(a, q)
             continue
         world[q.key] = (q.value, 0.0)
         if q.compute is not None and q.deps:
-            got = _carry(q, [world[d] for d in q.deps])
+            r = _recipes(q, student)[0]
+            got = _carry(r, [world[d] for d in r.deps])
             if got is not None:
                 world[q.key] = got
     return world
+
+
+def _written(a: Answer, q: Quantity) -> Figure:
+    """A written figure and the interval its digits allow. A given or frozen quantity is
+    exact whatever digits restate it: no rounding room (``"b1+" = 0.35`` is 0.35 exactly)."""
+    if q.exact:
+        return (q.value if close(a.value, q.value, a.tolerance) else a.value, 0.0)
+    return (a.value, a.tolerance)
+
+
+def _recipes(q: Quantity, student: dict[Key, Answer]) -> list[Quantity]:
+    """q's recipes, those through a figure the student wrote first (dE/dw5 from a written
+    delta dE/dnet_o1 before dE/do1 * do1/dnet_o1 * dnet_o1/dw5)."""
+    if not q.shortcuts:
+        return [q]
+    written = [r for r in q.shortcuts if any(d in student for d in r.deps)]
+    return [*written, q, *(r for r in q.shortcuts if r not in written)]
 
 
 def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
@@ -200,6 +218,7 @@ def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
 def _carried_from(
     problem: Problem, q: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
 ) -> tuple[list[str], list[str]]:
+
     """The student's earlier figures that differ from the engine's and fed this answer:
     (the ones already marked not accepted, the others: rounded or carried themselves)."""
     wrong: dict[str, None] = {}  # ordered, without repeats
@@ -275,16 +294,30 @@ def _mark(
     min_sig: int | None = None,
 ) -> Mark:
     figures = [world[d] for d in q.deps]
-    got = _carry(q, figures) if q.compute is not None and q.deps else None
-    carried, spread = got if got is not None else (None, 0.0)
-    if carried is not None and close(carried, q.value, 1e-12) and spread == 0.0:
-        carried = None  # the student's inputs were the engine's: nothing to carry
+    carries = _carries(q, world, student)
+    carried, spread = carries[0][1] if carries else (None, 0.0)
     mark = Mark(a, q, q.value, carried, RIGHT, "", "")
+    if _not_updated(problem, mark, world):
+        return mark
     if close(a.value, q.value, a.tolerance):
         return _precise_enough(mark, min_sig)
-    if _accept(mark, spread, lambda: _carried_from(problem, q, student, by_key)):
-        return _precise_enough(mark, min_sig)
+    trivial = ""
+    for recipe, (value, width) in carries or [(q, (None, 0.0))]:
+        mark.carried = value
+        if value is not None and _trivially(a, q, value, width):  # a zero carried through
+            trivial = trivial or _sources_text(problem, recipe, student, by_key)
+            continue
+        if _accept(mark, width, lambda r=recipe: _carried_from(problem, r, student, by_key)):
+            return _precise_enough(mark, min_sig)
+    mark.carried = carried
     mark.derivation = _derivation(problem, q)
+    if trivial:
+        mark.verdict, mark.reason = WRONG, "no follow-through"
+        mark.message = (
+            f"0 only because {trivial} makes it 0 whatever the working: a zero carried "
+            f"forward earns no credit; {q.name} is {show_like(a, q.value)}"
+        )
+        return mark
     if _whole_or_sign(mark, spread):
         return mark
     mark.verdict = WRONG
@@ -293,6 +326,64 @@ def _mark(
         reasons = _upstream_or_unknown(problem, mark, spread, by_key)
     mark.reason, mark.message = reasons[0]
     return mark
+
+
+def _carries(
+    q: Quantity, world: dict[Key, Figure], student: dict[Key, Answer]
+) -> list[tuple[Quantity, tuple[float | None, float]]]:
+    """q by each of its recipes on the student's figures (the one through their written
+    figures first), leaving out those where their inputs were the engine's numbers."""
+    if q.compute is None or not q.deps:
+        return []
+    out: list[tuple[Quantity, tuple[float | None, float]]] = []
+    for recipe in _recipes(q, student):
+        got = _carry(recipe, [world[d] for d in recipe.deps])
+        if got is not None and not (close(got[0], q.value, 1e-12) and got[1] == 0.0):
+            out.append((recipe, got))
+    return out
+
+
+def _trivially(a: Answer, q: Quantity, carried: float, spread: float) -> bool:
+    """The student's own figures make this answer 0 (a zero factor of a product, say)
+    where the engine's is not: the answer follows whatever method is used."""
+    zero = abs(carried) <= 1e-12 and not close(0.0, q.value, a.tolerance)
+    return zero and close(a.value, carried, a.tolerance + spread)
+
+
+def _sources_text(
+    problem: Problem, recipe: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
+) -> str:
+    """The student's zero figures a trivial answer follows from ('dE/do1 = 0')."""
+    wrong, rounded = _carried_from(problem, recipe, student, by_key)
+    zeros = {f"{a.label} = {a.text}" for a in student.values() if a.value == 0}
+    found = [t for t in (*wrong, *rounded) if t in zeros] or wrong or rounded
+    return ", ".join(found[:3]) or "your figures"
+
+
+def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool:
+    """An update answered with the weight before it (the engine's, or the student's own),
+    where the update moves it in its first three significant figures: "not updated"."""
+    a, q = mark.answer, mark.quantity
+    if q.section != "updates" or q.exact or not q.deps:
+        return False
+    old = problem.index[q.deps[0]]
+    mine = world[old.key][0]
+    moved = abs(q.value - old.value) > a.tolerance or sig(q.value, 3) != sig(old.value, 3)
+    if not moved or not any(abs(a.value - w) <= 1e-12 * max(1.0, abs(w)) for w in (old.value, mine)):
+        return False
+    mark.verdict, mark.reason = WRONG, "not updated"
+    grad = world.get(q.deps[1], (None, 0.0))[0] if len(q.deps) > 1 else None
+    why = (
+        f" (your {problem.index[q.deps[1]].name} = 0 moves nothing: no credit carried forward)"
+        if grad == 0
+        else ""
+    )
+    mark.message = (
+        f"not updated: {a.text} is {old.name} before the update{why}; "
+        f"{q.name} = {q.formula} = {show_like(a, q.value)}"
+    )
+    mark.derivation = _derivation(problem, q)
+    return True
 
 
 def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], list[str]]]) -> bool:

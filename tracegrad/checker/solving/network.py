@@ -174,12 +174,12 @@ class _Step:
     # ---- given: the inputs, targets and the weights this step starts from
     def given(self) -> None:
         for name, v in zip(self.spec.inputs, self.x):
-            self.add(name, "given", v)
+            self.add(name, "given", v, exact=True)
         for name, v in zip(self.spec.targets, self.y):
-            self.add(name, "given", v)
+            self.add(name, "given", v, exact=True)
         for name, values in self.uses.items():
             if self.step == 1:
-                self.add(name, "given", values[0].data)
+                self.add(name, "given", values[0].data, exact=True)
             else:
                 prev = (self.step - 1, f"{name}_new")
                 self.add(
@@ -189,6 +189,7 @@ class _Step:
                     deps=(prev,),
                     compute=_identity,
                     formula=f"{name}_new",
+                    exact=name in self.spec.frozen,  # a frozen parameter stays the given
                 )
 
     # ---- forward pass through nn, naming each neuron's net input and output
@@ -380,14 +381,26 @@ class _Step:
         for pname, ps in paths.items():
             flat = tuple(k for path in ps for k in path)
             formula = " + ".join(" * ".join(k[1] for k in path) for path in ps)
+            value = sum(v.grad for v in self.uses[pname])
+            deltas = [(K(f"dE/dnet_{p[1][1].partition('/dnet_')[2]}"), p[2]) for p in ps]
+            via = Quantity(  # the same gradient from the deltas, when the sheet writes them
+                f"dE/d{pname} (from the deltas)",
+                self.step,
+                "gradients",
+                value,
+                deps=tuple(k for pair in deltas for k in pair),
+                compute=functools.partial(_sum_of_products, 2, len(ps)),
+                formula=" + ".join(f"{a[1]} * {b[1]}" for a, b in deltas),
+            )
             self.add(
                 f"dE/d{pname}",
                 "gradients",
-                sum(v.grad for v in self.uses[pname]),
+                value,
                 deps=flat,
                 compute=functools.partial(_sum_of_products, len(ps[0]), len(ps)),
                 formula=formula,
                 paths=tuple(ps),
+                shortcuts=(via,),
             )
 
     # ---- the update, with nn's SGD on a copy (this step's graph keeps its numbers)
@@ -410,6 +423,7 @@ class _Step:
                 formula=name if frozen else f"{name} - {lr:g} * dE/d{name}",  # frozen: kept
                 aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
                 alternatives=_update_slips(lr, frozen),
+                exact=frozen,
             )
         self.next_weights = after.weights()
 

@@ -38,6 +38,11 @@ class Quantity:
     # common slips: (what the student did, the same deps -> the number it gives)
     kind: str = ""  # 'local' (one operation's derivative), 'chain' (upstream x local), ...
     paths: tuple[tuple[Key, ...], ...] = ()  # the recipe as a sum of products of deps
+    # given or frozen: exact whatever digits a student restates it with (no rounding room)
+    exact: bool = False
+    # the same number by other recipes through other named figures (dE/dw5 from the written
+    # delta dE/dnet_o1): each a Quantity with this name, its own deps, compute and formula
+    shortcuts: tuple[Quantity, ...] = ()
 
     @property
     def key(self) -> Key:
