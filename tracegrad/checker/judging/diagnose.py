@@ -59,6 +59,9 @@ SIGN = "sign flipped"
 IMPRECISE = "too imprecise"
 WRONG = "wrong"
 ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
+# the significant figures an update is checked to when the sheet sets no min_sig_figs: with
+# fewer, the weight before the update often rounds like the one after it (0.9 for 0.92074)
+UPDATE_SIG_FIGS = 3
 CUT_SHORT = "cut short"  # the reason of a wrong answer left undiagnosed (the budget was spent)
 
 
@@ -310,7 +313,7 @@ def _mark(
         if _accept(mark, width, lambda r=recipe: _carried_from(problem, r, student, by_key)):
             return _precise_enough(mark, min_sig)
     mark.carried = carried
-    mark.derivation = _derivation(problem, q)
+    mark.derivation = _derivation(problem, q, a)
     if trivial:
         mark.verdict, mark.reason = WRONG, "no follow-through"
         mark.message = (
@@ -368,8 +371,8 @@ def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool
         return False
     old = problem.index[q.deps[0]]
     mine = world[old.key][0]
-    moved = abs(q.value - old.value) > a.tolerance or sig(q.value, 3) != sig(old.value, 3)
-    if not moved or not any(abs(a.value - w) <= 1e-12 * max(1.0, abs(w)) for w in (old.value, mine)):
+    moved = sig(q.value, 3) != sig(old.value, 3) or not close(a.value, q.value, a.tolerance)
+    if not moved or not any(abs(a.value - w) <= 1e-12 * abs(w) for w in (old.value, mine)):
         return False
     mark.verdict, mark.reason = WRONG, "not updated"
     grad = world.get(q.deps[1], (None, 0.0))[0] if len(q.deps) > 1 else None
@@ -382,7 +385,7 @@ def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool
         f"not updated: {a.text} is {old.name} before the update{why}; "
         f"{q.name} = {q.formula} = {show_like(a, q.value)}"
     )
-    mark.derivation = _derivation(problem, q)
+    mark.derivation = _derivation(problem, q, a)
     return True
 
 
@@ -428,7 +431,7 @@ def _whole_or_sign(mark: Mark, spread: float) -> bool:
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol + spread))):
         mark.verdict, mark.reason = SIGN, "sign"
         mark.message = f"right size, wrong sign: {q.name} is {show_like(a, e)}"
-        if q.section == "gradients" or q.name.startswith("dE/"):
+        if q.section == "gradients":  # what an update uses; not a delta (dE/dnet_o1)
             size = a.text.lstrip("+-")
             mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
         return True
@@ -467,6 +470,9 @@ def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
 def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
     """An accepted figure with fewer significant figures than the sheet asks for."""
     a = mark.answer
+    q = mark.quantity
+    if min_sig is None and q.section == "updates" and not q.exact and a.value != 0:
+        min_sig = UPDATE_SIG_FIGS  # an update must show that the weight moved
     if min_sig is None or is_whole(a) and mark.verdict == RIGHT:
         return mark
     n = significant_figures(a.text)
@@ -492,10 +498,11 @@ def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tu
     return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
 
 
-def _derivation(problem: Problem, q: Quantity) -> str:
-    """How the engine gets this number: the recipe with numbers, and for a chain of factors
-    the step-through explanation (``tracegrad.autograd.explain``) on the engine's graph."""
-    lines = [problem.with_numbers(q)]
+def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
+    """How the engine gets this number: the recipe with numbers (to the answer's precision,
+    at least 4 significant figures), and for a chain of factors the step-through explanation
+    (``tracegrad.autograd.explain``) on the engine's graph."""
+    lines = [problem.with_numbers(q, digits=max(4, significant_figures(a.text) + 1))]
     chain = (
         q.section in ("gradients",)
         or q.kind == "chain"

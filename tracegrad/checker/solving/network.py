@@ -160,6 +160,8 @@ class _Step:
         return (self.step, name)
 
     def add(self, name: str, section: str, value: float, **kw: Any) -> None:
+        if "net_" in name:  # one naming rule: z_o1 for net_o1 wherever it appears
+            kw["aliases"] = (*kw.get("aliases", ()), name.replace("net_", "z_"))
         self.qs.append(Quantity(name, self.step, section, value, **kw))
 
     def work(self) -> Value:
@@ -223,7 +225,6 @@ class _Step:
             deps=tuple(K(n) for n in (*in_names, *wn, bn)),
             compute=functools.partial(_net_recipe, len(wn)),
             formula=f"{terms} + {bn}",
-            aliases=(f"z_{name}",),
         )
         if act is not None:
             recipe: Recipe = functools.partial(_forward_recipe, act.forward)
