@@ -89,7 +89,8 @@ def _trivial(x: float) -> bool:
 def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
     """A factor 2 or ½ means the squared error's ½ only in a network sheet's loss and what
     the backward pass takes from it (not in a forward value, an update, or an expression)."""
-    if problem.kind != "network":
+    squared = any(line.startswith(("loss mse", "loss half_sse")) for line in problem.describe)
+    if problem.kind != "network" or not squared:
         return False
     return q.section in ("loss", "gradients") or (
         q.section == "backward factors" and q.name.startswith("dE/")

@@ -249,19 +249,22 @@ class _Step:
 
     # ---- the loss, term by term, then E.backward()
     def error(self) -> Value:
-        K, spec, loss, scale = self.K, self.spec, self.loss, self.scale
+        K, spec = self.K, self.spec
         text = get_loss(spec.loss)
-        n_out = len(spec.outputs)
-        for o, yk in zip(spec.outputs, self.y):
+        outs = spec.outputs
+        for k, (o, yk) in enumerate(zip(outs, self.y)):
+            # a joint loss (softmax) takes every output; the others only their own
+            deps = tuple(K(n) for n in outs) if text.joint else (K(o),)
+            recipe = functools.partial(_loss_term, self.loss, self.scale, list(self.y), k, text.joint)
             self.add(
                 f"E_{o}",
                 "loss",
-                loss([self.out[o].data], [yk]).data * scale,
-                deps=(K(o),),
-                compute=lambda v, yk=yk: loss([v[0]], [yk]).data * scale,
-                formula=text.term.format(y=f"{yk:g}", o=o, n=n_out),
+                recipe([self.out[n].data for n in outs] if text.joint else [self.out[o].data]),
+                deps=deps,
+                compute=recipe,
+                formula=text.term_text(f"{yk:g}", o, len(outs), outs),
             )
-        E = loss(self.outputs, self.y)
+        E = self.loss(self.outputs, self.y)
         E.label = "E"
         self.nodes[K("E")] = E
         self.add(
@@ -293,14 +296,17 @@ class _Step:
                 self._input_factors(neuron, name, ins, hidden=li > 0)
 
     def _output_factor(self, name: str, yk: float) -> None:
-        n_out = len(self.spec.outputs)
+        outs, text = self.spec.outputs, get_loss(self.spec.loss)
+        k = outs.index(name)
+        slope = functools.partial(_loss_slope, self.loss, self.scale, list(self.y), k, text.joint)
         self.add(
             f"dE/d{name}",
             "backward factors",
             self.out[name].grad,
-            deps=(self.K(name),),
-            compute=functools.partial(_loss_slope, self.loss, yk, self.scale),
-            formula=get_loss(self.spec.loss).slope.format(y=f"{yk:g}", o=name, n=n_out),
+            deps=tuple(self.K(n) for n in outs) if text.joint else (self.K(name),),
+            compute=slope,
+            formula=text.slope_text(f"{yk:g}", name, len(outs), outs),
+            alternatives=_slope_slips(text.name, yk, k if text.joint else 0, self.scale),
         )
 
     def _hidden_factor(self, name: str, nxt_names: list[str]) -> None:
@@ -451,11 +457,37 @@ def _forward_recipe(f: Callable[[float], float], v: Sequence[float]) -> float:
     return f(v[0])
 
 
-def _loss_slope(loss: Any, yk: float, scale: float, v: Sequence[float]) -> float:
-    """dE/do for one output from the loss itself (nn.losses), at the student's o."""
-    o = Value(v[0])
-    loss([o], [yk]).backward()
-    return o.grad * scale
+def _loss_term(
+    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
+) -> float:
+    """Output k's term of the loss from the loss itself (nn.losses), at the student's outputs
+    (a joint loss: all of them, the target kept at k alone)."""
+    if not joint:
+        return float(loss([v[0]], [ys[k]]).data) * scale
+    if ys[k] == 0:
+        return 0.0
+    return float(loss(list(v), [y if i == k else 0.0 for i, y in enumerate(ys)]).data) * scale
+
+
+def _loss_slope(
+    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
+) -> float:
+    """dE/do for output k from the loss itself (nn.losses), at the student's output(s)."""
+    outs = [Value(x) for x in v]
+    loss(outs, ys if joint else [ys[k]]).backward()
+    return outs[k if joint else 0].grad * scale
+
+
+def _slope_slips(loss: str, yk: float, k: int, scale: float) -> tuple[tuple[str, Recipe], ...]:
+    """Common slips of dE/do with a cross-entropy: the squared error's slope o - y for bce's,
+    the score instead of its softmax probability for softmax cross-entropy's."""
+    if loss == "bce":
+        return (("o - y is the slope of the squared error; bce's is (o - y) / (o (1 - o))",
+                 lambda v: (v[0] - yk) * scale),)  # fmt: skip
+    if loss == "cross_entropy":
+        return (("used the score o, not its softmax probability exp(o) / (exp(o1) + ...)",
+                 lambda v: v[k] - yk),)  # fmt: skip
+    return ()
 
 
 def _dot(m: int, v: Sequence[float]) -> float:
