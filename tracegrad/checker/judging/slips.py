@@ -33,7 +33,8 @@ def slip_reasons(
         return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
     right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
-    for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
+    finders = (_missing_factor, _missing_path, _flipped_path, _swapped, _updated_weights)
+    for finder in (*finders, _old_weights):
         found = finder(problem, a, q, mine)
         if found:
             return [found]
@@ -143,6 +144,34 @@ def _missing_path(
                 f"a path is missing ({' + '.join(texts)}): {q.name} adds up every path, "
                 f"{q.formula} = {show_like(a, q.value)}",
             )
+    return None
+
+
+def _flipped_path(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """One term of the sum of paths with its sign flipped (the engine's terms, or the
+    student's own): the quotient rule's u'v + uv' for u'v - uv', say."""
+    n = len(q.paths)
+    if n < 2 or n > 10:
+        return None
+    charge(n)
+    s, tol = a.value, a.tolerance
+    for values in (
+        [math.prod(problem.index[k].value for k in path) for path in q.paths],
+        [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths],
+    ):
+        total = sum(values)
+        for i, path in enumerate(q.paths):
+            if values[i] != 0 and close(s, total - 2 * values[i], tol):
+                term = " * ".join(problem.index[k].name for k in path)
+                quotient = any(problem.index[k].formula.startswith("-") for k in path)
+                hint = " (the quotient rule subtracts: (u'v - uv') / v²)" if quotient else ""
+                return (
+                    "sign of a term",
+                    f"the term {term} has the wrong sign{hint}: {q.formula} = "
+                    f"{show_like(a, q.value)}",
+                )
     return None
 
 
