@@ -33,17 +33,22 @@ def slip_reasons(
         return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
     right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
-    finders = (_missing_factor, _missing_path, _flipped_path, _swapped, _updated_weights)
-    for finder in (*finders, _old_weights):
+    for finder in (_missing_factor, _missing_path, _flipped_path):
         found = finder(problem, a, q, mine)
         if found:
             return [found]
     out: list[tuple[str, str]] = []
     exact_args = [problem.index[d].value for d in q.deps]
-    for what, fn in q.alternatives:
+    for what, fn in q.alternatives:  # a known slip of this recipe names the slip itself
         alts = [apply_recipe(fn, exact_args), apply_recipe(fn, args)]
         if any(v is not None and close(s, v, tol) for v in alts):
             out.append(("slip", f"{what}: the right value is {right}"))
+    if out:
+        return out
+    for finder in (_swapped, _updated_weights, _old_weights):
+        found = finder(problem, a, q, mine)
+        if found:
+            return [found]
     if _squared_error_likely(problem, q):
         targets = [e] + ([carried] if carried is not None else [])
         for f, code, text in ((2.0, "factor 2", "twice"), (0.5, "factor 1/2", "half")):
