@@ -37,7 +37,6 @@ __all__ = [
     "LossSpec",
     "LOSSES",
     "get_loss",
-    "target_problem",
 ]
 
 Pred = Union[Value, float, Sequence[Union[Value, float]]]
@@ -225,6 +224,26 @@ class LossSpec:
     joint: bool = False
     targets: str = ""
 
+    def target_problem(
+        self, targets: Sequence[Sequence[float]], output_activation: str
+    ) -> tuple[int, str] | None:
+        """What makes this loss impossible on a network's targets, as (sample index, one
+        line), or None: bce takes targets in [0, 1] and a sigmoid output (probabilities);
+        softmax cross-entropy takes targets in [0, 1] that add up to 1 (a class as one-hot,
+        or a distribution over the classes)."""
+        if self.name == "bce" and output_activation != "sigmoid":
+            return 0, f"{self.name} needs probabilities: a sigmoid output, not {output_activation}"
+        for i, ys in enumerate(targets):
+            bad = [y for y in ys if not 0.0 <= y <= 1.0] if self.targets else []
+            if bad:
+                return i, f"sample {i + 1}: {self.name} needs targets from 0 to 1, got {bad[0]:g}"
+            if self.targets == "distribution" and abs(sum(ys) - 1.0) > 1e-9:
+                return i, (
+                    f"sample {i + 1}: {self.name} needs targets that add up to 1 (one class "
+                    f"as 1, the others 0), got {sum(ys):g}"
+                )
+        return None
+
     def term_text(self, y: str, o: str, n: int, outputs: Sequence[str] = ()) -> str:
         """One output's term as a textbook writes it: no '/ 1' for one output."""
         return _written(self.term, y, o, n, outputs or [o])
@@ -295,28 +314,6 @@ LOSSES: dict[str, LossSpec] = {
         LossSpec("hinge", hinge, 0.0),
     ]
 }
-
-
-def target_problem(
-    loss: str, targets: Sequence[Sequence[float]], output_activation: str
-) -> tuple[int, str] | None:
-    """What makes a loss impossible on a network's targets, as (sample index, one line), or
-    None: bce takes targets in [0, 1] and a sigmoid output (probabilities); softmax
-    cross-entropy takes targets in [0, 1] that add up to 1 (a class as one-hot, or a
-    distribution over the classes)."""
-    spec = get_loss(loss)
-    if spec.targets and spec.name == "bce" and output_activation != "sigmoid":
-        return 0, f"{spec.name} needs probabilities: a sigmoid output, not {output_activation}"
-    for i, ys in enumerate(targets):
-        bad = [y for y in ys if not 0.0 <= y <= 1.0] if spec.targets else []
-        if bad:
-            return i, f"sample {i + 1}: {spec.name} needs targets from 0 to 1, got {bad[0]:g}"
-        if spec.targets == "distribution" and abs(sum(ys) - 1.0) > 1e-9:
-            return i, (
-                f"sample {i + 1}: {spec.name} needs targets that add up to 1 (one class as 1, "
-                f"the others 0), got {sum(ys):g}"
-            )
-    return None
 
 
 def get_loss(loss: str | Callable[[Any, Any], Value] | LossSpec) -> LossSpec:

@@ -315,7 +315,8 @@ def test_softmax_cross_entropy_worked_and_carried() -> None:
 @pytest.mark.parametrize(
     "change, said",
     [
-        ({"samples": [{"x": [1.0, 2.0], "y": [7]}]}, "sample 1: bce needs targets from 0 to 1, got 7"),
+        ({"samples": [{"x": [1.0, 2.0], "y": [7]}]},
+         "sample 1: bce needs targets from 0 to 1, got 7"),
         ({"network": {**BCE["network"], "activation": "tanh"}},
          "bce needs probabilities: a sigmoid output, not tanh"),
     ],

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracegrad.autograd.explaining.explain import explain
@@ -31,6 +32,16 @@ from tracegrad.checker.judging.precision import (
     truncates,
 )
 from tracegrad.checker.judging.prepared import prepared
+from tracegrad.checker.judging.rules import (
+    Figure,
+    carries_of,
+    carry,
+    not_updated,
+    recipes,
+    required_sig_figs,
+    trivially,
+    written_figure,
+)
 from tracegrad.checker.judging.slips import slip_reasons
 from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
 from tracegrad.checker.reading.sheet import Answer, Homework
@@ -59,9 +70,6 @@ SIGN = "sign flipped"
 IMPRECISE = "too imprecise"
 WRONG = "wrong"
 ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
-# the significant figures an update is checked to when the sheet sets no min_sig_figs: with
-# fewer, the weight before the update often rounds like the one after it (0.9 for 0.92074)
-UPDATE_SIG_FIGS = 3
 CUT_SHORT = "cut short"  # the reason of a wrong answer left undiagnosed (the budget was spent)
 
 
@@ -161,9 +169,6 @@ def mark_answers(hw: Homework, problem: Problem) -> list[Mark]:
     return [m for _, m in marks]
 
 
-Figure = tuple[float, float]  # a number and the half-width of the interval it stands for
-
-
 def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Figure]:
     """Every quantity as the student would have it: their figure (with the interval its
     digits allow), else recomputed from theirs with that interval carried through."""
@@ -171,57 +176,20 @@ def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Fi
     for q in problem.quantities:
         a = student.get(q.key)
         if a is not None:
-            world[q.key] = _written(a, q)
+            world[q.key] = written_figure(a, q)
             continue
         world[q.key] = (q.value, 0.0)
         if q.compute is not None and q.deps:
-            r = _recipes(q, student)[0]
-            got = _carry(r, [world[d] for d in r.deps])
+            r = recipes(q, student)[0]
+            got = carry(r, [world[d] for d in r.deps])
             if got is not None:
                 world[q.key] = got
     return world
 
 
-def _written(a: Answer, q: Quantity) -> Figure:
-    """A written figure and the interval its digits allow. A given or frozen quantity is
-    exact whatever digits restate it: no rounding room (``"b1+" = 0.35`` is 0.35 exactly)."""
-    if q.exact:
-        return (q.value if close(a.value, q.value, a.tolerance) else a.value, 0.0)
-    return (a.value, a.tolerance)
-
-
-def _recipes(q: Quantity, student: dict[Key, Answer]) -> list[Quantity]:
-    """q's recipes, those through a figure the student wrote first (dE/dw5 from a written
-    delta dE/dnet_o1 before dE/do1 * do1/dnet_o1 * dnet_o1/dw5)."""
-    if not q.shortcuts:
-        return [q]
-    written = [r for r in q.shortcuts if any(d in student for d in r.deps)]
-    return [*written, q, *(r for r in q.shortcuts if r not in written)]
-
-
-def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
-    """The recipe on the figures, and how far its result moves over their intervals."""
-    args = [v for v, _ in figures]
-    value = apply_recipe(q.compute, args)
-    if value is None:
-        return None
-    spread = 0.0
-    for i, (v, w) in enumerate(figures):
-        if w <= 0:
-            continue
-        moved = 0.0
-        for x in (v - w, v + w):
-            r = apply_recipe(q.compute, [*args[:i], x, *args[i + 1 :]])
-            if r is not None:
-                moved = max(moved, abs(r - value))
-        spread += moved
-    return value, spread
-
-
 def _carried_from(
     problem: Problem, q: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
 ) -> tuple[list[str], list[str]]:
-
     """The student's earlier figures that differ from the engine's and fed this answer:
     (the ones already marked not accepted, the others: rounded or carried themselves)."""
     wrong: dict[str, None] = {}  # ordered, without repeats
@@ -297,7 +265,7 @@ def _mark(
     min_sig: int | None = None,
 ) -> Mark:
     figures = [world[d] for d in q.deps]
-    carries = _carries(q, world, student)
+    carries = carries_of(q, world, student)
     carried, spread = carries[0][1] if carries else (None, 0.0)
     mark = Mark(a, q, q.value, carried, RIGHT, "", "")
     if _not_updated(problem, mark, world):
@@ -307,10 +275,11 @@ def _mark(
     trivial = ""
     for recipe, (value, width) in carries or [(q, (None, 0.0))]:
         mark.carried = value
-        if value is not None and _trivially(a, q, value, width):  # a zero carried through
+        if value is not None and trivially(a, q, value, width):  # a zero carried through
             trivial = trivial or _sources_text(problem, recipe, student, by_key)
             continue
-        if _accept(mark, width, lambda r=recipe: _carried_from(problem, r, student, by_key)):
+        sources = functools.partial(_carried_from, problem, recipe, student, by_key)
+        if _accept(mark, width, sources):
             return _precise_enough(mark, min_sig)
     mark.carried = carried
     mark.derivation = _derivation(problem, q, a)
@@ -331,28 +300,6 @@ def _mark(
     return mark
 
 
-def _carries(
-    q: Quantity, world: dict[Key, Figure], student: dict[Key, Answer]
-) -> list[tuple[Quantity, tuple[float | None, float]]]:
-    """q by each of its recipes on the student's figures (the one through their written
-    figures first), leaving out those where their inputs were the engine's numbers."""
-    if q.compute is None or not q.deps:
-        return []
-    out: list[tuple[Quantity, tuple[float | None, float]]] = []
-    for recipe in _recipes(q, student):
-        got = _carry(recipe, [world[d] for d in recipe.deps])
-        if got is not None and not (close(got[0], q.value, 1e-12) and got[1] == 0.0):
-            out.append((recipe, got))
-    return out
-
-
-def _trivially(a: Answer, q: Quantity, carried: float, spread: float) -> bool:
-    """The student's own figures make this answer 0 (a zero factor of a product, say)
-    where the engine's is not: the answer follows whatever method is used."""
-    zero = abs(carried) <= 1e-12 and not close(0.0, q.value, a.tolerance)
-    return zero and close(a.value, carried, a.tolerance + spread)
-
-
 def _sources_text(
     problem: Problem, recipe: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
 ) -> str:
@@ -364,29 +311,13 @@ def _sources_text(
 
 
 def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool:
-    """An update answered with the weight before it (the engine's, or the student's own),
-    where the update moves it in its first three significant figures: "not updated"."""
+    """An update answered with the weight before it: "not updated" (``rules.not_updated``)."""
     a, q = mark.answer, mark.quantity
-    if q.section != "updates" or q.exact or not q.deps:
-        return False
-    old = problem.index[q.deps[0]]
-    mine = world[old.key][0]
-    moved = sig(q.value, 3) != sig(old.value, 3) or not close(a.value, q.value, a.tolerance)
-    if not moved or not any(abs(a.value - w) <= 1e-12 * abs(w) for w in (old.value, mine)):
-        return False
-    mark.verdict, mark.reason = WRONG, "not updated"
-    grad = world.get(q.deps[1], (None, 0.0))[0] if len(q.deps) > 1 else None
-    why = (
-        f" (your {problem.index[q.deps[1]].name} = 0 moves nothing: no credit carried forward)"
-        if grad == 0
-        else ""
-    )
-    mark.message = (
-        f"not updated: {a.text} is {old.name} before the update{why}; "
-        f"{q.name} = {q.formula} = {show_like(a, q.value)}"
-    )
-    mark.derivation = _derivation(problem, q, a)
-    return True
+    said = not_updated(problem, a, q, world)
+    if said:
+        mark.verdict, mark.reason, mark.message = WRONG, "not updated", said
+        mark.derivation = _derivation(problem, q, a)
+    return bool(said)
 
 
 def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], list[str]]]) -> bool:
@@ -470,9 +401,7 @@ def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
 def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
     """An accepted figure with fewer significant figures than the sheet asks for."""
     a = mark.answer
-    q = mark.quantity
-    if min_sig is None and q.section == "updates" and not q.exact and a.value != 0:
-        min_sig = UPDATE_SIG_FIGS  # an update must show that the weight moved
+    min_sig = required_sig_figs(mark.quantity, a, min_sig)
     if min_sig is None or is_whole(a) and mark.verdict == RIGHT:
         return mark
     n = significant_figures(a.text)
@@ -538,7 +467,7 @@ def _mark_within(
         except DiagnosisCutShort:
             pass
     figures = [world[d] for d in q.deps]
-    got = _carry(q, figures) if q.compute is not None and q.deps else None
+    got = carry(q, figures) if q.compute is not None and q.deps else None
     carried, spread = got if got is not None else (None, 0.0)
     mark = Mark(a, q, q.value, None, RIGHT, "", "")
     if close(a.value, q.value, a.tolerance):

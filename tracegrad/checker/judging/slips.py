@@ -28,29 +28,48 @@ def slip_reasons(
 
     ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
     """
-    s, e, tol = a.value, q.value, a.tolerance
     if _degenerate(problem, q, args):
         return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
-    right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
     for finder in (_missing_factor, _missing_path, _flipped_path):
         found = finder(problem, a, q, mine)
         if found:
             return [found]
-    out: list[tuple[str, str]] = []
-    exact_args = [problem.index[d].value for d in q.deps]
-    for what, fn in q.alternatives:  # a known slip of this recipe names the slip itself
-        alts = [apply_recipe(fn, exact_args), apply_recipe(fn, args)]
-        if any(v is not None and close(s, v, tol) for v in alts):
-            out.append(("slip", f"{what}: the right value is {right}"))
+    out = _known_slips(problem, a, q, args)
     if out:
         return out
     for finder in (_swapped, _updated_weights, _old_weights):
         found = finder(problem, a, q, mine)
         if found:
             return [found]
+    return _size_or_step(problem, a, q, carried)
+
+
+def _known_slips(
+    problem: Problem, a: Answer, q: Quantity, args: list[float]
+) -> list[tuple[str, str]]:
+    """A known slip of this recipe (its ``alternatives``), on the engine's or the student's
+    figures: named as the slip itself."""
+    right = show_like(a, q.value)
+    exact_args = [problem.index[d].value for d in q.deps]
+    out = []
+    for what, fn in q.alternatives:
+        alts = [apply_recipe(fn, exact_args), apply_recipe(fn, args)]
+        if any(v is not None and close(a.value, v, a.tolerance) for v in alts):
+            out.append(("slip", f"{what}: the right value is {right}"))
+    return out
+
+
+def _size_or_step(
+    problem: Problem, a: Answer, q: Quantity, carried: float | None
+) -> list[tuple[str, str]]:
+    """The squared error's factor 2 or ½, the same quantity one step off, or close but not
+    to the digits written."""
+    s, e, tol = a.value, q.value, a.tolerance
+    right = show_like(a, e)
+    out: list[tuple[str, str]] = []
+    targets = [e] + ([carried] if carried is not None else [])
     if _squared_error_likely(problem, q):
-        targets = [e] + ([carried] if carried is not None else [])
         for f, code, text in ((2.0, "factor 2", "twice"), (0.5, "factor 1/2", "half")):
             if any(close(s, f * t, tol) for t in targets):
                 out.append((code, f"{text} the right value ({right}){_SQUARED}"))
@@ -61,7 +80,6 @@ def slip_reasons(
                  f"{q.label(problem.steps)} is {right}")
             )  # fmt: skip
             break
-    targets = [e] + ([carried] if carried is not None else [])
     if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
         out.append(("rounding", f"close, but not to the digits written: {right}"))
     return out

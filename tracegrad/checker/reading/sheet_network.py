@@ -17,7 +17,7 @@ from tracegrad.checker.reading.sheet_values import (
     short_repr,
 )
 from tracegrad.nn.activations import activation_names
-from tracegrad.nn.losses import LOSSES, target_problem
+from tracegrad.nn.losses import LOSSES
 
 __all__ = ["network_spec"]
 
@@ -55,7 +55,7 @@ def network_spec(hw: Homework, data: dict[str, Any]) -> NetworkSpec:
     samples = _samples(hw, data, nin, layer_sizes[-1])
     training = _training_table(hw, data)
     loss = _loss_name(hw, training.get("loss", "half_sse"))
-    refused = target_problem(loss, [y for _, y in samples], activations[-1])
+    refused = LOSSES[loss].target_problem([y for _, y in samples], activations[-1])
     if refused is not None:  # a target outside what the loss allows: nn.losses says which
         raise hw.error(refused[1], line=hw.line_of("samples", str(refused[0])))
     lr, steps = _schedule(hw, training)

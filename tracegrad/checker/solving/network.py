@@ -253,9 +253,9 @@ class _Step:
         text = get_loss(spec.loss)
         outs = spec.outputs
         for k, (o, yk) in enumerate(zip(outs, self.y)):
-            # a joint loss (softmax) takes every output; the others only their own
-            deps = tuple(K(n) for n in outs) if text.joint else (K(o),)
-            recipe = functools.partial(_loss_term, self.loss, self.scale, list(self.y), k, text.joint)
+            deps = tuple(K(n) for n in outs) if text.joint else (K(o),)  # joint: softmax
+            ys = list(self.y)
+            recipe = functools.partial(_loss_term, self.loss, self.scale, ys, k, text.joint)
             self.add(
                 f"E_{o}",
                 "loss",
@@ -460,8 +460,7 @@ def _forward_recipe(f: Callable[[float], float], v: Sequence[float]) -> float:
 def _loss_term(
     loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
 ) -> float:
-    """Output k's term of the loss from the loss itself (nn.losses), at the student's outputs
-    (a joint loss: all of them, the target kept at k alone)."""
+    """Output k's term of the loss (nn.losses); a joint loss: every output, target k alone."""
     if not joint:
         return float(loss([v[0]], [ys[k]]).data) * scale
     if ys[k] == 0:
@@ -479,15 +478,14 @@ def _loss_slope(
 
 
 def _slope_slips(loss: str, yk: float, k: int, scale: float) -> tuple[tuple[str, Recipe], ...]:
-    """Common slips of dE/do with a cross-entropy: the squared error's slope o - y for bce's,
-    the score instead of its softmax probability for softmax cross-entropy's."""
-    if loss == "bce":
-        return (("o - y is the slope of the squared error; bce's is (o - y) / (o (1 - o))",
-                 lambda v: (v[0] - yk) * scale),)  # fmt: skip
-    if loss == "cross_entropy":
-        return (("used the score o, not its softmax probability exp(o) / (exp(o1) + ...)",
-                 lambda v: v[k] - yk),)  # fmt: skip
-    return ()
+    """dE/do's common slip with bce (the squared error's o - y) and softmax cross-entropy
+    (the score o for its probability)."""
+    return {
+        "bce": (("o - y is the slope of the squared error; bce's is (o - y) / (o (1 - o))",
+                 lambda v: (v[0] - yk) * scale),),
+        "cross_entropy": (("used the score o, not its softmax probability exp(o) / (exp(o1) + ...)",
+                           lambda v: v[k] - yk),),
+    }.get(loss, ())  # fmt: skip
 
 
 def _dot(m: int, v: Sequence[float]) -> float:
