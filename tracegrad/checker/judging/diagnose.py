@@ -431,7 +431,7 @@ def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
     """How the engine gets this number: the recipe with numbers (to the answer's precision,
     at least 4 significant figures), and for a chain of factors the step-through explanation
     (``tracegrad.autograd.explain``) on the engine's graph."""
-    lines = [problem.with_numbers(q, digits=max(4, significant_figures(a.text) + 1))]
+    lines = [problem.with_numbers(q, digits=max(4, significant_figures(a.text)))]
     chain = (
         q.section in ("gradients",)
         or q.kind == "chain"
