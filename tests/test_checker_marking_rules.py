@@ -358,3 +358,17 @@ def test_json_keeps_its_shape(capsys: pytest.CaptureFixture[str], tmp_path: Path
         ("dE/do1", False, "whole number"),
         ("dE/dw5", False, "no follow-through"),
     ]
+
+
+def test_a_long_chain_s_second_derivative_is_judged_against_the_engine() -> None:
+    # past PINNED_MAX named expressions the figures are not put in (bounded work): still judged
+    from tracegrad.checker.solving.expression import PINNED_MAX
+
+    exprs = {"e0": "sin(x)"} | {f"e{i}": f"e{i - 1} * 0.9 + x" for i in range(1, PINNED_MAX + 5)}
+    last = f"e{PINNED_MAX + 4}"
+    hw = {"variables": {"x": 0.3}, "expressions": exprs}
+    exact = -math.sin(0.3) * 0.9 ** (PINNED_MAX + 4)  # only sin(x) curves
+    report = check({**hw, "answers": {f"d2{last}/dx2": f"{exact:.4g}"}})
+    assert report.ok
+    report = check({**hw, "answers": {f"d2{last}/dx2": f"{exact * 1.01:.4g}"}})
+    assert not report.ok
