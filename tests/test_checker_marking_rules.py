@@ -372,3 +372,19 @@ def test_a_long_chain_s_second_derivative_is_judged_against_the_engine() -> None
     assert report.ok
     report = check({**hw, "answers": {f"d2{last}/dx2": f"{exact * 1.01:.4g}"}})
     assert not report.ok
+
+
+def test_restated_zero_weights_give_no_room_for_a_wrong_net() -> None:
+    # the property test's failure: weights 0 restated as '0.00000' (+-5e-6 each) once let
+    # net_h2 = 0.00201 (true 0.002) pass as carried forward; given, they are exact
+    hw = {
+        "network": {"sizes": [3, 2, 1], "activation": "sigmoid",
+                    "weights": [[[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]], [[0.5, -0.5]]],
+                    "biases": [[0.5, 0.002], [0.0]]},
+        "samples": [{"x": [1.0, 1.0, 1.0], "y": [0.5]}],
+        "training": {"loss": "half_sse", "learning_rate": 0.5},
+    }  # fmt: skip
+    answers = {f"w{i}": "0.00000" for i in range(1, 7)} | {"x1": "1.00000", "x2": "1.00000"}
+    report = check({**hw, "answers": {**answers, "x3": "1.00000", "net_h2": "0.00201000"}})
+    assert [m.label for m in report.wrong] == ["net_h2"]
+    assert report.mark("net_h2").message == "the engine has 0.002000000"
