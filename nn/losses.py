@@ -208,8 +208,10 @@ class LossSpec:
     ``threshold``: for one output, the score above which the label is the larger class
     (0.5 for probabilities, 0 for raw scores); None means halfway between the two labels.
     ``term`` is one output's part of the loss and ``slope`` its derivative dE/do, with
-    ``{y}`` the target, ``{o}`` the output and ``{n}`` the number of outputs; ``reduce`` says
-    how the terms combine ('sum' or 'mean'); ``aliases`` are other names a file may use.
+    ``{y}`` the target, ``{o}`` the output, ``{n}`` the number of outputs and ``{s}`` the
+    softmax's denominator (exp(o1) + exp(o2) + ...); ``reduce`` says how the terms combine
+    ('sum' or 'mean'); ``joint``: each term uses every output (softmax), not only its own;
+    ``targets`` says which targets the loss allows; ``aliases`` are other names a file may use.
     """
 
     name: str
@@ -219,11 +221,56 @@ class LossSpec:
     slope: str = ""
     reduce: str = "mean"
     aliases: tuple[str, ...] = ()
+    joint: bool = False
+    targets: str = ""
+
+    def target_problem(
+        self, targets: Sequence[Sequence[float]], output_activation: str
+    ) -> tuple[int, str] | None:
+        """What makes this loss impossible on a network's targets, as (sample index, one
+        line), or None: bce takes targets in [0, 1] and a sigmoid output (probabilities);
+        softmax cross-entropy takes targets in [0, 1] that add up to 1 (a class as one-hot,
+        or a distribution over the classes)."""
+        if self.name == "bce" and output_activation != "sigmoid":
+            return 0, f"{self.name} needs probabilities: a sigmoid output, not {output_activation}"
+        for i, ys in enumerate(targets):
+            bad = [y for y in ys if not 0.0 <= y <= 1.0] if self.targets else []
+            if bad:
+                return i, f"sample {i + 1}: {self.name} needs targets from 0 to 1, got {bad[0]:g}"
+            if self.targets == "distribution" and abs(sum(ys) - 1.0) > 1e-9:
+                return i, (
+                    f"sample {i + 1}: {self.name} needs targets that add up to 1 (one class "
+                    f"as 1, the others 0), got {sum(ys):g}"
+                )
+        return None
+
+    def term_text(self, y: str, o: str, n: int, outputs: Sequence[str] = ()) -> str:
+        """One output's term as a textbook writes it: no '/ 1' for one output."""
+        return _written(self.term, y, o, n, outputs or [o])
+
+    def slope_text(self, y: str, o: str, n: int, outputs: Sequence[str] = ()) -> str:
+        """dE/do for one output, written the same way."""
+        return _written(self.slope, y, o, n, outputs or [o])
 
     def formula(self, outputs: Sequence[str], targets: Sequence[str]) -> str:
         """E written out for named outputs and targets: '1/2 (y1 - o1)**2 + ...'."""
         n = len(outputs)
-        return " + ".join(self.term.format(y=t, o=o, n=n) for o, t in zip(outputs, targets))
+        text = " + ".join(self.term_text(t, o, n, outputs) for o, t in zip(outputs, targets))
+        return text.replace(" + -", " - ")
+
+
+def _written(template: str, y: str, o: str, n: int, outputs: Sequence[str]) -> str:
+    s = " + ".join(f"exp({k})" for k in outputs)
+    text = template.format(y=y, o=o, n=n, s=s)
+    for said, meant in (  # a target of 0 or 1 leaves one log of the cross-entropy
+        (f"-(1 log({o}) + (1 - 1) log(1 - {o}))", f"-log({o})"),
+        (f"-(0 log({o}) + (1 - 0) log(1 - {o}))", f"-log(1 - {o})"),
+        ("-1 log(", "-log("),
+    ):
+        text = text.replace(said, meant)
+    if text.startswith("-0 log("):
+        text = "0"
+    return text.replace(" / 1", "") if n == 1 else text
 
 
 LOSSES: dict[str, LossSpec] = {
@@ -244,9 +291,26 @@ LOSSES: dict[str, LossSpec] = {
             reduce="sum",
             aliases=("half_sum_squares", "half-sse"),
         ),
-        LossSpec("bce", bce, 0.5),
+        LossSpec(
+            "bce",
+            bce,
+            0.5,
+            term="-({y} log({o}) + (1 - {y}) log(1 - {o})) / {n}",
+            slope="({o} - {y}) / ({o} (1 - {o})) / {n}",
+            aliases=("binary_cross_entropy",),
+            targets="probability",
+        ),
         LossSpec("bce_with_logits", bce_with_logits, 0.0),
-        LossSpec("cross_entropy", cross_entropy),
+        LossSpec(
+            "cross_entropy",
+            cross_entropy,
+            term="-{y} log(exp({o}) / ({s}))",
+            slope="exp({o}) / ({s}) - {y}",
+            reduce="sum",
+            aliases=("softmax_cross_entropy",),
+            joint=True,
+            targets="distribution",
+        ),
         LossSpec("hinge", hinge, 0.0),
     ]
 }

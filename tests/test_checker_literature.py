@@ -360,5 +360,8 @@ def test_the_seed_sheet_of_guesses_fails() -> None:
     seed = tomllib.loads(examples.path("seed_article").read_text(encoding="utf-8"))
     seed["answers"] = {"h1": 1, "dE/do1": 0, "dE/dw5": 0, "w5_new": 0}  # guesses
     report = check(seed)
-    assert not report.ok and report.summary().startswith("1 of 4 accepted")
+    # a zero carried through a product is no method: dE/dw5 = 0 earns no follow-through credit
+    assert report.summary().startswith("0 of 4 accepted")
     assert report.mark("h1").reason == "whole number"
+    m = report.mark("dE/dw5")
+    assert m.reason == "no follow-through" and m.message.startswith("0 only because dE/do1 = 0")

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import contextlib
 import difflib
+import functools
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from tracegrad.autograd.explaining.explain import explain
@@ -31,6 +32,16 @@ from tracegrad.checker.judging.precision import (
     truncates,
 )
 from tracegrad.checker.judging.prepared import prepared
+from tracegrad.checker.judging.rules import (
+    Figure,
+    carries_of,
+    carry,
+    not_updated,
+    recipes,
+    required_sig_figs,
+    trivially,
+    written_figure,
+)
 from tracegrad.checker.judging.slips import slip_reasons
 from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
 from tracegrad.checker.reading.sheet import Answer, Homework
@@ -158,9 +169,6 @@ def mark_answers(hw: Homework, problem: Problem) -> list[Mark]:
     return [m for _, m in marks]
 
 
-Figure = tuple[float, float]  # a number and the half-width of the interval it stands for
-
-
 def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Figure]:
     """Every quantity as the student would have it: their figure (with the interval its
     digits allow), else recomputed from theirs with that interval carried through."""
@@ -168,33 +176,15 @@ def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Fi
     for q in problem.quantities:
         a = student.get(q.key)
         if a is not None:
-            world[q.key] = (a.value, a.tolerance)
+            world[q.key] = written_figure(a, q)
             continue
         world[q.key] = (q.value, 0.0)
         if q.compute is not None and q.deps:
-            got = _carry(q, [world[d] for d in q.deps])
+            r = recipes(q, student)[0]
+            got = carry(r, [world[d] for d in r.deps])
             if got is not None:
                 world[q.key] = got
     return world
-
-
-def _carry(q: Quantity, figures: Sequence[Figure]) -> Figure | None:
-    """The recipe on the figures, and how far its result moves over their intervals."""
-    args = [v for v, _ in figures]
-    value = apply_recipe(q.compute, args)
-    if value is None:
-        return None
-    spread = 0.0
-    for i, (v, w) in enumerate(figures):
-        if w <= 0:
-            continue
-        moved = 0.0
-        for x in (v - w, v + w):
-            r = apply_recipe(q.compute, [*args[:i], x, *args[i + 1 :]])
-            if r is not None:
-                moved = max(moved, abs(r - value))
-        spread += moved
-    return value, spread
 
 
 def _carried_from(
@@ -275,16 +265,31 @@ def _mark(
     min_sig: int | None = None,
 ) -> Mark:
     figures = [world[d] for d in q.deps]
-    got = _carry(q, figures) if q.compute is not None and q.deps else None
-    carried, spread = got if got is not None else (None, 0.0)
-    if carried is not None and close(carried, q.value, 1e-12) and spread == 0.0:
-        carried = None  # the student's inputs were the engine's: nothing to carry
+    carries = carries_of(q, world, student)
+    carried, spread = carries[0][1] if carries else (None, 0.0)
     mark = Mark(a, q, q.value, carried, RIGHT, "", "")
+    if _not_updated(problem, mark, world):
+        return mark
     if close(a.value, q.value, a.tolerance):
         return _precise_enough(mark, min_sig)
-    if _accept(mark, spread, lambda: _carried_from(problem, q, student, by_key)):
-        return _precise_enough(mark, min_sig)
-    mark.derivation = _derivation(problem, q)
+    trivial = ""
+    for recipe, (value, width) in carries or [(q, (None, 0.0))]:
+        mark.carried = value
+        if value is not None and trivially(a, q, value, width):  # a zero carried through
+            trivial = trivial or _sources_text(problem, recipe, student, by_key)
+            continue
+        sources = functools.partial(_carried_from, problem, recipe, student, by_key)
+        if _accept(mark, width, sources):
+            return _precise_enough(mark, min_sig)
+    mark.carried = carried
+    mark.derivation = _derivation(problem, q, a)
+    if trivial:
+        mark.verdict, mark.reason = WRONG, "no follow-through"
+        mark.message = (
+            f"0 only because {trivial} makes it 0 whatever the working: a zero carried "
+            f"forward earns no credit; {q.name} is {show_like(a, q.value)}"
+        )
+        return mark
     if _whole_or_sign(mark, spread):
         return mark
     mark.verdict = WRONG
@@ -293,6 +298,26 @@ def _mark(
         reasons = _upstream_or_unknown(problem, mark, spread, by_key)
     mark.reason, mark.message = reasons[0]
     return mark
+
+
+def _sources_text(
+    problem: Problem, recipe: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
+) -> str:
+    """The student's zero figures a trivial answer follows from ('dE/do1 = 0')."""
+    wrong, rounded = _carried_from(problem, recipe, student, by_key)
+    zeros = {f"{a.label} = {a.text}" for a in student.values() if a.value == 0}
+    found = [t for t in (*wrong, *rounded) if t in zeros] or wrong or rounded
+    return ", ".join(found[:3]) or "your figures"
+
+
+def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool:
+    """An update answered with the weight before it: "not updated" (``rules.not_updated``)."""
+    a, q = mark.answer, mark.quantity
+    said = not_updated(problem, a, q, world)
+    if said:
+        mark.verdict, mark.reason, mark.message = WRONG, "not updated", said
+        mark.derivation = _derivation(problem, q, a)
+    return bool(said)
 
 
 def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], list[str]]]) -> bool:
@@ -337,7 +362,7 @@ def _whole_or_sign(mark: Mark, spread: float) -> bool:
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol + spread))):
         mark.verdict, mark.reason = SIGN, "sign"
         mark.message = f"right size, wrong sign: {q.name} is {show_like(a, e)}"
-        if q.section == "gradients" or q.name.startswith("dE/"):
+        if q.section == "gradients":  # what an update uses; not a delta (dE/dnet_o1)
             size = a.text.lstrip("+-")
             mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
         return True
@@ -376,6 +401,7 @@ def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
 def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
     """An accepted figure with fewer significant figures than the sheet asks for."""
     a = mark.answer
+    min_sig = required_sig_figs(mark.quantity, a, min_sig)
     if min_sig is None or is_whole(a) and mark.verdict == RIGHT:
         return mark
     n = significant_figures(a.text)
@@ -401,10 +427,11 @@ def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tu
     return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
 
 
-def _derivation(problem: Problem, q: Quantity) -> str:
-    """How the engine gets this number: the recipe with numbers, and for a chain of factors
-    the step-through explanation (``tracegrad.autograd.explain``) on the engine's graph."""
-    lines = [problem.with_numbers(q)]
+def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
+    """How the engine gets this number: the recipe with numbers (to the answer's precision,
+    at least 4 significant figures), and for a chain of factors the step-through explanation
+    (``tracegrad.autograd.explain``) on the engine's graph."""
+    lines = [problem.with_numbers(q, digits=max(4, significant_figures(a.text)))]
     chain = (
         q.section in ("gradients",)
         or q.kind == "chain"
@@ -440,7 +467,7 @@ def _mark_within(
         except DiagnosisCutShort:
             pass
     figures = [world[d] for d in q.deps]
-    got = _carry(q, figures) if q.compute is not None and q.deps else None
+    got = carry(q, figures) if q.compute is not None and q.deps else None
     carried, spread = got if got is not None else (None, 0.0)
     mark = Mark(a, q, q.value, None, RIGHT, "", "")
     if close(a.value, q.value, a.tolerance):

@@ -28,23 +28,48 @@ def slip_reasons(
 
     ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
     """
-    s, e, tol = a.value, q.value, a.tolerance
     if _degenerate(problem, q, args):
         return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
-    right = show_like(a, e)
     mine = dict(zip(q.deps, args))  # the deps as the student has them
-    for finder in (_missing_factor, _missing_path, _swapped, _updated_weights, _old_weights):
+    for finder in (_missing_factor, _missing_path, _flipped_path):
         found = finder(problem, a, q, mine)
         if found:
             return [found]
-    out: list[tuple[str, str]] = []
+    out = _known_slips(problem, a, q, args)
+    if out:
+        return out
+    for finder in (_swapped, _updated_weights, _old_weights):
+        found = finder(problem, a, q, mine)
+        if found:
+            return [found]
+    return _size_or_step(problem, a, q, carried)
+
+
+def _known_slips(
+    problem: Problem, a: Answer, q: Quantity, args: list[float]
+) -> list[tuple[str, str]]:
+    """A known slip of this recipe (its ``alternatives``), on the engine's or the student's
+    figures: named as the slip itself."""
+    right = show_like(a, q.value)
     exact_args = [problem.index[d].value for d in q.deps]
+    out = []
     for what, fn in q.alternatives:
         alts = [apply_recipe(fn, exact_args), apply_recipe(fn, args)]
-        if any(v is not None and close(s, v, tol) for v in alts):
+        if any(v is not None and close(a.value, v, a.tolerance) for v in alts):
             out.append(("slip", f"{what}: the right value is {right}"))
+    return out
+
+
+def _size_or_step(
+    problem: Problem, a: Answer, q: Quantity, carried: float | None
+) -> list[tuple[str, str]]:
+    """The squared error's factor 2 or ½, the same quantity one step off, or close but not
+    to the digits written."""
+    s, e, tol = a.value, q.value, a.tolerance
+    right = show_like(a, e)
+    out: list[tuple[str, str]] = []
+    targets = [e] + ([carried] if carried is not None else [])
     if _squared_error_likely(problem, q):
-        targets = [e] + ([carried] if carried is not None else [])
         for f, code, text in ((2.0, "factor 2", "twice"), (0.5, "factor 1/2", "half")):
             if any(close(s, f * t, tol) for t in targets):
                 out.append((code, f"{text} the right value ({right}){_SQUARED}"))
@@ -55,7 +80,6 @@ def slip_reasons(
                  f"{q.label(problem.steps)} is {right}")
             )  # fmt: skip
             break
-    targets = [e] + ([carried] if carried is not None else [])
     if not out and any(abs(s - t) <= 2.5 * tol for t in targets):
         out.append(("rounding", f"close, but not to the digits written: {right}"))
     return out
@@ -89,7 +113,8 @@ def _trivial(x: float) -> bool:
 def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
     """A factor 2 or ½ means the squared error's ½ only in a network sheet's loss and what
     the backward pass takes from it (not in a forward value, an update, or an expression)."""
-    if problem.kind != "network":
+    squared = any(line.startswith(("loss mse", "loss half_sse")) for line in problem.describe)
+    if problem.kind != "network" or not squared:
         return False
     return q.section in ("loss", "gradients") or (
         q.section == "backward factors" and q.name.startswith("dE/")
@@ -142,6 +167,34 @@ def _missing_path(
                 f"a path is missing ({' + '.join(texts)}): {q.name} adds up every path, "
                 f"{q.formula} = {show_like(a, q.value)}",
             )
+    return None
+
+
+def _flipped_path(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """One term of the sum of paths with its sign flipped (the engine's terms, or the
+    student's own): the quotient rule's u'v + uv' for u'v - uv', say."""
+    n = len(q.paths)
+    if n < 2 or n > 10:
+        return None
+    charge(n)
+    s, tol = a.value, a.tolerance
+    for values in (
+        [math.prod(problem.index[k].value for k in path) for path in q.paths],
+        [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths],
+    ):
+        total = sum(values)
+        for i, path in enumerate(q.paths):
+            if values[i] != 0 and close(s, total - 2 * values[i], tol):
+                term = " * ".join(problem.index[k].name for k in path)
+                quotient = any(problem.index[k].formula.startswith("-") for k in path)
+                hint = " (the quotient rule subtracts: (u'v - uv') / v²)" if quotient else ""
+                return (
+                    "sign of a term",
+                    f"the term {term} has the wrong sign{hint}: {q.formula} = "
+                    f"{show_like(a, q.value)}",
+                )
     return None
 
 

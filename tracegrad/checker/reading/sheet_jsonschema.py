@@ -15,9 +15,9 @@ from typing import Any
 from tracegrad.checker.reading.sheet_schema import (
     KINDS,
     SHEET,
-    TARGET_RULES,
     a_or_an,
     loss_names,
+    target_rules,
 )
 from tracegrad.checker.reading.sheet_values import NAME_TEXT, NUMBER_TEXT, STEP_TABLE
 
@@ -73,7 +73,7 @@ def _target_rules() -> list[dict[str, Any]]:
     (a sum, as cross-entropy's, is beyond JSON Schema: the loader checks it)."""
     out = []
     names = loss_names()
-    for loss, rule in TARGET_RULES.items():
+    for loss, rule in target_rules().items():
         spelled = sorted(n for n, canonical in names.items() if canonical == loss)
         if not spelled:
             continue  # not a loss network sheets accept (yet)

@@ -53,7 +53,7 @@ __all__ = [
     "loss_names",
     "a_or_an",
     "TargetRule",
-    "TARGET_RULES",
+    "target_rules",
 ]
 
 
@@ -200,15 +200,19 @@ class TargetRule:
         return {"minimum": self.low, "maximum": self.high}
 
 
-# A loss's own rule for the targets, by its name in nn.losses; a rule counts once the loss is one
-# a network sheet accepts (its registry entry has a term). check_targets applies them.
-TARGET_RULES = {
-    "bce": TargetRule(0.0, 1.0, None, "a binary target is a probability, from 0 to 1"),
-    "cross_entropy": TargetRule(
-        0.0, 1.0, 1.0, "the targets are class probabilities, from 0 to 1 and summing to 1 "
-        "(one-hot: 1 for the class, 0 for the others)"
-    ),
-}  # fmt: skip
+def target_rules() -> dict[str, TargetRule]:
+    """Each accepted loss's rule for the targets, for the JSON Schema (the rule itself is the
+    loss's, ``LossSpec.targets`` in nn.losses, which the loader applies: check_targets)."""
+    says = {
+        "probability": "a binary target is a probability, from 0 to 1",
+        "distribution": "the targets are class probabilities, from 0 to 1 and summing to 1 "
+        "(one-hot: 1 for the class, 0 for the others)",
+    }
+    return {
+        s.name: TargetRule(0.0, 1.0, 1.0 if s.targets == "distribution" else None,
+                           says.get(s.targets, s.targets))
+        for s in LOSSES.values() if s.term and s.targets
+    }  # fmt: skip
 
 
 def _activations() -> dict[str, str]:

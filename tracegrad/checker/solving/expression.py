@@ -28,6 +28,10 @@ from tracegrad.checker.solving.problem import Key, Problem, Quantity
 
 __all__ = ["build_expression", "ExpressionProblem"]
 
+# the most named expressions a higher derivative is carried through (the student's figures of
+# each put in): carrying works the derivative twice per figure, so a longer chain is judged
+# against the engine's number alone
+PINNED_MAX = 24
 _DERIVATIVE = re.compile(r"^[d∂]\^?([0-9²³]*)([A-Za-z_]\w*)/(.+)$")
 _FIRST = re.compile(r"^[d∂]([A-Za-z_]\w*)/[d∂]([A-Za-z_]\w*)$")
 
@@ -286,7 +290,7 @@ def build_expression(hw: Homework) -> Problem:
     leaves = {n: Value(v, label=n) for n, v in spec.variables.items()}
     nodes: dict[Key, Value] = {K(n): v for n, v in leaves.items()}
     for n, v in spec.variables.items():
-        qs.append(Quantity(n, 1, "given", v))
+        qs.append(Quantity(n, 1, "given", v, exact=True))
     values: dict[str, Value] = dict(leaves)
     for name, expr in spec.expressions.items():
         node = expr.evaluate(values)
@@ -321,11 +325,21 @@ def build_expression(hw: Homework) -> Problem:
     return problem
 
 
-def _evaluate_all(spec: ExpressionSpec, leaves: Mapping[str, Value | float]) -> dict[str, Value]:
+def _evaluate_all(
+    spec: ExpressionSpec,
+    leaves: Mapping[str, Value | float],
+    pinned: Mapping[str, float] | None = None,
+) -> dict[str, Value]:
+    """Every expression on ``leaves``; a ``pinned`` expression takes the given number as its
+    value (what later expressions and every derivative through it then use)."""
     values: dict[str, Value | float] = dict(leaves)
     out: dict[str, Value] = {}
     for name, expr in spec.expressions.items():
         node = expr.evaluate(values)
+        if pinned and name in pinned:
+            if not node.parents:  # 'f = "x"': pin a node of its own, never the leaf
+                node = node + 0.0
+            node.data = pinned[name]
         values[name] = node
         out[name] = node
     return out
@@ -361,13 +375,26 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
         return _evaluate_all(spec, leaves)[name]
 
     value = partial_derivative(build, spec.variables, wrt)
+    up = problem.upstream(name)
+    named = [e for e in spec.expressions if e in up] + [name]
+    if len(named) > PINNED_MAX:  # each carry works the derivative once per figure: bounded
+        named = []
+
+    def recipe(v: Sequence[float]) -> float:
+        """The derivative worked on the student's figures: their variables, and every named
+        expression's value where the working uses it (their sigma in sigma * (1 - sigma))."""
+        at = {**spec.variables, **dict(zip(variables, v))}
+        pinned = dict(zip(named, v[len(variables) :]))
+        return partial_derivative(lambda leaves: _evaluate_all(spec, leaves, pinned)[name], at, wrt)
 
     q = Quantity(
         compact,
         1,
         "higher derivatives",
         value,
-        deps=tuple(K(v) for v in variables),  # the numbers its formula is written in
+        # the variables its formula is written in, then the figures its working uses
+        deps=tuple(K(v) for v in (*variables, *named)),
+        compute=recipe,
         formula=second_derivative_text(spec, name, wrt) or _nested(name, wrt),
     )
     problem.add(q)

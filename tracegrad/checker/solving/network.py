@@ -160,6 +160,8 @@ class _Step:
         return (self.step, name)
 
     def add(self, name: str, section: str, value: float, **kw: Any) -> None:
+        if "net_" in name:  # one naming rule: z_o1 for net_o1 wherever it appears
+            kw["aliases"] = (*kw.get("aliases", ()), name.replace("net_", "z_"))
         self.qs.append(Quantity(name, self.step, section, value, **kw))
 
     def work(self) -> Value:
@@ -174,12 +176,12 @@ class _Step:
     # ---- given: the inputs, targets and the weights this step starts from
     def given(self) -> None:
         for name, v in zip(self.spec.inputs, self.x):
-            self.add(name, "given", v)
+            self.add(name, "given", v, exact=True)
         for name, v in zip(self.spec.targets, self.y):
-            self.add(name, "given", v)
+            self.add(name, "given", v, exact=True)
         for name, values in self.uses.items():
             if self.step == 1:
-                self.add(name, "given", values[0].data)
+                self.add(name, "given", values[0].data, exact=True)
             else:
                 prev = (self.step - 1, f"{name}_new")
                 self.add(
@@ -189,6 +191,7 @@ class _Step:
                     deps=(prev,),
                     compute=_identity,
                     formula=f"{name}_new",
+                    exact=name in self.spec.frozen,  # a frozen parameter stays the given
                 )
 
     # ---- forward pass through nn, naming each neuron's net input and output
@@ -222,7 +225,6 @@ class _Step:
             deps=tuple(K(n) for n in (*in_names, *wn, bn)),
             compute=functools.partial(_net_recipe, len(wn)),
             formula=f"{terms} + {bn}",
-            aliases=(f"z_{name}",),
         )
         if act is not None:
             recipe: Recipe = functools.partial(_forward_recipe, act.forward)
@@ -247,19 +249,22 @@ class _Step:
 
     # ---- the loss, term by term, then E.backward()
     def error(self) -> Value:
-        K, spec, loss, scale = self.K, self.spec, self.loss, self.scale
+        K, spec = self.K, self.spec
         text = get_loss(spec.loss)
-        n_out = len(spec.outputs)
-        for o, yk in zip(spec.outputs, self.y):
+        outs = spec.outputs
+        for k, (o, yk) in enumerate(zip(outs, self.y)):
+            deps = tuple(K(n) for n in outs) if text.joint else (K(o),)  # joint: softmax
+            ys = list(self.y)
+            recipe = functools.partial(_loss_term, self.loss, self.scale, ys, k, text.joint)
             self.add(
                 f"E_{o}",
                 "loss",
-                loss([self.out[o].data], [yk]).data * scale,
-                deps=(K(o),),
-                compute=lambda v, yk=yk: loss([v[0]], [yk]).data * scale,
-                formula=text.term.format(y=f"{yk:g}", o=o, n=n_out),
+                recipe([self.out[n].data for n in outs] if text.joint else [self.out[o].data]),
+                deps=deps,
+                compute=recipe,
+                formula=text.term_text(f"{yk:g}", o, len(outs), outs),
             )
-        E = loss(self.outputs, self.y)
+        E = self.loss(self.outputs, self.y)
         E.label = "E"
         self.nodes[K("E")] = E
         self.add(
@@ -291,14 +296,17 @@ class _Step:
                 self._input_factors(neuron, name, ins, hidden=li > 0)
 
     def _output_factor(self, name: str, yk: float) -> None:
-        n_out = len(self.spec.outputs)
+        outs, text = self.spec.outputs, get_loss(self.spec.loss)
+        k = outs.index(name)
+        slope = functools.partial(_loss_slope, self.loss, self.scale, list(self.y), k, text.joint)
         self.add(
             f"dE/d{name}",
             "backward factors",
             self.out[name].grad,
-            deps=(self.K(name),),
-            compute=functools.partial(_loss_slope, self.loss, yk, self.scale),
-            formula=get_loss(self.spec.loss).slope.format(y=f"{yk:g}", o=name, n=n_out),
+            deps=tuple(self.K(n) for n in outs) if text.joint else (self.K(name),),
+            compute=slope,
+            formula=text.slope_text(f"{yk:g}", name, len(outs), outs),
+            alternatives=_slope_slips(text.name, yk, k if text.joint else 0, self.scale),
         )
 
     def _hidden_factor(self, name: str, nxt_names: list[str]) -> None:
@@ -380,14 +388,26 @@ class _Step:
         for pname, ps in paths.items():
             flat = tuple(k for path in ps for k in path)
             formula = " + ".join(" * ".join(k[1] for k in path) for path in ps)
+            value = sum(v.grad for v in self.uses[pname])
+            deltas = [(K(f"dE/dnet_{p[1][1].partition('/dnet_')[2]}"), p[2]) for p in ps]
+            via = Quantity(  # the same gradient from the deltas, when the sheet writes them
+                f"dE/d{pname} (from the deltas)",
+                self.step,
+                "gradients",
+                value,
+                deps=tuple(k for pair in deltas for k in pair),
+                compute=functools.partial(_sum_of_products, 2, len(ps)),
+                formula=" + ".join(f"{a[1]} * {b[1]}" for a, b in deltas),
+            )
             self.add(
                 f"dE/d{pname}",
                 "gradients",
-                sum(v.grad for v in self.uses[pname]),
+                value,
                 deps=flat,
                 compute=functools.partial(_sum_of_products, len(ps[0]), len(ps)),
                 formula=formula,
                 paths=tuple(ps),
+                shortcuts=(via,),
             )
 
     # ---- the update, with nn's SGD on a copy (this step's graph keeps its numbers)
@@ -410,6 +430,7 @@ class _Step:
                 formula=name if frozen else f"{name} - {lr:g} * dE/d{name}",  # frozen: kept
                 aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
                 alternatives=_update_slips(lr, frozen),
+                exact=frozen,
             )
         self.next_weights = after.weights()
 
@@ -436,11 +457,35 @@ def _forward_recipe(f: Callable[[float], float], v: Sequence[float]) -> float:
     return f(v[0])
 
 
-def _loss_slope(loss: Any, yk: float, scale: float, v: Sequence[float]) -> float:
-    """dE/do for one output from the loss itself (nn.losses), at the student's o."""
-    o = Value(v[0])
-    loss([o], [yk]).backward()
-    return o.grad * scale
+def _loss_term(
+    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
+) -> float:
+    """Output k's term of the loss (nn.losses); a joint loss: every output, target k alone."""
+    if not joint:
+        return float(loss([v[0]], [ys[k]]).data) * scale
+    if ys[k] == 0:
+        return 0.0
+    return float(loss(list(v), [y if i == k else 0.0 for i, y in enumerate(ys)]).data) * scale
+
+
+def _loss_slope(
+    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
+) -> float:
+    """dE/do for output k from the loss itself (nn.losses), at the student's output(s)."""
+    outs = [Value(x) for x in v]
+    loss(outs, ys if joint else [ys[k]]).backward()
+    return outs[k if joint else 0].grad * scale
+
+
+def _slope_slips(loss: str, yk: float, k: int, scale: float) -> tuple[tuple[str, Recipe], ...]:
+    """dE/do's common slip with bce (the squared error's o - y) and softmax cross-entropy
+    (the score o for its probability)."""
+    return {
+        "bce": (("o - y is the slope of the squared error; bce's is (o - y) / (o (1 - o))",
+                 lambda v: (v[0] - yk) * scale),),
+        "cross_entropy": (("used the score o, not its softmax probability exp(o) / (exp(o1) + ...)",
+                           lambda v: v[k] - yk),),
+    }.get(loss, ())  # fmt: skip
 
 
 def _dot(m: int, v: Sequence[float]) -> float:

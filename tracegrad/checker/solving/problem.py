@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from tracegrad.autograd.value import Value
-from tracegrad.checker.solving.formulas import sig as fmt
+from tracegrad.checker.solving.formulas import sig
 
 __all__ = ["Key", "Quantity", "Problem", "normalise", "apply_recipe"]
 
@@ -38,6 +38,11 @@ class Quantity:
     # common slips: (what the student did, the same deps -> the number it gives)
     kind: str = ""  # 'local' (one operation's derivative), 'chain' (upstream x local), ...
     paths: tuple[tuple[Key, ...], ...] = ()  # the recipe as a sum of products of deps
+    # given or frozen: exact whatever digits a student restates it with (no rounding room)
+    exact: bool = False
+    # the same number by other recipes through other named figures (dE/dw5 from the written
+    # delta dE/dnet_o1): each a Quantity with this name, its own deps, compute and formula
+    shortcuts: tuple[Quantity, ...] = ()
 
     @property
     def key(self) -> Key:
@@ -106,11 +111,16 @@ class Problem:
             todo.extend(self.index[k].deps)
         return order
 
-    def with_numbers(self, q: Quantity, values: dict[Key, float] | None = None) -> str:
+    def with_numbers(
+        self, q: Quantity, values: dict[Key, float] | None = None, digits: int = 4
+    ) -> str:
         """The recipe with numbers put in: 'dE/dw5 = dE/do1 · ... = (-0.1835)(0.2031)(0.5399)'.
 
-        Numbers are written to 4 significant figures (0.0004386, not 0.0004).
+        Numbers are written to ``digits`` significant figures (0.0004386, not 0.0004).
         """
+
+        def fmt(x: float) -> str:
+            return sig(x, digits)
 
         vals = values or {k: self.index[k].value for k in q.deps}
         text = q.formula
