@@ -228,11 +228,12 @@ class LossSpec:
         self, targets: Sequence[Sequence[float]], output_activation: str
     ) -> tuple[int, str] | None:
         """What makes this loss impossible on a network's targets, as (sample index, one
-        line), or None: bce takes targets in [0, 1] and a sigmoid output (probabilities);
-        softmax cross-entropy takes targets in [0, 1] that add up to 1 (a class as one-hot,
+        line), or None; the index is -1 when the network's output is what the loss cannot
+        take. bce takes targets in [0, 1] and a sigmoid output (probabilities); softmax
+        cross-entropy takes targets in [0, 1] that add up to 1 (a class as one-hot,
         or a distribution over the classes)."""
         if self.name == "bce" and output_activation != "sigmoid":
-            return 0, f"{self.name} needs probabilities: a sigmoid output, not {output_activation}"
+            return -1, f"{self.name} needs probabilities: a sigmoid output, not {output_activation}"
         for i, ys in enumerate(targets):
             bad = [y for y in ys if not 0.0 <= y <= 1.0] if self.targets else []
             if bad:

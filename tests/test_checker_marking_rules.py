@@ -1,5 +1,5 @@
 """The marking rules a TA states (docs/marking.md), each pinned by a published worked example
-retold here: Mazur's "A Step by Step Backpropagation Example" (tests/sheets/mazur.toml), the
+retold here: Mazur's "A Step by Step Backpropagation Example" (examples/mazur.toml), the
 seed article's sheet (examples/seed_article.toml), CS231n-style staged expressions and a
 second-derivative exercise. The slipped figures are worked by hand in plain Python arithmetic,
 as a student would."""
@@ -25,11 +25,12 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 SHEETS = Path(__file__).resolve().parent / "sheets"
+MAZUR = SHEETS.parent.parent / "examples" / "mazur.toml"
 
 
 def mazur(**answers: Any) -> dict[str, Any]:
     """Mazur's network with only ``answers`` (keys use __ for '/')."""
-    data = tomllib.loads((SHEETS / "mazur.toml").read_text(encoding="utf-8"))
+    data = tomllib.loads(MAZUR.read_text(encoding="utf-8"))
     data["answers"] = {k.replace("__", "/"): v for k, v in answers.items()}
     return data
 
@@ -317,9 +318,9 @@ def test_softmax_cross_entropy_worked_and_carried() -> None:
     "change, said",
     [
         ({"samples": [{"x": [1.0, 2.0], "y": [7]}]},
-         "sample 1: bce needs targets from 0 to 1, got 7"),
+         "9: sample 1: bce needs targets from 0 to 1, got 7"),  # the line of y
         ({"network": {**BCE["network"], "activation": "tanh"}},
-         "bce needs probabilities: a sigmoid output, not tanh"),
+         "3: bce needs probabilities: a sigmoid output, not tanh"),  # the activation's line
     ],
 )  # fmt: skip
 def test_a_target_the_loss_does_not_allow_is_refused_in_one_line(
@@ -336,7 +337,7 @@ def test_a_target_the_loss_does_not_allow_is_refused_in_one_line(
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     assert main(["check", str(path)]) == 2
     err = capsys.readouterr().err
-    assert err.strip().endswith(f"{path}:7: {said}") and len(err.strip().splitlines()) == 1
+    assert err.strip().endswith(f"{path}:{said}") and len(err.strip().splitlines()) == 1
 
 
 def test_softmax_targets_must_add_up_to_one() -> None:

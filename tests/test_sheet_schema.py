@@ -279,7 +279,7 @@ def _network(loss: str, ys: list[float]) -> dict[str, Any]:
 def test_a_binary_target_outside_0_to_1_is_refused_by_both(monkeypatch: pytest.MonkeyPatch) -> None:
     _with_terms(monkeypatch, "bce")
     validator = jsonschema.Draft7Validator(json_schema())
-    for spelled in ("bce", "bce_loss"):
+    for spelled in ("bce", "binary_cross_entropy"):
         bad = _network(spelled, [7, 0])
         with pytest.raises(HomeworkError) as exc:
             load(bad, answers=False)

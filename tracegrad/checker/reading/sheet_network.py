@@ -52,6 +52,9 @@ def check_targets(hw: Homework, loss: str, samples: list[Any], output_activation
     refused = LOSSES[loss].target_problem([ys for _, ys in samples], output_activation)
     if refused is not None:
         i, why = refused
+        if i < 0:  # the output, not a target: the line that sets the output's activation
+            own = hw.lines.get(("network", "output_activation"))
+            raise hw.error(why, line=own or hw.line_of("network", "activation"))
         raise hw.error(why, line=hw.line_of("samples", str(i), "y"))
 
 
