@@ -147,10 +147,7 @@ def op_order(root: Value) -> list[Value]:
     open_ = next(_PASSES)
     done = next(_PASSES)
     order: list[Value] = []
-    emit = order.append
     stack: list[Value] = []
-    push = stack.append
-    pop = stack.pop
     node = root
     a: Any
     b: Any
@@ -159,27 +156,26 @@ def op_order(root: Value) -> list[Value]:
         b = node._b
         if type(a) is not float and a._op is not None and a._mark is not done:
             node._mark = open_  # come back to it after its inputs
-            push(node)
+            stack.append(node)
             if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
-                push(b)  # above node on the stack: walked before node is emitted
+                stack.append(b)  # above node on the stack: walked before node is emitted
             node = a
             continue
         if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
             node._mark = open_
-            push(node)
+            stack.append(node)
             node = b
             continue
         node._mark = done  # its inputs are all in order
         node.grad = 0.0
-        emit(node)
+        order.append(node)
         while stack:  # the next node to walk, emitting the open ones on the way
-            node = pop()
-            mark = node._mark
-            if mark is open_:
+            node = stack.pop()
+            if node._mark is open_:
                 node._mark = done
                 node.grad = 0.0
-                emit(node)
-            elif mark is not done:
+                order.append(node)
+            elif node._mark is not done:
                 break
         else:
             return order
