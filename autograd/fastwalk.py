@@ -232,9 +232,12 @@ def _generate() -> tuple[Callable[[list[Value]], None], str]:
     env: dict[str, Any] = {"_FloatMath": FloatMath, "_generic_step": _generic_step, **MATH_NAMES}
     src = ["def _propagate(order):", "    for node in reversed(order):"]
     src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
-    for k, op in enumerate(OPS.values()):
+    rows = list(enumerate(OPS.values()))
+    # Each node tests its op against the branches in turn: the sums and products (``algebra``)
+    # that networks are made of come first, then the other rows in table order.
+    for i, (k, op) in enumerate(sorted(rows, key=lambda row: not row[1].algebra)):
         env[f"_op{k}"] = op
-        src.append(f"        {'if' if k == 0 else 'elif'} op is _op{k}:  # {op.name}")
+        src.append(f"        {'if' if i == 0 else 'elif'} op is _op{k}:  # {op.name}")
         if op.arity == 1:
             src += ["            " + line for line in _body(op, k, (False,))]
             continue
