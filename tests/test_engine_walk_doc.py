@@ -23,4 +23,4 @@ def test_the_line_it_quotes_from_backward_is_in_backward() -> None:
     quoted = "for _ in reverse_walk(prepare(root, grad, constants=False), GradSlots()): pass"
     assert quoted in text.replace("\n", " ")
     source = " ".join(inspect.getsource(graph.backward).split())
-    assert "for _ in reverse_walk(prepare(root, grad, constants=False), GradSlots()): pass" in source
+    assert quoted in source
