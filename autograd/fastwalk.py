@@ -147,10 +147,7 @@ def op_order(root: Value) -> list[Value]:
     open_ = next(_PASSES)
     done = next(_PASSES)
     order: list[Value] = []
-    emit = order.append
     stack: list[Value] = []
-    push = stack.append
-    pop = stack.pop
     node = root
     a: Any
     b: Any
@@ -159,27 +156,26 @@ def op_order(root: Value) -> list[Value]:
         b = node._b
         if type(a) is not float and a._op is not None and a._mark is not done:
             node._mark = open_  # come back to it after its inputs
-            push(node)
+            stack.append(node)
             if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
-                push(b)  # above node on the stack: walked before node is emitted
+                stack.append(b)  # above node on the stack: walked before node is emitted
             node = a
             continue
         if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
             node._mark = open_
-            push(node)
+            stack.append(node)
             node = b
             continue
         node._mark = done  # its inputs are all in order
         node.grad = 0.0
-        emit(node)
+        order.append(node)
         while stack:  # the next node to walk, emitting the open ones on the way
-            node = pop()
-            mark = node._mark
-            if mark is open_:
+            node = stack.pop()
+            if node._mark is open_:
                 node._mark = done
                 node.grad = 0.0
-                emit(node)
-            elif mark is not done:
+                order.append(node)
+            elif node._mark is not done:
                 break
         else:
             return order
@@ -236,9 +232,12 @@ def _generate() -> tuple[Callable[[list[Value]], None], str]:
     env: dict[str, Any] = {"_FloatMath": FloatMath, "_generic_step": _generic_step, **MATH_NAMES}
     src = ["def _propagate(order):", "    for node in reversed(order):"]
     src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
-    for k, op in enumerate(OPS.values()):
+    rows = list(enumerate(OPS.values()))
+    # Each node tests its op against the branches in turn: the sums and products (``algebra``)
+    # that networks are made of come first, then the other rows in table order.
+    for i, (k, op) in enumerate(sorted(rows, key=lambda row: not row[1].algebra)):
         env[f"_op{k}"] = op
-        src.append(f"        {'if' if k == 0 else 'elif'} op is _op{k}:  # {op.name}")
+        src.append(f"        {'if' if i == 0 else 'elif'} op is _op{k}:  # {op.name}")
         if op.arity == 1:
             src += ["            " + line for line in _body(op, k, (False,))]
             continue

@@ -329,41 +329,23 @@ class Value:
 def _binary(op: Op, reflected: bool) -> Callable[[Value, Operand], Value]:
     """``Value.__add__`` (``__radd__`` when reflected) and the like, from a table row.
 
-    The hot path of every graph: the node is built inline (no call to ``_make``) and a float
-    operand goes into the slot as it is."""
+    The hot path of every graph: a float operand goes into the node's slot as it is (a
+    constant), and the node is built by ``_make``, like every other node."""
     forward = op.forward
 
     def method(self: Value, other: Operand) -> Value:
-        v = _new(Value)
         if type(other) is Value:
-            v.data = forward(self.data, other.data)
-        else:
-            if type(other) is not float:
-                other = _const(other)
-            v.data = forward(self.data, other)
-        v.grad = 0.0
-        v.label = ""
-        v._op = op
-        v._a = self
-        v._b = other
-        v._mark = None
-        return v
+            return _make(forward(self.data, other.data), op, self, other)
+        if type(other) is not float:
+            other = _const(other)
+        return _make(forward(self.data, other), op, self, other)
 
     def reflected_method(self: Value, other: Operand) -> Value:
-        v = _new(Value)
         if type(other) is Value:
-            v.data = forward(other.data, self.data)
-        else:
-            if type(other) is not float:
-                other = _const(other)
-            v.data = forward(other, self.data)
-        v.grad = 0.0
-        v.label = ""
-        v._op = op
-        v._a = other
-        v._b = self
-        v._mark = None
-        return v
+            return _make(forward(other.data, self.data), op, other, self)
+        if type(other) is not float:
+            other = _const(other)
+        return _make(forward(other, self.data), op, other, self)
 
     made = reflected_method if reflected else method
     made.__doc__ = f"{op.template}, recorded as the table op {op.name!r}" + (
@@ -398,7 +380,8 @@ def _make(
 ) -> Value:
     """A new Value made by ``op`` from inputs a (and b): no checks, data is already a float.
 
-    The hot path of every operation, so it skips ``__init__`` (a leaf's validation).
+    The one place a node is built (operators, methods, ``apply``, unpickling); the hot path
+    of every operation, so it skips ``__init__`` (a leaf's validation).
     """
     v = _new(Value)
     v.data = data
