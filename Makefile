@@ -1,7 +1,7 @@
 # Two commands for a newcomer: `make demo` and `make test`. Each makes .venv when missing
 # and installs into it what it needs; nothing is installed by hand.
 #   make demo: tracegrad and its plot extra (numpy, matplotlib, the embedded Graphviz).
-#   make test: the same plus the dev extra (pytest, hypothesis, sympy, ruff, mypy, jupyter, mkdocs).
+#   make test: the same plus the dev extra (pytest, hypothesis, sympy, ruff, mypy, jupyter).
 #   make docs: the documentation site into site/ (the docs extra, and PyTorch for notebook 07).
 PYTHON ?= python3
 VENV   := .venv
@@ -98,10 +98,16 @@ format: $(DEV)
 
 # The documentation site, strict: a broken link, a missing reference target or a docstring that
 # does not render fails. Every notebook is executed (07 needs PyTorch: the oracle extra).
-docs: $(ORACLE) installed-tree
+DOCS := $(VENV)/.installed-docs
+$(DOCS): pyproject.toml | $(ORACLE)
+	@echo "== installing the site's tools into $(VENV) (MkDocs, Material, mkdocstrings, mkdocs-jupyter)"
+	$(PIP) install --quiet -e ".[dev,plot,oracle,docs]"
+	touch $@
+
+docs: $(DOCS) installed-tree
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-docs-serve: $(ORACLE) installed-tree
+docs-serve: $(DOCS) installed-tree
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
 
 bench: $(BENCH)

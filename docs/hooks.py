@@ -7,7 +7,8 @@
   (mkdocs-jupyter renders them, executed at build time: they are committed without outputs).
 
 A marker naming no command is an error, so the build fails instead of printing a stale page.
-`tests/test_docs_api.py` imports this file to check the reference against the public API.
+`tests/test_docs_api.py` imports this file to check the reference against the public API; it
+imports MkDocs only where MkDocs calls it, so `make test` runs without the docs extra.
 """
 
 from __future__ import annotations
@@ -18,9 +19,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from mkdocs.exceptions import PluginError
-from mkdocs.plugins import event_priority
-from mkdocs.structure.files import File, Files
 from tracegrad.autograd import OPS
 
 from tracegrad.cli import build_parser
@@ -37,7 +35,7 @@ def subcommands() -> dict[str, argparse.ArgumentParser]:
     for action in parser._actions:  # argparse keeps its subparsers in a private list
         if isinstance(action, argparse._SubParsersAction):
             return dict(action.choices)
-    raise PluginError("tracegrad's parser has no subcommands")
+    raise LookupError("tracegrad's parser has no subcommands")
 
 
 def cli_help(name: str) -> str:
@@ -45,7 +43,7 @@ def cli_help(name: str) -> str:
     parsers = subcommands()
     if name not in parsers:
         have = ", ".join(parsers)
-        raise PluginError(f"<!-- tracegrad:cli {name} -->: no such command (have {have})")
+        raise LookupError(f"<!-- tracegrad:cli {name} -->: no such command (have {have})")
     old = os.environ.get("COLUMNS")
     os.environ["COLUMNS"] = HELP_COLUMNS
     try:
@@ -66,17 +64,21 @@ def _code(text: str) -> str:
 
 
 def ops_table() -> str:
-    """The table of operations as a Markdown table: one row per `Op` in `OPS`."""
+    """The table of operations as a Markdown table: one row per `Op` in `OPS`, its partial
+    derivatives with respect to its inputs `a` and `b` as the row writes them."""
     rows = [
-        "| name | written | node | derivatives | defined for | convention | method |",
-        "|---|---|---|---|---|---|---|",
+        "| op | written | d/da | d/db | defined for | method |",
+        "|---|---|---|---|---|---|",
     ]
     for op in OPS.values():
-        partials = "<br>".join(_code(op.formula(i)) for i in range(op.arity))
+        partials = [_code(op.partial_text(i, ("a", "b"))) for i in range(op.arity)]
+        partials += [""] * (2 - op.arity)
+        where = _cell(op.domain) or "everywhere"
+        if op.note:
+            where += f"; {_cell(op.note)}"
         rows.append(
-            f"| `{op.name}` | {_code(op.template)} | {_code(op.symbol)} | {partials} "
-            f"| {_cell(op.domain) or 'everywhere'} | {_cell(op.note)} "
-            f"| {_code('Value.' + op.method) if op.method else ''} |"
+            f"| `{op.name}` {_code(op.symbol)} | {_code(op.template)} | {' | '.join(partials)} "
+            f"| {where} | {_code('Value.' + op.method) if op.method else ''} |"
         )
     return "\n".join(rows)
 
@@ -87,16 +89,22 @@ def expand(markdown: str) -> str:
     return markdown.replace(OPS_MARKER, ops_table())
 
 
-def on_page_markdown(markdown: str, **kwargs: Any) -> str:
-    return expand(markdown)
+def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
+    from mkdocs.exceptions import PluginError
+
+    try:
+        return expand(markdown)
+    except LookupError as exc:
+        raise PluginError(f"{page.file.src_uri}: {exc}") from None
 
 
 def notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-@event_priority(100)  # before mkdocs-jupyter's on_files, which turns .ipynb files into pages
-def on_files(files: Files, config: Any, **kwargs: Any) -> Files:
+def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
+    from mkdocs.structure.files import File
+
     for path in notebooks():
         files.append(
             File(
@@ -107,3 +115,8 @@ def on_files(files: Files, config: Any, **kwargs: Any) -> Files:
             )
         )
     return files
+
+
+# before mkdocs-jupyter's on_files, which turns .ipynb files into pages (what MkDocs's
+# event_priority(100) decorator sets)
+on_files.mkdocs_priority = 100  # type: ignore[attr-defined]

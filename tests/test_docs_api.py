@@ -26,15 +26,15 @@ REFERENCE = ROOT / "docs" / "reference"
 PUBLIC = ["tracegrad", "tracegrad.autograd", "tracegrad.nn"]
 
 
-def _hooks() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("docs_hooks", ROOT / "docs" / "hooks.py")
+def _docs_module(name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(f"docs_{name}", ROOT / "docs" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
-HOOKS = _hooks()
+HOOKS = _docs_module("hooks")
 
 
 def entries() -> list[str]:
@@ -125,7 +125,7 @@ def test_the_marker_becomes_the_commands_help() -> None:
     for action in parser._actions:
         for option in action.option_strings:
             assert option in page
-    with pytest.raises(Exception, match="no such command"):
+    with pytest.raises(LookupError, match="no such command"):
         HOOKS.expand("<!-- tracegrad:cli no-such-command -->")
 
 
@@ -135,9 +135,22 @@ def test_the_ops_table_is_the_table() -> None:
     table = HOOKS.ops_table().splitlines()
     assert len(table) == 2 + len(OPS)
     for op, row in zip(OPS.values(), table[2:]):
-        assert row.startswith(f"| `{op.name}` |")
+        assert row.startswith(f"| `{op.name}` `{op.symbol}` | `{op.template}` |")
+        cells = row.split(" | ")
         for i in range(op.arity):
-            assert f"`{op.formula(i)}`" in row
+            assert cells[2 + i] == f"`{op.partial_text(i, ('a', 'b'))}`"
         if op.method:
             assert f"`Value.{op.method}`" in row
     assert "<!-- tracegrad:ops -->" in (REFERENCE / "ops.md").read_text(encoding="utf-8")
+
+
+def test_docstring_sessions_render_as_code() -> None:
+    """A docstring's >>> session becomes a fenced block (Markdown would quote it three deep)."""
+    fence = _docs_module("doctest_fences").fence_sessions
+    doc = "A Value.\n\n>>> a = Value(2.0)\n>>> a.data\n2.0\n\nThe number."
+    assert (
+        fence(doc)
+        == "A Value.\n\n```pycon\n>>> a = Value(2.0)\n>>> a.data\n2.0\n```\n\nThe number."
+    )
+    assert fence("    >>> 1\n    1") == "    ```pycon\n    >>> 1\n    1\n    ```"
+    assert fence("no session") == "no session"

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from pathlib import Path
 
 import pytest
-from markdown.extensions.toc import slugify
 from mdblocks import (
     Block,
     fenced_blocks,
@@ -93,6 +93,14 @@ def test_toml_block(page: Path, block: Block, tmp_path: Path) -> None:
 
 
 # ---------------------------------------------------------------- links
+def slugify(heading: str) -> str:
+    """A heading's anchor on the site: Python-Markdown's toc slugify, after the Markdown's
+    code marks are gone."""
+    text = unicodedata.normalize("NFKD", heading.replace("`", "")).encode("ascii", "ignore")
+    words = re.sub(r"[^\w\s-]", "", text.decode("ascii")).strip().lower()
+    return re.sub(r"[-\s]+", "-", words)
+
+
 def _site_path(page: Path, target: str) -> Path:
     """Where a relative link of a page leads on disk (notebooks/ is the repository's)."""
     path = (page.parent / target).resolve()
@@ -105,7 +113,7 @@ def _site_path(page: Path, target: str) -> Path:
 def _anchors(page: Path) -> set[str]:
     text = page.read_text(encoding="utf-8")
     text = re.sub(r"^```.*?^```", "", text, flags=re.M | re.S)  # no headings in code blocks
-    return {slugify(h.strip(), "-") for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
+    return {slugify(h) for h in re.findall(r"^#+ (.+)$", text, flags=re.M)}
 
 
 def _links(text: str) -> list[str]:
