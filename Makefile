@@ -98,6 +98,8 @@ format: $(DEV)
 
 # The documentation site, strict: a broken link, a missing reference target or a docstring that
 # does not render fails. Every notebook is executed (07 needs PyTorch: the oracle extra).
+# NO_MKDOCS_2_WARNING silences Material's banner about its own future (end of life announced
+# for May 2027), which is not a warning about this site.
 DOCS := $(VENV)/.installed-docs
 $(DOCS): pyproject.toml | $(ORACLE)
 	@echo "== installing the site's tools into $(VENV) (MkDocs, Material, mkdocstrings, mkdocs-jupyter)"
