@@ -2,6 +2,7 @@
 # and installs into it what it needs; nothing is installed by hand.
 #   make demo: tracegrad and its plot extra (numpy, matplotlib, the embedded Graphviz).
 #   make test: the same plus the dev extra (pytest, hypothesis, sympy, ruff, mypy, jupyter).
+#   make docs: the documentation site into site/ (the docs extra, and PyTorch for notebook 07).
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
@@ -12,7 +13,7 @@ ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo test test-fast test-oracle test-dot test-install test-browser test-fuzz lint format bench clean
+.PHONY: demo docs docs-serve test test-fast test-oracle test-dot test-install test-browser test-fuzz lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -78,21 +79,41 @@ test-browser: $(BROWSER)
 
 # mypy reads a tree of links laid out as installed (tracegrad/ with autograd/ nn/ examples/
 # inside): it does not follow setuptools' package-dir mapping.
+# mkdocstrings reads the same tree (mkdocs.yml: paths).
 MYPY_TREE := build/mypy
-lint: $(DEV)
-	$(PY) -m ruff check .
-	$(PY) -m ruff format --check .
+.PHONY: installed-tree
+installed-tree:
 	rm -rf $(MYPY_TREE) && mkdir -p $(MYPY_TREE)/tracegrad
 	for f in tracegrad/*; do ln -s ../../../$$f $(MYPY_TREE)/tracegrad/; done
 	for d in autograd nn examples; do ln -s ../../../$$d $(MYPY_TREE)/tracegrad/$$d; done
+
+lint: $(DEV) installed-tree
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	cd $(MYPY_TREE) && ../../$(PY) -m mypy --config-file ../../pyproject.toml
 
 format: $(DEV)
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
+# The documentation site, strict: a broken link, a missing reference target or a docstring that
+# does not render fails. Every notebook is executed (07 needs PyTorch: the oracle extra).
+# NO_MKDOCS_2_WARNING silences Material's banner about its own future (end of life announced
+# for May 2027), which is not a warning about this site.
+DOCS := $(VENV)/.installed-docs
+$(DOCS): pyproject.toml | $(ORACLE)
+	@echo "== installing the site's tools into $(VENV) (MkDocs, Material, mkdocstrings, mkdocs-jupyter)"
+	$(PIP) install --quiet -e ".[dev,plot,oracle,docs]"
+	touch $@
+
+docs: $(DOCS) installed-tree
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+docs-serve: $(DOCS) installed-tree
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
+
 bench: $(BENCH)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build *.egg-info out
+	rm -rf $(VENV) build site *.egg-info out

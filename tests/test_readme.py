@@ -18,17 +18,22 @@ from __future__ import annotations
 import doctest
 import importlib
 import importlib.util
-import os
 import re
 import shlex
-import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from mdblocks import Block, console_commands, fenced_blocks, needs_torch, split_feed
+from mdblocks import (
+    Block,
+    console_commands,
+    fenced_blocks,
+    needs_torch,
+    run_console_block,
+    run_python_block,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -75,19 +80,7 @@ def _python_params(blocks: list[Block]) -> list[object]:
 @pytest.mark.parametrize("block", _python_params(PYTHON))
 def test_python_block(block: Block, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)  # anything a block writes lands in a scratch folder
-    name = f"README.md:{block.line}"
-    if ">>>" not in block.text:
-        exec(compile(block.text, name, "exec"), {"__name__": "__readme__"})
-        return
-    parser = doctest.DocTestParser()
-    test = parser.get_doctest(block.text, {"__name__": "__readme__"}, name, str(README), 0)
-    # Line numbers in failures are README lines.
-    test.lineno = block.line - 1
-    flags = doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE
-    runner = doctest.DocTestRunner(optionflags=flags)
-    report: list[str] = []
-    runner.run(test, out=report.append, clear_globs=True)
-    assert runner.failures == 0, "".join(report)
+    run_python_block(block, README)
 
 
 @pytest.mark.parametrize("qualname", ["tracegrad.autograd.Value", "tracegrad.nn.MLP"])
@@ -115,7 +108,7 @@ def test_toml_block_is_a_homework_the_checker_reads(block: Block) -> None:
 
 def test_console_blocks() -> None:
     for block in CONSOLE:
-        _run_console_block(block)
+        run_console_block(block, README)
 
 
 SHELL = [b for b in BLOCKS if b.lang == "sh"]
@@ -141,28 +134,6 @@ def test_shell_block_commands_parse_as_written() -> None:
             seen += 1
     assert seen >= 5
 
-
-def _run_console_block(block: Block) -> None:
-    for command, expected in console_commands(block):
-        command, feed = split_feed(command)  # `printf '%s\n' A B | tracegrad ...`
-        argv = shlex.split(command)
-        assert argv[0] == "tracegrad", f"README.md:{block.line}: only tracegrad commands run"
-        env = dict(os.environ, COLUMNS="100", NO_COLOR="1", TERM="dumb")
-        proc = subprocess.run(
-            [sys.executable, "-m", "tracegrad", *argv[1:]],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            input=feed,
-        )
-        assert "Traceback" not in proc.stderr, proc.stderr
-        got = "\n".join(line.rstrip() for line in (proc.stdout + proc.stderr).splitlines())
-        want = "\n".join(line.rstrip() for line in expected.splitlines())
-        assert got.rstrip() == want, (
-            f"README.md:{block.line}: `{command}` printed (exit {proc.returncode}):\n{got}"
-        )
 
 
 def test_every_notebook_is_linked() -> None:
