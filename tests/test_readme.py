@@ -132,8 +132,7 @@ def test_shell_block_commands_parse_as_written() -> None:
             except SystemExit:
                 pytest.fail(f"README.md:{block.line}: tracegrad does not accept `{line}`")
             seen += 1
-    assert seen >= 5
-
+    assert seen >= 3  # the set-up, the first picture, the first check
 
 
 def test_every_notebook_is_linked() -> None:
