@@ -349,3 +349,14 @@ def test_copied_sheets_still_find_their_schema(tmp_path: Path) -> None:
         first = (tmp_path / f"{name}.toml").read_text(encoding="utf-8").splitlines()[0]
         if not name.endswith("_template"):
             assert first == f"#:schema ./{SCHEMA_FILE}"
+
+
+def test_a_key_in_the_second_sample_is_named_at_its_own_line(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8")
+    text = text.replace("[training]", '[[samples]]\nx = [0.1, 0.2]\ny = [0.5, "a"]\n\n[training]')
+    path = tmp_path / "two.toml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('y = [0.5, "a"]') + 1
+    with pytest.raises(HomeworkError) as exc:
+        load(path)
+    assert str(exc.value) == f"{path}:{line}: sample 2: y entry must be a number, got 'a'"
