@@ -283,12 +283,27 @@ def test_for_a_single_value_the_schema_and_the_loader_agree(
 
 
 # ---------------------------------------------------------------- a loss's rule for the targets
-def _with_terms(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
-    """Losses made acceptable to network sheets, as the registry does once it writes them."""
-    for name in names:
-        if not LOSSES[name].term:
-            spec = dataclasses.replace(LOSSES[name], term="L({y}, {o})", aliases=(f"{name}_loss",))
-            monkeypatch.setitem(LOSSES, name, spec)
+@dataclasses.dataclass(frozen=True)
+class _Bounded:
+    """A loss as the registry writes one that a network sheet accepts (a term) with a rule for
+    its targets (``targets``, ``target_problem``)."""
+
+    name: str
+    targets: str
+    term: str = "L({y}, {o})"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return (f"{self.name}_loss",)
+
+    def formula(self, outputs: list[str], targets: list[str]) -> str:
+        return " + ".join(f"L({t}, {o})" for o, t in zip(outputs, targets))
+
+    def target_problem(self, targets: list[list[float]], act: str) -> tuple[int, str] | None:
+        for i, ys in enumerate(targets):
+            if any(not 0 <= y <= 1 for y in ys):
+                return i, f"sample {i + 1}: {self.name} wants 0 to 1 ({act} outputs)"
+        return None
 
 
 def _network(loss: str, ys: list[float]) -> dict[str, Any]:
@@ -298,48 +313,37 @@ def _network(loss: str, ys: list[float]) -> dict[str, Any]:
     return sheet
 
 
-def test_a_binary_target_outside_0_to_1_is_refused_by_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "bce")
-    validator = jsonschema.Draft7Validator(json_schema())
+def test_the_loader_calls_the_losss_own_rule_for_its_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(LOSSES, "bce", _Bounded("bce", "probability"))
     for spelled in ("bce", "bce_loss"):
-        bad = _network(spelled, [7, 0])
         with pytest.raises(HomeworkError) as exc:
-            load(bad, answers=False)
-        assert str(exc.value) == (
-            "<dict>: sample 1: y = 7 is outside what bce allows: a binary target is a "
-            "probability, from 0 to 1"
-        )
-        assert not validator.is_valid(bad)
-        good = _network(spelled, [1, 0.25])
-        assert load(good, answers=False).spec.loss == "bce"  # type: ignore[union-attr]
-        assert validator.is_valid(good)
-
-
-def test_class_probabilities_must_sum_to_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "cross_entropy")
-    validator = jsonschema.Draft7Validator(json_schema())
-    assert not validator.is_valid(_network("cross_entropy", [1.5, -0.5]))
-    with pytest.raises(HomeworkError, match=r"sample 1: y = 1\.5 is outside what cross_entropy"):
-        load(_network("cross_entropy", [1.5, -0.5]), answers=False)
-    with pytest.raises(HomeworkError) as exc:  # a sum is beyond JSON Schema: the loader says it
-        load(_network("cross_entropy", [0.5, 0.6]), answers=False)
-    assert "sample 1: y sums to 1.1, not 1, which cross_entropy needs" in str(exc.value)
-    assert _accepted(_network("cross_entropy", [0.0, 1.0]))
-
-
-def test_the_target_line_is_the_samples_y(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "bce")
+            load(_network(spelled, [7, 0]), answers=False)
+        assert str(exc.value) == "<dict>: sample 1: bce wants 0 to 1 (sigmoid outputs)"
+        assert load(_network(spelled, [1, 0.25]), answers=False).spec.loss == "bce"  # type: ignore[union-attr]
     text = (ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8")
     text = text.replace('loss = "half_sse"', 'loss = "bce"').replace(
         "y = [0.9, 0.1]", "y = [0.9, 2]"
     )
-    lines = text.splitlines()
     path = tmp_path / "bce.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(HomeworkError) as exc:
         load(path)
-    line = next(i for i, t in enumerate(lines, 1) if t.startswith("y = [0.9, 2]"))
-    assert str(exc.value).startswith(f"{path}:{line}: sample 1: y = 2 is outside what bce")
+    line = text.splitlines().index("[[samples]]") + 1  # the sample the rule names
+    assert str(exc.value) == f"{path}:{line}: sample 1: bce wants 0 to 1 (sigmoid outputs)"
+
+
+@pytest.mark.parametrize("targets", ["probability", "distribution"])
+def test_the_schema_bounds_the_targets_of_such_a_loss(
+    monkeypatch: pytest.MonkeyPatch, targets: str
+) -> None:
+    monkeypatch.setitem(LOSSES, "cross_entropy", _Bounded("cross_entropy", targets))
+    validator = jsonschema.Draft7Validator(json_schema())
+    for spelled in ("cross_entropy", "cross_entropy_loss"):
+        assert not validator.is_valid(_network(spelled, [1.5, -0.5]))
+        assert validator.is_valid(_network(spelled, [0.0, 1.0]))
+        assert validator.is_valid(_network("mse", [1.5, -0.5]))  # another loss: any target
 
 
 def test_copied_sheets_still_find_their_schema(tmp_path: Path) -> None:

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 from tracegrad.checker.reading.sheet import Homework, NetworkSpec
-from tracegrad.checker.reading.sheet_schema import TARGET_RULES, TRAINING
+from tracegrad.checker.reading.sheet_schema import TRAINING
+from tracegrad.nn.losses import LOSSES
 
 __all__ = ["network_spec", "check_targets"]
 
@@ -36,7 +37,7 @@ def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
     _check_names(hw, inputs, neurons, weights, biases, weight_names, bias_names)
     samples = _samples(hw, sheet["samples"], nin, layer_sizes[-1])
     loss, lr, steps = training["loss"], training["learning_rate"], training["steps"]
-    check_targets(hw, loss, samples)
+    check_targets(hw, loss, samples, activations[-1])
     frozen = _frozen(hw, training["frozen"], weight_names, bias_names)
     return NetworkSpec(
         inputs, neurons, activations, weights, biases, weight_names, bias_names,
@@ -44,21 +45,17 @@ def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
     )  # fmt: skip
 
 
-def check_targets(hw: Homework, loss: str, samples: list[Any]) -> None:
-    """The one place where a loss's own rule for the targets (``TARGET_RULES``: a binary
-    target of 7 for binary cross-entropy, say) is checked: one line naming the sample."""
-    rule = TARGET_RULES.get(loss)
-    if rule is None:
+def check_targets(hw: Homework, loss: str, samples: list[Any], output_activation: str) -> None:
+    """The one place where a loss's own rule for its targets is called (``nn.losses``:
+    ``LossSpec.target_problem``, a binary target of 7 for binary cross-entropy, say): its one
+    line, at the line of the sample it names."""
+    problem = getattr(LOSSES[loss], "target_problem", None)  # a loss without a rule: any target
+    if problem is None:
         return
-    for i, (_, ys) in enumerate(samples):
-        line = hw.line_of("samples", str(i), "y")
-        bad = next((y for y in ys if not rule.low <= y <= rule.high), None)
-        if bad is not None:
-            raise hw.error(f"sample {i + 1}: y = {bad:g} is outside what {loss} allows: "
-                           f"{rule.says}", line=line)  # fmt: skip
-        if rule.total is not None and abs(sum(ys) - rule.total) > 1e-9:
-            raise hw.error(f"sample {i + 1}: y sums to {sum(ys):g}, not {rule.total:g}, which "
-                           f"{loss} needs: {rule.says}", line=line)  # fmt: skip
+    refused = problem([ys for _, ys in samples], output_activation)
+    if refused is not None:
+        index, said = refused
+        raise hw.error(said, line=hw.line_of("samples", str(index)))
 
 
 def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
