@@ -15,7 +15,6 @@ import pytest
 import tomllib
 from hypothesis import given
 from hypothesis import strategies as st
-from test_checker_files import CASES as BAD_FILES
 from tracegrad.nn.losses import LOSSES
 
 from tracegrad import examples
@@ -40,15 +39,19 @@ def _valid(data: Any) -> bool:
     return VALIDATOR.is_valid(data)
 
 
-def _accepted(data: dict[str, Any]) -> bool:
-    """Whether the loader takes the parsed sheet; a refusal must be one located line."""
+def _refusal(data: dict[str, Any]) -> str:
+    """The loader's one located line for the parsed sheet, '' when it takes it."""
     try:
         load(data, answers=False)
     except HomeworkError as exc:
         msg = str(exc)
         assert "\n" not in msg and msg.startswith("<dict>"), msg
-        return False
-    return True
+        return msg
+    return ""
+
+
+def _accepted(data: dict[str, Any]) -> bool:
+    return not _refusal(data)
 
 
 # ---------------------------------------------------------------- the published schema
@@ -143,26 +146,41 @@ def test_the_schema_refuses_what_the_loader_refuses_by_kind() -> None:
     )
 
 
-# What a schema can say of the bad files the loader refuses in one line: their keys, types and
-# ranges; what it cannot (shapes against sizes, names, formulas, answers naming a quantity) is
-# the loader's alone. Every one of them is refused by the loader (tests/test_checker_files.py).
-SCHEMA_CATCHES = {
-    "unknown top field", "unknown network field", "unknown training field", "missing weights",
-    "missing samples", "sizes", "unknown activation", "unknown loss", "answer not a number",
-    "answer a boolean", "bad tolerance", "both kinds", "steps in an expression homework",
+def _changed(base: str, path: tuple[Any, ...], value: Any) -> dict[str, Any]:
+    sheet = copy.deepcopy(BASES[base])
+    assert _set(sheet, path, value)
+    return sheet
+
+
+# Bad sheets, each refused by the loader in one line: what a schema can say of them (their keys,
+# types and ranges) and what only the loader can (shapes against sizes, names, formulas).
+BAD_SHEETS = {
+    "unknown top field": (("network", ("foo",), 1), True),
+    "misspelt network field": (("network", ("network", "actvation"), "tanh"), True),
+    "missing weights": (("network", ("network", "weights"), None), True),
+    "sizes of one layer": (("network", ("network", "sizes"), [2]), True),
+    "unknown activation": (("network", ("network", "activation"), "softplus"), True),
+    "unknown loss": (("network", ("training", "loss"), "hinge2"), True),
+    "steps of 0": (("network", ("training", "steps"), 0), True),
+    "answer not a number": (("network", ("answers", "h1"), "abc"), True),
+    "negative tolerance": (("network", ("answers", "h1"), {"value": 0.5, "tolerance": -1}), True),
+    "step tables in an expression sheet": (("expression", ("answers", "step2"), {"f": 1}), True),
+    "a variable that is no plain name": (("expression", ("variables", "x y"), 1), True),
+    "weights of the wrong shape": (("network", ("network", "weights"), [[[0.1]]]), False),
+    "a name used twice": (("network", ("network", "inputs"), ["h1", "x2"]), False),
+    "an expression outside the grammar": (("expression", ("expressions", "f"), "x.real"), False),
+    "an expression using a later one": (("expression", ("expressions", "f"), "x + zz"), False),
+    "a sample of the wrong length": (("network", ("samples", 0, "y"), [0.5]), False),
+    "frozen names no parameter": (("network", ("training", "frozen"), ["w99"]), False),
 }  # fmt: skip
 
 
-def test_the_schema_catches_the_bad_files_a_schema_can_describe() -> None:
-    caught = set()
-    for case, (text, _, _) in BAD_FILES.items():
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError:
-            continue  # not TOML at all: an editor's TOML parser says so
-        if not _valid(data):
-            caught.add(case)
-    assert caught == SCHEMA_CATCHES
+@pytest.mark.parametrize("case", list(BAD_SHEETS))
+def test_the_schema_says_what_a_schema_can(case: str) -> None:
+    (base, path, value), schema_catches = BAD_SHEETS[case]
+    sheet = _changed(base, path, value)
+    assert not _accepted(sheet)
+    assert _valid(sheet) is not schema_catches
 
 
 # ---------------------------------------------------------------- sheets made from the declaration
@@ -248,7 +266,8 @@ def test_for_a_single_value_the_schema_and_the_loader_agree(
 ) -> None:
     """A key the schema can say all about (a number, a whole number in a range, a string, one
     of a list): the loader takes exactly the values the schema allows. Beyond what JSON Schema
-    can say: nan (it compares with nothing) and 3.0 as a whole number (JSON has one number)."""
+    can say: nan (it compares with nothing), 3.0 as a whole number (JSON has one number) and
+    the limits, which an environment variable may raise."""
     sheet = copy.deepcopy(BASES[base])
     path, key = target
     if not _set(sheet, path, value):
@@ -257,16 +276,34 @@ def test_for_a_single_value_the_schema_and_the_loader_agree(
         return
     if isinstance(key.type, Whole) and isinstance(value, float) and value.is_integer():
         return
-    assert _accepted(sheet) == _valid(sheet), (path, value)
+    refusal = _refusal(sheet)
+    if refusal and "(set TRACEGRAD_MAX_" in refusal:
+        return  # a limit (steps x samples x parameters): the environment's, not the format's
+    assert (refusal == "") == _valid(sheet), (path, value, refusal)
 
 
 # ---------------------------------------------------------------- a loss's rule for the targets
-def _with_terms(monkeypatch: pytest.MonkeyPatch, *names: str) -> None:
-    """Losses made acceptable to network sheets, as the registry does once it writes them."""
-    for name in names:
-        if not LOSSES[name].term:
-            spec = dataclasses.replace(LOSSES[name], term="L({y}, {o})", aliases=(f"{name}_loss",))
-            monkeypatch.setitem(LOSSES, name, spec)
+@dataclasses.dataclass(frozen=True)
+class _Bounded:
+    """A loss as the registry writes one that a network sheet accepts (a term) with a rule for
+    its targets (``targets``, ``target_problem``)."""
+
+    name: str
+    targets: str
+    term: str = "L({y}, {o})"
+
+    @property
+    def aliases(self) -> tuple[str, ...]:
+        return (f"{self.name}_loss",)
+
+    def formula(self, outputs: list[str], targets: list[str]) -> str:
+        return " + ".join(f"L({t}, {o})" for o, t in zip(outputs, targets))
+
+    def target_problem(self, targets: list[list[float]], act: str) -> tuple[int, str] | None:
+        for i, ys in enumerate(targets):
+            if any(not 0 <= y <= 1 for y in ys):
+                return i, f"sample {i + 1}: {self.name} wants 0 to 1 ({act} outputs)"
+        return None
 
 
 def _network(loss: str, ys: list[float]) -> dict[str, Any]:
@@ -276,49 +313,37 @@ def _network(loss: str, ys: list[float]) -> dict[str, Any]:
     return sheet
 
 
-def test_a_binary_target_outside_0_to_1_is_refused_by_both(monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "bce")
-    validator = jsonschema.Draft7Validator(json_schema())
-    for spelled in ("bce", "binary_cross_entropy"):
-        bad = _network(spelled, [7, 0])
+def test_the_loader_calls_the_losss_own_rule_for_its_targets(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(LOSSES, "bce", _Bounded("bce", "probability"))
+    for spelled in ("bce", "bce_loss"):
         with pytest.raises(HomeworkError) as exc:
-            load(bad, answers=False)
-        assert str(exc.value) == "<dict>: sample 1: bce needs targets from 0 to 1, got 7"
-        assert not validator.is_valid(bad)
-        good = _network(spelled, [1, 0.25])
-        assert load(good, answers=False).spec.loss == "bce"  # type: ignore[union-attr]
-        assert validator.is_valid(good)
-
-
-def test_class_probabilities_must_sum_to_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "cross_entropy")
-    validator = jsonschema.Draft7Validator(json_schema())
-    assert not validator.is_valid(_network("cross_entropy", [1.5, -0.5]))
-    with pytest.raises(
-        HomeworkError, match=r"sample 1: cross_entropy needs targets from 0 to 1, got 1\.5"
-    ):
-        load(_network("cross_entropy", [1.5, -0.5]), answers=False)
-    with pytest.raises(HomeworkError) as exc:  # a sum is beyond JSON Schema: the loader says it
-        load(_network("cross_entropy", [0.5, 0.6]), answers=False)
-    assert "sample 1: cross_entropy needs targets that add up to 1" in str(exc.value)
-    assert _accepted(_network("cross_entropy", [0.0, 1.0]))
-
-
-def test_the_target_line_is_the_samples_y(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _with_terms(monkeypatch, "bce")
+            load(_network(spelled, [7, 0]), answers=False)
+        assert str(exc.value) == "<dict>: sample 1: bce wants 0 to 1 (sigmoid outputs)"
+        assert load(_network(spelled, [1, 0.25]), answers=False).spec.loss == "bce"  # type: ignore[union-attr]
     text = (ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8")
     text = text.replace('loss = "half_sse"', 'loss = "bce"').replace(
         "y = [0.9, 0.1]", "y = [0.9, 2]"
     )
-    lines = text.splitlines()
     path = tmp_path / "bce.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(HomeworkError) as exc:
         load(path)
-    line = next(i for i, t in enumerate(lines, 1) if t.startswith("y = [0.9, 2]"))
-    assert str(exc.value).startswith(
-        f"{path}:{line}: sample 1: bce needs targets from 0 to 1, got 2"
-    )
+    line = text.splitlines().index("y = [0.9, 2]") + 1  # the targets of the sample it names
+    assert str(exc.value) == f"{path}:{line}: sample 1: bce wants 0 to 1 (sigmoid outputs)"
+
+
+@pytest.mark.parametrize("targets", ["probability", "distribution"])
+def test_the_schema_bounds_the_targets_of_such_a_loss(
+    monkeypatch: pytest.MonkeyPatch, targets: str
+) -> None:
+    monkeypatch.setitem(LOSSES, "cross_entropy", _Bounded("cross_entropy", targets))
+    validator = jsonschema.Draft7Validator(json_schema())
+    for spelled in ("cross_entropy", "cross_entropy_loss"):
+        assert not validator.is_valid(_network(spelled, [1.5, -0.5]))
+        assert validator.is_valid(_network(spelled, [0.0, 1.0]))
+        assert validator.is_valid(_network("mse", [1.5, -0.5]))  # another loss: any target
 
 
 def test_copied_sheets_still_find_their_schema(tmp_path: Path) -> None:
@@ -328,3 +353,14 @@ def test_copied_sheets_still_find_their_schema(tmp_path: Path) -> None:
         first = (tmp_path / f"{name}.toml").read_text(encoding="utf-8").splitlines()[0]
         if not name.endswith("_template"):
             assert first == f"#:schema ./{SCHEMA_FILE}"
+
+
+def test_a_key_in_the_second_sample_is_named_at_its_own_line(tmp_path: Path) -> None:
+    text = (ROOT / "examples" / "seed_article.toml").read_text(encoding="utf-8")
+    text = text.replace("[training]", '[[samples]]\nx = [0.1, 0.2]\ny = [0.5, "a"]\n\n[training]')
+    path = tmp_path / "two.toml"
+    path.write_text(text, encoding="utf-8")
+    line = text.splitlines().index('y = [0.5, "a"]') + 1
+    with pytest.raises(HomeworkError) as exc:
+        load(path)
+    assert str(exc.value) == f"{path}:{line}: sample 2: y entry must be a number, got 'a'"

@@ -17,7 +17,7 @@ from tracegrad.checker.reading.sheet_schema import (
     SHEET,
     a_or_an,
     loss_names,
-    target_rules,
+    target_ranges,
 )
 from tracegrad.checker.reading.sheet_values import NAME_TEXT, NUMBER_TEXT, STEP_TABLE
 
@@ -69,20 +69,19 @@ def _kind(name: str) -> dict[str, Any]:
 
 
 def _target_rules() -> list[dict[str, Any]]:
-    """Each accepted loss's target rule: with that loss, every sample's y within its range
-    (a sum, as cross-entropy's, is beyond JSON Schema: the loader checks it)."""
+    """Each accepted loss with bounded targets (bce, cross-entropy): with that loss, every
+    sample's y within its range (cross-entropy's sum of 1 is beyond JSON Schema: the loader
+    checks it)."""
     out = []
     names = loss_names()
-    for loss, rule in target_rules().items():
+    for loss, (low, high) in target_ranges().items():
         spelled = sorted(n for n, canonical in names.items() if canonical == loss)
-        if not spelled:
-            continue  # not a loss network sheets accept (yet)
         training = {"properties": {"loss": {"enum": spelled}}, "required": ["loss"]}
-        y = {"properties": {"y": {"items": rule.json()}}}
+        y = {"properties": {"y": {"items": {"minimum": low, "maximum": high}}}}
         out.append({
             "if": {"properties": {"training": training}, "required": ["training"]},
             "then": {"properties": {"samples": {"items": y}}},
-            "description": f"{loss}: {rule.says}",
+            "description": f"{loss}: each target from {low:g} to {high:g}",
         })  # fmt: skip
     return out
 

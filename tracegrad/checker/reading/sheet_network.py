@@ -46,16 +46,16 @@ def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
 
 
 def check_targets(hw: Homework, loss: str, samples: list[Any], output_activation: str) -> None:
-    """The one place a loss's own rule for the targets is applied to a sheet (the rule is the
-    loss's: ``LossSpec.target_problem`` in nn.losses; a binary target of 7 for binary
-    cross-entropy, say): one line naming the sample and its line."""
+    """The one place where a loss's own rule for its targets is called (``nn.losses``:
+    ``LossSpec.target_problem``, a binary target of 7 for binary cross-entropy, say): its one
+    line, at the line of the sample it names."""
     refused = LOSSES[loss].target_problem([ys for _, ys in samples], output_activation)
     if refused is not None:
-        i, why = refused
-        if i < 0:  # the output, not a target: the line that sets the output's activation
+        index, said = refused
+        if index < 0:  # the output, not a target: the line that sets the output's activation
             own = hw.lines.get(("network", "output_activation"))
-            raise hw.error(why, line=own or hw.line_of("network", "activation"))
-        raise hw.error(why, line=hw.line_of("samples", str(i), "y"))
+            raise hw.error(said, line=own or hw.line_of("network", "activation"))
+        raise hw.error(said, line=hw.line_of("samples", str(index), "y"))
 
 
 def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:

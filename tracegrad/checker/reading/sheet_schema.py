@@ -52,8 +52,7 @@ __all__ = [
     "TRAINING",
     "loss_names",
     "a_or_an",
-    "TargetRule",
-    "target_rules",
+    "target_ranges",
 ]
 
 
@@ -180,39 +179,25 @@ def loss_names() -> dict[str, str]:
     return out
 
 
+# What a loss's ``targets`` (its registry entry) allow each target, as far as a range says it
+# (a distribution's sum of 1 is beyond a range: the loss's own target_problem checks it).
+_TARGET_RANGES = {"probability": (0.0, 1.0), "distribution": (0.0, 1.0)}
+
+
+def target_ranges() -> dict[str, tuple[float, float]]:
+    """Each loss a network sheet accepts whose targets are bounded -> (low, high)."""
+    out = {}
+    for spec in LOSSES.values():
+        kind = spec.targets  # LossSpec.targets: which targets the loss allows
+        if spec.term and kind in _TARGET_RANGES:
+            out[spec.name] = _TARGET_RANGES[kind]
+    return out
+
+
 def _losses_shown() -> str:
     known = [s for s in LOSSES.values() if s.term]
     shown = "; ".join(f"{s.name}: E = {s.formula(['o'], ['y'])}" for s in known)
     return f"{', '.join(s.name for s in known)} ({shown})"
-
-
-@dataclass(frozen=True)
-class TargetRule:
-    """What a loss allows its targets: each from ``low`` to ``high``, and, when ``total`` is
-    set, summing to it (a probability vector); ``says`` is the rule in a student's words."""
-
-    low: float
-    high: float
-    total: float | None
-    says: str
-
-    def json(self) -> dict[str, Any]:
-        return {"minimum": self.low, "maximum": self.high}
-
-
-def target_rules() -> dict[str, TargetRule]:
-    """Each accepted loss's rule for the targets, for the JSON Schema (the rule itself is the
-    loss's, ``LossSpec.targets`` in nn.losses, which the loader applies: check_targets)."""
-    says = {
-        "probability": "a binary target is a probability, from 0 to 1",
-        "distribution": "the targets are class probabilities, from 0 to 1 and summing to 1 "
-        "(one-hot: 1 for the class, 0 for the others)",
-    }
-    return {
-        s.name: TargetRule(0.0, 1.0, 1.0 if s.targets == "distribution" else None,
-                           says.get(s.targets, s.targets))
-        for s in LOSSES.values() if s.term and s.targets
-    }  # fmt: skip
 
 
 def _activations() -> dict[str, str]:
