@@ -63,6 +63,11 @@ if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.graph import zero_grad
     from tracegrad.practice_loop import practice
 
+# The one place the version is written: pyproject.toml reads it from here (setuptools'
+# dynamic version), so `tracegrad --version`, the wheel and the docs agree without a lookup.
+__version__ = "0.1.0"
+"""tracegrad's version (what `tracegrad --version` prints and the wheel is called)."""
+
 _AUTOGRAD = "tracegrad.autograd"
 # name -> the module that defines it (a sub-package: itself), imported when first used;
 # tracegrad.autograd's own table then says where each of its names lives
@@ -90,20 +95,11 @@ _LAZY: dict[str, str] = {
 
 
 def __getattr__(name: str) -> object:
-    if name == "__version__":  # importlib.metadata scans every installed distribution
-        from importlib.metadata import PackageNotFoundError, version
-
-        try:
-            found = version("tracegrad")
-        except PackageNotFoundError:  # running from a source tree that was never installed
-            found = "0+unknown"
-        globals()["__version__"] = found
-        return found
     return lazy_attribute(__name__, _LAZY, name)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY, "__version__"})
+    return sorted({*globals(), *_LAZY})
 
 
 __all__ = [
