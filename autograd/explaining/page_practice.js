@@ -87,6 +87,10 @@
     });
     if (close(carried, e, 1e-12) && spread === 0) carried = null;
     if (close(s, e, tol)) return verdict(true, "right");
+    // a zero carried through earns no follow-through credit (rules.py, trivially): the
+    // learner's own 0 makes this answer 0 whatever the working
+    if (carried !== null && Math.abs(carried) <= 1e-12 && !close(0, e, tol) &&
+        close(s, carried, tol + spread)) return verdict(false, "other");
     if (carried !== null && close(s, carried, tol)) return verdict(true, "carried");
     if (truncates(a, e) || (carried !== null && truncates(a, carried))) {
       return verdict(true, "truncated");
