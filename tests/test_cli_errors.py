@@ -55,8 +55,11 @@ def test_ctrl_c_is_exit_130_without_a_traceback(
 
 @pytest.mark.slow
 def test_a_real_sigint_during_a_long_run() -> None:
+    # A shell starts a background job with SIGINT ignored, and Python then installs no
+    # KeyboardInterrupt handler: the child restores it, as an interactive shell's child has it.
     code = (
-        "import sys, time\n"
+        "import signal, sys, time\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
         "import tracegrad.commands.check as c\n"
         "def slow(args):\n"
         "    print('working', flush=True)\n"
