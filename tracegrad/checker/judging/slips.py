@@ -145,6 +145,16 @@ def _missing_factor(
     return None
 
 
+def _path_terms(
+    problem: Problem, q: Quantity, mine: dict[Key, float]
+) -> tuple[list[float], list[float]]:
+    """Each path's term of ``q`` (the product of its factors): the engine's, and the student's
+    own (their figure for a factor where they wrote one)."""
+    exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
+    own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
+    return exact, own
+
+
 def _missing_path(
     problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
 ) -> tuple[str, str] | None:
@@ -155,8 +165,7 @@ def _missing_path(
         return None
     charge(2**n)
     s, tol = a.value, a.tolerance
-    exact = [math.prod(problem.index[k].value for k in path) for path in q.paths]
-    own = [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths]
+    exact, own = _path_terms(problem, q, mine)
     for mask in range(1, 2**n - 1):
         parts = [sum(v[i] for i in range(n) if mask >> i & 1) for v in (exact, own)]
         if any(close(s, part, tol) for part in parts):
@@ -180,10 +189,7 @@ def _flipped_path(
         return None
     charge(n)
     s, tol = a.value, a.tolerance
-    for values in (
-        [math.prod(problem.index[k].value for k in path) for path in q.paths],
-        [math.prod(mine.get(k, problem.index[k].value) for k in path) for path in q.paths],
-    ):
+    for values in _path_terms(problem, q, mine):
         total = sum(values)
         for i, path in enumerate(q.paths):
             if values[i] != 0 and close(s, total - 2 * values[i], tol):
