@@ -27,6 +27,7 @@ The table stays the only place that knows an op: nothing here names one.
 from __future__ import annotations
 
 import itertools
+import linecache
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -36,7 +37,15 @@ from tracegrad.autograd.ops import OPS, FloatMath, Op
 if TYPE_CHECKING:
     from tracegrad.autograd.value import Value
 
-__all__ = ["backward", "op_order", "trace_partials", "BACKWARD_SOURCE", "Sym", "SymMath"]
+__all__ = [
+    "accelerate",
+    "op_order",
+    "trace_partials",
+    "BACKWARD_SOURCE",
+    "GENERATED_FILE",
+    "Sym",
+    "SymMath",
+]
 
 
 class Sym:
@@ -183,11 +192,11 @@ def op_order(root: Value) -> list[Value]:
 
 # ---------------------------------------------------------------- the loop
 def _contribution(src: str) -> str:
-    """g times a partial, as source; exact shortcuts for the partials 1 and -1."""
+    """g times a partial, as source (g itself for the partial 1.0: g * 1.0 is g, bit for bit)."""
     if src == "1.0":
         return "g"
     if src == "-1.0":
-        return "-g"
+        return "g * -1.0"  # not -g, which flips a NaN's sign bit where the walk's g * -1.0 keeps it
     return f"g * {src}"
 
 
@@ -215,22 +224,29 @@ def _body(op: Op, k: int, consts: tuple[bool, ...]) -> list[str]:
     return lines
 
 
-def _generic_step(node: Value) -> None:
-    """The plain walk's step for one node whose op joined the table after import."""
-    op = node._op
-    assert op is not None
-    xs = (node._a,) if node._b is None else (node._a, node._b)
-    ds = [x if type(x) is float else x.data for x in xs]  # type: ignore[union-attr]
-    for x, d, live in zip(xs, op.partials(FloatMath, node.data, *ds), op.differentiable):
-        if live and type(x) is not float:
-            x.grad += node.grad * d  # type: ignore[union-attr]
+GENERATED_FILE = "<tracegrad.autograd.fastwalk: the backward loop generated from the ops table>"
+"""The file name the generated loop is registered under in ``linecache``: tracebacks, pdb and
+``inspect.getsource`` on the function ``accelerate`` returns show its source."""
+
+_DOC = '''    """graph.backward's pass, generated from the ops table by tracegrad.autograd.fastwalk.
+
+    It mirrors the plain walk, tracegrad.autograd.graph.reverse_walk (and its graph.step):
+    for each op node from the root back, g (its upstream gradient) times each local partial
+    of its row, added into each input's grad. Each row's partials are written out inline,
+    traced from its row in tracegrad.autograd.ops.OPS; a row with no branch here takes
+    graph.step itself. TRACEGRAD_PLAIN=1 (or graph.set_plain(True)) runs the plain walk.
+    root is an op node, grad a float; graph.backward holds the lock.
+    """'''
 
 
-def _generate() -> tuple[Callable[[list[Value]], None], str]:
-    """One backward loop for the whole table: a branch per op (and per constant operand),
-    with the op's partials inlined as source traced from its row."""
-    env: dict[str, Any] = {"_FloatMath": FloatMath, "_generic_step": _generic_step, **MATH_NAMES}
-    src = ["def _propagate(order):", "    for node in reversed(order):"]
+def _generate() -> tuple[str, dict[str, Any]]:
+    """One backward loop for the whole table, as source: a branch per op (and per constant
+    operand), with the op's partials inlined as source traced from its row; and the names it
+    uses (``_step`` and ``_slots`` are bound by ``accelerate``)."""
+    env: dict[str, Any] = {"_FloatMath": FloatMath, "_op_order": op_order, **MATH_NAMES}
+    src = ["def backward(root, grad):", _DOC]
+    src += ["    order = _op_order(root)  # the op nodes, inputs first; their grads set to 0.0"]
+    src += ["    root.grad = grad", "    for node in reversed(order):"]
     src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
     rows = list(enumerate(OPS.values()))
     # Each node tests its op against the branches in turn: the sums and products (``algebra``)
@@ -246,18 +262,22 @@ def _generate() -> tuple[Callable[[list[Value]], None], str]:
         for test, consts in [*cases, ("else:", (False, False))]:
             src.append("            " + test)
             src += ["                " + line for line in _body(op, k, consts) or ["pass"]]
-    src.append("        else:")  # an op added to OPS after import: the plain walk's step
-    src.append("            _generic_step(node)")
-    text = "\n".join(src) + "\n"
-    exec(compile(text, "<tracegrad backward, generated from the ops table>", "exec"), env)
-    return env["_propagate"], text
+    src.append("        else:  # an op added to OPS after import: the plain walk's step")
+    src.append("            _step(node, g, _slots)")
+    return "\n".join(src) + "\n", env
 
 
-_propagate, BACKWARD_SOURCE = _generate()
+BACKWARD_SOURCE, _ENV = _generate()
 
 
-def backward(root: Value, grad: float) -> None:
-    """``graph.backward``'s pass, accelerated: root is an op node, grad a float, lock held."""
-    order = op_order(root)
-    root.grad = grad
-    _propagate(order)
+def accelerate(step: Callable[..., Any], slots: Any) -> Callable[[Value, float], None]:
+    """``graph.backward``'s pass, accelerated: compile the generated loop, with ``step(node, g,
+    slots)`` (the plain walk's step) for rows it has no branch for, and register its source
+    in ``linecache`` under ``GENERATED_FILE``. Returns ``backward(root, grad)``: root is an op
+    node, grad a float, the caller holds the lock."""
+    env = {**_ENV, "_step": step, "_slots": slots}
+    lines = BACKWARD_SOURCE.splitlines(keepends=True)
+    linecache.cache[GENERATED_FILE] = (len(BACKWARD_SOURCE), None, lines, GENERATED_FILE)
+    exec(compile(BACKWARD_SOURCE, GENERATED_FILE, "exec"), env)
+    backward: Callable[[Value, float], None] = env["backward"]
+    return backward

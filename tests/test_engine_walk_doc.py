@@ -1,4 +1,5 @@
-"""docs/engine-walk.md quotes the plain walk: the quote must be the code as it stands."""
+"""docs/engine-walk.md quotes the plain walk (``reverse_walk`` and its ``step``): the quotes must
+be the code as it stands."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ def test_the_page_quotes_reverse_walk_as_it_stands() -> None:
     blocks = [b for b in fenced_blocks(text) if b.lang == "python"]
     assert blocks, "docs/engine-walk.md has no python block"
     assert blocks[0].text.strip() == inspect.getsource(graph.reverse_walk).strip()
+    assert blocks[1].text.strip() == inspect.getsource(graph.step).strip()
 
 
 def test_the_line_it_quotes_from_backward_is_in_backward() -> None:
