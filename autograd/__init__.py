@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck  # named like its module
-from tracegrad.autograd.graph import backward, topo_order, zero_grad
+from tracegrad.autograd.graph import topo_order, zero_grad
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.value import Value
+
+backward = Value.backward  # backward(v, create_graph=True) is v.backward(create_graph=True)
 
 if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.compiled.tape import ControlFlowError, compile

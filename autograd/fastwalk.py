@@ -11,8 +11,8 @@ Read ``graph.py`` to learn backpropagation; read this only to learn how it was m
 Two tricks, neither of which changes a number:
 
 - **The order.** ``op_order`` is a depth-first walk over op nodes only (leaves need no step),
-  marking each node in its own ``_mark`` slot with this pass's number (no dictionary, no
-  sentinel in a data slot) and stepping straight down into an input instead of pushing it.
+  keeping which nodes it has reached in two sets of its own (nothing on the node) and
+  stepping straight down into an input instead of pushing it.
 - **The loop.** Each row's partials, written once against a math namespace ``m``, are
   evaluated on *symbols* (``Sym``: arithmetic builds the text of the expression, ``SymMath``
   turns ``m.div(x, y)`` into the text ``_m_div(x, y)``), which gives the formulas as Python
@@ -26,7 +26,6 @@ The table stays the only place that knows an op: nothing here names one.
 
 from __future__ import annotations
 
-import itertools
 import linecache
 import re
 from collections.abc import Callable
@@ -141,20 +140,17 @@ def trace_partials(op: Op, names: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 # ---------------------------------------------------------------- the order
-_PASSES = itertools.count(1 << 32)  # large ints: each next() is a new object, compared by `is`
-
-
 def op_order(root: Value) -> list[Value]:
     """The op nodes root depends on (root included), inputs first; each one's grad set to 0.0.
 
-    The same order as ``graph.topo_order`` with the leaves left out. A node's ``_mark`` holds
-    this pass's ``open_`` number while its inputs are walked, then ``done`` once it is in the
-    order; a node not reached yet holds another pass's number (or None), so marks left by an
-    interrupted pass never confuse the next one. An input is a Value to walk when it is not a
-    float (a constant) and not None (no second input); leaves (``_op`` None) are skipped.
+    The same order as ``graph.topo_order`` with the leaves left out. ``opened`` holds the nodes
+    whose inputs are being walked, ``done`` those already in the order: this pass's own sets,
+    so nothing is written on a node but its grad. An input is a Value to walk when it is not a
+    float (a constant) and not None (no second input); leaves (``_op`` None) are skipped, and
+    the walk steps straight down into an input instead of pushing it.
     """
-    open_ = next(_PASSES)
-    done = next(_PASSES)
+    done: set[Value] = set()
+    opened: set[Value] = set()
     order: list[Value] = []
     stack: list[Value] = []
     node = root
@@ -163,29 +159,30 @@ def op_order(root: Value) -> list[Value]:
     while True:
         a = node._a
         b = node._b
-        if type(a) is not float and a._op is not None and a._mark is not done:
-            node._mark = open_  # come back to it after its inputs
+        if type(a) is not float and a._op is not None and a not in done:
+            opened.add(node)  # come back to it after its inputs
             stack.append(node)
-            if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
+            if b is not None and type(b) is not float and b._op is not None and b not in done:
                 stack.append(b)  # above node on the stack: walked before node is emitted
             node = a
             continue
-        if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
-            node._mark = open_
+        if b is not None and type(b) is not float and b._op is not None and b not in done:
+            opened.add(node)
             stack.append(node)
             node = b
             continue
-        node._mark = done  # its inputs are all in order
+        done.add(node)  # its inputs are all in order
         node.grad = 0.0
         order.append(node)
         while stack:  # the next node to walk, emitting the open ones on the way
             node = stack.pop()
-            if node._mark is open_:
-                node._mark = done
-                node.grad = 0.0
-                order.append(node)
-            elif node._mark is not done:
+            if node in done:
+                continue
+            if node not in opened:
                 break
+            done.add(node)
+            node.grad = 0.0
+            order.append(node)
         else:
             return order
 

@@ -179,21 +179,18 @@ def set_plain(plain: bool) -> bool:
 _accelerated = fastwalk.accelerate(step, GradSlots())  # its rows' branches, else `step`
 
 
-def backward(root: Value, *, grad: float = 1.0, create_graph: bool = False) -> Any:
+def backward(root: Value, *, grad: float = 1.0) -> None:
     """Apply the chain rule from root back to every Value it depends on.
 
     Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
-    pass and adds d(root)/d(leaf) into each leaf's grad. With ``create_graph=True`` the
-    gradients are also built as Values and returned as ``{value: gradient Value}``
-    (see ``tracegrad.autograd.higher``); ``.grad`` stays a float either way. Threads calling
-    backward() at once take turns (each pass is whole), so four passes add 4x into leaves.
+    pass and adds d(root)/d(leaf) into each leaf's grad: the plain walk below, or its
+    accelerator (the same numbers; see the module docstring). Threads calling backward() at
+    once take turns (each pass is whole), so four passes add 4x into leaves.
     """
     if not hasattr(root, "_op"):
         raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
     if type(grad) is not float:
         grad = float(grad)
-    if create_graph:  # gradients as Values: tracegrad.autograd.higher, through the Value
-        return root.backward(grad=grad, create_graph=True)
     _LOCK.acquire()  # not `with _LOCK:`, which costs twice as much, felt on small graphs
     try:
         if PLAIN or root._op is None:
@@ -206,7 +203,6 @@ def backward(root: Value, *, grad: float = 1.0, create_graph: bool = False) -> A
         raise
     finally:
         _LOCK.release()
-    return None
 
 
 def _check_grads(root: Any) -> None:

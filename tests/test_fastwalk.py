@@ -195,10 +195,12 @@ def test_generated_backward_has_a_traced_branch_per_row() -> None:
     assert "_op2.partials" not in fastwalk.BACKWARD_SOURCE
 
 
-def test_marks_live_in_their_own_slot_and_a_stopped_pass_leaves_none_behind() -> None:
+def test_the_order_writes_nothing_on_a_node_but_its_grad() -> None:
+    assert set(Value.__slots__) == {"data", "grad", "label", "_op", "_a", "_b", "__weakref__"}
     x = Value(2.0)
     y = (x * x + 1.0).exp()
     order = fastwalk.op_order(y)  # a walk whose propagation never ran
+    assert order == graph.topo_order(y, constants=False)[1:]  # the same order, leaves left out
     assert [n.grad for n in order] == [0.0, 0.0, 0.0]
     assert all(type(n.grad) is float and type(n.data) is float for n in order)
     y.backward()

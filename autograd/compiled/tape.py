@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+from tracegrad.autograd.comparisons import watching_comparisons
 from tracegrad.autograd.compiled.arraymath import ArrayMath
 from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedule reads them
     _INPUT,
@@ -47,7 +48,7 @@ from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedul
 )
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.ops import Op
-from tracegrad.autograd.value import Value, watching_comparisons
+from tracegrad.autograd.value import Value
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 
