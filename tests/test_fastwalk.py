@@ -201,6 +201,14 @@ def test_the_order_writes_nothing_on_a_node_but_its_grad() -> None:
     y = (x * x + 1.0).exp()
     order = fastwalk.op_order(y)  # a walk whose propagation never ran
     assert order == graph.topo_order(y, constants=False)[1:]  # the same order, leaves left out
+    # a walk stopped half-way (an input that is not a Value) leaves every grad a float 0.0
+    z = (x * 2.0).tanh()
+    deep = (z + 1.0) * z
+    broken = (deep * 3.0).exp()
+    deep._b = object()  # type: ignore[assignment]
+    with pytest.raises(AttributeError):
+        fastwalk.op_order(broken)
+    assert [type(n.grad) for n in (broken, broken._a, deep, z)] == [float] * 4
     assert [n.grad for n in order] == [0.0, 0.0, 0.0]
     assert all(type(n.grad) is float and type(n.data) is float for n in order)
     y.backward()
