@@ -165,9 +165,9 @@ def op_order(root: Value) -> list[Value]:
             if type(a) is not float and a._op is not None and a.grad is not done:
                 node.grad = open_  # come back to it after its inputs
                 stack.append(node)
-                if b is not None and type(b) is not float and b._op is not None:
-                    if b.grad is not done:
-                        stack.append(b)  # above node on the stack: walked before node is emitted
+                walk_b = b is not None and type(b) is not float and b._op is not None
+                if walk_b and b.grad is not done:
+                    stack.append(b)  # above node on the stack: walked before node is emitted
                 node = a
                 continue
             if b is not None and type(b) is not float and b._op is not None and b.grad is not done:
