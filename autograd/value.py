@@ -17,8 +17,8 @@ from collections.abc import Callable
 from typing import Any, Union
 
 from tracegrad.autograd import graph, higher, pickling
-from tracegrad.autograd.comparisons import compared
 from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.hooks import compared
 from tracegrad.autograd.ops import OPS, FloatMath, Op, methods, power
 
 __all__ = ["Value", "as_value", "apply", "register_display"]
@@ -188,7 +188,7 @@ class Value:
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
     # the graph. While autograd.compile traces a function they are reported to it as guards
-    # (``tracegrad.autograd.comparisons``).
+    # (``tracegrad.autograd.hooks``).
     def __lt__(self, other: Operand) -> bool:
         return compared(self, "<", other, self.data < _data(other))
 

@@ -36,7 +36,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from tracegrad.autograd.comparisons import watching_comparisons
 from tracegrad.autograd.compiled.arraymath import ArrayMath
 from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedule reads them
     _INPUT,
@@ -47,6 +46,7 @@ from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedul
     schedule,
 )
 from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.hooks import watching_comparisons
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
 
