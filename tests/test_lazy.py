@@ -31,7 +31,7 @@ def test_import_tracegrad_loads_the_engine_only() -> None:
     # a name is imported when used, and then only what it needs
     assert _loaded_after("import tracegrad; tracegrad.draw") == ["graphviz"]
     assert _loaded_after("import tracegrad; tracegrad.nn.MLP") == ["tracegrad.nn"]  # no numpy
-    assert "numpy" in _loaded_after("import tracegrad; tracegrad.nn.make_moons")
+    assert "numpy" in _loaded_after("import tracegrad; tracegrad.nn.data.make_moons")
 
 
 def test_a_command_imports_its_own_module_only() -> None:
