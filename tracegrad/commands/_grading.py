@@ -9,9 +9,9 @@ import argparse
 import sys
 from typing import Any
 
-from tracegrad.autograd.safety import dumps_json, printable
+from tracegrad.autograd.safety import dumps_json
 from tracegrad.checker import HomeworkError
-from tracegrad.commands._common import UsageError
+from tracegrad.commands._line import UsageError, error_line
 from tracegrad.kit.assign import KitError, course_secret
 from tracegrad.kit.grade import MAX_JOBS, Against, _template, grade_all, gradebook, gradescope
 
@@ -34,8 +34,7 @@ def run_grading(args: argparse.Namespace, files: list[str]) -> int:
     status = 0
     for r in results:
         if r["error"]:
-            why = printable(r["error"], line=True)
-            print(f"tracegrad check: error: {why}", file=sys.stderr)
+            print(error_line("check", r["error"]), file=sys.stderr)
             status = 2
         elif r["score"] < r["max_score"] and not status:
             status = 1

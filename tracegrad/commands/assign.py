@@ -7,6 +7,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, printable
 from tracegrad.checker import HomeworkError
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError, add_example_argument, sheet_or_example
 from tracegrad.kit.assign import KitError, assign, check_id, course_secret, read_roster
 from tracegrad.kit.template import load_template
@@ -15,7 +16,7 @@ from tracegrad.kit.template import load_template
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "assign",
-        help="give every student their own numbers: a blank, a key and a question page each",
+        help=SUMMARIES["assign"],
         description="Draw every student's variant of a template (a sheet whose givens are "
         "ranges) from the template, the student's ID and the course secret, and write "
         "DIR/ID/blank.toml, key.toml, question.md, question.html and question.svg. The same "

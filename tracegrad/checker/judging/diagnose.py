@@ -21,7 +21,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tracegrad.autograd.explaining.explain import explain
+from tracegrad import autograd  # autograd.explain: the explaining code loads when a report needs it
 from tracegrad.autograd.formatting import fmt
 from tracegrad.checker.judging.precision import (
     close,
@@ -443,7 +443,7 @@ def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
             with contextlib.suppress(ValueError, TypeError):
-                lines = [str(explain(root, wrt=wrt))]
+                lines = [str(autograd.explain(root, wrt=wrt))]
     return "\n".join(lines)
 
 
