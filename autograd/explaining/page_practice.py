@@ -5,7 +5,7 @@ backward step that completes its grad (the step of its last consumer in the engi
 ``backward_steps``). Each question keeps its chain rule as data: one term per Value ``c`` that
 uses ``v``, ``d root/d c · ∂c/∂v``, where ``d root/d c`` is an earlier question (the upstream
 gradient) and ``∂c/∂v`` the local partial the engine used. The page's script judges an answer
-from these terms (``page_practice.js``) and the terminal (``tracegrad.practice_judge``) works
+from these terms (``page_practice.js``) and the terminal (``tracegrad.practising.judge``) works
 the same problem with the homework checker; a test keeps the two in step.
 
 >>> from tracegrad.autograd import Value

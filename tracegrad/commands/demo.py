@@ -8,7 +8,7 @@ from typing import Any
 
 from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError
-from tracegrad.demo import main
+from tracegrad.demo.tour import main
 
 
 def register(sub: Any) -> None:

@@ -23,8 +23,8 @@ from tracegrad.commands._common import (
     example_path,
 )
 from tracegrad.commands.step import _sheet_root
-from tracegrad.practice_loop import practice
-from tracegrad.practice_random import random_exercise
+from tracegrad.practising.exercises import random_exercise
+from tracegrad.practising.loop import practice
 
 
 def register(sub: Any) -> None:
