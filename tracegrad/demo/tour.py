@@ -8,10 +8,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from tracegrad import seed
 from tracegrad.autograd.drawing.render import gradient_path, renderers, save_graph
 from tracegrad.autograd.formatting import fmt
-from tracegrad.demo import homework, network
+from tracegrad.demo import homework, network, seed
 
 
 def seed_example(out_dir: Path) -> None:
