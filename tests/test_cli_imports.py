@@ -116,3 +116,16 @@ def test_one_place_builds_the_error_line_and_the_line_is_read_once() -> None:
     main = inspect.getsource(cli.main)
     assert main.count("CommandLine.read(") == 1 and "startswith" not in main
     assert main.count("parse_args(") == 1
+
+
+def test_the_architecture_page_says_what_the_commands_load() -> None:
+    """docs/architecture.md's "Imports on first use" as the tests above check it."""
+    text = " ".join((ROOT / "docs" / "architecture.md").read_text(encoding="utf-8").split())
+    for claim in (
+        "`tracegrad --help` imports no command module (15 of our modules, no numpy, no graphviz)",
+        "`tracegrad check` on an expression or a network sheet loads no numpy, graphviz, "
+        "wasmtime, drawing, compiled or kit module, and the explaining code only when its "
+        "report shows a derivation",
+        "`tests/test_cli_imports.py`",
+    ):
+        assert claim in text, claim

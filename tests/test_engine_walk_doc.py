@@ -46,3 +46,46 @@ def test_value_backward_reaches_the_chain_rule_in_two_hops() -> None:
     assert "step" in _calls(graph.reverse_walk)
     text = PAGE.read_text(encoding="utf-8")
     assert "`Value.backward()` calls `graph.backward`" in text
+
+
+ARCHITECTURE = PAGE.parent / "architecture.md"
+
+
+def test_the_architecture_page_says_what_the_walk_does() -> None:
+    """Each claim of "The backward pass and its accelerator" checked against the code:
+    one hop, written once (the accelerator calls graph.step), the same bits (g * -1.0, never
+    -g), source in linecache, the switch at run time, the batched versions tested."""
+    import linecache
+    import re
+
+    from tracegrad.autograd import Value, fastwalk
+
+    text = " ".join(ARCHITECTURE.read_text(encoding="utf-8").split())
+    section = text[text.index("## The backward pass and its accelerator") :]
+    section = section[: section.index("The math namespace")]
+    # one hop
+    assert "`Value.backward` calls `graph.backward`" in section
+    assert "graph.backward" in _calls(Value.backward)
+    # written once: the accelerator's generic branch is graph.step itself
+    assert "takes `graph.step` itself" in section
+    assert "_step(node, g, _slots)" in fastwalk.BACKWARD_SOURCE
+    assert graph._accelerated.__globals__["_step"] is graph.step
+    # the same bits: no negation of g in the generated loop
+    assert "the loop writes `g * -1.0`, never `-g`" in section
+    assert not re.search(r"\+= -g\b", fastwalk.BACKWARD_SOURCE)
+    # source a debugger can show
+    assert "`linecache`" in section and "`fastwalk.GENERATED_FILE`" in section
+    assert linecache.getlines(fastwalk.GENERATED_FILE) == fastwalk.BACKWARD_SOURCE.splitlines(
+        keepends=True
+    )
+    # the switch, at import and at run time
+    assert "`graph.set_plain(True)`" in section and callable(graph.set_plain)
+    # the batched versions, and where they are checked
+    for name in (
+        "`_backward`",
+        "`Schedule.run`",
+        "`tests/test_tape.py`",
+        "`tests/test_fastwalk.py`",
+    ):
+        assert name in section
+    assert "no slot of its own" in section and "_mark" not in Value.__slots__
