@@ -7,7 +7,12 @@ imports no command module. The command NAME is the module ``tracegrad.commands.N
 (``tracegrad.cli.build_parser``), so a command pays for no other's imports.
 """
 
+from typing import TYPE_CHECKING
+
 from tracegrad.autograd import lazy_attribute
+
+if TYPE_CHECKING:  # the names of _LAZY, for type checkers
+    from tracegrad.commands._grading import run_grading
 
 SUMMARIES: dict[str, str] = {
     "demo": "run the tour: the seed article's worked example and more",
@@ -26,6 +31,9 @@ COMMANDS = [f"tracegrad.commands.{name}" for name in SUMMARIES]
 
 # `check --format gradebook|gradescope` grades a class with the course kit: loaded only then
 _LAZY: dict[str, str] = {"run_grading": "tracegrad.commands._grading"}
+
+
+__all__ = ["SUMMARIES", "COMMANDS", "run_grading"]
 
 
 def __getattr__(name: str) -> object:
