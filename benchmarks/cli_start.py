@@ -10,12 +10,11 @@ numpy. Reported, never asserted: a shared machine's timings prove nothing in a t
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 from pathlib import Path
 from typing import Any
 
-from benchmarks.first_picture import _run
+from benchmarks.first_picture import race
 
 TARGETS = {"help": 0.5, "expression_sheet": 1.0, "network_sheet": 1.0}
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -32,27 +31,7 @@ def _commands() -> dict[str, list[str]]:
 
 
 def bench_cli_start(rounds: int) -> dict[str, Any]:
-    commands = _commands()
-    env = dict(os.environ)
-    for command in commands.values():  # warm-up: the files read once, bytecode written
-        _run(command, env, ok=(0, 1))
-    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-    for _ in range(rounds):
-        for name, command in commands.items():
-            times[name].append(_run(command, env, ok=(0, 1)))
-    wall = {n: statistics.median(t[0] for t in ts) for n, ts in times.items()}
-    cpu = {n: statistics.median(t[1] for t in ts) for n, ts in times.items()}
-    ratios = {
-        n: statistics.median(a[0] / b[0] for a, b in zip(times[n], times["numpy"], strict=True))
-        for n in TARGETS
-    }
-    return {
-        "rounds": rounds,
-        "seconds_wall": wall,
-        "seconds_cpu": cpu,
-        "ratio_wall_vs_import_numpy": ratios,
-        "targets": TARGETS,
-    }
+    return race(_commands(), dict(os.environ), rounds, TARGETS, ok=(0, 1))  # 1: wrong answers
 
 
 def report_lines(r: dict[str, Any]) -> list[str]:
