@@ -11,6 +11,7 @@ from tracegrad import examples
 from tracegrad.cli import main
 
 TEMPLATE = str(examples.path("expression_template"))
+SECRET = "course secret: pale kettle, nine swans"  # 38 characters, 222 bits by the bound
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -24,23 +25,27 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
 ) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("name,student_id\nAna,a1\nBen,b2\n\n", encoding="utf-8")
-    monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", "course")
+    monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", SECRET)
     out = tmp_path / "class"
     assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--solutions"]) == 0
-    assert "wrote 14 files for 2 students" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["a1", "b2"]
-    assert (out / "a1" / "solution.md").read_text(encoding="utf-8").startswith("## ")
-    assert (out / "a1" / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
+    said = capsys.readouterr().out
+    assert "wrote 14 files for 2 students" in said and "ta-only" in said
+    assert sorted(p.name for p in out.iterdir()) == ["handout", "ta-only"]
+    for tree in out.iterdir():
+        assert sorted(p.name for p in tree.iterdir()) == ["a1", "b2"]
+    staff = out / "ta-only" / "a1"
+    assert (staff / "solution.md").read_text(encoding="utf-8").startswith("## ")
+    assert (staff / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
     again = tmp_path / "again"
-    assert (
-        main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
-    )
-    assert (again / "a1" / "key.toml").read_bytes() == (out / "a1" / "key.toml").read_bytes()
+    assert main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", SECRET]) == 0
+    key = Path("ta-only", "a1", "key.toml")
+    assert (again / key).read_bytes() == (out / key).read_bytes()
     # nothing a user saved is overwritten: a second run into the same folder is refused
-    (out / "a1" / "blank.toml").write_text("my answers", encoding="utf-8")
+    mine = out / "handout" / "a1" / "blank.toml"
+    mine.write_text("my answers", encoding="utf-8")
     assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out)]) == 2
     assert "already exists; nothing was written" in _one_line(capsys)
-    assert (out / "a1" / "blank.toml").read_text(encoding="utf-8") == "my answers"
+    assert mine.read_text(encoding="utf-8") == "my answers"
 
 
 @pytest.mark.parametrize(
@@ -60,7 +65,7 @@ def test_bad_rosters_are_one_line(
     path = tmp_path / "roster.csv"
     path.write_text(roster, encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
     err = _one_line(capsys)
     assert says in err and "\x1b" not in err
     assert not out.exists()
@@ -73,16 +78,16 @@ def test_bad_input_is_one_line(
     out = str(tmp_path / "class")
     assert main(["assign", TEMPLATE, "--students", "a", "-o", out]) == 2
     assert "TRACEGRAD_COURSE_SECRET" in _one_line(capsys)
-    assert main(["assign", TEMPLATE, "--students", "..", "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--students", "..", "-o", out, "--secret", SECRET]) == 2
     assert "not a safe folder name" in _one_line(capsys)
     sheet = str(examples.path("expression"))
-    assert main(["assign", sheet, "--students", "a", "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", sheet, "--students", "a", "-o", out, "--secret", SECRET]) == 2
     assert "[template]" in _one_line(capsys)
     assert main(["assign", str(tmp_path / "nope.toml"), "--students", "a", "-o", out,
-                 "--secret", "s"]) == 2  # fmt: skip
+                 "--secret", SECRET]) == 2  # fmt: skip
     assert "no such file" in _one_line(capsys)
     missing = str(tmp_path / "none.csv")
-    assert main(["assign", TEMPLATE, "--roster", missing, "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--roster", missing, "-o", out, "--secret", SECRET]) == 2
     assert "no such file" in _one_line(capsys)
     assert main(["check", "--format", "gradebook", "--jobs", "0", sheet]) == 2
     assert "--jobs 0" in _one_line(capsys)
@@ -120,14 +125,14 @@ def test_hostile_text_in_a_template_stays_text(
     path = tmp_path / "t.toml"
     path.write_text(re.sub(r"^title = .*$", lambda _: hostile, text, flags=re.M), "utf-8")
     out = tmp_path / "class"
-    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", "s"]) == 0
-    page = (out / "ana" / "question.html").read_text(encoding="utf-8")
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", SECRET]) == 0
+    page = (out / "handout" / "ana" / "question.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "\x1b" not in page
-    md = (out / "ana" / "question.md").read_text(encoding="utf-8")
+    md = (out / "handout" / "ana" / "question.md").read_text(encoding="utf-8")
     assert "<script>" not in md and r"\[x\](javascript" in md  # escaped: no link
     from tracegrad.checker import check
 
-    key = check(out / "ana" / "key.toml")  # the title cannot add an answer to the sheet
+    key = check(out / "ta-only" / "ana" / "key.toml")  # the title cannot add an answer to the sheet
     assert key.ok and "q" in key.verdicts() and key.title.startswith("<script>")
 
 
@@ -136,6 +141,6 @@ def test_an_output_that_is_a_file_is_one_line(
 ) -> None:
     taken = tmp_path / "taken"
     taken.write_text("mine", encoding="utf-8")
-    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", SECRET]) == 2
     _one_line(capsys)
     assert taken.read_text(encoding="utf-8") == "mine"
