@@ -19,7 +19,7 @@ import secrets
 import string
 from pathlib import Path
 
-from tracegrad.autograd.limits import UnreadableFile, read_limited
+from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.safety import printable, write_atomic
 
 __all__ = [
@@ -110,7 +110,7 @@ def secret_problem(secret: str) -> str | None:
 def read_secret_file(path: str) -> str:
     """The secret in a file, one trailing newline dropped (``echo S > FILE`` adds it)."""
     try:
-        text = read_limited(path, 4096, "course secret")
+        text = read_limited(path, LIMITS["homework_bytes"], "course secret")
     except UnreadableFile as exc:
         raise KitError(f"--secret-file {exc}") from None
     return text[:-2] if text.endswith("\r\n") else text[:-1] if text.endswith("\n") else text
