@@ -119,7 +119,6 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
     digits = LIMITS["digits"]
     for path, text in texts.items():
         _check("digits", count_digits(text), f"the number {_short(text)}", path)
-    big = 10**digits.value
     todo: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
     while todo:
         x, path = todo.pop()
@@ -127,9 +126,11 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
             todo.extend((v, (*path, str(k))) for k, v in x.items())
         elif isinstance(x, list):
             todo.extend((v, path) for v in x)
-        elif isinstance(x, int) and abs(x) >= big:
-            n = int(abs(x).bit_length() * math.log10(2)) + 1  # str() refuses > 4300 digits
-            _check("digits", n, "an integer", path)
+        elif isinstance(x, int) and not isinstance(x, bool):
+            # its digits counted, never compared with 10**limit: a limit raised to 10**32
+            # would make that number first; beyond str()'s 4300 digits, from its bits
+            n = int(abs(x).bit_length() * math.log10(2)) + 1
+            _check("digits", len(str(abs(x))) if n < 4000 else n, "an integer", path)
         elif isinstance(x, str) and path[:1] == ("answers",) and count_digits(x) > digits.value:
             _check("digits", count_digits(x), f"the number {_short(x)}", path)
 
@@ -161,7 +162,8 @@ def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
     if isinstance(exc, RecursionError):
         nesting = LIMITS["nesting"]
         return located_error(path, f"more than {nesting.message(nesting.value)}")
-    m = re.search(r"\d[\d_]{" + str(LIMITS["digits"].value) + ",}", text)
+    longest = min(LIMITS["digits"].value, len(text))  # a huge limit: no longer than the file
+    m = re.search(r"\d[\d_]{" + str(longest) + ",}", text)
     if m is None:
         return located_error(path, f"malformed TOML: {exc}")
     line = text.count("\n", 0, m.start()) + 1
