@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tracegrad.autograd.limits import cycle_error
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 
 if TYPE_CHECKING:
@@ -142,7 +143,8 @@ def op_order(root: Value) -> list[Value]:
     this pass's ``open_`` number while its inputs are walked, then ``done`` once it is in the
     order; a node not reached yet holds another pass's number (or None), so marks left by an
     interrupted pass never confuse the next one. An input is a Value to walk when it is not a
-    float (a constant) and not None (no second input); leaves (``_op`` None) are skipped.
+    float (a constant) and not None (no second input); leaves (``_op`` None) are skipped. An
+    input still ``open_`` is on the path down to the node: a cycle (``GraphCycleError``).
     """
     open_ = next(_PASSES)
     done = next(_PASSES)
@@ -154,14 +156,20 @@ def op_order(root: Value) -> list[Value]:
     while True:
         a = node._a
         b = node._b
-        if type(a) is not float and a._op is not None and a._mark is not done:
+        if type(a) is not float and a._op is not None and (mark := a._mark) is not done:
+            if mark is open_:  # on the path down to node: a cycle
+                raise cycle_error(a)
             node._mark = open_  # come back to it after its inputs
             stack.append(node)
             if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
+                if b._mark is open_:
+                    raise cycle_error(b)
                 stack.append(b)  # above node on the stack: walked before node is emitted
             node = a
             continue
-        if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
+        if b is not None and type(b) is not float and b._op is not None and (mark := b._mark) is not done:
+            if mark is open_:
+                raise cycle_error(b)
             node._mark = open_
             stack.append(node)
             node = b
