@@ -100,6 +100,17 @@ _ALL = [
     Limit("expression_chars", 20_000, "characters in an expression"),
     Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),
     Limit("derivative_order", 4, "derivatives in a row (its order)"),
+    Limit(
+        "derivative_work",
+        500_000,
+        "units of work for a sheet's higher derivatives (its expression's operations x 3^order, "
+        "summed)",
+    ),
+    Limit(
+        "probe_work",
+        500_000,
+        "units of work probing a template (trial solves x the quantities of one solve)",
+    ),
     Limit("digits", 24, "digits in one number"),
     Limit("nesting", 10, "levels of nested arrays and tables"),
 ]

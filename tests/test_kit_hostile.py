@@ -301,3 +301,67 @@ def test_a_dead_worker_fails_its_sheet_and_the_rest_are_graded(
     assert [r["student"] for r in rows] == ["ana", "doomed", "ben"]
     assert rows[1]["error"] and "process died" in rows[1]["error"]
     assert [r["score"] for r in (rows[0], rows[2])] == [11.0, 11.0]
+
+
+# ------------------------------------------------------------------ templates: bombs and holes
+BIG_NETWORK = """\
+[template]
+find = ["E", "dE/dw1"]
+[network]
+sizes = [2, 40, 40, 2]
+activation = "tanh"
+weights = { between = [-0.3, 0.3], digits = 2 }
+biases = { between = [-0.1, 0.1], digits = 2 }
+[[samples]]
+x = [0.5, -0.5]
+y = [0.3, 0.7]
+[training]
+learning_rate = 0.1
+"""
+
+
+def test_a_template_too_big_to_probe_is_one_line_before_the_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A few hundred bytes of template, 1,842 ranged givens: probing each at its ends would
+    solve the network 5,500 times. The probe's work is counted first and refused."""
+    path = tmp_path / "big.toml"
+    path.write_text(BIG_NETWORK, encoding="utf-8")
+    out = tmp_path / "class"
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", SECRET]) == 2
+    err = _one_line(capsys)
+    assert "1842 ranged givens" in err and "TRACEGRAD_MAX_PROBE_WORK" in err
+    assert not out.exists()
+
+
+def test_the_shipped_templates_are_well_within_the_probe_work() -> None:
+    from tracegrad.autograd.limits import LIMITS
+    from tracegrad.kit.template import PROBES, load_template
+
+    for name in ("seed_article_template", "expression_template"):
+        t = load_template(examples.path(name))
+        ends = sum(len(t._ends(r)) for r in t.ranges)
+        assert 10 * (PROBES + ends) * t.solve_size < LIMITS["probe_work"].value
+
+
+@pytest.mark.parametrize(
+    ("between", "says"),
+    [
+        ("[nan, 3]", "between must be two finite numbers, got [nan, 3]"),
+        ("[-inf, 3]", "two finite numbers"),
+        ("[-1e300, 1e300]", "307 digits in one number; the limit is 24"),
+        ("[0, 1e30]", "TRACEGRAD_MAX_DIGITS"),
+    ],
+)
+def test_ranges_that_cannot_be_drawn_name_the_file_and_the_given(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], between: str, says: str
+) -> None:
+    text = Path(TEMPLATE).read_text(encoding="utf-8")
+    text = re.sub(r"^z = .*$", f"z = {{ between = {between}, digits = 6 }}", text, flags=re.M)
+    path = tmp_path / "t.toml"
+    path.write_text(text, encoding="utf-8")
+    out = tmp_path / "class"
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", SECRET]) == 2
+    err = _one_line(capsys)
+    line = 1 + text[: text.index("z = {")].count("\n")
+    assert f"{path}:{line}: given z:" in err and says in err

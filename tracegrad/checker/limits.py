@@ -194,6 +194,8 @@ class DiagnosisBudget:
         self.cut = 0  # answers marked without a diagnosis
 
     def charge(self, units: int) -> None:
+        if self.exhausted:  # after the cut, the verdict alone (a carry) is never cut short
+            return
         self.spent += units
         if self.spent > self.limit:
             raise DiagnosisCutShort

@@ -21,12 +21,14 @@ from __future__ import annotations
 import copy
 import hashlib
 import hmac
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.limits import LIMITS, LimitError, count_digits
 from tracegrad.checker import solve
 from tracegrad.checker.limits import read_homework, toml_refusal
 from tracegrad.checker.reading.homework import (
@@ -106,6 +108,7 @@ class Template:
     redraws: int = 20
     points: dict[str, float] = field(default_factory=dict)  # 'default' and per answer
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    solve_size: int = 1  # the quantities of one solve: a unit of the probe's work
 
     @property
     def kind(self) -> str:
@@ -151,7 +154,10 @@ class Template:
         problem = solution.problem
         answers: dict[str, Num] = {}
         for name in self.find:
-            q = problem.resolve(name, 1)
+            try:
+                q = problem.resolve(name, 1)
+            except LimitError as exc:  # a higher derivative's work: no redraw changes it
+                raise self.error(f"find {name!r}: {exc}", "template", "find") from None
             if q is None:
                 raise self.error(f"find: the problem has no quantity {name!r}", "template", "find")
             text = f"{q.value:.{self.digits}f}"
@@ -163,8 +169,12 @@ class Template:
     def _culprit(self, seed: bytes, attempt: int) -> str:
         """The given whose redraw alone makes draw ``attempt`` well-posed ('given x')."""
         base = self.draw(seed, attempt)
+        budget = LIMITS["probe_work"].value // max(self.solve_size, 1)  # trial solves left
         for i, r in enumerate(self.ranges):
             for k in range(8):
+                budget -= 1
+                if budget < 0:  # bounded like the probe: no given named alone
+                    return "the givens together"
                 data = self.draw(seed, attempt)
                 pick = _pick(seed + b"culprit", k, i, r.high - r.low + 1)
                 _set(data, r.path, Num(r.text(pick)))
@@ -172,12 +182,33 @@ class Template:
                     return f"given {r.name} (drawn as {_get(base, r.path)})"
         return "the givens together"
 
+    def _ends(self, r: Range) -> list[int]:
+        """The numbers a given is probed at: its range's ends, and zero inside it."""
+        return sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])})
+
+    def _within_probe_work(self, seed: bytes) -> None:
+        """The probe's work counted before it starts (trial solves x the quantities of one):
+        beyond TRACEGRAD_MAX_PROBE_WORK, one line instead of minutes without output."""
+        try:
+            self.solve_size = len(solve(_plain(self.draw(seed, 0))).problem.quantities)
+        except HomeworkError:
+            return  # the probe's first draw says why
+        ends = sum(len(self._ends(r)) for r in self.ranges)
+        planned = (PROBES + ends) * self.solve_size
+        what = (f"{PROBES} trial draws and {ends} range ends of {len(self.ranges)} ranged "
+                f"givens, {self.solve_size} quantities each")  # fmt: skip
+        try:
+            LIMITS["probe_work"].check(planned, f"probing the template ({what})")
+        except LimitError as exc:
+            raise self.error(f"{exc}; fewer ranged givens or a smaller problem") from None
+
     def probe(self) -> None:
         """The load-time guarantee: PROBES draws from a fixed seed, and each given at the ends
         of its range and at zero; a draw the problem cannot be worked for (a log of a
         negative, a division by zero) refuses the template, and so do answers that round to
         zero (a saturated sigmoid) in more than a quarter of the PROBES draws."""
         seed = hashlib.sha256(b"probe" + self.sha256.encode()).digest()
+        self._within_probe_work(seed)
         vanishing = 0
         why = ""
         for attempt in range(PROBES):
@@ -192,7 +223,7 @@ class Template:
             vanishing, why = vanishing + 1, reason
         base = self.draw(seed, 0)
         for r in self.ranges:  # each given at its ends and at zero, the others as drawn
-            for n in sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])}):
+            for n in self._ends(r):
                 data = copy.deepcopy(base)
                 _set(data, r.path, Num(r.text(n - r.low)))
                 answers, reason = self.work(data)
@@ -371,16 +402,22 @@ def _range(t: Template, spec: dict[str, Any], path: tuple[str | int, ...]) -> Ra
     if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
         raise t.error(f"given {name}: digits must be a whole number from 0 to {_MAX_DIGITS}",
                       *keyed)  # fmt: skip
+    if not all(math.isfinite(b) for b in between):
+        raise t.error(f"given {name}: between must be two finite numbers, got "
+                      f"[{between[0]}, {between[1]}]", *keyed)  # fmt: skip
     scale = Decimal(10) ** digits
-    try:
-        low = int((Decimal(str(between[0])) * scale).to_integral_value(rounding="ROUND_CEILING"))
-        high = int((Decimal(str(between[1])) * scale).to_integral_value(rounding="ROUND_FLOOR"))
-    except ArithmeticError:
-        raise t.error(f"given {name}: between must be two finite numbers", *keyed) from None
+    low = int((Decimal(str(between[0])) * scale).to_integral_value(rounding="ROUND_CEILING"))
+    high = int((Decimal(str(between[1])) * scale).to_integral_value(rounding="ROUND_FLOOR"))
     if high - low < 1:
         raise t.error(f"given {name}: between {between[0]} and {between[1]} leaves fewer than "
                       f"two numbers of {digits} decimals to draw", *keyed)  # fmt: skip
-    return Range(path, name, low, high, digits)
+    r = Range(path, name, low, high, digits)
+    longest = max(count_digits(r.text(0)), count_digits(r.text(high - low)))
+    limit = LIMITS["digits"]
+    if longest > limit.value:  # a drawn given the checker would refuse, even in the key
+        raise t.error(f"given {name}: between {between[0]} and {between[1]} at {digits} "
+                      f"decimals draws numbers of {limit.message(longest)}", *keyed)  # fmt: skip
+    return r
 
 
 def _given_name(path: tuple[str | int, ...]) -> str:

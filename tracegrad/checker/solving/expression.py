@@ -19,9 +19,11 @@ import re
 from collections.abc import Callable, Mapping, Sequence
 
 from tracegrad.autograd.functional import parse_partial, partial_derivative
-from tracegrad.autograd.graph import zero_grad
+from tracegrad.autograd.graph import topo_order, zero_grad
+from tracegrad.autograd.limits import LIMITS, LimitError
 from tracegrad.autograd.parse import Expression
 from tracegrad.autograd.value import Value
+from tracegrad.checker.limits import HomeworkLimitError, charge
 from tracegrad.checker.reading.homework import ExpressionSpec, Homework
 from tracegrad.checker.solving.formulas import derivative_text, second_derivative_text
 from tracegrad.checker.solving.problem import Key, Problem, Quantity
@@ -94,6 +96,7 @@ class ExpressionProblem(Problem):
                 self.consumers[n].append(name)
         self._up = {}
         self._down = {}
+        self.higher_work = 0  # charged by the higher derivatives made so far
         self._position = {n: i for i, n in enumerate((*spec.variables, *spec.expressions))}
         self._grads = {}
         self.on_demand = self._make
@@ -353,6 +356,20 @@ def _nested(name: str, wrt: Sequence[str]) -> str:
     return text
 
 
+def _higher_work(problem: ExpressionProblem, name: str, text: str, order: int) -> int:
+    """The work of the derivative ``text`` of ``name`` (``order`` in a row), counted before
+    it is made: the operations of name's graph times 3^order (each differentiation makes a
+    graph 2.5 to 2.8 times the one before). The sheet's sum is bounded like its diagnosis:
+    beyond TRACEGRAD_MAX_DERIVATIVE_WORK, one line naming the answer."""
+    work = len(topo_order(problem.values[name], constants=False)) * 3**order
+    problem.higher_work += work
+    try:
+        LIMITS["derivative_work"].check(problem.higher_work, f"answer {text!r}")
+    except LimitError as exc:
+        raise HomeworkLimitError(str(exc), ("answers",)) from None
+    return work
+
+
 def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quantity | None:
     """A second (or higher) derivative such as 'd2f/dx2' or 'd2f/dxdy', made when asked for."""
     compact = text.replace(" ", "")
@@ -374,6 +391,7 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
     def build(leaves: Mapping[str, Value]) -> Value:
         return _evaluate_all(spec, leaves)[name]
 
+    work = _higher_work(problem, name, compact, len(wrt))
     value = partial_derivative(build, spec.variables, wrt)
     up = problem.upstream(name)
     named = [e for e in spec.expressions if e in up] + [name]
@@ -383,6 +401,7 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
     def recipe(v: Sequence[float]) -> float:
         """The derivative worked on the student's figures: their variables, and every named
         expression's value where the working uses it (their sigma in sigma * (1 - sigma))."""
+        charge(work)  # carrying is diagnosis: it draws on the sheet's diagnosis budget
         at = {**spec.variables, **dict(zip(variables, v))}
         pinned = dict(zip(named, v[len(variables) :]))
         return partial_derivative(lambda leaves: _evaluate_all(spec, leaves, pinned)[name], at, wrt)
