@@ -124,12 +124,12 @@ class Value:
     # on big graphs the collector, not the arithmetic, is where an eager engine's time goes.
     # ``_mark`` is the backward accelerator's bookkeeping (``fastwalk.op_order``): which pass
     # last reached this node; never a number anyone reads.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "_mark")
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "_mark")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
 
     data: float
     grad: float
-    label: str
+    _label: str  # ``label``, checked to be text whenever it is set
     _op: Op | None
     _a: Value | float | None  # first input (None for a leaf, a float for a constant)
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
@@ -138,14 +138,23 @@ class Value:
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
-        if type(label) is not str and not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.label = label
         self._op = None
         self._a = self._b = None
         self._mark = None
 
     # ------------------------------------------------------------ identity & display
+    @property
+    def label(self) -> str:
+        """Your name for this Value, shown by graphs and explanations ('' when none)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):  # refused here, not deep inside draw() later
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.40}")
+        self._label = label
+
     @property
     def op(self) -> str:
         """The name of the operation that produced this Value ('' for a leaf)."""
@@ -386,7 +395,7 @@ def _make(
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = ""
+    v._label = ""
     v._op = op
     v._a = a
     v._b = b
