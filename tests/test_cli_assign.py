@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -99,8 +101,8 @@ def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["solve", "--format", "latex", str(examples.path("seed_article"))]) == 0
     tex = capsys.readouterr().out
     assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
-    assert r"net\_h1 = x1$\cdot$w1 + x2$\cdot$w2 + b1" in tex and "0.5399" in tex
-    assert r"(y1 - o1)$^2$" in tex
+    assert r"net\_h1 = x1{$\cdot$}w1 + x2{$\cdot$}w2 + b1" in tex and "0.5399" in tex
+    assert r"(y1 - o1){$^2$}" in tex
     hostile = tmp_path / "h.toml"
     text = examples.path("expression").read_text(encoding="utf-8")
     hostile.write_text(text.replace('title = "', 'title = "\\\\input{/etc/passwd} $x$ ', 1),
@@ -144,3 +146,52 @@ def test_an_output_that_is_a_file_is_one_line(
     assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", SECRET]) == 2
     _one_line(capsys)
     assert taken.read_text(encoding="utf-8") == "mine"
+
+
+# titles a TA may write: Greek, accents, CJK, an emoji, TeX's own specials, brackets after \item
+TITLES = [
+    "σ-Netz: Übung für Zoë",
+    "Ωμέγα ΑΒΓ ς έ ǘ",
+    "反向传播 練習 😀",
+    r"\input{/etc/passwd} $x$ % # & ~ ^ _ { } [opt]",
+    "[first] – “quoted” … ×±≤≥≠∞°µ",
+]
+
+
+def _latex_of(tmp_path: Path, title: str, capsys: pytest.CaptureFixture[str]) -> str:
+    sheet = tmp_path / "titled.toml"
+    text = examples.path("expression").read_text(encoding="utf-8")
+    sheet.write_text(re.sub(r"^title = .*$", lambda _: f"title = {json.dumps(title, ensure_ascii=False)}", text,
+                            flags=re.M), encoding="utf-8")  # fmt: skip
+    capsys.readouterr()
+    assert main(["solve", "--format", "latex", str(sheet)]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("title", TITLES)
+def test_the_latex_is_ascii_whatever_the_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    """pdflatex sets ASCII: everything else is mapped (σ as math, é as an accent) or shown
+    as its code point; math is braced, so two in a row never make $$."""
+    tex = _latex_of(tmp_path, title, capsys)
+    assert tex.isascii() and "$$" not in tex and r"\input" not in tex
+    from tracegrad.kit.latex import latex_text
+
+    assert latex_text("σ") == r"{$\sigma$}" and latex_text("é") == r"\'{e}"
+    assert latex_text("中") == "{[}U+4E2D{]}" and latex_text("[x]") == "{[}x{]}"
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("title", TITLES)
+def test_pdflatex_compiles_the_solution_whatever_the_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    tex = tmp_path / "solution.tex"
+    tex.write_text(_latex_of(tmp_path, title, capsys), encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+         tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert (tmp_path / "solution.pdf").stat().st_size > 1000
