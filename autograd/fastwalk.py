@@ -167,7 +167,12 @@ def op_order(root: Value) -> list[Value]:
                 stack.append(b)  # above node on the stack: walked before node is emitted
             node = a
             continue
-        if b is not None and type(b) is not float and b._op is not None and (mark := b._mark) is not done:
+        if (
+            b is not None
+            and type(b) is not float
+            and b._op is not None
+            and (mark := b._mark) is not done
+        ):
             if mark is open_:
                 raise cycle_error(b)
             node._mark = open_

@@ -70,7 +70,7 @@ def topo_order(root: Value | Iterable[Value], *, constants: bool = True) -> list
             stack.append(node)
             for x in reversed(node.parents if constants else inputs(node)):
                 if type(x) is not float:
-                    seen = done.get(x)
+                    seen = done.get(x)  # type: ignore[arg-type]
                     if seen is None:
                         stack.append(x)
                     elif not seen:  # still open: x is on the path down to node

@@ -5,8 +5,9 @@ imports it, never the other way round). A graph is written as its leaves plus on
 node (the op's name in the table, its operands as node numbers or float constants), never
 the table's functions and never recursively: a chain of 10^5 ops pickles and deep-copies
 without RecursionError, and a graph made cyclic (a slot changed by hand) is refused in one
-line (``GraphCycleError``) instead of growing without end. Leaves are pickled as themselves, so a parameter shared by several
-graphs pickled together stays one object when they are loaded.
+line (``GraphCycleError``) instead of growing without end. Leaves are pickled as themselves,
+so a parameter shared by several graphs pickled together stays one object when they are
+loaded.
 """
 
 from __future__ import annotations

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 import sys
+from typing import Any
 
 import pytest
 from tracegrad.autograd import Value, backward, topo_order, zero_grad

@@ -109,7 +109,7 @@ def test_carrying_a_higher_derivative_draws_on_the_diagnosis_budget(
     """Carrying a student's figures through a higher derivative works it again per figure: it
     is charged as diagnosis work, so a small budget cuts the diagnosis short, not the marks."""
     sheet = _chain_sheet(tmp_path / "one.toml", 60, 4, 1)
-    text = sheet.read_text(encoding="utf-8").replace("[answers]", '[answers]\ne60 = 0.2\ne30 = 0.3')
+    text = sheet.read_text(encoding="utf-8").replace("[answers]", "[answers]\ne60 = 0.2\ne30 = 0.3")
     sheet.write_text(text, encoding="utf-8")
     monkeypatch.setenv("TRACEGRAD_MAX_DIAGNOSIS_WORK", "1000")
     report = check(sheet)

@@ -67,7 +67,9 @@ def test_bad_rosters_are_one_line(
     path = tmp_path / "roster.csv"
     path.write_text(roster, encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
+    assert (
+        main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
+    )
     err = _one_line(capsys)
     assert says in err and "\x1b" not in err
     assert not out.exists()
@@ -161,8 +163,8 @@ TITLES = [
 def _latex_of(tmp_path: Path, title: str, capsys: pytest.CaptureFixture[str]) -> str:
     sheet = tmp_path / "titled.toml"
     text = examples.path("expression").read_text(encoding="utf-8")
-    sheet.write_text(re.sub(r"^title = .*$", lambda _: f"title = {json.dumps(title, ensure_ascii=False)}", text,
-                            flags=re.M), encoding="utf-8")  # fmt: skip
+    line = f"title = {json.dumps(title, ensure_ascii=False)}"
+    sheet.write_text(re.sub(r"^title = .*$", lambda _: line, text, flags=re.M), encoding="utf-8")
     capsys.readouterr()
     assert main(["solve", "--format", "latex", str(sheet)]) == 0
     return capsys.readouterr().out

@@ -174,8 +174,8 @@ def test_no_key_or_solution_sits_in_a_hand_out(tmp_path: Path) -> None:
     assert main([*args, "--solutions"]) == 0
     handed = {p.relative_to(out).as_posix() for p in (out / "handout").rglob("*") if p.is_file()}
     kept = {p.relative_to(out).as_posix() for p in (out / "ta-only").rglob("*") if p.is_file()}
-    assert handed == {f"handout/{s}/{f}" for s in ("ana", "ben")
-                      for f in ("blank.toml", "question.md", "question.html", "question.svg")}  # fmt: skip
+    pages = ("blank.toml", "question.md", "question.html", "question.svg")
+    assert handed == {f"handout/{s}/{f}" for s in ("ana", "ben") for f in pages}
     assert kept == {f"ta-only/{s}/{f}" for s in ("ana", "ben")
                     for f in ("key.toml", "solution.md", "solution.tex")}  # fmt: skip
     for path in (out / "handout").rglob("*"):  # no answer is written in a hand-out
@@ -221,7 +221,11 @@ def test_every_target_is_checked_before_writing(
     ("ids", "first", "second"),
     [
         (["alice", "ALICE"], "alice", "ALICE"),
-        (["Alice@Uni.Example", "bob", "alice@uni.example"], "Alice@Uni.Example", "alice@uni.example"),
+        (
+            ["Alice@Uni.Example", "bob", "alice@uni.example"],
+            "Alice@Uni.Example",
+            "alice@uni.example",
+        ),
     ],
 )
 def test_ids_that_differ_only_in_case_are_refused_naming_both(
@@ -230,7 +234,9 @@ def test_ids_that_differ_only_in_case_are_refused_naming_both(
     roster = tmp_path / "roster.csv"
     roster.write_text("id,name\n" + "".join(f"{i},someone\n" for i in ids), encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--secret", SECRET]) == 2
+    assert (
+        main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--secret", SECRET]) == 2
+    )
     err = _one_line(capsys)
     assert f"row {len(ids) + 1}" in err and "row 2" in err and first in err and second in err
     assert main(["assign", TEMPLATE, "--students", *ids, "-o", str(out), "--secret", SECRET]) == 2
@@ -254,7 +260,9 @@ def test_rosters_without_students_or_an_id_column_are_refused(
     path = tmp_path / "roster.csv"
     path.write_text(roster, encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
+    assert (
+        main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
+    )
     assert says in _one_line(capsys)
     assert not out.exists()
 
@@ -263,7 +271,9 @@ def test_a_roster_without_a_header_still_works(tmp_path: Path) -> None:
     path = tmp_path / "roster.csv"
     path.write_text("ana\nben\n", encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 0
+    assert (
+        main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 0
+    )
     assert sorted(p.name for p in (out / "handout").iterdir()) == ["ana", "ben"]
 
 
@@ -336,6 +346,7 @@ def test_a_template_too_big_to_probe_is_one_line_before_the_work(
 
 def test_the_shipped_templates_are_well_within_the_probe_work() -> None:
     from tracegrad.autograd.limits import LIMITS
+
     from tracegrad.kit.template import PROBES, load_template
 
     for name in ("seed_article_template", "expression_template"):

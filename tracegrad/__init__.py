@@ -34,9 +34,9 @@ def _interrupted_while_starting(kind: type[BaseException], exc: BaseException, t
 
 # Only for the `tracegrad` command and `python -m tracegrad` (argv[0] is "-m" while the module
 # is found); a program that imports tracegrad keeps Python's own handling.
-if os.path.basename(sys.argv[0] if sys.argv else "") in ("tracegrad", "tracegrad.exe", "-m"):
-    if sys.excepthook is sys.__excepthook__:
-        sys.excepthook = _interrupted_while_starting
+_LAUNCHED_AS = os.path.basename(sys.argv[0] if sys.argv else "")
+if _LAUNCHED_AS in ("tracegrad", "tracegrad.exe", "-m") and sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _interrupted_while_starting
 
 # In a source checkout the engine is ../autograd, not ./autograd (pyproject.toml's package-dir
 # maps autograd/, nn/ and examples/ into tracegrad when installed). An editable install finds

@@ -11,6 +11,7 @@ inside a hand-out folder: zipping ``handout/ID`` for a student hands them nothin
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import os
@@ -79,12 +80,12 @@ def read_roster(path: str) -> list[str]:
     body = rows if column is None else rows[1:]
     if not body:
         raise KitError(f"{shown}: the roster has a header and no students")
-    named = []
+    ids: list[tuple[str, str]] = []
     for no, row in body:
         cell = row[column or 0].strip() if (column or 0) < len(row) else ""
-        named.append((check_id(cell, f"{shown}: row {no}"), f"{shown}: row {no}"))
-    id_clash(named)
-    return [s for s, _ in named]
+        ids.append((check_id(cell, f"{shown}: row {no}"), f"{shown}: row {no}"))
+    id_clash(ids)
+    return [s for s, _ in ids]
 
 
 def _is_header(cells: list[str]) -> bool:
@@ -124,10 +125,8 @@ def _folder(out: Path, *parts: str) -> Path:
     home = out
     for part in parts:
         home = home / part
-        try:
+        with contextlib.suppress(FileExistsError):
             home.mkdir()
-        except FileExistsError:
-            pass
         if home.is_symlink() or not home.is_dir():
             raise KitError(f"{printable(str(home), line=True)} is not a folder of its own; "
                            "tracegrad writes only inside -o")  # fmt: skip

@@ -23,6 +23,7 @@ read is a result with ``error`` set, so a batch always finishes.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import dataclasses
 import functools
@@ -309,10 +310,8 @@ def _in_processes(one: Any, paths: list[str], jobs: int) -> list[dict[str, Any]]
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
         futures = [pool.submit(one, p) for p in paths]
         for i, f in enumerate(futures):
-            try:
+            with contextlib.suppress(BrokenProcessPool):
                 done[i] = f.result()
-            except BrokenProcessPool:
-                pass
     for i, path in enumerate(paths):
         if i in done:
             continue

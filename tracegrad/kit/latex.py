@@ -116,7 +116,8 @@ def _tex_char(ch: str) -> str:
             return rf"$\{macro.capitalize()}$"
         if letter in _LATIN_CAPITALS:
             return _LATIN_CAPITALS[letter]
-    base, *marks = unicodedata.normalize("NFD", ch)
+    split = unicodedata.normalize("NFD", ch)
+    base, marks = split[0], list(split[1:])
     if base.isascii() and base.isalpha() and marks and all(m in _ACCENTS for m in marks):
         out = base
         for m in marks:
