@@ -59,6 +59,11 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
         ("id\nsame\nsame\n", "given twice"),
         ("", "no students"),
         ("id\n.hidden\n", "row 2"),
+        ("id\n", "a header and no students"),
+        ("student_id,name\n\n,\n", "a header and no students"),
+        ("Username,Full name\nana,Ana A\n", "without an ID column"),
+        ("name,login\nAna,ana\n", "without an ID column"),
+        ("id\nana\nben\nAna\n", "row 4: student ID 'Ana' and 'ana'"),
     ],
 )
 def test_bad_rosters_are_one_line(

@@ -245,28 +245,6 @@ def test_ids_that_differ_only_in_case_are_refused_naming_both(
     assert not out.exists()
 
 
-@pytest.mark.parametrize(
-    ("roster", "says"),
-    [
-        ("id\n", "a header and no students"),
-        ("student_id,name\n\n,\n", "a header and no students"),
-        ("Username,Full name\nana,Ana A\n", "without an ID column"),
-        ("name,login\nAna,ana\n", "without an ID column"),
-    ],
-)
-def test_rosters_without_students_or_an_id_column_are_refused(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], roster: str, says: str
-) -> None:
-    path = tmp_path / "roster.csv"
-    path.write_text(roster, encoding="utf-8")
-    out = tmp_path / "class"
-    assert (
-        main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
-    )
-    assert says in _one_line(capsys)
-    assert not out.exists()
-
-
 def test_a_roster_without_a_header_still_works(tmp_path: Path) -> None:
     path = tmp_path / "roster.csv"
     path.write_text("ana\nben\n", encoding="utf-8")

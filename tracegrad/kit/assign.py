@@ -89,8 +89,11 @@ def read_roster(path: str) -> list[str]:
 
 
 def _is_header(cells: list[str]) -> bool:
-    """A first row that names columns: a word like 'name' or a cell no ID can be."""
-    return any(c in _HEADER_WORDS or (c and not re.fullmatch(r"[a-z0-9@._+-]+", c)) for c in cells)
+    """A first row that names columns: a word like 'name', or in a row of several columns a
+    cell no ID can be ('Full name'); a lone bad ID is the ID check's to name."""
+    several = len([c for c in cells if c]) > 1
+    return any(c in _HEADER_WORDS or (several and not re.fullmatch(r"[a-z0-9@._+-]*", c))
+               for c in cells)  # fmt: skip
 
 
 def _trees(solutions: bool) -> dict[str, list[str]]:
