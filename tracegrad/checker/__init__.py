@@ -26,6 +26,7 @@ from tracegrad.checker.judging.diagnose import (
     Mark,
     mark_answers,
 )
+from tracegrad.checker.judging.prepared import Prepared
 from tracegrad.checker.judging.report import Report
 from tracegrad.checker.reading.homework import Answer, Homework, HomeworkError, load
 from tracegrad.checker.solving.expression import build_expression
@@ -75,7 +76,9 @@ def check(source: Source | Homework) -> Report:
 
     hw = source if isinstance(source, Homework) else load(source)
     problem = build(hw)
-    return Report(hw.path, hw.title, hw.kind, mark_answers(hw, problem), problem)
+    prep = Prepared(problem)  # the diagnosis cache of this one marking
+    marks = mark_answers(hw, problem, prep)
+    return Report(hw.path, hw.title, hw.kind, marks, problem, prep.budget)
 
 
 def solve(source: Source | Homework) -> Any:

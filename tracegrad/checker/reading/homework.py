@@ -27,8 +27,8 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 from tracegrad.autograd.parse import ExpressionError, parse_expression
-from tracegrad.checker.judging.precision import written_tolerance
 from tracegrad.checker.limits import read_homework, toml_refusal, within_limits
+from tracegrad.checker.reading.figures import written_tolerance
 from tracegrad.checker.reading.sheet import (
     Answer,
     ExpressionSpec,
@@ -96,6 +96,7 @@ def _build(
     sheet = read_sheet(hw, data)
     hw.title = sheet["title"] or ""
     hw.min_sig_figs = sheet["min_sig_figs"]
+    hw.min_decimals = sheet["min_decimals"]
     hw.spec = network_spec(hw, sheet) if hw.kind == "network" else _expressions(hw, sheet)
     if sheet["answers"] is None:
         if not need_answers:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracegrad.autograd.parse import Expression
-from tracegrad.checker.judging.precision import written_exponent
+from tracegrad.checker.reading.figures import written_decimals
 
 __all__ = ["HomeworkError", "Answer", "ExpressionSpec", "NetworkSpec", "Homework", "located_error"]
 
@@ -37,7 +37,7 @@ class Answer:
         """Decimals written (4 for '0.5399'), None for an explicit tolerance or exponent form."""
         if self.explicit or "e" in self.text.lower():
             return None
-        return max(0, -written_exponent(self.text))
+        return written_decimals(self.text)
 
     @property
     def label(self) -> str:
@@ -90,6 +90,7 @@ class Homework:
     answers: list[Answer] = field(default_factory=list)
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
     min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
+    min_decimals: int | None = None  # answers with fewer decimals: too imprecise
 
     def line_of(self, *path: str) -> int | None:
         """The line of the key ``path``, else of the nearest table or key around it."""

@@ -267,6 +267,8 @@ SHEET = Table(
             "One tolerance for every answer (else each answer's written precision sets it)."),
         Key("min_sig_figs", Whole(1, 15),
             "Answers with fewer significant figures are marked too imprecise."),
+        Key("min_decimals", Whole(0, 15),
+            "Answers with fewer decimals are marked too imprecise."),
         Key("variant", Free(), "Written by `tracegrad assign`: the template and student."),
         Key("variables", Table("The given numbers: name = number.", entries=Number(),
                                entry="variable", shape="a table of name = number"),
