@@ -26,8 +26,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, HomeworkError, check
-from tracegrad.checker.limits import read_homework
-from tracegrad.checker.reading.homework import tomllib
+from tracegrad.checker.reading.homework import read_homework, tomllib
 from tracegrad.checker.solving.problem import normalise
 from tracegrad.kit.template import TemplateError, _plain, load_template, variant_seed
 

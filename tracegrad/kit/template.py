@@ -28,12 +28,13 @@ from pathlib import Path
 from typing import Any
 
 from tracegrad.checker import solve
-from tracegrad.checker.limits import read_homework, toml_refusal
 from tracegrad.checker.reading.homework import (
     HomeworkError,
     load,
     located_error,
+    read_homework,
     scan_source,
+    toml_refusal,
     tomllib,
 )
 from tracegrad.checker.reading.sheet_toml import toml_error
