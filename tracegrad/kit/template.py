@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegrad.checker import solve
+from tracegrad.checker.reading.figures import significant_figures
 from tracegrad.checker.reading.homework import (
     HomeworkError,
     load,
@@ -116,6 +117,20 @@ class Template:
         line = self.lines.get(tuple(str(p) for p in path))
         return TemplateError(str(located_error(self.path, message, line)))
 
+    @property
+    def precision(self) -> str:
+        """What each answer is asked to be written to, as the question says it: the precision
+        the template declares (``min_decimals``, ``min_sig_figs``: enforced when checked),
+        else the decimals the key is written with."""
+        asked = [
+            f"at least {self.data[key]} {what}"
+            for key, what in (("min_decimals", "decimals"), ("min_sig_figs", "significant figures"))
+            if isinstance(self.data.get(key), int)
+        ]
+        if not asked:
+            return f"{self.digits} decimals"
+        return " and ".join(asked) + " (fewer is marked too imprecise)"
+
     def points_of(self, name: str) -> float:
         return float(self.points.get(name, self.points.get("default", 1.0)))
 
@@ -155,7 +170,7 @@ class Template:
             q = problem.resolve(name, 1)
             if q is None:
                 raise self.error(f"find: the problem has no quantity {name!r}", "template", "find")
-            text = f"{q.value:.{self.digits}f}"
+            text = _key_text(q.value, self.digits, self.data.get("min_sig_figs"))
             if not text.strip("-0."):  # 0.0000 checks nothing (a saturated sigmoid, tanh)
                 return None, _vanishing(problem, name, q.value, self.digits)
             answers[name] = Num(text)
@@ -205,6 +220,18 @@ class Template:
                 f"{self._culprit(seed, PROBES - 1)}: {why} in {vanishing} of {PROBES} trial "
                 "draws; narrow the ranges or ask for more digits"
             )
+
+
+def _key_text(value: float, digits: int, min_sig_figs: Any) -> str:
+    """The key's figure: ``digits`` decimals, more when the template asks for more
+    significant figures than those decimals show (0.0062 to 3 significant figures: 0.00621)."""
+    text = f"{value:.{digits}f}"
+    while isinstance(min_sig_figs, int) and significant_figures(text) < min_sig_figs < 16:
+        digits += 1
+        text = f"{value:.{digits}f}"
+        if digits >= 17:
+            break
+    return text
 
 
 def variant_seed(secret: str, template: Template, student: str) -> bytes:
@@ -289,6 +316,15 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise t.error("[template] imprecise must be a share from 0 to 1", "template", "imprecise")
     t.imprecise = float(share)
+    asked = [k for k in ("min_decimals", "min_sig_figs") if k in data]
+    if "imprecise" in table and not asked:
+        raise t.error("[template] imprecise is the share of the points an answer too imprecise "
+                      "earns, but the template asks for no precision: set min_decimals or "
+                      "min_sig_figs at its top", "template", "imprecise")  # fmt: skip
+    decimals = data.get("min_decimals")
+    if isinstance(decimals, int) and not isinstance(decimals, bool) and decimals > t.digits:
+        raise t.error(f"min_decimals = {decimals} asks for more decimals than the key is written "
+                      f"with ([template] digits = {t.digits})", "min_decimals")  # fmt: skip
     points = data.get("points", {})
     if not isinstance(points, dict):
         raise t.error("[points] must be a table of answer = points", "points")
