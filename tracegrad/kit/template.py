@@ -316,15 +316,7 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise t.error("[template] imprecise must be a share from 0 to 1", "template", "imprecise")
     t.imprecise = float(share)
-    asked = [k for k in ("min_decimals", "min_sig_figs") if k in data]
-    if "imprecise" in table and not asked:
-        raise t.error("[template] imprecise is the share of the points an answer too imprecise "
-                      "earns, but the template asks for no precision: set min_decimals or "
-                      "min_sig_figs at its top", "template", "imprecise")  # fmt: skip
-    decimals = data.get("min_decimals")
-    if isinstance(decimals, int) and not isinstance(decimals, bool) and decimals > t.digits:
-        raise t.error(f"min_decimals = {decimals} asks for more decimals than the key is written "
-                      f"with ([template] digits = {t.digits})", "min_decimals")  # fmt: skip
+    _precision_asked(t, data, table)
     points = data.get("points", {})
     if not isinstance(points, dict):
         raise t.error("[points] must be a table of answer = points", "points")
@@ -336,6 +328,20 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
         if name != "default" and name not in t.find:
             raise t.error(f"[points] {name}: not an answer [template] find lists", "points", name)
     t.points = {k: float(v) for k, v in points.items()}
+
+
+def _precision_asked(t: Template, data: dict[str, Any], table: dict[str, Any]) -> None:
+    """``imprecise`` points need a precision to enforce (``min_decimals``, ``min_sig_figs``
+    at the template's top), and the key must be written to the decimals asked."""
+    asked = [k for k in ("min_decimals", "min_sig_figs") if k in data]
+    if "imprecise" in table and not asked:
+        raise t.error("[template] imprecise is the share of the points an answer too imprecise "
+                      "earns, but the template asks for no precision: set min_decimals or "
+                      "min_sig_figs at its top", "template", "imprecise")  # fmt: skip
+    decimals = data.get("min_decimals")
+    if isinstance(decimals, int) and not isinstance(decimals, bool) and decimals > t.digits:
+        raise t.error(f"min_decimals = {decimals} asks for more decimals than the key is written "
+                      f"with ([template] digits = {t.digits})", "min_decimals")  # fmt: skip
 
 
 def _whole(t: Template, val: Any, what: str, low: int, high: int) -> int:

@@ -96,9 +96,13 @@ def carries_of(
 
 def written_figure(a: Answer, q: Quantity) -> Figure:
     """A written figure and the interval its digits allow. A given or frozen quantity is
-    exact whatever digits restate it: no rounding room (``"b1+" = 0.35`` is 0.35 exactly)."""
+    exact whatever digits restate it: no rounding room (``"b1+" = 0.35`` is 0.35 exactly).
+    A gradient whose note marks it as the number inside an update rule that adds it stands
+    for the gradient with that sign flipped (``"dE/dw5 (update rule)" = 0.0201``: -0.0201)."""
     if q.exact:
         return (q.value if close(a.value, q.value, a.tolerance) else a.value, 0.0)
+    if q.section == GRADIENTS and in_update_rule(a):
+        return (-a.value, a.tolerance)
     return (a.value, a.tolerance)
 
 
