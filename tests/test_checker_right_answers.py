@@ -188,6 +188,16 @@ def test_a_saturated_sigmoid_written_to_the_sheets_precision_is_carried() -> Non
         assert (m.verdict, m.message) == (CARRIED, "carried forward from net_h1 = 11.5000"), label
 
 
+def test_an_expression_sheets_relu_of_their_own_figure_is_method() -> None:
+    hw = {"variables": {"x": 0.5, "w": 0.8, "b": -0.1},
+          "expressions": {"n": "w * x + b", "h": "relu(n)"}}  # fmt: skip
+    report = check({**hw, "answers": {"n": "-0.3000", "h": "0", "dh/dn": "0"}})
+    assert report.mark("n").verdict == SIGN
+    for label in ("h", "dh/dn"):
+        m = report.mark(label)
+        assert (m.verdict, m.message) == (CARRIED, "carried forward from n = -0.3000"), label
+
+
 # ------------------------------------------------ 3. a second derivative from their own first
 TANH = {"variables": {"x": 0.1}, "expressions": {"t": "tanh(3*x + 0.2)"}}
 

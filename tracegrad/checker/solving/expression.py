@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from tracegrad.autograd.functional import parse_partial, partial_derivative
 from tracegrad.autograd.graph import zero_grad
 from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.ops import Op
 from tracegrad.autograd.parse import Expression
 from tracegrad.autograd.value import Value
 from tracegrad.checker.reading.homework import ExpressionSpec, Homework
@@ -36,6 +37,7 @@ from tracegrad.checker.solving.problem import (
     Problem,
     Quantity,
 )
+from tracegrad.nn.activations import activation_names
 
 __all__ = ["build_expression", "ExpressionProblem"]
 
@@ -224,6 +226,7 @@ class ExpressionProblem(Problem):
         expr = self.spec.expressions[c]
         recipe = _local_recipe(expr, v)
         exact = [self.values[n].data for n in (*expr.names, c)]
+        op = activation_of(expr)
         return Quantity(
             f"d{c}/d{v}",
             1,
@@ -233,6 +236,7 @@ class ExpressionProblem(Problem):
             compute=recipe,
             formula=local_formula(expr, v, c),
             kind="local",
+            activation=op.name if op is not None else "",
         )
 
     def _chain(self, r: str, v: str) -> Quantity:
@@ -290,6 +294,16 @@ class ExpressionProblem(Problem):
         )
 
 
+def activation_of(expr: Expression) -> Op | None:
+    """The activation an expression applies to one name (``relu(n)``, ``sigmoid(z)``), else
+    None: worked on the student's own figure, a 0 it gives shows the method."""
+    if len(expr.program) != 2 or expr.program[0][0] != "var":
+        return None
+    op = expr.program[1][1]
+    activation = isinstance(op, Op) and op.arity == 1 and op.name in activation_names()
+    return op if activation else None
+
+
 def local_formula(expr: Expression, wrt: str, name: str) -> str:
     """The local derivative as a formula in the expression's names (from the ops table)."""
 
@@ -322,6 +336,7 @@ def build_expression(hw: Homework) -> Problem:
                 deps=tuple(K(n) for n in expr.names),
                 compute=_value_recipe(expr),
                 formula=expr.source.strip(),
+                activation=getattr(activation_of(expr), "name", ""),
             )
         )
     problem = ExpressionProblem(
