@@ -300,8 +300,9 @@ def activation_of(expr: Expression) -> Op | None:
     if len(expr.program) != 2 or expr.program[0][0] != "var":
         return None
     op = expr.program[1][1]
-    activation = isinstance(op, Op) and op.arity == 1 and op.name in activation_names()
-    return op if activation else None
+    if isinstance(op, Op) and op.arity == 1 and op.name in activation_names():
+        return op
+    return None
 
 
 def local_formula(expr: Expression, wrt: str, name: str) -> str:
