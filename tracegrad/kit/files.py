@@ -103,7 +103,8 @@ def blank_text(t: Template, v: Variant, student: str) -> str:
         f"{t.title or t.name}: the sheet of {student}",
         "",
         "Fill in each answer at the end: remove the '# ' in front of its name and write your",
-        f"number after '=' to {t.precision}. Check what you have so far with",
+        f"number after '=', each to {t.precision}.",
+        "Check what you have so far with",
         "  tracegrad check blank.toml",
     ]
     answers = [f"# {toml_key(name)} = " for name in t.find]
