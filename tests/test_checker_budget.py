@@ -14,12 +14,11 @@ from tracegrad.autograd.limits import LIMITS
 
 from tracegrad.checker import CARRIED, WRONG, check
 from tracegrad.checker.judging.diagnose import CUT_SHORT
-from tracegrad.checker.judging.prepared import prepared
 from tracegrad.cli import main
 
 
 def _spent(report: object) -> int:
-    budget = prepared(report.problem).budget  # type: ignore[attr-defined]
+    budget = report.budget  # type: ignore[attr-defined]
     assert budget is not None
     return budget.spent
 

@@ -337,3 +337,52 @@ def test_the_names_outside_tools_read_stay_where_they_were() -> None:
     assert row.partials(ag.FloatMath, 0.0, 0.0) == (1.0,)
     assert row.partial_text(0, ["a"]) == "1 - tanh(a)**2"
     assert issubclass(UsageError, Exception)
+
+
+# ---------------------------------------------------------------- the checker's packages
+# issue 33: reading -> solving -> judging, and the checker's top-level modules (limits.py,
+# demo.py) import none of the sub-packages that import them; every import counted, those
+# inside functions too. The checker's __init__ gathering its children is the edge set aside.
+CHECKER = "tracegrad.checker"
+SUBPACKAGES = ("reading", "solving", "judging")
+
+
+def _package(module: str) -> str | None:
+    """The checker package a module counts in: a sub-package, or the checker's top (its
+    top-level modules, limits.py among them)."""
+    if not module.startswith(CHECKER):
+        return None
+    rest = module[len(CHECKER) :].lstrip(".").split(".")
+    return rest[0] if rest[0] in SUBPACKAGES and len(rest) > 1 else "checker"
+
+
+def _edges() -> set[tuple[str, str]]:
+    edges = set()
+    for module in MODULES:
+        source = _package(module)
+        if source is None or module == CHECKER:  # __init__ importing its children: set aside
+            continue
+        for imp in imports_of(module):
+            target = _package(imp.target)
+            if target is not None and target != source:
+                edges.add((source, target))
+    return edges
+
+
+def test_the_checker_packages_import_one_way() -> None:
+    edges = _edges()
+    allowed = {  # what each package may import: the ones before it, and the checker's top
+        "checker": set(),
+        "reading": {"checker"},
+        "solving": {"checker", "reading"},
+        "judging": {"checker", "reading", "solving"},
+    }
+    wrong = sorted((a, b) for a, b in edges if b not in allowed[a])
+    assert not wrong, f"imports against reading -> solving -> judging: {wrong}"
+    assert ("judging", "solving") in edges and ("solving", "reading") in edges  # the scan sees
+
+
+def test_no_cycle_between_the_checker_packages() -> None:
+    edges = _edges()
+    cycles = sorted((a, b) for a, b in edges if (b, a) in edges)
+    assert not cycles, f"import cycle between checker packages: {cycles}"

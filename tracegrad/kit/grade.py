@@ -37,9 +37,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, Homework, HomeworkError, check, load
-from tracegrad.checker.judging.precision import written_tolerance
-from tracegrad.checker.limits import read_homework
-from tracegrad.checker.reading.homework import tomllib
+from tracegrad.checker.reading.homework import read_homework, tomllib, written_tolerance
 from tracegrad.checker.solving.problem import normalise
 from tracegrad.kit.template import TemplateError, _plain, load_template, variant_seed
 from tracegrad.kit.trust import id_key, submitter_of, submitter_problem
@@ -56,7 +54,8 @@ __all__ = [
 ]
 
 GRADEBOOK_FIELDS = ["student_id", "score", "max_score", "first_mistake", "file", "note"]
-_GRADING_KEYS = ("tolerance", "min_sig_figs")  # under --template, the template's only
+# under --template, the template's only
+_GRADING_KEYS = ("tolerance", "min_sig_figs", "min_decimals")
 MAX_JOBS = 64
 
 
@@ -233,8 +232,8 @@ def grade(
 
 def _template_grading(hw: Homework, grading: dict[str, Any], notes: list[str]) -> Homework:
     """The sheet graded with the template's grading parameters only: a tolerance or
-    min_sig_figs of the sheet's own (at the top or beside an answer) is ignored, and a note
-    says so once."""
+    precision (min_sig_figs, min_decimals) of the sheet's own (at the top or beside an answer) is
+    ignored, and a note says so once."""
     given = grading.get("tolerance")
     tolerance = float(given) if given is not None else None
 
@@ -248,14 +247,20 @@ def _template_grading(hw: Homework, grading: dict[str, Any], notes: list[str]) -
     answers = [theirs(a) for a in hw.answers]
     own = sum(a.tolerance != b.tolerance for a, b in zip(hw.answers, answers))
     ignored = [f"tolerance ({own} of {len(answers)} answers)"] if own else []
-    if hw.min_sig_figs != grading.get("min_sig_figs"):
-        ignored.append("min_sig_figs")
+    for key in ("min_sig_figs", "min_decimals"):
+        if getattr(hw, key) != grading.get(key):
+            ignored.append(key)
     if ignored:
         notes.append(
             f"{hw.path}: the sheet's own {' and '.join(ignored)} ignored: under --template "
             "every grading parameter comes from the template"
         )
-    return dataclasses.replace(hw, answers=answers, min_sig_figs=grading.get("min_sig_figs"))
+    return dataclasses.replace(
+        hw,
+        answers=answers,
+        min_sig_figs=grading.get("min_sig_figs"),
+        min_decimals=grading.get("min_decimals"),
+    )
 
 
 def _tests(
