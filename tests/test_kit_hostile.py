@@ -354,3 +354,34 @@ def test_ranges_that_cannot_be_drawn_name_the_file_and_the_given(
     err = _one_line(capsys)
     line = 1 + text[: text.index("z = {")].count("\n")
     assert f"{path}:{line}: given z:" in err and says in err
+
+
+def test_a_precision_of_the_students_own_is_ignored_under_the_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The template asks for 4 decimals; a sheet that declares 1 for itself is still marked
+    against 4, and the note names the key it ignored."""
+    out = _assign(tmp_path / "class", "ana")
+    key = (out / "ta-only" / "ana" / "key.toml").read_text(encoding="utf-8")
+    assert "min_decimals" not in key.split("[variant]")[0] or "min_decimals = 4" in key
+
+    def two_decimals(m: re.Match[str]) -> str:
+        return f"{m.group(1)} = {float(m.group(2)):.2f}"
+
+    answers = key.index("[answers]")
+    coarse = key[:answers] + re.sub(
+        r"^(\S+) = (-?\d+\.\d{3,})$", two_decimals, key[answers:], flags=re.M
+    )
+    coarse = re.sub(r"^min_decimals = \d+\n", "", coarse, flags=re.M)
+    coarse = coarse.replace("[variant]", "min_decimals = 1\n\n[variant]", 1)
+    sheet = tmp_path / "in" / "ana" / "key.toml"
+    sheet.parent.mkdir(parents=True)
+    sheet.write_text(coarse, encoding="utf-8")
+    capsys.readouterr()
+    args = ["check", "--format", "gradescope", "--template", TEMPLATE, "--secret", SECRET]
+    main([*args, str(sheet)])
+    results = json.loads(capsys.readouterr().out)
+    assert "min_decimals" in results["output"]
+    imprecise = [t for t in results["tests"] if "too imprecise" in t["output"]]
+    assert imprecise, results["tests"]
+    assert results["score"] < results["extra_data"]["max_score"]
