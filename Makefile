@@ -13,7 +13,7 @@ ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo docs docs-serve test test-fast test-oracle test-dot test-install test-browser test-fuzz lint format bench clean
+.PHONY: demo docs docs-serve test test-fast test-oracle test-dot test-install test-browser test-fuzz test-tex lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -53,7 +53,7 @@ test: $(DEV)
 # While developing: everything but the tests marked slow (the notebooks, the quick benchmark,
 # million-op graphs, subprocesses). `make test` runs them all; so does CI.
 test-fast: $(DEV)
-	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz"
+	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz and not tex"
 
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
@@ -71,6 +71,11 @@ test-oracle: $(ORACLE)
 test-dot: $(DEV)
 	@command -v dot >/dev/null || { echo "make test-dot needs Graphviz's dot program: apt install graphviz (or brew install graphviz)" >&2; exit 1; }
 	$(PY) -m pytest -q -m system_dot
+
+# The worked solution's LaTeX through pdflatex, shell escape off: Debian's texlive-latex-base.
+test-tex: $(DEV)
+	@command -v pdflatex >/dev/null || { echo "make test-tex needs pdflatex: apt-get install texlive-latex-base" >&2; exit 1; }
+	$(PY) -m pytest -q -m tex
 
 # The backward-pass page in a real browser: Debian's chromium and chromium-driver, headless.
 test-browser: $(BROWSER)

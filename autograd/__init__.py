@@ -52,6 +52,7 @@ if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
     from tracegrad.autograd.higher import grad_values, nth_derivative
     from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
+    from tracegrad.autograd.safety import printable
 
 _TAPE = "tracegrad.autograd.compiled.tape"
 _RENDER = "tracegrad.autograd.drawing.render"
@@ -66,6 +67,7 @@ _LAZY: dict[str, str] = {
     "compile": _TAPE,
     "ControlFlowError": _TAPE,
     "to_torch_fn": "tracegrad.autograd.compiled.to_torch",
+    "printable": "tracegrad.autograd.safety",  # the one sanitiser, loaded when text is printed
     "draw": _RENDER,
     "draw_dot": _RENDER,
     "render_svg": _RENDER,
@@ -162,4 +164,5 @@ __all__ = [
     "grad_values",
     "nth_derivative",
     "to_torch_fn",
+    "printable",
 ]

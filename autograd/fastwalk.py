@@ -31,6 +31,7 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tracegrad.autograd.limits import cycle_error
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 
 if TYPE_CHECKING:
@@ -149,7 +150,8 @@ def op_order(root: Value) -> list[Value]:
     is spent on marks (a set would add about 40 bytes a node at the pass's peak). Every grad
     it marked is 0.0 when it returns or is interrupted. An input is a Value to walk when it is
     not a float (a constant) and not None (no second input); leaves (``_op`` None) are
-    skipped, and the walk steps straight down into an input instead of pushing it.
+    skipped, and the walk steps straight down into an input instead of pushing it. An input
+    still ``open_`` is on the path down to the node: a cycle (``GraphCycleError``).
     """
     open_: Any = object()
     done: Any = object()
@@ -158,19 +160,30 @@ def op_order(root: Value) -> list[Value]:
     node: Any = root
     a: Any
     b: Any
+    cyclic: Any = None
     try:
         while True:
             a = node._a
             b = node._b
-            if type(a) is not float and a._op is not None and a.grad is not done:
+            if type(a) is not float and a._op is not None and (mark := a.grad) is not done:
+                if mark is open_:  # on the path down to node: a cycle
+                    cyclic = a
+                    break
                 node.grad = open_  # come back to it after its inputs
                 stack.append(node)
                 walk_b = b is not None and type(b) is not float and b._op is not None
-                if walk_b and b.grad is not done:
+                if walk_b and (mark := b.grad) is not done:
+                    if mark is open_:
+                        cyclic = b
+                        break
                     stack.append(b)  # above node on the stack: walked before node is emitted
                 node = a
                 continue
-            if b is not None and type(b) is not float and b._op is not None and b.grad is not done:
+            walk_b = b is not None and type(b) is not float and b._op is not None
+            if walk_b and (mark := b.grad) is not done:
+                if mark is open_:
+                    cyclic = b
+                    break
                 node.grad = open_
                 stack.append(node)
                 node = b
@@ -187,11 +200,17 @@ def op_order(root: Value) -> list[Value]:
             else:
                 return order
     finally:  # the marks become the 0.0 this pass starts from (on an interruption too)
-        for node in order:
+        _unmark(order, stack, open_)
+    raise cycle_error(cyclic)  # after the marks are gone: the message shows the Value's grad
+
+
+def _unmark(order: list[Value], stack: list[Any], open_: Any) -> None:
+    """Every grad ``op_order`` marked set to 0.0: the nodes in order, and those still open."""
+    for node in order:
+        node.grad = 0.0
+    for node in stack:
+        if node.grad is open_:
             node.grad = 0.0
-        for node in stack:
-            if node.grad is open_:
-                node.grad = 0.0
 
 
 # ---------------------------------------------------------------- the loop

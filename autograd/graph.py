@@ -33,6 +33,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tracegrad.autograd import fastwalk
+from tracegrad.autograd.limits import cycle_error
 from tracegrad.autograd.ops import FloatMath
 
 if TYPE_CHECKING:
@@ -59,7 +60,8 @@ def topo_order(root: Value | Iterable[Value], *, constants: bool = True) -> list
 
     A depth-first walk with an explicit stack: a node is pushed once on the way down and
     emitted on the way back up, after its inputs. The order depends only on the graph, never
-    on hashing or memory addresses. Constant operands (the 1.0001 of ``x * 1.0001``) are
+    on hashing or memory addresses. An input still open (on the path down to the node) is a
+    cycle: ``GraphCycleError`` in one line. Constant operands (the 1.0001 of ``x * 1.0001``) are
     included as leaf Values; with ``constants=False`` they stay plain numbers in their nodes.
     """
     roots: list[Any] = [root] if hasattr(root, "_op") else list(root)
@@ -73,8 +75,12 @@ def topo_order(root: Value | Iterable[Value], *, constants: bool = True) -> list
             done[node] = False
             stack.append(node)
             for x in reversed(node.parents if constants else inputs(node)):
-                if type(x) is not float and x not in done:
-                    stack.append(x)
+                if type(x) is not float:
+                    seen = done.get(x)  # type: ignore[arg-type]
+                    if seen is None:
+                        stack.append(x)
+                    elif not seen:  # still open: x is on the path down to node
+                        raise cycle_error(x)
         elif not state:  # back again: its inputs are all in order
             done[node] = True
             order.append(node)

@@ -4,7 +4,9 @@ Every limit is checked before the work it bounds, so a 100-byte file cannot make
 for minutes or fill the memory. The defaults sit far above anything a teaching sheet needs; each
 one can be raised with an environment variable named in its error message, e.g.
 ``TRACEGRAD_MAX_NEURONS=1000 tracegrad check big.toml``. ``LimitError`` is a ValueError whose
-message is one line: what was found, the limit, and how to raise it.
+message is one line: what was found, the limit, and how to raise it. ``GraphCycleError`` is
+the one graph no limit admits: a Value among its own inputs (a slot changed after the Value was
+made), refused by every walk (backward, pickling, copying) instead of running on.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 __all__ = [
     "Limit",
     "LimitError",
+    "GraphCycleError",
+    "cycle_error",
     "LIMITS",
     "UnreadableFile",
     "read_limited",
@@ -28,6 +32,19 @@ __all__ = [
 
 class LimitError(ValueError):
     """Input beyond one of tracegrad's limits; the message names the limit and how to raise it."""
+
+
+class GraphCycleError(ValueError):
+    """A graph in which a Value depends on itself: no order of its nodes exists."""
+
+
+def cycle_error(node: Any) -> GraphCycleError:
+    """The one-line refusal of a cyclic graph, naming a Value on the cycle."""
+    return GraphCycleError(
+        f"the graph has a cycle: {node!r} is among its own inputs (an input of a Value was "
+        "changed after it was made, e.g. b._a = c with c made from b); a computation graph "
+        "must have no cycle"
+    )
 
 
 @dataclass(frozen=True)
@@ -83,6 +100,17 @@ _ALL = [
     Limit("expression_chars", 20_000, "characters in an expression"),
     Limit("expression_depth", 200, "operations nested in an expression (a + b + c is 2)"),
     Limit("derivative_order", 4, "derivatives in a row (its order)"),
+    Limit(
+        "derivative_work",
+        500_000,
+        "units of work for a sheet's higher derivatives (its expression's operations x 3^order, "
+        "summed)",
+    ),
+    Limit(
+        "probe_work",
+        500_000,
+        "units of work probing a template (trial solves x the quantities of one solve)",
+    ),
     Limit("digits", 24, "digits in one number"),
     Limit("nesting", 10, "levels of nested arrays and tables"),
 ]

@@ -4,8 +4,10 @@
 imports it, never the other way round). A graph is written as its leaves plus one record per op
 node (the op's name in the table, its operands as node numbers or float constants), never
 the table's functions and never recursively: a chain of 10^5 ops pickles and deep-copies
-without RecursionError. Leaves are pickled as themselves, so a parameter shared by several
-graphs pickled together stays one object when they are loaded.
+without RecursionError, and a graph made cyclic (a slot changed by hand) is refused in one
+line (``GraphCycleError``) instead of growing without end. Leaves are pickled as themselves,
+so a parameter shared by several graphs pickled together stays one object when they are
+loaded.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tracegrad.autograd.limits import cycle_error
 from tracegrad.autograd.ops import OPS
 
 if TYPE_CHECKING:
@@ -35,6 +38,7 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
     ops: list[Value] = []
     number: dict[Value, int] = {}
     stack: list[Value] = [root]
+    open_: set[Value] = set()  # waiting for their operands: the path down to the top
     while stack:  # iterative post-order: operands are numbered before the node using them
         node = stack[-1]
         if node in number:
@@ -42,8 +46,13 @@ def flatten(root: Value) -> tuple[tuple[Value, ...], tuple[Record, ...]]:
             continue
         waiting = [x for x in (node._a, node._b) if _is_node(x) and x not in number]
         if waiting:
+            for x in waiting:
+                if x in open_:
+                    raise cycle_error(x)
+            open_.add(node)
             stack.extend(reversed(waiting))  # type: ignore[arg-type]
             continue
+        open_.discard(node)
         stack.pop()
         if node._op is None:
             number[node] = len(leaves)

@@ -204,12 +204,15 @@ def _same(a: PathLike, b: PathLike) -> bool:
         return False
 
 
-def write_atomic(path: PathLike, data: str | bytes, *, inputs: Iterable[PathLike] = ()) -> Path:
+def write_atomic(
+    path: PathLike, data: str | bytes, *, inputs: Iterable[PathLike] = (), mode: int | None = None
+) -> Path:
     """Write ``data`` to ``path`` so that a failed or killed write leaves the old file intact.
 
     The data goes to a temporary file in the same folder, is flushed and fsync'ed, and only
     then replaces ``path`` (``os.replace`` is atomic on one file system); an existing file
-    keeps its permissions. Refused with ``OutputError``: see ``check_output``. A pipe or a
+    keeps its permissions; ``mode`` (0o600 for a secret) sets them from the first byte on,
+    whatever the umask. Refused with ``OutputError``: see ``check_output``. A pipe or a
     device is written in place. An ``OSError`` while writing names ``path``, never the
     temporary file, and leaves no temporary file behind.
     """
@@ -221,14 +224,17 @@ def write_atomic(path: PathLike, data: str | bytes, *, inputs: Iterable[PathLike
         return out
     tmp = out.parent / f".{out.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666 if mode is None else mode)
         try:
             with os.fdopen(fd, "wb") as f:
+                if mode is not None:
+                    os.fchmod(f.fileno(), mode)
                 f.write(raw)
                 f.flush()
                 os.fsync(f.fileno())
             with contextlib.suppress(FileNotFoundError):
-                os.chmod(tmp, os.stat(out).st_mode & 0o7777)
+                if mode is None:
+                    os.chmod(tmp, os.stat(out).st_mode & 0o7777)
             os.replace(tmp, out)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -107,12 +107,12 @@ class Value:
     # on big graphs the collector, not the arithmetic, is where an eager engine's time goes.
     # ``__weakref__`` lets ``parents`` keep the constant leaves it shows beside the node
     # (``_CONSTANTS``) rather than in it.
-    __slots__ = ("data", "grad", "label", "_op", "_a", "_b", "__weakref__")
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
 
     data: float
     grad: float
-    label: str
+    _label: str  # ``label``, checked to be text whenever it is set
     _op: Op | None
     _a: Value | float | None  # first input (None for a leaf, a float for a constant)
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
@@ -120,13 +120,22 @@ class Value:
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
         self.grad = 0.0
-        if type(label) is not str and not isinstance(label, str):
-            raise TypeError(f"label must be a str, got {type(label).__name__}")
         self.label = label
         self._op = None
         self._a = self._b = None
 
     # ------------------------------------------------------------ identity & display
+    @property
+    def label(self) -> str:
+        """Your name for this Value, shown by graphs and explanations ('' when none)."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):  # refused here, not deep inside draw() later
+            raise TypeError(f"label must be a str, got {type(label).__name__}: {label!r:.40}")
+        self._label = label
+
     @property
     def op(self) -> str:
         """The name of the operation that produced this Value ('' for a leaf)."""
@@ -350,7 +359,7 @@ def _make(
     v = _new(Value)
     v.data = data
     v.grad = 0.0
-    v.label = ""
+    v._label = ""
     v._op = op
     v._a = a
     v._b = b

@@ -24,10 +24,13 @@ def make_class(folder: Path, n: int) -> list[str]:
 
     template = load_template(examples.path("expression_template"))
     ids = [f"s{k:04d}" for k in range(min(n, 20))]
-    assign(template, ids, folder, "bench")
+    assign(template, ids, folder, "benchmark secret, not a course's: 40 chars")
     paths = []
     for k in range(n):
-        text = (folder / ids[k % len(ids)] / "key.toml").read_text(encoding="utf-8")
+        student = ids[k % len(ids)]
+        text = (folder / "ta-only" / student / "key.toml").read_text(encoding="utf-8")
+        # handed in as a student of its own (a sheet is graded for the one it records)
+        text = text.replace(f'student = "{student}"', f'student = "sub{k:05d}"', 1)
         if k % 10 == 3:
             head, answers = text.split("[answers]")
             text = head + "[answers]" + answers.replace("q = ", "q = 1", 1)

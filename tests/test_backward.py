@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sys
+from typing import Any
 
 import pytest
 from tracegrad.autograd import Value, backward, topo_order, zero_grad
@@ -170,3 +171,50 @@ def test_four_threads_on_one_graph_add_four_passes() -> None:
     finally:
         sys.setswitchinterval(old)
     assert x.grad == pytest.approx(4 * one, rel=1e-12)
+
+
+def _made_cyclic() -> tuple[Value, Value]:
+    """b = a * 3, c = b + 1, then b's input replaced by c: b depends on c depends on b."""
+    a = Value(2.0, label="a")
+    b = a * 3
+    c = b + 1
+    d = c * c + a  # a node above the cycle, reached twice
+    b._a = c
+    return c, d
+
+
+@pytest.mark.parametrize(
+    "walk",
+    [
+        lambda v: v.backward(),
+        lambda v: topo_order(v),
+        lambda v: v.backward(create_graph=True),
+        lambda v: __import__("pickle").dumps(v),
+        lambda v: __import__("copy").deepcopy(v),
+        lambda v: zero_grad(v),
+    ],
+    ids=["backward", "topo_order", "create_graph", "pickle", "deepcopy", "zero_grad"],
+)
+def test_a_graph_made_cyclic_is_refused_in_one_line(walk: Any) -> None:
+    from tracegrad.autograd.limits import GraphCycleError
+
+    for root in _made_cyclic():
+        with pytest.raises(GraphCycleError) as info:
+            walk(root)
+        message = str(info.value)
+        assert "\n" not in message and "cycle" in message and "op='add'" in message
+
+
+def test_shared_nodes_are_not_a_cycle() -> None:
+    """A diamond (a node used by two others, and twice by one) is no cycle: every walk
+    agrees with the gradient worked by hand."""
+    import copy
+    import pickle
+
+    x = Value(1.5)
+    s = x * x
+    t = s + s * 2.0
+    u = t * s + s
+    u.backward()
+    assert x.grad == pytest.approx(12 * 1.5**3 + 2 * 1.5)
+    assert copy.deepcopy(u).data == pickle.loads(pickle.dumps(u)).data == u.data

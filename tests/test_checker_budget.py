@@ -14,12 +14,11 @@ from tracegrad.autograd.limits import LIMITS
 
 from tracegrad.checker import CARRIED, WRONG, check
 from tracegrad.checker.judging.diagnose import CUT_SHORT
-from tracegrad.checker.judging.prepared import prepared
 from tracegrad.cli import main
 
 
 def _spent(report: object) -> int:
-    budget = prepared(report.problem).budget  # type: ignore[attr-defined]
+    budget = report.budget  # type: ignore[attr-defined]
     assert budget is not None
     return budget.spent
 
@@ -71,3 +70,47 @@ def test_a_small_budget_cuts_short_and_keeps_the_verdicts(
     assert main(["check", "--brief", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"diagnosis cut short: {cut} wrong answer" in out.splitlines()[1]
+
+
+def _chain_sheet(path: Path, n: int, order: int, answers: int) -> Path:
+    """n expressions, each built on the one before, and ``answers`` derivatives of the
+    ``order``-th order of the last ones: a small file whose higher derivatives are much work."""
+    lines = ["[variables]", "x = 0.5", "y = 0.3", "[expressions]", 'e1 = "x * y + sin(x)"']
+    lines += [f'e{i} = "e{i - 1} * 0.5 + tanh(e{i - 1}) * x"' for i in range(2, n + 1)]
+    lines += ["[answers]"]
+    lines += [f'"d{order}e{n - k}/dx{order}" = 0.1' for k in range(answers)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_higher_derivatives_are_bounded_work(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The work of a sheet's higher derivatives is counted before each is made (operations x
+    3^order, summed): a chain of expressions with many 4th derivatives is one line, exit 2,
+    naming the answer that crossed the limit; the same sheet with one is checked."""
+    monkeypatch.setenv("TRACEGRAD_MAX_DERIVATIVE_WORK", "30000")
+    many = _chain_sheet(tmp_path / "many.toml", 60, 4, 3)  # about 300 operations x 81 each
+    assert main(["check", "--brief", str(many)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.splitlines()) == 1 and "Traceback" not in err
+    assert "answer 'd4e59/dx4'" in err and "TRACEGRAD_MAX_DERIVATIVE_WORK" in err
+    one = _chain_sheet(tmp_path / "one.toml", 60, 4, 1)
+    assert main(["check", "--brief", str(one)]) == 1  # worked, and 0.1 is wrong
+    assert "d4e60/dx4" in capsys.readouterr().out
+    monkeypatch.delenv("TRACEGRAD_MAX_DERIVATIVE_WORK")
+    assert main(["check", "--brief", str(many)]) == 1  # within the default
+
+
+def test_carrying_a_higher_derivative_draws_on_the_diagnosis_budget(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Carrying a student's figures through a higher derivative works it again per figure: it
+    is charged as diagnosis work, so a small budget cuts the diagnosis short, not the marks."""
+    sheet = _chain_sheet(tmp_path / "one.toml", 60, 4, 1)
+    text = sheet.read_text(encoding="utf-8").replace("[answers]", "[answers]\ne60 = 0.2\ne30 = 0.3")
+    sheet.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TRACEGRAD_MAX_DIAGNOSIS_WORK", "1000")
+    report = check(sheet)
+    assert len(report.marks) == 3 and not report.ok
+    assert "diagnosis cut short" in report.table()

@@ -202,12 +202,17 @@ def test_an_update_equal_to_the_weight_before_it_is_not_updated() -> None:
     )
 
 
-def test_updates_are_checked_to_three_significant_figures_by_default() -> None:
-    m = check(seed({"w5_new": "0.39"})).mark("w5_new")
-    assert m.verdict == IMPRECISE and "the sheet asks for 3 (0.394)" in m.message
+def test_an_update_written_to_the_sheets_precision_is_right() -> None:
+    # issue 33: a sheet that asks for nothing is not told "the sheet asks for 3"; 0.39 shows
+    # the step from 0.37 (its half unit 0.005 is less than the step 0.024)
+    assert check(seed({"w5_new": "0.39"})).mark("w5_new").verdict == RIGHT
     assert check(seed({"w5_new": "0.394"})).mark("w5_new").verdict == RIGHT
-    # a sheet's own min_sig_figs wins
+    # a sheet's own min_sig_figs is enforced, and named
     hw = seed({"w5_new": "0.39"})
+    hw["min_sig_figs"] = 3
+    m = check(hw).mark("w5_new")
+    assert m.verdict == IMPRECISE
+    assert "the sheet asks for at least 3 (min_sig_figs = 3): 0.394" in m.message
     hw["min_sig_figs"] = 2
     assert check(hw).mark("w5_new").verdict == RIGHT
 

@@ -108,7 +108,8 @@ def answers_from(hw: dict[str, Any], perturb: int | None = None) -> tuple[dict[s
             v += math.copysign(10.0 ** (math.floor(math.log10(abs(v))) - 2), v)
             changed = q.label(problem.steps)
         table = answers if q.step == 1 else answers.setdefault(f"step{q.step}", {})
-        table[q.name] = f"{v:#.6g}"  # six significant digits, trailing zeros kept
+        text = f"{v:#.6g}"  # six significant digits, trailing zeros kept
+        table[q.name] = f"{v:.5e}" if text.endswith(".") else text  # never "209563."
     return answers, changed
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from tracegrad import examples
 from tracegrad.cli import main
 
 TEMPLATE = str(examples.path("expression_template"))
+SECRET = "course secret: pale kettle, nine swans"  # 38 characters, 222 bits by the bound
 
 
 def _one_line(capsys: pytest.CaptureFixture[str]) -> str:
@@ -24,23 +27,27 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
 ) -> None:
     roster = tmp_path / "roster.csv"
     roster.write_text("name,student_id\nAna,a1\nBen,b2\n\n", encoding="utf-8")
-    monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", "course")
+    monkeypatch.setenv("TRACEGRAD_COURSE_SECRET", SECRET)
     out = tmp_path / "class"
     assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out), "--solutions"]) == 0
-    assert "wrote 14 files for 2 students" in capsys.readouterr().out
-    assert sorted(p.name for p in out.iterdir()) == ["a1", "b2"]
-    assert (out / "a1" / "solution.md").read_text(encoding="utf-8").startswith("## ")
-    assert (out / "a1" / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
+    said = capsys.readouterr().out
+    assert "wrote 14 files for 2 students" in said and "ta-only" in said
+    assert sorted(p.name for p in out.iterdir()) == ["handout", "ta-only"]
+    for tree in out.iterdir():
+        assert sorted(p.name for p in tree.iterdir()) == ["a1", "b2"]
+    staff = out / "ta-only" / "a1"
+    assert (staff / "solution.md").read_text(encoding="utf-8").startswith("## ")
+    assert (staff / "solution.tex").read_text(encoding="utf-8").startswith(r"\documentclass")
     again = tmp_path / "again"
-    assert (
-        main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", "course"]) == 0
-    )
-    assert (again / "a1" / "key.toml").read_bytes() == (out / "a1" / "key.toml").read_bytes()
+    assert main(["assign", TEMPLATE, "--students", "a1", "-o", str(again), "--secret", SECRET]) == 0
+    key = Path("ta-only", "a1", "key.toml")
+    assert (again / key).read_bytes() == (out / key).read_bytes()
     # nothing a user saved is overwritten: a second run into the same folder is refused
-    (out / "a1" / "blank.toml").write_text("my answers", encoding="utf-8")
+    mine = out / "handout" / "a1" / "blank.toml"
+    mine.write_text("my answers", encoding="utf-8")
     assert main(["assign", TEMPLATE, "--roster", str(roster), "-o", str(out)]) == 2
     assert "already exists; nothing was written" in _one_line(capsys)
-    assert (out / "a1" / "blank.toml").read_text(encoding="utf-8") == "my answers"
+    assert mine.read_text(encoding="utf-8") == "my answers"
 
 
 @pytest.mark.parametrize(
@@ -52,6 +59,11 @@ def test_assign_a_roster_with_the_secret_from_the_environment(
         ("id\nsame\nsame\n", "given twice"),
         ("", "no students"),
         ("id\n.hidden\n", "row 2"),
+        ("id\n", "a header and no students"),
+        ("student_id,name\n\n,\n", "a header and no students"),
+        ("Username,Full name\nana,Ana A\n", "without an ID column"),
+        ("name,login\nAna,ana\n", "without an ID column"),
+        ("id\nana\nben\nAna\n", "row 4: student ID 'Ana' and 'ana'"),
     ],
 )
 def test_bad_rosters_are_one_line(
@@ -60,7 +72,9 @@ def test_bad_rosters_are_one_line(
     path = tmp_path / "roster.csv"
     path.write_text(roster, encoding="utf-8")
     out = tmp_path / "class"
-    assert main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", "s"]) == 2
+    assert (
+        main(["assign", TEMPLATE, "--roster", str(path), "-o", str(out), "--secret", SECRET]) == 2
+    )
     err = _one_line(capsys)
     assert says in err and "\x1b" not in err
     assert not out.exists()
@@ -73,16 +87,16 @@ def test_bad_input_is_one_line(
     out = str(tmp_path / "class")
     assert main(["assign", TEMPLATE, "--students", "a", "-o", out]) == 2
     assert "TRACEGRAD_COURSE_SECRET" in _one_line(capsys)
-    assert main(["assign", TEMPLATE, "--students", "..", "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--students", "..", "-o", out, "--secret", SECRET]) == 2
     assert "not a safe folder name" in _one_line(capsys)
     sheet = str(examples.path("expression"))
-    assert main(["assign", sheet, "--students", "a", "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", sheet, "--students", "a", "-o", out, "--secret", SECRET]) == 2
     assert "[template]" in _one_line(capsys)
     assert main(["assign", str(tmp_path / "nope.toml"), "--students", "a", "-o", out,
-                 "--secret", "s"]) == 2  # fmt: skip
+                 "--secret", SECRET]) == 2  # fmt: skip
     assert "no such file" in _one_line(capsys)
     missing = str(tmp_path / "none.csv")
-    assert main(["assign", TEMPLATE, "--roster", missing, "-o", out, "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--roster", missing, "-o", out, "--secret", SECRET]) == 2
     assert "no such file" in _one_line(capsys)
     assert main(["check", "--format", "gradebook", "--jobs", "0", sheet]) == 2
     assert "--jobs 0" in _one_line(capsys)
@@ -94,8 +108,8 @@ def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert main(["solve", "--format", "latex", str(examples.path("seed_article"))]) == 0
     tex = capsys.readouterr().out
     assert tex.startswith(r"\documentclass") and tex.rstrip().endswith(r"\end{document}")
-    assert r"net\_h1 = x1$\cdot$w1 + x2$\cdot$w2 + b1" in tex and "0.5399" in tex
-    assert r"(y1 - o1)$^2$" in tex
+    assert r"net\_h1 = x1{$\cdot$}w1 + x2{$\cdot$}w2 + b1" in tex and "0.5399" in tex
+    assert r"(y1 - o1){$^2$}" in tex
     hostile = tmp_path / "h.toml"
     text = examples.path("expression").read_text(encoding="utf-8")
     hostile.write_text(text.replace('title = "', 'title = "\\\\input{/etc/passwd} $x$ ', 1),
@@ -120,14 +134,14 @@ def test_hostile_text_in_a_template_stays_text(
     path = tmp_path / "t.toml"
     path.write_text(re.sub(r"^title = .*$", lambda _: hostile, text, flags=re.M), "utf-8")
     out = tmp_path / "class"
-    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", "s"]) == 0
-    page = (out / "ana" / "question.html").read_text(encoding="utf-8")
+    assert main(["assign", str(path), "--students", "ana", "-o", str(out), "--secret", SECRET]) == 0
+    page = (out / "handout" / "ana" / "question.html").read_text(encoding="utf-8")
     assert "<script>" not in page and "\x1b" not in page
-    md = (out / "ana" / "question.md").read_text(encoding="utf-8")
+    md = (out / "handout" / "ana" / "question.md").read_text(encoding="utf-8")
     assert "<script>" not in md and r"\[x\](javascript" in md  # escaped: no link
     from tracegrad.checker import check
 
-    key = check(out / "ana" / "key.toml")  # the title cannot add an answer to the sheet
+    key = check(out / "ta-only" / "ana" / "key.toml")  # the title cannot add an answer to the sheet
     assert key.ok and "q" in key.verdicts() and key.title.startswith("<script>")
 
 
@@ -136,6 +150,55 @@ def test_an_output_that_is_a_file_is_one_line(
 ) -> None:
     taken = tmp_path / "taken"
     taken.write_text("mine", encoding="utf-8")
-    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", "s"]) == 2
+    assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", SECRET]) == 2
     _one_line(capsys)
     assert taken.read_text(encoding="utf-8") == "mine"
+
+
+# titles a TA may write: Greek, accents, CJK, an emoji, TeX's own specials, brackets after \item
+TITLES = [
+    "σ-Netz: Übung für Zoë",
+    "Ωμέγα ΑΒΓ ς έ ǘ",
+    "反向传播 練習 😀",
+    r"\input{/etc/passwd} $x$ % # & ~ ^ _ { } [opt]",
+    "[first] – “quoted” … ×±≤≥≠∞°µ",
+]
+
+
+def _latex_of(tmp_path: Path, title: str, capsys: pytest.CaptureFixture[str]) -> str:
+    sheet = tmp_path / "titled.toml"
+    text = examples.path("expression").read_text(encoding="utf-8")
+    line = f"title = {json.dumps(title, ensure_ascii=False)}"
+    sheet.write_text(re.sub(r"^title = .*$", lambda _: line, text, flags=re.M), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["solve", "--format", "latex", str(sheet)]) == 0
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("title", TITLES)
+def test_the_latex_is_ascii_whatever_the_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    """pdflatex sets ASCII: everything else is mapped (σ as math, é as an accent) or shown
+    as its code point; math is braced, so two in a row never make $$."""
+    tex = _latex_of(tmp_path, title, capsys)
+    assert tex.isascii() and "$$" not in tex and r"\input" not in tex
+    from tracegrad.kit.latex import latex_text
+
+    assert latex_text("σ") == r"{$\sigma$}" and latex_text("é") == r"\'{e}"
+    assert latex_text("中") == "{[}U+4E2D{]}" and latex_text("[x]") == "{[}x{]}"
+
+
+@pytest.mark.tex
+@pytest.mark.parametrize("title", TITLES)
+def test_pdflatex_compiles_the_solution_whatever_the_title(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], title: str
+) -> None:
+    tex = tmp_path / "solution.tex"
+    tex.write_text(_latex_of(tmp_path, title, capsys), encoding="utf-8")
+    done = subprocess.run(
+        ["pdflatex", "-interaction=nonstopmode", "-halt-on-error", "-no-shell-escape",
+         tex.name], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert (tmp_path / "solution.pdf").stat().st_size > 1000

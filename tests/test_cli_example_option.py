@@ -74,8 +74,8 @@ def test_assign_and_practice_read_the_example(
 ) -> None:
     out = tmp_path / "class"
     args = ["assign", "--example", "expression_template", "--students", "a1", "-o", str(out)]
-    assert main([*args, "--secret", "s"]) == 0
-    assert (out / "a1" / "key.toml").is_file()
+    assert main([*args, "--secret", "pale kettle, nine swans, one owl"]) == 0
+    assert (out / "ta-only" / "a1" / "key.toml").is_file()
     monkeypatch.setattr(sys, "stdin", io.StringIO("q\n"))
     assert main(["practice", "--example", "seed"]) == 0
     assert "seed_article.toml" in capsys.readouterr().out

@@ -112,7 +112,13 @@ def test_one_place_builds_the_error_line_and_the_line_is_read_once() -> None:
         for p in (ROOT / folder).rglob("*.py")
         if ": error:" in p.read_text(encoding="utf-8")
     ]
-    assert writers == ["tracegrad/commands/_line.py"]
+    # and tracegrad/__init__.py's Ctrl-C line while the package itself loads (nothing can be
+    # imported yet): the same line error_line builds
+    assert sorted(writers) == ["tracegrad/__init__.py", "tracegrad/commands/_line.py"]
+    from tracegrad.commands._line import error_line
+
+    early = (ROOT / "tracegrad" / "__init__.py").read_text(encoding="utf-8")
+    assert f'"{error_line("", "interrupted")}\\n"' in early
     main = inspect.getsource(cli.main)
     assert main.count("CommandLine.read(") == 1 and "startswith" not in main
     assert main.count("parse_args(") == 1

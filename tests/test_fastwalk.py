@@ -196,7 +196,7 @@ def test_generated_backward_has_a_traced_branch_per_row() -> None:
 
 
 def test_the_order_writes_nothing_on_a_node_but_its_grad() -> None:
-    assert set(Value.__slots__) == {"data", "grad", "label", "_op", "_a", "_b", "__weakref__"}
+    assert set(Value.__slots__) == {"data", "grad", "_label", "_op", "_a", "_b", "__weakref__"}
     x = Value(2.0)
     y = (x * x + 1.0).exp()
     order = fastwalk.op_order(y)  # a walk whose propagation never ran

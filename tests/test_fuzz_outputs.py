@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fuzzkit import LONG, QUICK, _assert_clean, _fuzz, _run
+from fuzzkit import LONG, QUICK, _assert_clean, _fuzz, _limits, _run
 from hypothesis import strategies as st
 
 pytestmark = pytest.mark.slow
@@ -221,3 +221,68 @@ def test_a_full_disk_during_examples_copy_leaves_only_whole_files(tmp_path: Path
     assert done.returncode == 2 and err.count("\n") == 1 and "File too large" in err, err
     for copied in (tmp_path / "dest").iterdir():  # what was copied is whole; nothing else
         assert copied.read_bytes() == (examples.FOLDER / copied.name).read_bytes()
+
+
+# A student at `tracegrad practice` pipes in whatever they like: escapes, OSC 52, BEL, binary,
+# numbers beyond a float.
+ANSWERS = st.lists(
+    HOSTILE_TEXT | st.sampled_from(["1e400", "-1e309", "1e-400", "-3", "2", "?", "\udcff\udcfe"]),
+    max_size=8,
+)
+
+
+@pytest.mark.parametrize("budget", BUDGETS)
+def test_hostile_practice_answers_are_shown_escaped(
+    budget: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    folder = tmp_path_factory.mktemp("practice")
+    argv = [sys.executable, "-m", "tracegrad", "practice", "x * y", "--set", "x=2", "y=-3"]
+
+    def body(lines: list[str]) -> None:
+        data = "\n".join(lines).encode("utf-8", "surrogateescape") + b"\n"
+        done = subprocess.run(argv, input=data, cwd=folder, capture_output=True, timeout=120,
+                              preexec_fn=_limits)  # fmt: skip
+        _assert_clean(done, "practice", (0,))
+        assert not RAW_CONTROL.search(done.stdout), done.stdout[-500:]
+
+    _fuzz(budget, ANSWERS, body)
+
+
+# A TA's roster with a student's help: unsafe names, case twins, escapes, empty cells.
+ROSTER_IDS = st.sampled_from(["alice", "ALICE", "Alice@Uni.Example", "alice@uni.example", "bob",
+                              "..", "../x", "a/b", ".hidden", "\x1b[2J", "=cmd", " ", "", "ä",
+                              "x" * 65, "carol", "dave"])  # fmt: skip
+SECRET = "hostile rosters, a secret long enough"
+
+
+@pytest.mark.parametrize(
+    "budget", [max(4, QUICK // 4), pytest.param(LONG // 4, marks=pytest.mark.fuzz)]
+)
+def test_hostile_rosters_write_inside_o_or_nothing(
+    budget: int, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from tracegrad import examples
+
+    template = str(examples.path("expression_template"))
+
+    def body(case: tuple[bool, list[str]]) -> None:
+        header, ids = case
+        folder = tmp_path_factory.mktemp("roster")
+        roster = folder / "roster.csv"
+        roster.write_text(("id\n" if header else "") + "\n".join(ids) + "\n", encoding="utf-8")
+        argv = [sys.executable, "-m", "tracegrad", "assign", template, "--roster", str(roster),
+                "-o", str(folder / "class"), "--secret", SECRET]  # fmt: skip
+        done = subprocess.run(argv, cwd=folder, capture_output=True, timeout=120,
+                              preexec_fn=_limits)  # fmt: skip
+        _assert_clean(done, "assign", (0,))
+        written = [p.relative_to(folder) for p in folder.rglob("*") if p.is_file()]
+        assert all(p.parts[0] == "class" for p in written if p.name != "roster.csv")
+        if done.returncode != 0:
+            assert not (folder / "class").exists()
+            return
+        kept = {p.parts[2] for p in written if p.parts[:2] == ("class", "ta-only")}
+        handed = {p.parts[2] for p in written if p.parts[:2] == ("class", "handout")}
+        assert kept == handed and len({k.casefold() for k in kept}) == len(kept)
+        assert not any(p.name == "key.toml" for p in written if "handout" in p.parts)
+
+    _fuzz(budget, st.tuples(st.booleans(), st.lists(ROSTER_IDS, max_size=5)), body)

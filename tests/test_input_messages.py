@@ -6,6 +6,9 @@ number, saturated arithmetic, digits of other scripts in answers."""
 from __future__ import annotations
 
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -161,3 +164,59 @@ def test_digits_of_other_scripts_are_refused_like_the_unicode_minus(
     with pytest.raises(HomeworkError) as exc:
         load(path)
     assert str(exc.value).endswith(f"answer 'f' must be a number, got {text!r}")
+
+
+def test_a_label_set_later_must_be_text_too() -> None:
+    a = Value(2.0, label="a")
+    b = a * 3
+    with pytest.raises(TypeError, match="label must be a str, got int: 5"):
+        a.label = 5  # type: ignore[assignment]
+    assert a.label == "a"
+    b.label = "b"  # text is fine, before or after the graph is made
+    assert (a.label, b.label) == ("a", "b")
+
+
+def _practice(answers: bytes) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(
+        [sys.executable, "-m", "tracegrad", "practice", "x * y", "--set", "x=2", "y=-3"],
+        input=answers, capture_output=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_practice_answers_from_a_pipe_are_echoed_as_printable_text() -> None:
+    """Terminal escapes, OSC 52 (sets the clipboard), BEL and binary bytes typed or piped as
+    answers are shown escaped; 1e400 is refused like check refuses it, and the session goes on."""
+    done = _practice(b"\x1b]52;c;aGk=\x07\x1b[2J\x07\n1e400\n-1e309\n\xff\xfe\x00\x9b\n-3\n?\n")
+    out = done.stdout
+    assert done.returncode == 0 and done.stderr == b""
+    assert not re.search(rb"\x1b|\x07|\x00|\xc2\x9b", out), out
+    assert b"\\x1b]52" in out and out.count(b"not a finite number") == 2
+    assert b"right" in out and b"score: 1 of 2" in out
+    noise = bytes(range(256)) * 2
+    done = _practice(noise + b"\n")
+    assert done.returncode == 0 and not re.search(rb"[\x00-\x08\x0b-\x1f\x7f]", done.stdout)
+
+
+def test_ctrl_c_while_the_command_starts_is_one_line() -> None:
+    """An interrupt that lands while the command imports (before main() can catch it): one
+    line, no traceback, the exit a shell reads as Ctrl-C. A program importing tracegrad keeps
+    Python's own traceback."""
+    code = (
+        "import signal, sys\n"
+        "signal.signal(signal.SIGINT, signal.default_int_handler)\n"
+        "sys.argv[0] = {argv0!r}\n"
+        "class Interrupt:\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        "        if name == 'tracegrad.autograd.ops':\n"
+        "            raise KeyboardInterrupt\n"
+        "sys.meta_path.insert(0, Interrupt())\n"
+        "from tracegrad.cli import main\n"
+    )
+    for argv0, quiet in (("/usr/local/bin/tracegrad", True), ("-m", True), ("mine.py", False)):
+        done = subprocess.run([sys.executable, "-c", code.format(argv0=argv0)],
+                              capture_output=True, text=True, timeout=120)  # fmt: skip
+        assert done.returncode in (130, -signal.SIGINT), done.returncode
+        if quiet:
+            assert done.stderr == "tracegrad: error: interrupted\n"
+        else:
+            assert "Traceback" in done.stderr and "KeyboardInterrupt" in done.stderr

@@ -15,18 +15,28 @@ from tracegrad import examples
 from tracegrad.checker import check
 from tracegrad.checker.reading.homework import tomllib
 from tracegrad.cli import main
-from tracegrad.kit.grade import grade, gradebook
+from tracegrad.kit.grade import grade, grade_all, gradebook
 from tracegrad.kit.template import TemplateError, load_template, variant_seed
 
 TEMPLATES = [n for n in examples.names() if n.endswith("_template")]
 IDS = ["ana", "ben", "cy", "dee", "eli"]
+SECRET = "Vq3-hT8zLr_0mWc5nJd2xY"  # 22 url-safe characters: 131 bits
+OTHER = "another secret, just as long as the first"
 
 
-def _assign(tmp_path: Path, name: str, ids: list[str], secret: str = "s3cret") -> Path:
+def _assign(tmp_path: Path, name: str, ids: list[str], secret: str = SECRET) -> Path:
     out = tmp_path / name
     args = ["assign", str(examples.path(name)), "--students", *ids, "-o", str(out)]
     assert main([*args, "--secret", secret]) == 0
     return out
+
+
+def _key(out: Path, student: str) -> Path:
+    return out / "ta-only" / student / "key.toml"
+
+
+def _handout(out: Path, student: str, name: str = "blank.toml") -> Path:
+    return out / "handout" / student / name
 
 
 def _givens(path: Path) -> dict[str, object]:
@@ -46,13 +56,16 @@ def test_two_templates_ship_and_are_listed(capsys: pytest.CaptureFixture[str]) -
 def test_five_students_five_reproducible_variants(tmp_path: Path, name: str) -> None:
     first = _assign(tmp_path / "1", name, IDS)
     again = _assign(tmp_path / "2", name, IDS)
-    givens = [json.dumps(_givens(first / i / "blank.toml"), sort_keys=True) for i in IDS]
+    givens = [json.dumps(_givens(_handout(first, i)), sort_keys=True) for i in IDS]
     assert len(set(givens)) == 5  # five different variants
     for i in IDS:
-        for f in ("blank.toml", "key.toml", "question.md", "question.html", "question.svg"):
-            assert (first / i / f).read_bytes() == (again / i / f).read_bytes(), (i, f)
-    other = _assign(tmp_path / "3", name, IDS[:1], secret="another")
-    assert (other / "ana" / "key.toml").read_bytes() != (first / "ana" / "key.toml").read_bytes()
+        files = [_key(first, i).relative_to(first)]
+        files += [_handout(first, i, f).relative_to(first) for f in
+                  ("blank.toml", "question.md", "question.html", "question.svg")]  # fmt: skip
+        for f in files:
+            assert (first / f).read_bytes() == (again / f).read_bytes(), (i, f)
+    other = _assign(tmp_path / "3", name, IDS[:1], secret=OTHER)
+    assert _key(other, "ana").read_bytes() != _key(first, "ana").read_bytes()
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -62,16 +75,16 @@ def test_every_key_is_accepted_and_one_changed_number_is_one_mistake(
     out = _assign(tmp_path, name, IDS)
     t = load_template(examples.path(name))
     for i in IDS:
-        key = out / i / "key.toml"
+        key = _key(out, i)
         report = check(key)
         assert report.ok and len(report.marks) == len(t.find), report.summary()
         data = tomllib.loads(key.read_text(encoding="utf-8"))
         assert all(isinstance(v, float) for v in data["answers"].values())  # plain numbers
         assert data["variant"]["student"] == i and "secret" not in key.read_text()
         # the blank is the same sheet, without the answers
-        assert _givens(out / i / "blank.toml") == _givens(key)
+        assert _givens(_handout(out, i)) == _givens(key)
     for n, answer in enumerate(t.find):  # one changed number: exactly one answer not accepted
-        key = out / IDS[n % 5] / "key.toml"
+        key = _key(out, IDS[n % 5])
         head, answers = key.read_text(encoding="utf-8").split("[answers]")
         line = re.search(rf"^{re.escape(_toml_key(answer))} = (\S+)$", answers, re.M)
         assert line
@@ -81,7 +94,7 @@ def test_every_key_is_accepted_and_one_changed_number_is_one_mistake(
         slip.write_text(changed, encoding="utf-8")
         report = check(slip)
         assert [m.label for m in report.wrong] == [answer], (answer, report.summary())
-        graded = grade(str(slip))
+        graded = grade(str(slip), submitter=IDS[n % 5])
         lost = [x["name"] for x in graded["tests"] if x["score"] < x["max_score"]]
         assert lost == [answer] and graded["score"] == graded["max_score"] - t.points_of(answer)
 
@@ -92,13 +105,13 @@ def _toml_key(name: str) -> str:
 
 def test_the_question_page_shows_the_numbers_and_the_graph(tmp_path: Path) -> None:
     out = _assign(tmp_path, "expression_template", ["ana"])
-    key = tomllib.loads((out / "ana" / "key.toml").read_text(encoding="utf-8"))
-    page = (out / "ana" / "question.md").read_text(encoding="utf-8")
-    html = (out / "ana" / "question.html").read_text(encoding="utf-8")
+    key = tomllib.loads(_key(out, "ana").read_text(encoding="utf-8"))
+    page = _handout(out, "ana", "question.md").read_text(encoding="utf-8")
+    html = _handout(out, "ana", "question.html").read_text(encoding="utf-8")
     for name, value in key["variables"].items():
         assert f"`{name}` = {value:g}" in page or f"`{name}` = {value}" in page
     assert "question.svg" in page and "<svg" in html and 'aria-label="computation graph"' in html
-    svg = (out / "ana" / "question.svg").read_text(encoding="utf-8")
+    svg = _handout(out, "ana", "question.svg").read_text(encoding="utf-8")
     assert "data ?" in svg and "grad" not in svg  # computed values hidden, no gradients
     shown = (html + svg).replace("&#45;", "-")
     for name, answer in key["answers"].items():  # the page never gives a value away
@@ -129,12 +142,12 @@ def _gradescope_valid(results: dict[str, object]) -> None:
 def test_gradescope_results_are_valid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = _assign(tmp_path, "seed_article_template", ["ana"])
     capsys.readouterr()
-    key = out / "ana" / "key.toml"
+    key = _key(out, "ana")
     assert main(["check", "--format", "gradescope", str(key)]) == 0
     results = json.loads(capsys.readouterr().out)
     _gradescope_valid(results)
     assert results["score"] == sum(t["max_score"] for t in results["tests"]) == 13.0
-    blank = out / "ana" / "blank.toml"  # handed in unfilled: 0 points, every answer missing
+    blank = _handout(out, "ana")  # handed in unfilled: 0 points, every answer missing
     assert main(["check", "--format", "gradescope", str(blank)]) == 1
     results = json.loads(capsys.readouterr().out)
     _gradescope_valid(results)
@@ -152,7 +165,7 @@ def test_gradescope_results_are_valid(tmp_path: Path, capsys: pytest.CaptureFixt
 
 def test_partial_points_for_too_imprecise(tmp_path: Path) -> None:
     out = _assign(tmp_path, "expression_template", ["ana"])
-    text = (out / "ana" / "key.toml").read_text(encoding="utf-8")
+    text = _key(out, "ana").read_text(encoding="utf-8")
     sheet = tomllib.loads(text)
     value = sheet["answers"]["q"]
     head, answers = text.split("[answers]")
@@ -163,7 +176,7 @@ def test_partial_points_for_too_imprecise(tmp_path: Path) -> None:
     slip.write_text(text, encoding="utf-8")
     report = check(slip)
     assert report.mark("q").verdict == "too imprecise"
-    graded = grade(str(slip))
+    graded = grade(str(slip), submitter="ana")
     q = next(x for x in graded["tests"] if x["name"] == "q")
     assert q["score"] == 0.5 * q["max_score"]
 
@@ -172,7 +185,7 @@ def test_gradebook_one_row_per_file_and_a_row_for_a_bad_one(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = _assign(tmp_path, "expression_template", IDS)
-    files = [str(out / i / "key.toml") for i in IDS]
+    files = [str(_key(out, i)) for i in IDS]
     bad = tmp_path / "=cmd.toml"
     bad.write_bytes(b"\xff\xfe not text")
     files.insert(2, str(bad))
@@ -185,7 +198,7 @@ def test_gradebook_one_row_per_file_and_a_row_for_a_bad_one(
     assert rows[2]["score"] == "" and rows[2]["first_mistake"].startswith("cannot grade")
     assert all(r["score"] == r["max_score"] for r in rows if r is not rows[2])
     assert len(captured.err.splitlines()) == 1
-    serial = gradebook(grade(f) for f in files)
+    serial = gradebook(grade_all(files))
     assert captured.out == serial  # --jobs 2 gives the same rows as grading one by one
 
 
@@ -229,8 +242,16 @@ def test_a_template_is_not_a_sheet(capsys: pytest.CaptureFixture[str]) -> None:
 
 def test_variants_depend_on_the_id_and_the_secret() -> None:
     t = load_template(examples.path("expression_template"))
-    seeds = {variant_seed(s, t, i) for s in ("a", "b") for i in ("x", "y")}
+    seeds = {variant_seed(s, t, i) for s in (SECRET, OTHER) for i in ("x", "y")}
     assert len(seeds) == 4
+
+
+def _hand_in(tmp_path: Path, case: str, student: str, text: str) -> str:
+    """``text`` handed in by ``student``: the file case/student.toml."""
+    path = tmp_path / case / f"{student}.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return str(path)
 
 
 def test_grading_against_the_template_refuses_changed_or_copied_numbers(
@@ -238,31 +259,30 @@ def test_grading_against_the_template_refuses_changed_or_copied_numbers(
 ) -> None:
     out = _assign(tmp_path, "expression_template", ["ana", "ben"])
     template = str(examples.path("expression_template"))
-    copied = tmp_path / "copied.toml"  # ben's numbers and answers, handed in as ana's
-    copied.write_text(
-        (out / "ben" / "key.toml").read_text(encoding="utf-8").replace('student = "ben"',
-                                                                        'student = "ana"'),
-        encoding="utf-8",
-    )  # fmt: skip
-    lenient = tmp_path / "lenient.toml"  # a tolerance that accepts anything
-    text = (out / "ana" / "key.toml").read_text(encoding="utf-8")
-    lenient.write_text(text.replace("[variant]", "tolerance = 1000\n\n[variant]", 1), "utf-8")
-    retitled = tmp_path / "retitled.toml"  # the title is the student's to change
-    retitled.write_text(re.sub(r"^title = .*$", 'title = "mine"', text, flags=re.M), "utf-8")
-    files = [str(out / "ana" / "key.toml"), str(copied), str(lenient), str(retitled)]
+    # ben's numbers and answers, relabelled as ana's and handed in by ana
+    ben = _key(out, "ben").read_text(encoding="utf-8")
+    copied = _hand_in(tmp_path, "copied", "ana", ben.replace('student = "ben"', 'student = "ana"'))
+    text = _key(out, "ana").read_text(encoding="utf-8")
+    z = re.search(r"^z = (\S+)$", text, re.M)
+    assert z
+    changed = _hand_in(tmp_path, "changed", "ana", text.replace(z.group(0), "z = 1.5", 1))
+    # the title is the student's to change
+    retitled = _hand_in(tmp_path, "retitled", "ana",
+                        re.sub(r"^title = .*$", 'title = "mine"', text, flags=re.M))  # fmt: skip
+    files = [str(_key(out, "ana")), copied, changed, retitled]
     capsys.readouterr()
     args = ["check", "--format", "gradebook", "--template", template, *files]
-    assert main([*args, "--secret", "s3cret"]) == 2
+    assert main([*args, "--secret", SECRET]) == 2
     rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
     assert [r["score"] for r in rows] == ["11", "", "", "11"]
     assert "copied from another student" in rows[1]["first_mistake"]
-    assert "[tolerance]" in rows[2]["first_mistake"]
-    assert main([*args[:-4], files[0], "--secret", "not the course's"]) == 2
+    assert "[variables]" in rows[2]["first_mistake"]
+    assert main([*args[:-4], files[0], "--secret", OTHER]) == 2
     assert "not the variant" in capsys.readouterr().out
-    assert main(["check", "--format", "gradebook", "--secret", "s", files[0]]) == 2
+    assert main(["check", "--format", "gradebook", "--secret", SECRET, files[0]]) == 2
     assert "--template" in capsys.readouterr().err
     bad = ["check", "--format", "gradebook", "--template", str(examples.path("expression"))]
-    assert main([*bad, "--secret", "s", files[0]]) == 2
+    assert main([*bad, "--secret", SECRET, files[0]]) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and "[template]" in err
 
@@ -280,7 +300,7 @@ def _template_file(tmp_path: Path, redraws: int) -> Path:
 def _first_draw_hits(t: Any) -> str:
     """A student ID whose first draw is x = 1.0 (about one in 31)."""
     for k in range(1000):
-        if t.draw(variant_seed("k", t, f"id{k}"), 0)["variables"]["x"] == "1.0":
+        if t.draw(variant_seed(SECRET, t, f"id{k}"), 0)["variables"]["x"] == "1.0":
             return f"id{k}"
     raise AssertionError("no first draw of x = 1.0 in 1000 students")
 
@@ -288,18 +308,18 @@ def _first_draw_hits(t: Any) -> str:
 def test_an_ill_posed_draw_is_redrawn_the_same_way_every_time(tmp_path: Path) -> None:
     t = load_template(_template_file(tmp_path, 20))  # f = 0.0 at x = 1.0: checks nothing
     hit = _first_draw_hits(t)
-    v = t.variant(variant_seed("k", t, hit))
+    v = t.variant(variant_seed(SECRET, t, hit))
     assert v.draw >= 1 and v.data["variables"]["x"] != "1.0" and v.answers["f"] != "0.0000"
-    assert t.variant(variant_seed("k", t, hit)) == v
+    assert t.variant(variant_seed(SECRET, t, hit)) == v
     one_try = load_template(_template_file(tmp_path, 1))
     with pytest.raises(TemplateError) as info:
-        one_try.variant(variant_seed("k", one_try, _first_draw_hits(one_try)))
+        one_try.variant(variant_seed(SECRET, one_try, _first_draw_hits(one_try)))
     assert "given x (drawn as 1.0)" in str(info.value) and "rounds to 0" in str(info.value)
 
 
 def test_carried_forward_answers_earn_full_points(tmp_path: Path) -> None:
     out = _assign(tmp_path, "expression_template", ["ana"])
-    text = (out / "ana" / "key.toml").read_text(encoding="utf-8")
+    text = _key(out, "ana").read_text(encoding="utf-8")
     sheet = tomllib.loads(text)
     q = sheet["answers"]["q"] + 1  # the slip
     f = q * sheet["variables"]["z"]  # worked on correctly from it
@@ -308,7 +328,7 @@ def test_carried_forward_answers_earn_full_points(tmp_path: Path) -> None:
     answers = re.sub(r"^f = .*$", f"f = {f:.4f}", answers, flags=re.M)
     slip = tmp_path / "slip.toml"
     slip.write_text(head + "[answers]" + answers, encoding="utf-8")
-    graded = grade(str(slip))
+    graded = grade(str(slip), submitter="ana")
     scores = {x["name"]: (x["score"], x["output"]) for x in graded["tests"]}
     assert scores["q"][0] == 0.0 and "carried forward" in scores["f"][1]
     assert scores["f"][0] == 1.0 and graded["score"] == graded["max_score"] - 1

@@ -364,17 +364,6 @@ def package_graph() -> dict[str, set[str]]:
     return graph
 
 
-# TEMPORARY, for issue 33: the checker's `limits.py` (at the checker's top, so part of
-# `tracegrad.checker`) and its `reading`, `judging` and `solving` import each other. Issue 33
-# removes that cycle on its own branch; the lead deletes this allow-list when merging it.
-CHECKER_CYCLE_UNTIL_ISSUE_33 = {
-    "tracegrad.checker",
-    "tracegrad.checker.reading",
-    "tracegrad.checker.judging",
-    "tracegrad.checker.solving",
-}
-
-
 def test_package_graph_counts_top_modules_and_sets_aside_an_init_importing_its_children() -> None:
     assert package_of("tracegrad.checker.limits") == "tracegrad.checker"
     assert package_of("tracegrad.checker") == "tracegrad.checker"
@@ -387,7 +376,7 @@ def test_package_graph_counts_top_modules_and_sets_aside_an_init_importing_its_c
 
 
 def test_no_import_cycle_between_packages() -> None:
-    found = [c for c in cycles(package_graph()) if not set(c) <= CHECKER_CYCLE_UNTIL_ISSUE_33]
+    found = cycles(package_graph())
     assert not found, f"packages that import each other (every import counts): {found}"
 
 
@@ -402,3 +391,52 @@ def test_the_top_of_tracegrad_is_the_cli_the_public_names_and_sub_packages() -> 
     assert "cli.py" in top and len(top) <= 6, top
     for package in ("practising", "demo", "commands", "checker", "kit"):
         assert (ROOT / "tracegrad" / package / "__init__.py").is_file()
+
+
+# ---------------------------------------------------------------- the checker's packages
+# issue 33: reading -> solving -> judging, and the checker's top-level modules (limits.py,
+# demo.py) import none of the sub-packages that import them; every import counted, those
+# inside functions too. The checker's __init__ gathering its children is the edge set aside.
+CHECKER = "tracegrad.checker"
+SUBPACKAGES = ("reading", "solving", "judging")
+
+
+def _package(module: str) -> str | None:
+    """The checker package a module counts in: a sub-package, or the checker's top (its
+    top-level modules, limits.py among them)."""
+    if not module.startswith(CHECKER):
+        return None
+    rest = module[len(CHECKER) :].lstrip(".").split(".")
+    return rest[0] if rest[0] in SUBPACKAGES and len(rest) > 1 else "checker"
+
+
+def _edges() -> set[tuple[str, str]]:
+    edges = set()
+    for module in MODULES:
+        source = _package(module)
+        if source is None or module == CHECKER:  # __init__ importing its children: set aside
+            continue
+        for imp in imports_of(module):
+            target = _package(imp.target)
+            if target is not None and target != source:
+                edges.add((source, target))
+    return edges
+
+
+def test_the_checker_packages_import_one_way() -> None:
+    edges = _edges()
+    allowed = {  # what each package may import: the ones before it, and the checker's top
+        "checker": set(),
+        "reading": {"checker"},
+        "solving": {"checker", "reading"},
+        "judging": {"checker", "reading", "solving"},
+    }
+    wrong = sorted((a, b) for a, b in edges if b not in allowed[a])
+    assert not wrong, f"imports against reading -> solving -> judging: {wrong}"
+    assert ("judging", "solving") in edges and ("solving", "reading") in edges  # the scan sees
+
+
+def test_no_cycle_between_the_checker_packages() -> None:
+    edges = _edges()
+    cycles = sorted((a, b) for a, b in edges if (b, a) in edges)
+    assert not cycles, f"import cycle between checker packages: {cycles}"

@@ -3,6 +3,9 @@ one-line error naming the limit and the environment variable that raises it."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -119,6 +122,25 @@ def test_a_limit_is_raised_by_its_environment_variable(
     monkeypatch.setenv("TRACEGRAD_MAX_DERIVATIVE_ORDER", "two")
     with pytest.raises(LimitError, match="TRACEGRAD_MAX_DERIVATIVE_ORDER='two' is not a whole"):
         LIMITS["derivative_order"].check(1)
+
+
+@pytest.mark.parametrize("limit", ["100000000000000000000000000000000", "10000000", "0"])
+def test_a_huge_or_zero_digits_limit_is_a_limit_not_a_number_to_build(
+    tmp_path: Path, limit: str
+) -> None:
+    """TRACEGRAD_MAX_DIGITS=10**32 is a limit, not 10**(10**32) to compute first: the sheet
+    (an integer given, a long integer, a digits-heavy broken file) is read at once."""
+    sheet = tmp_path / "hw.toml"
+    sheet.write_text(EXPR.replace("f = 1.0", "f = 28"), encoding="utf-8")
+    broken = tmp_path / "broken.toml"
+    broken.write_text("x = " + "9" * 5000 + "\n", encoding="utf-8")
+    env = {**os.environ, "TRACEGRAD_MAX_DIGITS": limit}
+    for path, status in ((sheet, 2 if limit == "0" else 1), (broken, 2)):
+        done = subprocess.run(
+            [sys.executable, "-m", "tracegrad", "check", "--brief", str(path)],
+            capture_output=True, text=True, env=env, timeout=120,
+        )  # fmt: skip
+        assert "Traceback" not in done.stderr and done.returncode == status, done.stderr
 
 
 def test_sheets_at_the_limits_still_check(tmp_path: Path) -> None:

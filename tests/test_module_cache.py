@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -93,6 +94,21 @@ def test_a_link_is_never_followed(wasm: Path, tmp_path: Path) -> None:
     file.symlink_to(real)
     assert _load(wasm) == "compiled"
     assert not file.is_symlink()
+
+
+def test_a_fifo_in_the_files_place_never_blocks(wasm: Path, tmp_path: Path) -> None:
+    """A named pipe where the cache file goes: opened without blocking (no writer ever
+    comes), refused as not a regular file, replaced by a real cache file."""
+    _load(wasm)
+    file = _cache_file(tmp_path)
+    file.unlink()
+    os.mkfifo(file)
+    done: list[str] = []
+    worker = threading.Thread(target=lambda: done.append(_load(wasm)), daemon=True)
+    worker.start()
+    worker.join(timeout=120)  # a guard against hanging the suite, not a timing
+    assert done == ["compiled"]
+    assert stat.S_ISREG(os.lstat(file).st_mode)
 
 
 def test_a_file_or_folder_of_another_user_is_refused(

@@ -19,7 +19,24 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import sys
 from typing import TYPE_CHECKING
+
+
+def _interrupted_while_starting(kind: type[BaseException], exc: BaseException, tb: object) -> None:
+    """Ctrl-C while the command starts: most of its first tenth of a second is importing this
+    package, before ``tracegrad.cli.main`` can catch it. One line, not a traceback."""
+    if issubclass(kind, KeyboardInterrupt) and "--debug" not in sys.argv:
+        sys.stderr.write("tracegrad: error: interrupted\n")
+        return
+    sys.__excepthook__(kind, exc, tb)  # type: ignore[arg-type]
+
+
+# Only for the `tracegrad` command and `python -m tracegrad` (argv[0] is "-m" while the module
+# is found); a program that imports tracegrad keeps Python's own handling.
+_LAUNCHED_AS = os.path.basename(sys.argv[0] if sys.argv else "")
+if _LAUNCHED_AS in ("tracegrad", "tracegrad.exe", "-m") and sys.excepthook is sys.__excepthook__:
+    sys.excepthook = _interrupted_while_starting
 
 # In a source checkout the engine is ../autograd, not ./autograd (pyproject.toml's package-dir
 # maps autograd/, nn/ and examples/ into tracegrad when installed). An editable install finds

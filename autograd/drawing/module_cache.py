@@ -102,7 +102,8 @@ def _usable_folder(folder: Path | None) -> Path | None:
 def _read_trusted(path: Path) -> bytes | None:
     """The compiled code in ``path`` if the file is the user's own, private and intact."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        # O_NONBLOCK: a FIFO put in the file's place would block the open until a writer came
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     with os.fdopen(fd, "rb") as f:

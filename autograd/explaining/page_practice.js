@@ -91,11 +91,12 @@
     // learner's own 0 makes this answer 0 whatever the working
     if (carried !== null && Math.abs(carried) <= 1e-12 && !close(0, e, tol) &&
         close(s, carried, tol + spread)) return verdict(false, "other");
-    if (carried !== null && close(s, carried, tol)) return verdict(true, "carried");
+    // carried forward, exactly or within what the learner's rounded figures allow; truncated
+    // only where those figures do not explain it (diagnose.py, _accept)
+    if (carried !== null && close(s, carried, tol + spread)) return verdict(true, "carried");
     if (truncates(a, e) || (carried !== null && truncates(a, carried))) {
       return verdict(true, "truncated");
     }
-    if (carried !== null && close(s, carried, tol + spread)) return verdict(true, "carried");
     if (a.whole && [e, carried].some((t) => t !== null && roundHalfEven(t) === s)) {
       return verdict(false, "whole");
     }

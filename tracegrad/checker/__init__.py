@@ -26,7 +26,9 @@ from tracegrad.checker.judging.diagnose import (
     Mark,
     mark_answers,
 )
+from tracegrad.checker.judging.prepared import Prepared
 from tracegrad.checker.judging.report import Report
+from tracegrad.checker.limits import HomeworkLimitError
 from tracegrad.checker.reading.homework import Answer, Homework, HomeworkError, load
 from tracegrad.checker.solving.expression import build_expression
 from tracegrad.checker.solving.network import build_network
@@ -75,7 +77,12 @@ def check(source: Source | Homework) -> Report:
 
     hw = source if isinstance(source, Homework) else load(source)
     problem = build(hw)
-    return Report(hw.path, hw.title, hw.kind, mark_answers(hw, problem), problem)
+    prep = Prepared(problem)  # the diagnosis cache of this one marking
+    try:
+        marks = mark_answers(hw, problem, prep)
+    except HomeworkLimitError as exc:  # an answer's work beyond a limit (higher derivatives)
+        raise hw.error(str(exc), *exc.key) from None
+    return Report(hw.path, hw.title, hw.kind, marks, problem, prep.budget)
 
 
 def solve(source: Source | Homework) -> Any:

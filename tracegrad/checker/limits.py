@@ -4,7 +4,11 @@ The limits themselves (values, names, how to raise them) live in ``tracegrad.aut
 this module knows where they apply in a homework: the network's size, the number of samples,
 expressions and answers, the training work, the order of derivatives, the digits of numbers
 and how deeply arrays and tables nest. A breach is a :class:`HomeworkLimitError` carrying the
-key path of the offending entry, so the loader can name its line.
+key path of the offending entry, so the loader (``reading/homework.py``) can name its line.
+And the diagnosis budget: the work judging a sheet's wrong answers may take.
+
+It imports nothing of the checker's sub-packages, which import it: reading and judging both
+keep to these limits.
 """
 
 from __future__ import annotations
@@ -16,15 +20,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-from tracegrad.autograd.limits import (
-    LIMITS,
-    LimitError,
-    UnreadableFile,
-    count_digits,
-    nesting_depth,
-    read_limited,
-)
-from tracegrad.checker.reading.sheet import HomeworkError, located_error
+from tracegrad.autograd.limits import LIMITS, LimitError, count_digits, nesting_depth
 
 __all__ = [
     "DiagnosisBudget",
@@ -34,9 +30,6 @@ __all__ = [
     "diagnosis_budget",
     "HomeworkLimitError",
     "check_homework",
-    "read_homework",
-    "toml_refusal",
-    "within_limits",
 ]
 
 
@@ -119,7 +112,6 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
     digits = LIMITS["digits"]
     for path, text in texts.items():
         _check("digits", count_digits(text), f"the number {_short(text)}", path)
-    big = 10**digits.value
     todo: list[tuple[Any, tuple[str, ...]]] = [(data, ())]
     while todo:
         x, path = todo.pop()
@@ -127,45 +119,13 @@ def _check_numbers(data: Mapping[str, Any], texts: Mapping[tuple[str, ...], str]
             todo.extend((v, (*path, str(k))) for k, v in x.items())
         elif isinstance(x, list):
             todo.extend((v, path) for v in x)
-        elif isinstance(x, int) and abs(x) >= big:
-            n = int(abs(x).bit_length() * math.log10(2)) + 1  # str() refuses > 4300 digits
-            _check("digits", n, "an integer", path)
+        elif isinstance(x, int) and not isinstance(x, bool):
+            # its digits counted, never compared with 10**limit: a limit raised to 10**32
+            # would make that number first; beyond str()'s 4300 digits, from its bits
+            n = int(abs(x).bit_length() * math.log10(2)) + 1
+            _check("digits", len(str(abs(x))) if n < 4000 else n, "an integer", path)
         elif isinstance(x, str) and path[:1] == ("answers",) and count_digits(x) > digits.value:
             _check("digits", count_digits(x), f"the number {_short(x)}", path)
-
-
-def read_homework(path: str) -> str:
-    """The text of a homework file, read within its size limit (HomeworkError otherwise)."""
-    try:
-        return read_limited(path, LIMITS["homework_bytes"], "homework file")
-    except UnreadableFile as exc:
-        raise HomeworkError(str(exc)) from None
-
-
-def within_limits(
-    path: str,
-    data: Mapping[str, Any],
-    texts: Mapping[tuple[str, ...], str],
-    lines: Mapping[tuple[str, ...], int],
-) -> None:
-    """The loader's HomeworkError, naming the line, for the first limit a parsed file breaks."""
-    try:
-        check_homework(data, texts)
-    except HomeworkLimitError as exc:
-        raise located_error(path, str(exc), lines.get(exc.key)) from None
-
-
-def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
-    """The HomeworkError for a file the TOML parser gave up on with a RecursionError (arrays
-    nested thousands deep) or a ValueError (an integer of more than 4300 digits)."""
-    if isinstance(exc, RecursionError):
-        nesting = LIMITS["nesting"]
-        return located_error(path, f"more than {nesting.message(nesting.value)}")
-    m = re.search(r"\d[\d_]{" + str(LIMITS["digits"].value) + ",}", text)
-    if m is None:
-        return located_error(path, f"malformed TOML: {exc}")
-    line = text.count("\n", 0, m.start()) + 1
-    return located_error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
 
 
 def _short(text: str, limit: int = 30) -> str:
@@ -192,6 +152,8 @@ class DiagnosisBudget:
         self.cut = 0  # answers marked without a diagnosis
 
     def charge(self, units: int) -> None:
+        if self.exhausted:  # after the cut, the verdict alone (a carry) is never cut short
+            return
         self.spent += units
         if self.spent > self.limit:
             raise DiagnosisCutShort

@@ -49,6 +49,23 @@ def add_example_argument(p: Any, what: str = "sheet") -> None:
     )
 
 
+def add_secret_arguments(p: Any) -> None:
+    """``--secret S`` and ``--secret-file FILE``: the course secret (``tracegrad.kit.trust``
+    reads it, from the TRACEGRAD_COURSE_SECRET environment variable when neither is given)."""
+    p.add_argument(
+        "--secret-file",
+        metavar="FILE",
+        help="read the course secret from FILE (one trailing newline dropped); unlike --secret "
+        "it shows in neither `ps` nor the shell's history",
+    )
+    p.add_argument(
+        "--secret",
+        metavar="S",
+        help="the course secret (at least 128 bits: 22 random url-safe characters; default: "
+        "the TRACEGRAD_COURSE_SECRET environment variable)",
+    )
+
+
 def example_path(name: str) -> Path:
     """The shipped sheet ``--example NAME``, or a one-line error listing the examples."""
     try:

@@ -8,7 +8,8 @@
   exception to that line and an exit status: 2 bad input or any other error, 130 Ctrl-C, 0 a
   reader that went away (``| head``). ``--debug`` re-raises instead.
 
-It imports only the sanitiser, so ``tracegrad --help`` stays light.
+It imports nothing the engine has not loaded (the sanitiser, ``autograd.printable``, loads
+when a line is printed), so ``tracegrad --help`` stays light.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import re
 import sys
 from dataclasses import dataclass
 
-from tracegrad.autograd.safety import printable
+from tracegrad import autograd  # autograd.printable: the sanitiser loads when a line is printed
 
 __all__ = [
     "CommandLine",
@@ -81,7 +82,7 @@ def error_line(command: str, message: object) -> str:
     characters (text from a file can reach an error line: an answer key quoted back)."""
     text = str(message)
     text = " ".join(text.split()) if "\n" in text else text
-    text = printable(text, line=True)
+    text = autograd.printable(text, line=True)
     if len(text) > 2000:
         text = text[:1997] + "..."
     prefix = f"tracegrad {command}" if command else "tracegrad"

@@ -16,7 +16,12 @@ from tracegrad import commands
 from tracegrad.autograd.safety import csv_cell, dumps_json
 from tracegrad.checker import HomeworkError, check
 from tracegrad.commands import SUMMARIES
-from tracegrad.commands._common import UsageError, add_example_argument, example_path
+from tracegrad.commands._common import (
+    UsageError,
+    add_example_argument,
+    add_secret_arguments,
+    example_path,
+)
 from tracegrad.commands._line import error_line
 
 CSV_FIELDS = [
@@ -68,8 +73,13 @@ def register(sub: Any) -> None:
         help="grade against the template the class was assigned from: its answers and points, "
         "and every sheet's numbers must be its student's variant (needs the course secret)",
     )
+    add_secret_arguments(p)
     p.add_argument(
-        "--secret", help="the course secret (default: TRACEGRAD_COURSE_SECRET), with --template"
+        "--submitter",
+        metavar="ID",
+        help="who handed the sheet in, as the platform says (Gradescope's submission "
+        "metadata); by default the sheet's folder (ID/blank.toml) or its name (ID.toml). A "
+        "sheet that records another student scores 0",
     )
     p.add_argument("--brief", action="store_true", help="the table only, without the derivations")
     p.set_defaults(func=run)
@@ -78,7 +88,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
 
     sources = _sources(args)
-    if args.format in ("gradescope", "gradebook") or args.jobs != 1 or args.template:
+    grading = (args.template, args.submitter)
+    if args.format in ("gradescope", "gradebook") or args.jobs != 1 or any(grading):
         return commands.run_grading(args, [str(s) for s in sources])  # the kit loads now
     if len(sources) == 1 and args.format in ("text", "markdown"):
         try:

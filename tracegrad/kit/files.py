@@ -23,7 +23,7 @@ from tracegrad.kit.template import Num, Template, Variant, _plain
 __all__ = ["blank_text", "key_text", "question_markdown", "question_html", "question_svg"]
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
-_TOP = ("title", "description", "tolerance", "min_sig_figs")
+_TOP = ("title", "description", "tolerance", "min_sig_figs", "min_decimals")
 
 
 def toml_key(key: str) -> str:
@@ -103,7 +103,8 @@ def blank_text(t: Template, v: Variant, student: str) -> str:
         f"{t.title or t.name}: the sheet of {student}",
         "",
         "Fill in each answer at the end: remove the '# ' in front of its name and write your",
-        f"number after '=' with {t.digits} decimals. Check what you have so far with",
+        f"number after '=', each to {t.precision}.",
+        "Check what you have so far with",
         "  tracegrad check blank.toml",
     ]
     answers = [f"# {toml_key(name)} = " for name in t.find]
@@ -157,7 +158,7 @@ def question_markdown(t: Template, v: Variant, student: str) -> str:
     out += [f"- {md_text(line)}" for line in _statement(v)]
     out += ["", "**Your numbers** (use exactly these):", ""]
     out += [f"- {md_code(name)} = {md_text(x)}" for name, x in _givens(v)]
-    out += ["", f"**Find**, each to {t.digits} decimals:", ""]
+    out += ["", f"**Find**, each to {md_text(t.precision)}:", ""]
     out += [f"- {md_code(name)}" for name in t.find]
     out += ["", "![The computation graph (values to work out shown as ?)](question.svg)", ""]
     out += ["Write your answers in `blank.toml` and check them: `tracegrad check blank.toml`."]
@@ -181,7 +182,7 @@ def question_html(t: Template, v: Variant, student: str, svg: str) -> str:
         f"<h1>{_h(t.title or t.name)}</h1>\n<p>The sheet of <code>{_h(student)}</code>.</p>\n"
         f"<ul>{items}</ul>\n<h2>Your numbers (use exactly these)</h2>\n"
         f'<table aria-label="your numbers">{givens}</table>\n'
-        f"<h2>Find, each to {t.digits} decimals</h2>\n<ul>{find}</ul>\n"
+        f"<h2>Find, each to {_h(t.precision)}</h2>\n<ul>{find}</ul>\n"
         f'<figure aria-label="computation graph">{svg_body}'
         "<figcaption>The computation graph; the values to work out are shown as ?</figcaption>"
         "</figure>\n<p>Write your answers in <code>blank.toml</code> and check them: "

@@ -7,29 +7,40 @@ carried forward, truncated), the template's ``imprecise`` share when it is too i
 nothing otherwise or when it is missing.
 
 With ``against`` (the template and the course secret: ``check --template T``), the answers
-asked and their points come from the template, and the submission's givens must be the
-variant drawn for the student it names: a sheet with changed or copied numbers is not graded.
-``grade`` never raises: a submission that cannot be
+asked, their points and every grading parameter (``tolerance``, ``min_sig_figs``, and a
+tolerance written beside an answer) come from the template, and the submission's givens must
+be the variant drawn for the student it names: a sheet with changed or copied numbers is not
+graded, and a grading parameter of the sheet's own is ignored, with a note saying so.
+
+A sheet is graded for the student who handed it in (``submitter``, as the platform says, or
+else its place: ``ID/blank.toml`` or ``ID.toml``; ``trust.submitter_of``): a sheet that records
+another student in ``[variant]`` (a classmate's, handed in whole) scores 0, with a note, in a
+row of the submitter's. ``grade_all`` notes two submissions for one student, and a sheet whose
+grading process dies (a CPU limit, an out-of-memory kill) gets a row saying so while the
+others are graded. ``grade`` never raises: a submission that cannot be
 read is a result with ``error`` set, so a batch always finishes.
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import dataclasses
 import functools
 import io
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
-from tracegrad.checker import IMPRECISE, HomeworkError, check
-from tracegrad.checker.limits import read_homework
-from tracegrad.checker.reading.homework import tomllib
+from tracegrad.checker import IMPRECISE, Homework, HomeworkError, check, load
+from tracegrad.checker.reading.homework import read_homework, tomllib, written_tolerance
 from tracegrad.checker.solving.problem import normalise
 from tracegrad.kit.template import TemplateError, _plain, load_template, variant_seed
+from tracegrad.kit.trust import id_key, submitter_of, submitter_problem
 
 __all__ = [
     "Against",
@@ -37,11 +48,14 @@ __all__ = [
     "grade_all",
     "gradescope",
     "gradebook",
+    "template_changed",
     "GRADEBOOK_FIELDS",
     "MAX_JOBS",
 ]
 
-GRADEBOOK_FIELDS = ["student_id", "score", "max_score", "first_mistake", "file"]
+GRADEBOOK_FIELDS = ["student_id", "score", "max_score", "first_mistake", "file", "note"]
+# under --template, the template's only
+_GRADING_KEYS = ("tolerance", "min_sig_figs", "min_decimals")
 MAX_JOBS = 64
 
 
@@ -90,7 +104,7 @@ def _verify(data: dict[str, Any], against: Against) -> tuple[dict[str, Any], str
     student's variant (None when they are)."""
 
     t = _template(against.template)
-    settings = {
+    settings: dict[str, Any] = {
         "find": t.find,
         "imprecise": t.imprecise,
         "points": {"default": t.points_of("default"), **t.points},
@@ -102,11 +116,18 @@ def _verify(data: dict[str, Any], against: Against) -> tuple[dict[str, Any], str
     if not isinstance(student, str) or not student:
         return settings, f"no [variant] student: not a sheet assigned from {t.name}"
     settings["student"] = student
+    recorded = variant.get("template_sha256") if isinstance(variant, dict) else None
+    if isinstance(recorded, str) and recorded != t.sha256:
+        return settings, (
+            f"assigned from another version of {t.name} (SHA-256 {printable(recorded[:12])}..., "
+            f"the template's is {t.sha256[:12]}...): grade with the template as it was assigned"
+        )
     try:
         drawn = t.variant(variant_seed(against.secret, t, student))
     except TemplateError as exc:
         return settings, str(exc)
-    free = ("variant", "answers", "title", "description")  # what a student may change
+    settings["grading"] = {k: drawn.data[k] for k in _GRADING_KEYS if k in drawn.data}
+    free = ("variant", "answers", "title", "description", *_GRADING_KEYS)
     given = {k: v for k, v in data.items() if k not in free}
     expected = {k: v for k, v in _floats(_plain(drawn.data)).items() if k not in free}
     changed = [
@@ -118,6 +139,28 @@ def _verify(data: dict[str, Any], against: Against) -> tuple[dict[str, Any], str
             "changed, or copied from another student's sheet"
         )
     return settings, None
+
+
+def template_changed(paths: list[str], against: Against | None) -> str | None:
+    """One line when the template was edited after the class was assigned (even one comment
+    changes every variant): every sheet records one other version of it. None when not."""
+    if against is None:
+        return None
+    t = _template(against.template)
+    recorded = set()
+    for path in paths:
+        variant = _sheet(path).get("variant")
+        sha = variant.get("template_sha256") if isinstance(variant, dict) else None
+        if isinstance(sha, str):
+            recorded.add(sha)
+    if len(recorded) != 1 or t.sha256 in recorded:
+        return None
+    return (
+        f"--template {printable(t.path, line=True)}: changed since these sheets were assigned "
+        f"(they record SHA-256 {printable(recorded.pop()[:12], line=True)}..., it is "
+        f"{t.sha256[:12]}...): every variant depends on every byte of it; grade with the "
+        "template as it was assigned (from version control, or the copy kept with the keys)"
+    )
 
 
 def _number(val: Any, default: float) -> float:
@@ -135,8 +178,11 @@ def _settings(variant: dict[str, Any]) -> tuple[dict[str, Any], float, float, li
     return points, _number(points.get("default"), 1.0), share, asked
 
 
-def grade(path: str, against: Against | None = None) -> dict[str, Any]:
-    """One submission as plain data: student, score, max_score, tests, first_mistake, error."""
+def grade(
+    path: str, against: Against | None = None, submitter: str | None = None
+) -> dict[str, Any]:
+    """One submission as plain data: student, score, max_score, tests, first_mistake, error
+    and notes (what was ignored or refused, said once)."""
 
     data = _sheet(path)
     table = data.get("variant")
@@ -145,14 +191,26 @@ def grade(path: str, against: Against | None = None) -> dict[str, Any]:
     if against is not None:
         variant, refused = _verify(data, against)
     points, default, share, find = _settings(variant)
-    result: dict[str, Any] = {"file": path, "student": _student(path, variant)}
+    result: dict[str, Any] = {"file": path, "student": _student(path, variant), "notes": []}
     max_score = sum(_number(points.get(n), default) for n in find)
     failed = {**result, "score": 0.0, "max_score": max_score, "tests": []}
+    recorded = variant.get("student")
+    if isinstance(recorded, str) and recorded:
+        handed = submitter if submitter is not None else submitter_of(path)
+        someone_else = submitter_problem(recorded, handed)
+        if someone_else is not None:
+            why = f"{path}: {someone_else}"
+            tests = _tests([], find, points, default, share, said=someone_else)
+            return {**failed, "student": handed, "tests": tests, "error": None,
+                    "first_mistake": f"not graded: {why}", "notes": [why]}  # fmt: skip
     if refused is not None:
         why = f"{path}: {refused}"
         return {**failed, "error": why, "first_mistake": f"cannot grade: {why}"}
     try:
-        marks = check(path).marks
+        hw = load(path)
+        if against is not None:
+            hw = _template_grading(hw, variant.get("grading", {}), result["notes"])
+        marks = check(hw).marks
     except HomeworkError as exc:
         if "[answers]" not in str(exc) or not find:
             return {**failed, "error": str(exc), "first_mistake": f"cannot grade: {exc}"}
@@ -172,10 +230,49 @@ def grade(path: str, against: Against | None = None) -> dict[str, Any]:
     }
 
 
+def _template_grading(hw: Homework, grading: dict[str, Any], notes: list[str]) -> Homework:
+    """The sheet graded with the template's grading parameters only: a tolerance or
+    precision (min_sig_figs, min_decimals) of the sheet's own (at the top or beside an answer) is
+    ignored, and a note says so once."""
+    given = grading.get("tolerance")
+    tolerance = float(given) if given is not None else None
+
+    def theirs(a: Any) -> Any:
+        if tolerance is not None:
+            return dataclasses.replace(a, tolerance=tolerance, explicit=True)
+        if a.explicit:
+            return dataclasses.replace(a, tolerance=written_tolerance(a.text), explicit=False)
+        return a
+
+    answers = [theirs(a) for a in hw.answers]
+    own = sum(a.tolerance != b.tolerance for a, b in zip(hw.answers, answers))
+    ignored = [f"tolerance ({own} of {len(answers)} answers)"] if own else []
+    for key in ("min_sig_figs", "min_decimals"):
+        if getattr(hw, key) != grading.get(key):
+            ignored.append(key)
+    if ignored:
+        notes.append(
+            f"{hw.path}: the sheet's own {' and '.join(ignored)} ignored: under --template "
+            "every grading parameter comes from the template"
+        )
+    return dataclasses.replace(
+        hw,
+        answers=answers,
+        min_sig_figs=grading.get("min_sig_figs"),
+        min_decimals=grading.get("min_decimals"),
+    )
+
+
 def _tests(
-    written: list[Any], find: list[str], points: dict[str, Any], default: float, share: float
+    written: list[Any],
+    find: list[str],
+    points: dict[str, Any],
+    default: float,
+    share: float,
+    said: str = "not answered",
 ) -> list[dict[str, Any]]:
-    """One test per answer asked (every answer written when the sheet names none)."""
+    """One test per answer asked (every answer written when the sheet names none); an
+    answer not marked says ``said``."""
 
     marks = {normalise(m.label): m for m in reversed(written)}  # the first one wins
     tests = []
@@ -184,25 +281,67 @@ def _tests(
         m = marks.get(normalise(name))
         if m is None:
             tests.append({"name": name, "score": 0.0, "max_score": worth,
-                          "output": "not answered"})  # fmt: skip
+                          "output": said})  # fmt: skip
             continue
         got = worth if m.ok else worth * share if m.verdict == IMPRECISE else 0.0
-        said = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
-        tests.append({"name": name, "score": got, "max_score": worth, "output": said})
+        out = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
+        tests.append({"name": name, "score": got, "max_score": worth, "output": out})
     return tests
 
 
 def grade_all(
-    paths: Iterable[str], jobs: int = 1, against: Against | None = None
+    paths: Iterable[str],
+    jobs: int = 1,
+    against: Against | None = None,
+    submitter: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Every submission, in order; ``jobs`` > 1 grades in that many processes."""
+    """Every submission, in order; ``jobs`` > 1 grades in that many processes. A sheet whose
+    process dies gets a row saying so; two submissions for one student are noted in both."""
     paths = list(paths)
-    one = functools.partial(grade, against=against)
+    one = functools.partial(grade, against=against, submitter=submitter)
     if jobs <= 1 or len(paths) < 2:
-        return [one(p) for p in paths]
-    chunk = max(1, len(paths) // (jobs * 8))
+        results = [one(p) for p in paths]
+    else:
+        results = _in_processes(one, paths, jobs)
+    _note_twice(results)
+    return results
+
+
+def _in_processes(one: Any, paths: list[str], jobs: int) -> list[dict[str, Any]]:
+    """``one`` over ``paths`` in ``jobs`` processes. When a worker dies, the pool breaks and
+    takes every unfinished sheet with it: those are graded again, each in a process of its
+    own, so only the sheet that kills its process is left with a failed row."""
+    done: dict[int, dict[str, Any]] = {}
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
-        return list(pool.map(one, paths, chunksize=chunk))
+        futures = [pool.submit(one, p) for p in paths]
+        for i, f in enumerate(futures):
+            with contextlib.suppress(BrokenProcessPool):
+                done[i] = f.result()
+    for i, path in enumerate(paths):
+        if i in done:
+            continue
+        try:
+            with ProcessPoolExecutor(max_workers=1) as alone:
+                done[i] = alone.submit(one, path).result()
+        except BrokenProcessPool:
+            why = (f"{path}: its grading process died (a CPU or memory limit, or a kill); "
+                   "the other sheets are graded")  # fmt: skip
+            done[i] = {"file": path, "student": submitter_of(path), "score": 0.0,
+                       "max_score": 0.0, "tests": [], "error": why, "notes": [],
+                       "first_mistake": f"cannot grade: {why}"}  # fmt: skip
+    return [done[i] for i in range(len(paths))]
+
+
+def _note_twice(results: list[dict[str, Any]]) -> None:
+    """A note in each row of a student who handed in more than one sheet."""
+    files: dict[str, list[str]] = {}
+    for r in results:
+        files.setdefault(id_key(r["student"]), []).append(r["file"])
+    for r in results:
+        same = files[id_key(r["student"])]
+        if len(same) > 1:
+            shown = ", ".join(printable(f, line=True) for f in same)
+            r["notes"].append(f"{r['student']}: {len(same)} submissions ({shown}); keep one")
 
 
 def gradescope(result: dict[str, Any]) -> dict[str, Any]:
@@ -226,6 +365,8 @@ def gradescope(result: dict[str, Any]) -> dict[str, Any]:
         output = f"{result['score']:g} of {result['max_score']:g} points"
         if result["first_mistake"]:
             output += f"; first mistake: {result['first_mistake']}"
+    for note in result["notes"]:
+        output += f"\nNote: {note}"
     return {
         "score": result["score"],
         "output": output,
@@ -248,6 +389,7 @@ def gradebook(results: Iterable[dict[str, Any]]) -> str:
             "max_score": f"{r['max_score']:g}",
             "first_mistake": printable(r["first_mistake"], line=True),
             "file": printable(r["file"], line=True),
+            "note": printable("; ".join(r["notes"]), line=True),
         }
         out.writerow({k: csv_cell(v) for k, v in row.items()})
     return buf.getvalue()

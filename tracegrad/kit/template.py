@@ -23,20 +23,23 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.limits import LIMITS, LimitError
 from tracegrad.checker import solve
-from tracegrad.checker.limits import read_homework, toml_refusal
+from tracegrad.checker.reading.figures import significant_figures
 from tracegrad.checker.reading.homework import (
     HomeworkError,
     load,
     located_error,
+    read_homework,
     scan_source,
+    toml_refusal,
     tomllib,
 )
 from tracegrad.checker.reading.sheet_toml import toml_error
+from tracegrad.kit.ranges import MAX_DIGITS, Range, expand_shapes, given_ranges
 
 __all__ = [
     "TemplateError",
@@ -49,32 +52,11 @@ __all__ = [
 ]
 
 PROBES = 24  # draws tried when a template is loaded (the load-time guarantee)
-_GIVEN_SECTIONS = ("variables", "network", "samples", "training")
-_RANGE_KEYS = {"between", "digits"}
 _TEMPLATE_KEYS = {"find", "digits", "imprecise", "redraws"}
-_MAX_DIGITS = 6
 
 
 class TemplateError(HomeworkError):
     """A template that cannot make sheets; the message is one line (``file:line: what``)."""
-
-
-@dataclass(frozen=True)
-class Range:
-    """One given drawn from ``low``..``high`` on the grid of ``digits`` decimals."""
-
-    path: tuple[str | int, ...]  # where it sits in the sheet: ('network', 'weights', 0, 1, 0)
-    name: str  # how a person names it: 'w3', 'x', 'samples[1].x[2]'
-    low: int  # in units of 10**-digits
-    high: int
-    digits: int
-
-    def text(self, pick: int) -> str:
-        """The ``pick``-th number of the grid, as written in the sheet ('-1.5', '0.30')."""
-        n = self.low + pick % (self.high - self.low + 1)
-        sign = "-" if n < 0 else ""
-        whole, frac = divmod(abs(n), 10**self.digits)
-        return f"{sign}{whole}.{frac:0{self.digits}d}" if self.digits else f"{sign}{whole}"
 
 
 class Num(str):
@@ -106,6 +88,7 @@ class Template:
     redraws: int = 20
     points: dict[str, float] = field(default_factory=dict)  # 'default' and per answer
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    solve_size: int = 1  # the quantities of one solve: a unit of the probe's work
 
     @property
     def kind(self) -> str:
@@ -114,6 +97,20 @@ class Template:
     def error(self, message: str, *path: str | int) -> TemplateError:
         line = self.lines.get(tuple(str(p) for p in path))
         return TemplateError(str(located_error(self.path, message, line)))
+
+    @property
+    def precision(self) -> str:
+        """What each answer is asked to be written to, as the question says it: the precision
+        the template declares (``min_decimals``, ``min_sig_figs``: enforced when checked),
+        else the decimals the key is written with."""
+        asked = [
+            f"at least {self.data[key]} {what}"
+            for key, what in (("min_decimals", "decimals"), ("min_sig_figs", "significant figures"))
+            if isinstance(self.data.get(key), int)
+        ]
+        if not asked:
+            return f"{self.digits} decimals"
+        return " and ".join(asked) + " (fewer is marked too imprecise)"
 
     def points_of(self, name: str) -> float:
         return float(self.points.get(name, self.points.get("default", 1.0)))
@@ -151,10 +148,13 @@ class Template:
         problem = solution.problem
         answers: dict[str, Num] = {}
         for name in self.find:
-            q = problem.resolve(name, 1)
+            try:
+                q = problem.resolve(name, 1)
+            except LimitError as exc:  # a higher derivative's work: no redraw changes it
+                raise self.error(f"find {name!r}: {exc}", "template", "find") from None
             if q is None:
                 raise self.error(f"find: the problem has no quantity {name!r}", "template", "find")
-            text = f"{q.value:.{self.digits}f}"
+            text = _key_text(q.value, self.digits, self.data.get("min_sig_figs"))
             if not text.strip("-0."):  # 0.0000 checks nothing (a saturated sigmoid, tanh)
                 return None, _vanishing(problem, name, q.value, self.digits)
             answers[name] = Num(text)
@@ -163,8 +163,12 @@ class Template:
     def _culprit(self, seed: bytes, attempt: int) -> str:
         """The given whose redraw alone makes draw ``attempt`` well-posed ('given x')."""
         base = self.draw(seed, attempt)
+        budget = LIMITS["probe_work"].value // max(self.solve_size, 1)  # trial solves left
         for i, r in enumerate(self.ranges):
             for k in range(8):
+                budget -= 1
+                if budget < 0:  # bounded like the probe: no given named alone
+                    return "the givens together"
                 data = self.draw(seed, attempt)
                 pick = _pick(seed + b"culprit", k, i, r.high - r.low + 1)
                 _set(data, r.path, Num(r.text(pick)))
@@ -172,12 +176,33 @@ class Template:
                     return f"given {r.name} (drawn as {_get(base, r.path)})"
         return "the givens together"
 
+    def _ends(self, r: Range) -> list[int]:
+        """The numbers a given is probed at: its range's ends, and zero inside it."""
+        return sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])})
+
+    def _within_probe_work(self, seed: bytes) -> None:
+        """The probe's work counted before it starts (trial solves x the quantities of one):
+        beyond TRACEGRAD_MAX_PROBE_WORK, one line instead of minutes without output."""
+        try:
+            self.solve_size = len(solve(_plain(self.draw(seed, 0))).problem.quantities)
+        except HomeworkError:
+            return  # the probe's first draw says why
+        ends = sum(len(self._ends(r)) for r in self.ranges)
+        planned = (PROBES + ends) * self.solve_size
+        what = (f"{PROBES} trial draws and {ends} range ends of {len(self.ranges)} ranged "
+                f"givens, {self.solve_size} quantities each")  # fmt: skip
+        try:
+            LIMITS["probe_work"].check(planned, f"probing the template ({what})")
+        except LimitError as exc:
+            raise self.error(f"{exc}; fewer ranged givens or a smaller problem") from None
+
     def probe(self) -> None:
         """The load-time guarantee: PROBES draws from a fixed seed, and each given at the ends
         of its range and at zero; a draw the problem cannot be worked for (a log of a
         negative, a division by zero) refuses the template, and so do answers that round to
         zero (a saturated sigmoid) in more than a quarter of the PROBES draws."""
         seed = hashlib.sha256(b"probe" + self.sha256.encode()).digest()
+        self._within_probe_work(seed)
         vanishing = 0
         why = ""
         for attempt in range(PROBES):
@@ -192,7 +217,7 @@ class Template:
             vanishing, why = vanishing + 1, reason
         base = self.draw(seed, 0)
         for r in self.ranges:  # each given at its ends and at zero, the others as drawn
-            for n in sorted({r.low, r.high, *([0] if r.low <= 0 <= r.high else [])}):
+            for n in self._ends(r):
                 data = copy.deepcopy(base)
                 _set(data, r.path, Num(r.text(n - r.low)))
                 answers, reason = self.work(data)
@@ -204,6 +229,18 @@ class Template:
                 f"{self._culprit(seed, PROBES - 1)}: {why} in {vanishing} of {PROBES} trial "
                 "draws; narrow the ranges or ask for more digits"
             )
+
+
+def _key_text(value: float, digits: int, min_sig_figs: Any) -> str:
+    """The key's figure: ``digits`` decimals, more when the template asks for more
+    significant figures than those decimals show (0.0062 to 3 significant figures: 0.00621)."""
+    text = f"{value:.{digits}f}"
+    while isinstance(min_sig_figs, int) and significant_figures(text) < min_sig_figs < 16:
+        digits += 1
+        text = f"{value:.{digits}f}"
+        if digits >= 17:
+            break
+    return text
 
 
 def variant_seed(secret: str, template: Template, student: str) -> bytes:
@@ -258,8 +295,8 @@ def load_template(path: str | Path) -> Template:
         if key in data:
             raise t.error(f"a template has no [{key}]: [template] find lists what to find", key)
     body = {k: v for k, v in data.items() if k not in ("template", "points")}
-    _expand_shapes(t, body)
-    t.data = _ranges(t, body, ())
+    expand_shapes(t, body)
+    t.data = given_ranges(t, body, ())
     if not t.ranges:
         raise t.error("a template needs at least one given written as a range "
                       "(x = { between = [-3, 3], digits = 1 })")  # fmt: skip
@@ -279,12 +316,13 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
         raise t.error(f"[template]: unknown field {sorted(extra)[0]!r}; expected one of "
                       f"{', '.join(sorted(_TEMPLATE_KEYS))}", "template")  # fmt: skip
     t.find = _find(t, table.get("find"))
-    t.digits = _whole(t, table.get("digits", 4), "digits", 1, _MAX_DIGITS)
+    t.digits = _whole(t, table.get("digits", 4), "digits", 1, MAX_DIGITS)
     t.redraws = _whole(t, table.get("redraws", 20), "redraws", 1, 100)
     share = table.get("imprecise", 0.0)
     if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
         raise t.error("[template] imprecise must be a share from 0 to 1", "template", "imprecise")
     t.imprecise = float(share)
+    _precision_asked(t, data, table)
     t.points = _points(t, data.get("points", {}))
 
 
@@ -311,93 +349,25 @@ def _points(t: Template, points: Any) -> dict[str, float]:
     return {k: float(v) for k, v in points.items()}
 
 
+def _precision_asked(t: Template, data: dict[str, Any], table: dict[str, Any]) -> None:
+    """``imprecise`` points need a precision to enforce (``min_decimals``, ``min_sig_figs``
+    at the template's top), and the key must be written to the decimals asked."""
+    asked = [k for k in ("min_decimals", "min_sig_figs") if k in data]
+    if "imprecise" in table and not asked:
+        raise t.error("[template] imprecise is the share of the points an answer too imprecise "
+                      "earns, but the template asks for no precision: set min_decimals or "
+                      "min_sig_figs at its top", "template", "imprecise")  # fmt: skip
+    decimals = data.get("min_decimals")
+    if isinstance(decimals, int) and not isinstance(decimals, bool) and decimals > t.digits:
+        raise t.error(f"min_decimals = {decimals} asks for more decimals than the key is written "
+                      f"with ([template] digits = {t.digits})", "min_decimals")  # fmt: skip
+
+
 def _whole(t: Template, val: Any, what: str, low: int, high: int) -> int:
     if isinstance(val, bool) or not isinstance(val, int) or not low <= val <= high:
         raise t.error(f"[template] {what} must be a whole number from {low} to {high}",
                       "template", what)  # fmt: skip
     return val
-
-
-def _is_range(val: Any) -> bool:
-    return isinstance(val, dict) and "between" in val
-
-
-def _expand_shapes(t: Template, body: dict[str, Any]) -> None:
-    """One range for all of a network's weights, biases or a sample's x or y: the shape
-    comes from ``sizes``."""
-    net = body.get("network")
-    if not isinstance(net, dict):
-        return
-    sizes = _sizes(net.get("sizes"))
-    if sizes is None:
-        return  # the loader's own check names the problem
-    pairs = list(zip(sizes, sizes[1:]))
-    if _is_range(net.get("weights")):
-        net["weights"] = [
-            [[dict(net["weights"]) for _ in range(n_in)] for _ in range(n)] for n_in, n in pairs
-        ]
-    if _is_range(net.get("biases")):
-        net["biases"] = [[dict(net["biases"]) for _ in range(n)] for _, n in pairs]
-    for s in body.get("samples") or []:
-        for key, n in (("x", sizes[0]), ("y", sizes[-1])):
-            if isinstance(s, dict) and _is_range(s.get(key)):
-                s[key] = [dict(s[key]) for _ in range(n)]
-
-
-def _sizes(sizes: Any) -> list[int] | None:
-    ok = isinstance(sizes, list) and len(sizes) >= 2
-    if ok and all(isinstance(s, int) and not isinstance(s, bool) and 1 <= s <= 64 for s in sizes):
-        return list(sizes)
-    return None
-
-
-def _ranges(t: Template, val: Any, path: tuple[str | int, ...]) -> Any:
-    """``val`` with every range dict replaced by its checked Range (recorded in t.ranges)."""
-    if _is_range(val):
-        if not path or path[0] not in _GIVEN_SECTIONS:
-            raise t.error("a range may stand only for a given number", *path)
-        r = _range(t, val, path)
-        t.ranges.append(r)
-        return r
-    if isinstance(val, dict):
-        return {k: _ranges(t, v, (*path, k)) for k, v in val.items()}
-    if isinstance(val, list):
-        return [_ranges(t, v, (*path, i)) for i, v in enumerate(val)]
-    return val
-
-
-def _range(t: Template, spec: dict[str, Any], path: tuple[str | int, ...]) -> Range:
-    name = _given_name(path)
-    keyed = [p for p in path if isinstance(p, str)]
-    extra = set(spec) - _RANGE_KEYS
-    if extra:
-        raise t.error(f"given {name}: a range takes between and digits, got "
-                      f"{sorted(extra)[0]!r}", *keyed)  # fmt: skip
-    between = spec["between"]
-    ok = isinstance(between, list) and len(between) == 2
-    if not ok or not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in between):
-        raise t.error(f"given {name}: between must be two numbers [low, high]", *keyed)
-    digits = spec.get("digits", 2)
-    if isinstance(digits, bool) or not isinstance(digits, int) or not 0 <= digits <= _MAX_DIGITS:
-        raise t.error(f"given {name}: digits must be a whole number from 0 to {_MAX_DIGITS}",
-                      *keyed)  # fmt: skip
-    scale = Decimal(10) ** digits
-    try:
-        low = int((Decimal(str(between[0])) * scale).to_integral_value(rounding="ROUND_CEILING"))
-        high = int((Decimal(str(between[1])) * scale).to_integral_value(rounding="ROUND_FLOOR"))
-    except ArithmeticError:
-        raise t.error(f"given {name}: between must be two finite numbers", *keyed) from None
-    if high - low < 1:
-        raise t.error(f"given {name}: between {between[0]} and {between[1]} leaves fewer than "
-                      f"two numbers of {digits} decimals to draw", *keyed)  # fmt: skip
-    return Range(path, name, low, high, digits)
-
-
-def _given_name(path: tuple[str | int, ...]) -> str:
-    """The name a person would use for the given at ``path``."""
-    if path[:1] == ("variables",) and len(path) == 2:
-        return str(path[1])
-    return str(path[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
 
 
 def _check_sheet(t: Template) -> None:

@@ -28,11 +28,13 @@ score: 1 of 2
 
 from __future__ import annotations
 
+import math
 import sys
 from collections.abc import Callable
 from typing import TextIO
 
 from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.safety import printable
 from tracegrad.autograd.value import Value
 from tracegrad.practising.judge import NUMBER, Exercise
 
@@ -121,8 +123,8 @@ def _ask(
         except (EOFError, KeyboardInterrupt):
             print(file=out)
             return first, True
-        if echo:
-            print(answer, file=out)
+        if echo:  # a piped answer is text from outside: no raw control character reaches out
+            print(printable(answer, line=True), file=out)
         if answer.lower() in _STOP:
             return first, True
         if answer == "?":
@@ -131,6 +133,10 @@ def _ask(
             return first or "wrong", False
         if not NUMBER.match(answer):
             print("not a number: write it like -0.25 or 3e-4 (? shows it, q stops)", file=out)
+            continue
+        if not math.isfinite(float(answer.replace("_", ""))):  # 1e400: as check refuses it
+            print(f"not a finite number: {answer} is beyond a float's range; write it like "
+                  "-0.25 or 3e-4", file=out)  # fmt: skip
             continue
         verdict = ex.judge(i, figures, answer)
         print(verdict.text, file=out)

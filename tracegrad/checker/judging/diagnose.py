@@ -19,10 +19,22 @@ import difflib
 import functools
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from tracegrad import autograd  # autograd.explain: the explaining code loads when a report needs it
-from tracegrad.autograd.formatting import fmt
+from tracegrad.checker.judging.marks import (
+    ACCEPTED,
+    CARRIED,
+    CUT_SHORT,
+    IMPRECISE,
+    RIGHT,
+    SIGN,
+    TRUNCATED,
+    WRONG,
+    Figure,
+    Mark,
+    Sheet,
+    accept_carried,
+)
 from tracegrad.checker.judging.precision import (
     close,
     is_whole,
@@ -31,14 +43,16 @@ from tracegrad.checker.judging.precision import (
     significant_figures,
     truncates,
 )
-from tracegrad.checker.judging.prepared import prepared
+from tracegrad.checker.judging.prepared import Prepared
 from tracegrad.checker.judging.rules import (
-    Figure,
     carries_of,
     carry,
+    given_as_written,
+    inside_update_rule,
+    never_zero,
     not_updated,
+    precise_enough,
     recipes,
-    required_sig_figs,
     trivially,
     written_figure,
 )
@@ -46,7 +60,16 @@ from tracegrad.checker.judging.slips import slip_reasons
 from tracegrad.checker.limits import DiagnosisBudget, DiagnosisCutShort, charge, diagnosis_budget
 from tracegrad.checker.reading.sheet import Answer, Homework
 from tracegrad.checker.solving.formulas import sig
-from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe, normalise
+from tracegrad.checker.solving.problem import (
+    BACKWARD_FACTORS,
+    GRADIENTS,
+    ZERO_DERIVATIVES,
+    Key,
+    Problem,
+    Quantity,
+    apply_recipe,
+    normalise,
+)
 
 __all__ = [
     "Mark",
@@ -59,51 +82,11 @@ __all__ = [
     "WRONG",
     "close",
     "ACCEPTED",
+    "CUT_SHORT",
+    "Sheet",
     "show_like",
     "significant_figures",
 ]
-
-RIGHT = "right"
-CARRIED = "carried forward"
-TRUNCATED = "truncated"
-SIGN = "sign flipped"
-IMPRECISE = "too imprecise"
-WRONG = "wrong"
-ACCEPTED = (RIGHT, CARRIED, TRUNCATED)
-CUT_SHORT = "cut short"  # the reason of a wrong answer left undiagnosed (the budget was spent)
-
-
-@dataclass
-class Mark:
-    """The verdict on one answer, with the numbers it was judged by."""
-
-    answer: Answer
-    quantity: Quantity
-    engine: float  # the engine's exact number
-    carried: float | None  # the recipe on the student's own earlier figures
-    verdict: str  # RIGHT, CARRIED, TRUNCATED, SIGN, IMPRECISE or WRONG
-    reason: str  # a short code: 'carried', 'sign', 'factor 2', 'upstream', ...
-    message: str  # the examiner's sentence
-    derivation: str = ""  # for wrong answers: how the engine's number is obtained
-    upstream: str = ""  # the earlier wrong answer this one follows from
-    index: int = 0  # position in textbook order
-    sources: tuple[str, ...] = ()  # the earlier answers a carried figure follows from
-
-    @property
-    def ok(self) -> bool:
-        return self.verdict in ACCEPTED
-
-    @property
-    def label(self) -> str:
-        return self.answer.label
-
-    @property
-    def student(self) -> float:
-        return self.answer.value
-
-    def __repr__(self) -> str:
-        why = f": {self.message}" if self.message else ""
-        return f"<Mark {self.label} = {self.answer.text}, {self.verdict}{why}>"
 
 
 def resolve_all(hw: Homework, problem: Problem) -> list[tuple[Answer, Quantity]]:
@@ -127,7 +110,7 @@ def resolve_all(hw: Homework, problem: Problem) -> list[tuple[Answer, Quantity]]
             else:
                 firsts: dict[str, str] = {}
                 for q2 in problem.quantities:
-                    if q2.step == a.step and q2.section != "zero derivatives":
+                    if q2.step == a.step and q2.section != ZERO_DERIVATIVES:
                         firsts.setdefault(q2.section, q2.name)
                 hint = f"names are like {', '.join(firsts.values())} (tracegrad solve lists all)"
             raise hw.error(f"answer {a.key!r}: no quantity of that name; {hint}", line=a.line)
@@ -135,35 +118,42 @@ def resolve_all(hw: Homework, problem: Problem) -> list[tuple[Answer, Quantity]]
     return out
 
 
-def mark_answers(hw: Homework, problem: Problem) -> list[Mark]:
+def mark_answers(hw: Homework, problem: Problem, prep: Prepared | None = None) -> list[Mark]:
     """Mark every answer of ``hw`` against ``problem``; the marks come in the sheet's order.
 
     Answers are judged in the order of the worked solution (so an answer's inputs are judged
-    before it), then listed as the student wrote them.
+    before it), then listed as the student wrote them. ``prep`` is the diagnosis cache (made
+    here when not given; ``prep.budget`` then holds what the diagnoses cost).
     """
     pairs = resolve_all(hw, problem)
     order = problem.order()
-    sheet = {id(a): i for i, (a, _) in enumerate(pairs)}
+    sheet_order = {id(a): i for i, (a, _) in enumerate(pairs)}
     work = sorted(pairs, key=lambda aq: order[aq[1].key])
     student: dict[Key, Answer] = {}
     for a, q in work:
         if q.key not in student or (student[q.key].note and not a.note):
             student[q.key] = a
-    world = _student_world(problem, student)
-    min_sig = getattr(hw, "min_sig_figs", None)
+    prep = prep if prep is not None else Prepared(problem)
+    s = Sheet(
+        problem,
+        prep,
+        student,
+        _student_world(problem, student),
+        min_sig_figs=hw.min_sig_figs,
+        min_decimals=hw.min_decimals,
+        written=[a for a, _ in pairs if not a.explicit],
+    )
     marks: list[tuple[int, Mark]] = []
-    by_key: dict[Key, Mark] = {}
     with diagnosis_budget() as budget:
-        prep = prepared(problem)
         prep.budget = budget  # what the sheet's diagnoses cost, for tests and benchmarks
         differ = [k for k, a in student.items() if not _engine_figure(a, problem.index[k])]
         prep.answered(student, differ)
         for a, q in work:
-            m = _mark_within(budget, problem, a, q, world, student, by_key, min_sig)
+            m = _mark_within(budget, s, a, q)
             m.index = order[q.key]
-            marks.append((sheet[id(a)], m))
+            marks.append((sheet_order[id(a)], m))
             if student.get(q.key) is a:
-                by_key[q.key] = m
+                s.by_key[q.key] = m
                 prep.marked(q.key, m.ok)
     marks.sort(key=lambda im: im[0])
     return [m for _, m in marks]
@@ -187,17 +177,15 @@ def _student_world(problem: Problem, student: dict[Key, Answer]) -> dict[Key, Fi
     return world
 
 
-def _carried_from(
-    problem: Problem, q: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
-) -> tuple[list[str], list[str]]:
+def _carried_from(s: Sheet, q: Quantity) -> tuple[list[str], list[str]]:
     """The student's earlier figures that differ from the engine's and fed this answer:
     (the ones already marked not accepted, the others: rounded or carried themselves)."""
     wrong: dict[str, None] = {}  # ordered, without repeats
     rounded: list[str] = []
     seen: set[Key] = set()
-    prep = prepared(problem)
+    problem, prep = s.problem, s.prep
     reach, differ = prep.reach, prep.differ  # walk only where a differing figure lies further on
-    todo = deque(k for k in _feeding(problem, q) if reach.get(k, 0) & differ)
+    todo = deque(k for k in _feeding(s, q) if reach.get(k, 0) & differ)
     while todo:
         k = todo.popleft()
         if k in seen:
@@ -206,15 +194,15 @@ def _carried_from(
         if not len(seen) % _CHUNK:
             charge(_CHUNK)  # a long walk stops where the sheet's budget ends
         dep = problem.index[k]
-        a = student.get(k)
+        a = s.student.get(k)
         if a is None:
             feeds = prep.feeding.get(k)
-            feeds = _feeding(problem, dep) if feeds is None else feeds
+            feeds = _feeding(s, dep) if feeds is None else feeds
             todo.extend(d for d in feeds if reach.get(d, 0) & differ)
             continue
         if _engine_figure(a, dep):
             continue
-        prior = by_key.get(k)
+        prior = s.by_key.get(k)
         text = f"{a.label} = {a.text}"
         if prior is not None and not prior.ok:
             wrong[text] = None
@@ -234,13 +222,13 @@ def _engine_figure(a: Answer, q: Quantity) -> bool:
     return abs(a.value - q.value) <= 1e-12 * max(1.0, abs(q.value))
 
 
-def _feeding(problem: Problem, q: Quantity) -> list[Key]:
+def _feeding(s: Sheet, q: Quantity) -> list[Key]:
     """The deps whose number moves q's recipe (not x in d(x + y)/dy = 1, say): once per sheet."""
-    return prepared(problem).feeding_of(q, lambda: _feeding_now(problem, q))
+    return s.prep.feeding_of(q, lambda: _feeding_now(s.problem, q))
 
 
 def _feeding_now(problem: Problem, q: Quantity) -> list[Key]:
-    if q.compute is None:
+    if q.compute is None or q.activation:  # a slope may not move near the engine's numbers
         return list(q.deps)
     args = [problem.index[d].value for d in q.deps]
     base = apply_recipe(q.compute, args)
@@ -255,32 +243,24 @@ def _feeding_now(problem: Problem, q: Quantity) -> list[Key]:
     return out
 
 
-def _mark(
-    problem: Problem,
-    a: Answer,
-    q: Quantity,
-    world: dict[Key, Figure],
-    student: dict[Key, Answer],
-    by_key: dict[Key, Mark],
-    min_sig: int | None = None,
-) -> Mark:
-    figures = [world[d] for d in q.deps]
-    carries = carries_of(q, world, student)
+def _mark(s: Sheet, a: Answer, q: Quantity) -> Mark:
+    problem = s.problem
+    figures = [s.world[d] for d in q.deps]
+    carries = carries_of(q, s.world, s.student)
     carried, spread = carries[0][1] if carries else (None, 0.0)
     mark = Mark(a, q, q.value, carried, RIGHT, "", "")
-    if _not_updated(problem, mark, world):
+    if _not_updated(s, mark):
         return mark
     if close(a.value, q.value, a.tolerance):
-        return _precise_enough(mark, min_sig)
+        return precise_enough(s, mark)
     trivial = ""
     for recipe, (value, width) in carries or [(q, (None, 0.0))]:
         mark.carried = value
         if value is not None and trivially(a, q, value, width):  # a zero carried through
-            trivial = trivial or _sources_text(problem, recipe, student, by_key)
+            trivial = trivial or _zero_source(s, recipe)
             continue
-        sources = functools.partial(_carried_from, problem, recipe, student, by_key)
-        if _accept(mark, width, sources):
-            return _precise_enough(mark, min_sig)
+        if _accept(mark, width, functools.partial(_carried_from, s, recipe)):
+            return precise_enough(s, mark)
     mark.carried = carried
     mark.derivation = _derivation(problem, q, a)
     if trivial:
@@ -290,43 +270,54 @@ def _mark(
             f"forward earns no credit; {q.name} is {show_like(a, q.value)}"
         )
         return mark
-    if _whole_or_sign(mark, spread):
+    if (
+        never_zero(mark)
+        or inside_update_rule(s, mark, spread, functools.partial(_carried_from, s, q))
+        or _whole_or_sign(mark, spread)
+    ):
         return mark
     mark.verdict = WRONG
-    reasons = slip_reasons(problem, a, q, carried, [v for v, _ in figures])
+    reasons = slip_reasons(problem, s.prep, a, q, carried, [v for v, _ in figures])
     if not reasons:
-        reasons = _upstream_or_unknown(problem, mark, spread, by_key)
+        reasons = given_as_written(s, mark) or _upstream_or_unknown(s, mark, spread)
     mark.reason, mark.message = reasons[0]
     return mark
 
 
-def _sources_text(
-    problem: Problem, recipe: Quantity, student: dict[Key, Answer], by_key: dict[Key, Mark]
-) -> str:
-    """The student's zero figures a trivial answer follows from ('dE/do1 = 0')."""
-    wrong, rounded = _carried_from(problem, recipe, student, by_key)
-    zeros = {f"{a.label} = {a.text}" for a in student.values() if a.value == 0}
+def _zero_source(s: Sheet, recipe: Quantity) -> str:
+    """The student's zero figure a trivial answer follows from: a factor of its recipe they
+    wrote as 0 ('dh2/dnet_h2 = 0'), else the earlier figures the zero came from."""
+    direct = []
+    for d in recipe.deps:
+        a = s.student.get(d)
+        if s.world[d][0] == 0 and a is not None:
+            direct.append(f"{a.label} = {a.text}")
+    if direct:
+        return ", ".join(direct[:3])
+    wrong, rounded = _carried_from(s, recipe)
+    zeros = {f"{a.label} = {a.text}" for a in s.student.values() if a.value == 0}
     found = [t for t in (*wrong, *rounded) if t in zeros] or wrong or rounded
-    return ", ".join(found[:3]) or "your figures"
+    return ", ".join(found[:3]) or "your own figures"
 
 
-def _not_updated(problem: Problem, mark: Mark, world: dict[Key, Figure]) -> bool:
+def _not_updated(s: Sheet, mark: Mark) -> bool:
     """An update answered with the weight before it: "not updated" (``rules.not_updated``)."""
     a, q = mark.answer, mark.quantity
-    said = not_updated(problem, a, q, world)
+    said = not_updated(s.problem, a, q, s.world, s.finer(a))
     if said:
         mark.verdict, mark.reason, mark.message = WRONG, "not updated", said
-        mark.derivation = _derivation(problem, q, a)
+        mark.derivation = _derivation(s.problem, q, a)
     return bool(said)
 
 
 def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], list[str]]]) -> bool:
     """Carried forward (from the student's figures, or within what their digits allow), or
-    truncated (cut, not rounded, at the digits written): accepted, with what it came from
-    (``sources()``: the earlier figures it follows from, worked out only when needed)."""
+    truncated (cut, not rounded, at the digits written) where their own rounded figures do
+    not explain it: accepted, with what it came from (``sources()``: the earlier figures it
+    follows from, worked out only when needed)."""
     a, e, carried = mark.answer, mark.engine, mark.carried
-    if carried is not None and close(a.value, carried, a.tolerance):
-        _carried(mark, *sources())
+    if carried is not None and close(a.value, carried, a.tolerance + spread):
+        accept_carried(mark, *sources())  # exactly, or within what their rounded inputs allow
         return True
     if not a.explicit and truncates(a, e):
         mark.verdict, mark.reason = TRUNCATED, "truncated"
@@ -341,9 +332,6 @@ def _accept(mark: Mark, spread: float, sources: Callable[[], tuple[list[str], li
             f"right method from {via}, but truncated: {show_like(a, carried)} rounds to "
             f"{round_to(carried, a.decimals or 0)}"
         )
-        return True
-    if carried is not None and close(a.value, carried, a.tolerance + spread):
-        _carried(mark, *sources())  # within what the rounded inputs allow
         return True
     return False
 
@@ -362,19 +350,17 @@ def _whole_or_sign(mark: Mark, spread: float) -> bool:
     if e != 0 and (close(-s, e, tol) or (carried is not None and close(-s, carried, tol + spread))):
         mark.verdict, mark.reason = SIGN, "sign"
         mark.message = f"right size, wrong sign: {q.name} is {show_like(a, e)}"
-        if q.section == "gradients":  # what an update uses; not a delta (dE/dnet_o1)
+        if q.section == GRADIENTS:  # what an update uses; not a delta (dE/dnet_o1)
             size = a.text.lstrip("+-")
             mark.message += f" (an update written 'w + η * {size}' puts the sign in the rule)"
         return True
     return False
 
 
-def _upstream_or_unknown(
-    problem: Problem, mark: Mark, spread: float, by_key: dict[Key, Mark]
-) -> list[tuple[str, str]]:
+def _upstream_or_unknown(s: Sheet, mark: Mark, spread: float) -> list[tuple[str, str]]:
     """No known slip: an earlier wrong answer it uses, else the engine's number (and the one
     from the student's figures when that differs)."""
-    up, first = _wrong_upstream(problem, mark, by_key)
+    up, first = _wrong_upstream(s, mark)
     if up:
         mark.upstream = first
         return [("upstream", f"it uses {up}, which is already wrong; start there")]
@@ -386,44 +372,15 @@ def _upstream_or_unknown(
     return [("unknown", f"the engine has {right}")]
 
 
-def _carried(mark: Mark, wrong: list[str], rounded: list[str]) -> None:
-    """Accepted: right from the student's own earlier figures (a slip, or rounding)."""
-    mark.verdict, mark.reason = CARRIED, "carried"
-    if wrong:
-        mark.sources = tuple(wrong)
-        mark.message = f"carried forward from {', '.join(wrong[:3])}"
-    elif rounded:
-        mark.message = f"right from your own figures: {', '.join(rounded[:3])}"
-    else:
-        mark.message = "right from your figures"
-
-
-def _precise_enough(mark: Mark, min_sig: int | None) -> Mark:
-    """An accepted figure with fewer significant figures than the sheet asks for."""
-    a = mark.answer
-    min_sig = required_sig_figs(mark.quantity, a, min_sig)
-    if min_sig is None or is_whole(a) and mark.verdict == RIGHT:
-        return mark
-    n = significant_figures(a.text)
-    if n >= min_sig:
-        return mark
-    mark.verdict, mark.reason = IMPRECISE, "imprecise"
-    mark.message = (
-        f"too imprecise: {n} significant figure{'s' if n > 1 else ''}, the sheet asks for "
-        f"{min_sig} ({fmt(mark.engine, min_sig)})"
-    )
-    return mark
-
-
-def _wrong_upstream(problem: Problem, mark: Mark, by_key: dict[Key, Mark]) -> tuple[str, str]:
+def _wrong_upstream(s: Sheet, mark: Mark) -> tuple[str, str]:
     """The latest wrong answer (in textbook order) this one depends on ('h1 = 0.52'), and
     the first mistake; read from bits worked out once per sheet, without a walk."""
-    prep = prepared(problem)
+    prep = s.prep
     bits = prep.uses_wrong(mark.quantity.key)  # none: no walk at all
     if not bits:
         return "", ""
-    first = by_key[prep.first_wrong(bits)]
-    nearest = by_key[prep.last_wrong(bits)]
+    first = s.by_key[prep.first_wrong(bits)]
+    nearest = s.by_key[prep.last_wrong(bits)]
     return f"{nearest.label} = {nearest.answer.text}", first.upstream or first.label
 
 
@@ -433,9 +390,9 @@ def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
     (``tracegrad.autograd.explain``) on the engine's graph."""
     lines = [problem.with_numbers(q, digits=max(4, significant_figures(a.text)))]
     chain = (
-        q.section in ("gradients",)
+        q.section == GRADIENTS
         or q.kind == "chain"
-        or (q.section == "backward factors" and len(q.deps) > 2)
+        or (q.section == BACKWARD_FACTORS and len(q.deps) > 2)
     )
     if chain and "/" in q.name and q.name.startswith("d") and len(problem.quantities) < 400:
         top, _, bottom = q.name[1:].partition("/d")
@@ -448,35 +405,26 @@ def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
 
 
 # ---------------------------------------------------------------- the diagnosis budget
-def _mark_within(
-    budget: DiagnosisBudget,
-    problem: Problem,
-    a: Answer,
-    q: Quantity,
-    world: dict[Key, Figure],
-    student: dict[Key, Answer],
-    by_key: dict[Key, Mark],
-    min_sig: int | None,
-) -> Mark:
+def _mark_within(budget: DiagnosisBudget, s: Sheet, a: Answer, q: Quantity) -> Mark:
     """``_mark``, or once the sheet's diagnosis work is spent (``TRACEGRAD_MAX_DIAGNOSIS_WORK``)
     the verdict alone: right or carried forward as the figures say, else wrong without a reason,
     the report saying the diagnosis was cut short."""
     if not budget.exhausted:
         try:
-            return _mark(problem, a, q, world, student, by_key, min_sig)
+            return _mark(s, a, q)
         except DiagnosisCutShort:
             pass
-    figures = [world[d] for d in q.deps]
+    figures = [s.world[d] for d in q.deps]
     got = carry(q, figures) if q.compute is not None and q.deps else None
     carried, spread = got if got is not None else (None, 0.0)
     mark = Mark(a, q, q.value, None, RIGHT, "", "")
     if close(a.value, q.value, a.tolerance):
-        return _precise_enough(mark, min_sig)
+        return precise_enough(s, mark)
     if carried is not None and close(a.value, carried, a.tolerance + spread):
         mark.carried = carried
-        _carried(mark, [], [])
+        accept_carried(mark, [], [])
         mark.message += " (not traced further: the diagnosis was cut short)"
-        return _precise_enough(mark, min_sig)
+        return precise_enough(s, mark)
     budget.cut += 1
     mark.verdict, mark.reason = WRONG, CUT_SHORT
     mark.message = (

@@ -1,22 +1,24 @@
-"""How precise a written number is, and what it is checked to.
+"""What a written figure is checked to: close to a number, cut or rounded, shown alike.
 
-A student's figure stands for the interval its written digits allow: ``0.0370`` has four
-decimals, so it is checked to half a unit in its last place; a whole number claims to be exact.
-These rules are shared by the loader (an answer's tolerance) and the marking (truncated,
-rounded, too few significant figures).
+How precise a figure is as written (its decimals, its significant figures, the tolerance its
+digits set) is read with the sheet (``reading/figures.py``); these are the judging's uses of it:
+close to the engine's number, truncated rather than rounded, a whole number, a number shown to
+the answer's own precision or to a number of significant figures.
 """
 
 from __future__ import annotations
 
 import math
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation, localcontext
-from typing import TYPE_CHECKING
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, localcontext
 
 from tracegrad.autograd.formatting import fixed
+from tracegrad.checker.reading.figures import (
+    significant_figures,
+    written_exponent,
+    written_tolerance,
+)
+from tracegrad.checker.reading.sheet import Answer
 from tracegrad.checker.solving.formulas import sig
-
-if TYPE_CHECKING:
-    from tracegrad.checker.reading.sheet import Answer
 
 __all__ = [
     "written_exponent",
@@ -27,33 +29,8 @@ __all__ = [
     "truncates",
     "is_whole",
     "show_like",
+    "to_sig_figs",
 ]
-
-
-def written_exponent(text: str) -> int:
-    """The power of ten of the last digit written: '0.0370' -> -4, '1e-3' -> -3."""
-    try:
-        exp = Decimal(text.replace("_", "")).as_tuple().exponent
-    except InvalidOperation:  # pragma: no cover - texts are checked as numbers first
-        return 0
-    return exp if isinstance(exp, int) else 0
-
-
-def written_tolerance(text: str) -> float:
-    """Half a unit in the last place written: '0.5399' -> 5e-05, '0.5' -> 0.05, '1e-3' -> 5e-04.
-
-    A whole number written without a decimal point claims to be exact: '28' -> 0.
-    """
-    if text.replace("_", "").lstrip("+-").isdigit():
-        return 0.0
-    return 0.5 * 10.0 ** written_exponent(text)
-
-
-def significant_figures(text: str) -> int:
-    """Significant figures written: '0.0370' -> 3, '-0.2' -> 1, '1.50e-3' -> 3."""
-    mantissa = text.replace("_", "").lstrip("+-").lower().split("e")[0]
-    digits = mantissa.replace(".", "").lstrip("0")
-    return max(1, len(digits)) if "." in mantissa else max(1, len(digits.rstrip("0")))
 
 
 def close(student: float, value: float, tolerance: float) -> bool:
@@ -94,3 +71,16 @@ def show_like(answer: Answer, value: float) -> str:
     if d is None or d == 0 and not answer.explicit:
         return sig(value, 6)
     return fixed(value, d + 1) if d < 12 else repr(value)
+
+
+def to_sig_figs(value: float, n: int) -> str:
+    """value written with exactly ``n`` significant figures, zeros kept: 0.0062124, 3 ->
+    '0.00621'; 0.39415, 3 -> '0.394'; 0.5, 2 -> '0.50'."""
+    if value == 0 or not math.isfinite(value):
+        return fixed(value, max(0, n - 1)) if value == 0 else repr(value)
+    decimals = n - 1 - math.floor(math.log10(abs(value)))
+    rounded = round(value, decimals)
+    if rounded and math.floor(math.log10(abs(rounded))) > math.floor(math.log10(abs(value))):
+        decimals -= 1  # rounding carried into a new digit: 9.996 to 3 is 10.0
+        rounded = round(value, decimals)
+    return f"{rounded:.{max(0, decimals)}f}"

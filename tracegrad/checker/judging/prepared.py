@@ -17,15 +17,15 @@ from collections.abc import Callable, Iterable
 from tracegrad.checker.limits import DiagnosisBudget, charge
 from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe
 
-__all__ = ["Prepared", "prepared"]
+__all__ = ["Prepared"]
 
 
 class Prepared:
-    """Per-problem caches; made by :func:`prepared`, dropped when quantities are added."""
+    """Per-problem caches for marking one sheet: made by ``mark_answers`` and passed to each
+    diagnosis (never kept on the problem)."""
 
     def __init__(self, problem: Problem) -> None:
         self.problem = problem
-        self.size = len(problem.quantities)
         self.feeding: dict[Key, list[Key]] = {}
         self.wild: dict[int, bool] = {}  # per step: a number in it is not finite or huge
         self._updated: dict[tuple[int, tuple[str, ...]], dict[Key, float]] = {}
@@ -145,12 +145,3 @@ class Prepared:
     def last_wrong(self, bits: int) -> Key:
         """The answered quantity of the highest of ``bits`` (the latest in textbook order)."""
         return self._keys[bits.bit_length() - 1]
-
-
-def prepared(problem: Problem) -> Prepared:
-    """The problem's caches (made on first use; made anew if quantities were added)."""
-    got = problem.__dict__.get("_prepared")
-    if not isinstance(got, Prepared) or got.size != len(problem.quantities):
-        got = Prepared(problem)
-        problem.__dict__["_prepared"] = got
-    return got

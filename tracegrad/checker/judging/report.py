@@ -18,7 +18,7 @@ from tracegrad.checker.judging.diagnose import (
     Mark,
     show_like,
 )
-from tracegrad.checker.limits import cut_short_note
+from tracegrad.checker.limits import DiagnosisBudget, cut_short_note
 from tracegrad.checker.solving.problem import Problem
 
 __all__ = ["Report"]
@@ -33,6 +33,7 @@ class Report:
     kind: str
     marks: list[Mark]
     problem: Problem
+    budget: DiagnosisBudget | None = None  # what the diagnoses cost (for tests, benchmarks)
 
     @property
     def ok(self) -> bool:

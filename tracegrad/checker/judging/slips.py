@@ -11,10 +11,21 @@ from __future__ import annotations
 import math
 
 from tracegrad.checker.judging.precision import close, show_like
-from tracegrad.checker.judging.prepared import prepared
+from tracegrad.checker.judging.prepared import Prepared
 from tracegrad.checker.limits import charge
 from tracegrad.checker.reading.sheet import Answer
-from tracegrad.checker.solving.problem import Key, Problem, Quantity, apply_recipe
+from tracegrad.checker.solving.problem import (
+    BACKWARD_FACTORS,
+    GIVEN,
+    GRADIENTS,
+    LOSS,
+    UPDATES,
+    ZERO_DERIVATIVES,
+    Key,
+    Problem,
+    Quantity,
+    apply_recipe,
+)
 
 __all__ = ["slip_reasons"]
 
@@ -22,13 +33,19 @@ _SQUARED = ": the squared error's factor 2 (E = sum 1/2 (y - o)^2 or sum (y - o)
 
 
 def slip_reasons(
-    problem: Problem, a: Answer, q: Quantity, carried: float | None, args: list[float]
+    problem: Problem,
+    prep: Prepared,
+    a: Answer,
+    q: Quantity,
+    carried: float | None,
+    args: list[float],
 ) -> list[tuple[str, str]]:
     """The likeliest reasons a wrong answer is wrong, as (code, sentence); [] when none fits.
 
-    ``carried`` is the recipe on the student's figures, ``args`` those figures (q's deps).
+    ``prep`` is the sheet's diagnosis cache, ``carried`` the recipe on the student's figures,
+    ``args`` those figures (q's deps).
     """
-    if _degenerate(problem, q, args):
+    if _degenerate(problem, prep, q, args):
         return []  # saturated or overflowing arithmetic: any "slip" found would be a fluke
     mine = dict(zip(q.deps, args))  # the deps as the student has them
     for finder in (_missing_factor, _missing_path, _flipped_path):
@@ -38,8 +55,8 @@ def slip_reasons(
     out = _known_slips(problem, a, q, args)
     if out:
         return out
-    for finder in (_swapped, _updated_weights, _old_weights):
-        found = finder(problem, a, q, mine)
+    for search in (_swapped, _updated_weights, _old_weights):  # these use the sheet's cache
+        found = search(problem, prep, a, q, mine)
         if found:
             return [found]
     return _size_or_step(problem, a, q, carried)
@@ -88,14 +105,13 @@ def _size_or_step(
 _HUGE = 1e100  # past this (or below its inverse) a sigmoid or tanh is saturated
 
 
-def _degenerate(problem: Problem, q: Quantity, args: list[float]) -> bool:
+def _degenerate(problem: Problem, prep: Prepared, q: Quantity, args: list[float]) -> bool:
     """Non-finite or saturated arithmetic: a number of q's recipe (the engine's or the
     student's) is not finite, or past ``_HUGE``, or any number of q's step is (1e300 weights
     saturate every sigmoid after them, so their zero derivatives say nothing of a slip)."""
     values = [q.value, *args, *(problem.index[d].value for d in q.deps)]
     if any(not math.isfinite(v) or abs(v) > _HUGE or 0 < abs(v) < 1 / _HUGE for v in values):
         return True
-    prep = prepared(problem)
     if q.step not in prep.wild:
         charge(len(problem.quantities))
         prep.wild[q.step] = any(
@@ -116,8 +132,8 @@ def _squared_error_likely(problem: Problem, q: Quantity) -> bool:
     squared = any(line.startswith(("loss mse", "loss half_sse")) for line in problem.describe)
     if problem.kind != "network" or not squared:
         return False
-    return q.section in ("loss", "gradients") or (
-        q.section == "backward factors" and q.name.startswith("dE/")
+    return q.section in (LOSS, GRADIENTS) or (
+        q.section == BACKWARD_FACTORS and q.name.startswith("dE/")
     )
 
 
@@ -205,19 +221,19 @@ def _flipped_path(
 
 
 def _swapped(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+    problem: Problem, prep: Prepared, a: Answer, q: Quantity, mine: dict[Key, float]
 ) -> tuple[str, str] | None:
     """The answer is another quantity's value: swapped operands or indices."""
     s, e, tol = a.value, q.value, a.tolerance
     if close(s, e, tol) or _trivial(s):
         return None
-    others = prepared(problem).near(q.step, q.section, s, tol)  # those close to s, in order
+    others = prep.near(q.step, q.section, s, tol)  # those close to s, in order
     if q.kind == "local":  # d(x*y)/dx written as x: an operand of its own operation
         others += [problem.index[d] for d in q.deps]
     for o in others:
         if o.key == q.key or _trivial(o.value) or close(o.value, e, tol):
             continue
-        if close(s, o.value, tol) and o.section != "zero derivatives":
+        if close(s, o.value, tol) and o.section != ZERO_DERIVATIVES:
             return (
                 "swapped",
                 f"that is the value of {o.name} ({show_like(a, o.value)}): swapped operands or "
@@ -253,13 +269,13 @@ def _with_replaced(
 
 
 def _updated_weights(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+    problem: Problem, prep: Prepared, a: Answer, q: Quantity, mine: dict[Key, float]
 ) -> tuple[str, str] | None:
     """A backward-pass figure worked with the weights after this step's update."""
-    if problem.kind != "network" or q.section not in ("backward factors", "gradients"):
+    if problem.kind != "network" or q.section not in (BACKWARD_FACTORS, GRADIENTS):
         return None
-    through = ("backward factors", "gradients")
-    worked = prepared(problem).updated(q.step, lambda: _new_weights(problem, q.step), through)
+    through = (BACKWARD_FACTORS, GRADIENTS)
+    worked = prep.updated(q.step, lambda: _new_weights(problem, q.step), through)
     got = worked.get(q.key)
     if got is not None and not close(got, q.value, 0) and close(a.value, got, a.tolerance):
         return (
@@ -276,13 +292,13 @@ def _new_weights(problem: Problem, step: int) -> dict[Key, float]:
     new: dict[Key, float] = {}
     for given in problem.quantities:
         upd = problem.index.get((step, f"{given.name}_new"))
-        if given.step == step and given.section == "given" and upd is not None:
+        if given.step == step and given.section == GIVEN and upd is not None:
             new[given.key] = upd.value
     return new
 
 
 def _old_weights(
-    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+    problem: Problem, prep: Prepared, a: Answer, q: Quantity, mine: dict[Key, float]
 ) -> tuple[str, str] | None:
     """A figure of step k > 1 worked with a weight from before the previous update."""
     if q.step < 2:
@@ -291,7 +307,7 @@ def _old_weights(
     for d in q.deps:
         dep = problem.index[d]
         before = problem.index.get((d[0] - 1, d[1]))
-        if dep.section == "given" and dep.deps and before is not None and before.value != dep.value:
+        if dep.section == GIVEN and dep.deps and before is not None and before.value != dep.value:
             old[d] = before.value
     got = _with_replaced(problem, q, old)
     if got is not None and close(a.value, got, a.tolerance) and not close(got, q.value, 0):
@@ -308,7 +324,7 @@ def _old_weights(
 def _neighbours(problem: Problem, q: Quantity) -> list[tuple[Quantity, str]]:
     """The same quantity one step earlier and later (an update: the weight before it)."""
     found: list[tuple[Quantity, str]] = []
-    if q.section == "updates":
+    if q.section == UPDATES:
         before = problem.index.get((q.step, q.name[: -len("_new")]))
         if before is not None:
             found.append((before, "the value before the update (one step earlier)"))

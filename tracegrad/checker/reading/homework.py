@@ -26,15 +26,17 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
+from tracegrad.autograd.limits import LIMITS, UnreadableFile, count_digits, read_limited
 from tracegrad.autograd.parse import ExpressionError, parse_expression
-from tracegrad.checker.judging.precision import written_tolerance
-from tracegrad.checker.limits import read_homework, toml_refusal, within_limits
+from tracegrad.checker.limits import HomeworkLimitError, check_homework
+from tracegrad.checker.reading.figures import written_tolerance
 from tracegrad.checker.reading.sheet import (
     Answer,
     ExpressionSpec,
     Homework,
     HomeworkError,
     NetworkSpec,
+    SheetFile,
     located_error,
 )
 from tracegrad.checker.reading.sheet_network import network_spec
@@ -51,6 +53,9 @@ __all__ = [
     "Homework",
     "load",
     "located_error",
+    "read_homework",
+    "toml_refusal",
+    "within_limits",
     "written_tolerance",
     "scan_source",
     "tomllib",
@@ -89,31 +94,35 @@ def _build(
     texts: dict[tuple[str, ...], str],
     need_answers: bool = True,
 ) -> Homework:
-    """The Homework of a parsed sheet: read through the declaration (``sheet_schema``), then
-    the checks a schema cannot make (shapes, names, formulas, answers)."""
-    hw = Homework(path=path, title="", kind="", spec=ExpressionSpec({}, {}), lines=lines)
-    _not_a_template(hw, data)
-    sheet = read_sheet(hw, data)
-    hw.title = sheet["title"] or ""
-    hw.min_sig_figs = sheet["min_sig_figs"]
-    hw.spec = network_spec(hw, sheet) if hw.kind == "network" else _expressions(hw, sheet)
-    if sheet["answers"] is None:
-        if not need_answers:
-            return hw
-        raise hw.error("missing [answers]: the numbers to check")
-    hw.answers = [_answer(hw, raw, texts, sheet["tolerance"]) for raw in sheet["answers"]]
-    if not hw.answers and need_answers:
-        raise hw.error("[answers] is empty: nothing to check", "answers")
-    return hw
-
-
-def _not_a_template(hw: Homework, data: dict[str, Any]) -> None:
+    """The Homework of a parsed sheet, built once: read through the declaration
+    (``sheet_schema``), then the checks a schema cannot make (shapes, names, formulas,
+    answers)."""
+    where = SheetFile(path, lines)
     if "template" in data:  # tracegrad.kit.template reads these
-        raise hw.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
+        raise where.error("a template, not a sheet: make sheets from it with `tracegrad assign`")
+    where, sheet = read_sheet(where, data)
+    spec = network_spec(where, sheet) if where.kind == "network" else _expressions(where, sheet)
+    answers = []
+    if sheet["answers"] is not None:
+        answers = [_answer(where, raw, texts, sheet["tolerance"]) for raw in sheet["answers"]]
+        if not answers and need_answers:
+            raise where.error("[answers] is empty: nothing to check", "answers")
+    elif need_answers:
+        raise where.error("missing [answers]: the numbers to check")
+    return Homework(
+        path,
+        sheet["title"] or "",
+        where.kind,
+        spec,
+        answers,
+        lines,
+        min_sig_figs=sheet["min_sig_figs"],
+        min_decimals=sheet["min_decimals"],
+    )
 
 
 def _answer(
-    hw: Homework,
+    hw: SheetFile,
     raw: RawAnswer,
     texts: Mapping[tuple[str, ...], str],
     default_tol: float | None,
@@ -135,8 +144,44 @@ def _answer(
     return Answer(raw.key, name, note, raw.step, raw.value, text, tol, explicit, line)
 
 
+# ---------------------------------------------------------------- the file within its limits
+def read_homework(path: str) -> str:
+    """The text of a homework file, read within its size limit (HomeworkError otherwise)."""
+    try:
+        return read_limited(path, LIMITS["homework_bytes"], "homework file")
+    except UnreadableFile as exc:
+        raise HomeworkError(str(exc)) from None
+
+
+def within_limits(
+    path: str,
+    data: Mapping[str, Any],
+    texts: Mapping[tuple[str, ...], str],
+    lines: Mapping[tuple[str, ...], int],
+) -> None:
+    """The loader's HomeworkError, naming the line, for the first limit a parsed file breaks."""
+    try:
+        check_homework(data, texts)
+    except HomeworkLimitError as exc:
+        raise located_error(path, str(exc), lines.get(exc.key)) from None
+
+
+def toml_refusal(path: str, text: str, exc: Exception) -> Exception:
+    """The HomeworkError for a file the TOML parser gave up on with a RecursionError (arrays
+    nested thousands deep) or a ValueError (an integer of more than 4300 digits)."""
+    if isinstance(exc, RecursionError):
+        nesting = LIMITS["nesting"]
+        return located_error(path, f"more than {nesting.message(nesting.value)}")
+    longest = min(LIMITS["digits"].value, len(text))  # a huge limit: no longer than the file
+    m = re.search(r"\d[\d_]{" + str(longest) + ",}", text)
+    if m is None:
+        return located_error(path, f"malformed TOML: {exc}")
+    line = text.count("\n", 0, m.start()) + 1
+    return located_error(path, LIMITS["digits"].message(count_digits(m.group(0))), line)
+
+
 # ---------------------------------------------------------------- expression homework
-def _expressions(hw: Homework, sheet: dict[str, Any]) -> ExpressionSpec:
+def _expressions(hw: SheetFile, sheet: dict[str, Any]) -> ExpressionSpec:
     """The formulas parsed, each using only the variables and the expressions before it."""
     spec = ExpressionSpec(dict(sheet["variables"] or {}), {})
     exprs = sheet["expressions"]

@@ -9,9 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from tracegrad.autograd.parse import Expression
-from tracegrad.checker.judging.precision import written_exponent
+from tracegrad.checker.reading.figures import written_decimals
 
-__all__ = ["HomeworkError", "Answer", "ExpressionSpec", "NetworkSpec", "Homework", "located_error"]
+__all__ = [
+    "HomeworkError",
+    "Answer",
+    "ExpressionSpec",
+    "NetworkSpec",
+    "SheetFile",
+    "Homework",
+    "located_error",
+]
 
 
 class HomeworkError(ValueError):
@@ -37,7 +45,7 @@ class Answer:
         """Decimals written (4 for '0.5399'), None for an explicit tolerance or exponent form."""
         if self.explicit or "e" in self.text.lower():
             return None
-        return max(0, -written_exponent(self.text))
+        return written_decimals(self.text)
 
     @property
     def label(self) -> str:
@@ -79,17 +87,14 @@ class NetworkSpec:
         return [f"y{k + 1}" for k in range(len(self.outputs))]
 
 
-@dataclass
-class Homework:
-    """A loaded homework: what to compute (``spec``) and what the student answered."""
+@dataclass(frozen=True)
+class SheetFile:
+    """A sheet file being read: its path, the line of each key and, once known, its kind.
+    What the reading steps name a line with; the Homework is built once, from what they read."""
 
     path: str
-    title: str
-    kind: str  # 'expression' or 'network'
-    spec: ExpressionSpec | NetworkSpec
-    answers: list[Answer] = field(default_factory=list)
     lines: dict[tuple[str, ...], int] = field(default_factory=dict)
-    min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
+    kind: str = ""  # 'expression' or 'network', once the sections present say which
 
     def line_of(self, *path: str) -> int | None:
         """The line of the key ``path``, else of the nearest table or key around it."""
@@ -102,6 +107,32 @@ class Homework:
     def error(self, message: str, *path: str, line: int | None = None) -> HomeworkError:
         """A HomeworkError located at the line of the key ``path`` (or ``line``)."""
         return located_error(self.path, message, line if line is not None else self.line_of(*path))
+
+
+@dataclass(frozen=True)
+class Homework:
+    """A loaded homework: what to compute (``spec``) and what the student answered."""
+
+    path: str
+    title: str
+    kind: str  # 'expression' or 'network'
+    spec: ExpressionSpec | NetworkSpec
+    answers: list[Answer] = field(default_factory=list)
+    lines: dict[tuple[str, ...], int] = field(default_factory=dict)
+    min_sig_figs: int | None = None  # answers with fewer significant figures: too imprecise
+    min_decimals: int | None = None  # answers with fewer decimals: too imprecise
+
+    @property
+    def file(self) -> SheetFile:
+        return SheetFile(self.path, self.lines, self.kind)
+
+    def line_of(self, *path: str) -> int | None:
+        """The line of the key ``path``, else of the nearest table or key around it."""
+        return self.file.line_of(*path)
+
+    def error(self, message: str, *path: str, line: int | None = None) -> HomeworkError:
+        """A HomeworkError located at the line of the key ``path`` (or ``line``)."""
+        return self.file.error(message, *path, line=line)
 
 
 def located_error(path: str, message: str, line: int | None = None) -> HomeworkError:

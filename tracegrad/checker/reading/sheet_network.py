@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracegrad.checker.reading.sheet import Homework, NetworkSpec
+from tracegrad.checker.reading.sheet import NetworkSpec, SheetFile
 from tracegrad.checker.reading.sheet_schema import TRAINING
 from tracegrad.nn.losses import LOSSES
 
 __all__ = ["network_spec", "check_targets"]
 
 
-def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
+def network_spec(hw: SheetFile, sheet: dict[str, Any]) -> NetworkSpec:
     """[network], [[samples]] and [training] (read through the declaration) checked against
     each other."""
     net = sheet["network"]
@@ -45,7 +45,7 @@ def network_spec(hw: Homework, sheet: dict[str, Any]) -> NetworkSpec:
     )  # fmt: skip
 
 
-def check_targets(hw: Homework, loss: str, samples: list[Any], output_activation: str) -> None:
+def check_targets(hw: SheetFile, loss: str, samples: list[Any], output_activation: str) -> None:
     """The one place where a loss's own rule for its targets is called (``nn.losses``:
     ``LossSpec.target_problem``, a binary target of 7 for binary cross-entropy, say): its one
     line, at the line of the sample it names."""
@@ -58,7 +58,7 @@ def check_targets(hw: Homework, loss: str, samples: list[Any], output_activation
         raise hw.error(said, line=hw.line_of("samples", str(index), "y"))
 
 
-def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
+def _inputs(hw: SheetFile, net: dict[str, Any], nin: int) -> list[str]:
     P = ("network", "inputs")
     inputs = net["inputs"] if net["inputs"] is not None else [f"x{i + 1}" for i in range(nin)]
     if len(inputs) != nin:
@@ -66,7 +66,7 @@ def _inputs(hw: Homework, net: dict[str, Any], nin: int) -> list[str]:
     return list(inputs)
 
 
-def _neuron_names(hw: Homework, net: dict[str, Any], layer_sizes: list[int]) -> list[list[str]]:
+def _neuron_names(hw: SheetFile, net: dict[str, Any], layer_sizes: list[int]) -> list[list[str]]:
     """network.neurons, or the textbook names: h1, h2 (h1_1, h2_1 with several hidden
     layers) and o1, o2."""
     P = ("network", "neurons")
@@ -111,7 +111,7 @@ def _default_parameter_names(
 
 
 def _shaped(
-    hw: Homework, val: Any, dims: list[int], per_input: bool, what: str, path: tuple[str, ...]
+    hw: SheetFile, val: Any, dims: list[int], per_input: bool, what: str, path: tuple[str, ...]
 ) -> Any:
     """Nested lists of numbers (the declaration read them) against the layer sizes: per
     layer, per neuron (, per input)."""
@@ -139,7 +139,7 @@ def _shaped(
     return val
 
 
-def _flat_names(hw: Homework, net: dict[str, Any], key: str, default: Any) -> Any:
+def _flat_names(hw: SheetFile, net: dict[str, Any], key: str, default: Any) -> Any:
     """Names in the same nested shape as ``default``, given flat in the file."""
     if net[key] is None:
         return default
@@ -181,7 +181,7 @@ def _flat(nested: Any) -> list[Any]:
 
 
 def _check_names(
-    hw: Homework,
+    hw: SheetFile,
     inputs: list[str],
     neurons: list[list[str]],
     weights: Any,
@@ -226,7 +226,7 @@ def _check_names(
             owner[n] = key
 
 
-def _samples(hw: Homework, samples: list[dict[str, Any]], nin: int, nout: int) -> list[Any]:
+def _samples(hw: SheetFile, samples: list[dict[str, Any]], nin: int, nout: int) -> list[Any]:
     """Each sample's x and y (lists of numbers, read) against the network's inputs, outputs."""
     out = []
     for i, s in enumerate(samples):
@@ -238,7 +238,9 @@ def _samples(hw: Homework, samples: list[dict[str, Any]], nin: int, nout: int) -
     return out
 
 
-def _frozen(hw: Homework, names: list[str] | None, weight_names: Any, bias_names: Any) -> list[str]:
+def _frozen(
+    hw: SheetFile, names: list[str] | None, weight_names: Any, bias_names: Any
+) -> list[str]:
     """training.frozen: the parameters the update leaves as they are."""
     params = set(_flat(weight_names)) | set(_flat(bias_names))
     for n in names or []:

@@ -16,7 +16,7 @@ no dependency, and every message stays ours (one line, naming the key and its li
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from tracegrad.checker.reading.sheet_values import (
@@ -37,7 +37,7 @@ from tracegrad.nn.activations import activation_names
 from tracegrad.nn.losses import LOSSES
 
 if TYPE_CHECKING:
-    from tracegrad.checker.reading.sheet import Homework
+    from tracegrad.checker.reading.sheet import SheetFile
 
 __all__ = [
     "Key",
@@ -100,7 +100,7 @@ class Table:
     def named(self, what: str, key: str) -> str:
         return f"{what}{self.join}{key}" if what else key
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
         if not isinstance(val, dict):
             raise hw.error(f"{what} must be {self.shape}", *path)
         if self.entries is not None:
@@ -117,7 +117,7 @@ class Table:
                 out[k.name] = k.default
         return out
 
-    def known_keys(self, hw: Homework, val: Mapping[str, Any], what: str, path: KeyPath) -> None:
+    def known_keys(self, hw: SheetFile, val: Mapping[str, Any], what: str, path: KeyPath) -> None:
         """Every key of ``val`` one the table declares; else one line naming the first not."""
         names = {k.name for k in self.keys}
         for key in val:
@@ -127,7 +127,7 @@ class Table:
                     f"unknown field {shown}; expected one of {listed(names)}", *path, key
                 )
 
-    def _entries(self, hw: Homework, val: dict[str, Any], path: KeyPath) -> dict[str, Any]:
+    def _entries(self, hw: SheetFile, val: dict[str, Any], path: KeyPath) -> dict[str, Any]:
         assert self.entries is not None
         out = {}
         for name, v in val.items():
@@ -148,7 +148,7 @@ class TableArray:
     def json(self) -> dict[str, Any]:
         return {"type": "array", "items": self.table.json(), "minItems": 1}
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[dict[str, Any]]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> list[dict[str, Any]]:
         if not isinstance(val, list) or not val:
             raise hw.error(self.missing, *path)
         return [
@@ -267,6 +267,8 @@ SHEET = Table(
             "One tolerance for every answer (else each answer's written precision sets it)."),
         Key("min_sig_figs", Whole(1, 15),
             "Answers with fewer significant figures are marked too imprecise."),
+        Key("min_decimals", Whole(0, 15),
+            "Answers with fewer decimals are marked too imprecise."),
         Key("variant", Free(), "Written by `tracegrad assign`: the template and student."),
         Key("variables", Table("The given numbers: name = number.", entries=Number(),
                                entry="variable", shape="a table of name = number"),
@@ -311,7 +313,7 @@ def a_or_an(word: str) -> str:
     return f"an {word}" if word[0] in "aeiou" else f"a {word}"
 
 
-def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
+def sheet_kind(hw: SheetFile, data: Mapping[str, Any]) -> str:
     """'expression' or 'network', from the sections present; one line when neither or both."""
     present = [k.name for k in KINDS if any(m in data for m in k.marks)]
     if len(present) > 1:
@@ -328,9 +330,10 @@ def sheet_kind(hw: Homework, data: Mapping[str, Any]) -> str:
     return kind
 
 
-def read_sheet(hw: Homework, data: Mapping[str, Any]) -> dict[str, Any]:
-    """Every key of a parsed sheet read through the declaration (defaults filled in); sets
-    ``hw.kind``. The first value that does not fit raises its one-line HomeworkError."""
+def read_sheet(hw: SheetFile, data: Mapping[str, Any]) -> tuple[SheetFile, dict[str, Any]]:
+    """Every key of a parsed sheet read through the declaration (defaults filled in), and the
+    file with its kind known. The first value that does not fit raises its one-line
+    HomeworkError."""
     SHEET.known_keys(hw, data, "", ())
-    hw.kind = sheet_kind(hw, data)
-    return SHEET.read(hw, dict(data), "", ())
+    hw = replace(hw, kind=sheet_kind(hw, data))
+    return hw, SHEET.read(hw, dict(data), "", ())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from tracegrad.checker.reading.sheet import Homework
+    from tracegrad.checker.reading.sheet import SheetFile
 
 __all__ = [
     "NAME",
@@ -47,7 +47,7 @@ NAME_TEXT = "^[A-Za-z_][A-Za-z0-9_]*$"  # as JSON Schema writes it (no newline b
 NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def as_number(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> float:
+def as_number(hw: SheetFile, val: Any, what: str, path: tuple[str, ...]) -> float:
     """A finite int or float (not a bool) as a float."""
     if isinstance(val, bool) or not isinstance(val, (int, float)):
         raise hw.error(f"{what} must be a number, got {short_repr(val)}", *path)
@@ -57,7 +57,7 @@ def as_number(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> float
     return x
 
 
-def as_names(hw: Homework, val: Any, what: str, path: tuple[str, ...]) -> list[str]:
+def as_names(hw: SheetFile, val: Any, what: str, path: tuple[str, ...]) -> list[str]:
     """A list of plain names (letters, digits, underscores; not starting with a digit)."""
     if not isinstance(val, list) or not all(isinstance(v, str) for v in val):
         raise hw.error(f"{what} must be a list of names", *path)
@@ -90,7 +90,7 @@ class Type(Protocol):
 
     def json(self) -> dict[str, Any]: ...
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> Any: ...
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> Any: ...
 
 
 # ---------------------------------------------------------------- value types
@@ -103,7 +103,7 @@ class Number:
     def json(self) -> dict[str, Any]:
         return {"$ref": "#/definitions/" + ("positive" if self.positive else "number")}
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> float:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> float:
         x = as_number(hw, val, what, path)
         if self.positive and x <= 0:
             raise hw.error(f"{what} must be > 0, got {val}", *path)
@@ -123,7 +123,7 @@ class Whole:
             out["maximum"] = self.high
         return out
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> int:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> int:
         ok = isinstance(val, int) and not isinstance(val, bool) and self.low <= val
         if not ok or (self.high is not None and val > self.high):
             span = f"from {self.low} to {self.high}" if self.high else f"of at least {self.low}"
@@ -144,7 +144,7 @@ class Text:
             out["minLength"] = self.min_length
         return out
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> str:
         if not isinstance(val, str):
             such = f" such as {self.example}" if self.example else ""
             raise hw.error(f"{what} must be a string{such}", *path)
@@ -163,7 +163,7 @@ class Choice:
     def json(self) -> dict[str, Any]:
         return {"type": "string", "enum": sorted(self.options())}
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> str:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> str:
         options = self.options()
         if not isinstance(val, str) or val not in options:
             raise hw.error(f"{what} must be one of {self.shown()}, got {short_repr(val)}", *path)
@@ -177,7 +177,7 @@ class Names:
     def json(self) -> dict[str, Any]:
         return {"type": "array", "items": {"$ref": "#/definitions/name"}}
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[str]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> list[str]:
         return as_names(hw, val, what, path)
 
 
@@ -198,12 +198,12 @@ class Nested:
                 out["minItems"] = self.min_items
         return out
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[Any]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> list[Any]:
         if not isinstance(val, list) or len(val) < self.min_items:
             raise hw.error(f"{what} must be {self.shape}; got {short_repr(val)}", *path)
         return self._read(hw, val, self.depth, what, path)
 
-    def _read(self, hw: Homework, val: Any, depth: int, what: str, path: KeyPath) -> Any:
+    def _read(self, hw: SheetFile, val: Any, depth: int, what: str, path: KeyPath) -> Any:
         if depth == 0:
             return self.item.read(hw, val, f"{what} entry", path)
         if not isinstance(val, list):
@@ -218,7 +218,7 @@ class Free:
     def json(self) -> dict[str, Any]:
         return {"type": "object"}
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> dict[str, Any]:
         if not isinstance(val, dict):
             raise hw.error(f"{what} must be a table", *path)
         return val
@@ -244,7 +244,7 @@ class AnswerValue:
     def json(self) -> dict[str, Any]:
         return {"$ref": "#/definitions/answer"}
 
-    def read(self, hw: Homework, val: Any, key: str, path: KeyPath) -> tuple[Any, ...]:
+    def read(self, hw: SheetFile, val: Any, key: str, path: KeyPath) -> tuple[Any, ...]:
         tol = None
         if isinstance(val, dict):
             extra = set(val) - {"value", "tolerance"}
@@ -283,7 +283,7 @@ class Answers:
             "additionalProperties": AnswerValue().json(),
         }
 
-    def read(self, hw: Homework, val: Any, what: str, path: KeyPath) -> list[RawAnswer]:
+    def read(self, hw: SheetFile, val: Any, what: str, path: KeyPath) -> list[RawAnswer]:
         if not isinstance(val, dict):
             raise hw.error(f"{what} must be a table of name = number", *path)
         out = []
@@ -298,7 +298,7 @@ class Answers:
         return out
 
     @staticmethod
-    def _one(hw: Homework, key: str, val: Any, step: int, path: KeyPath) -> RawAnswer:
+    def _one(hw: SheetFile, key: str, val: Any, step: int, path: KeyPath) -> RawAnswer:
         value, text, tol = AnswerValue().read(hw, val, key, path)
         given = val["value"] if isinstance(val, dict) else val
         return RawAnswer(key, step, value, text, given, tol, path)

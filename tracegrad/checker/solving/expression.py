@@ -15,19 +15,37 @@ costs grow with the sheet, not with the square of it.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 
 from tracegrad.autograd.functional import parse_partial, partial_derivative
-from tracegrad.autograd.graph import zero_grad
+from tracegrad.autograd.graph import topo_order, zero_grad
+from tracegrad.autograd.higher import grad_values, nth_derivative
+from tracegrad.autograd.limits import LIMITS, LimitError
+from tracegrad.autograd.ops import Op
 from tracegrad.autograd.parse import Expression
 from tracegrad.autograd.value import Value
+from tracegrad.checker.limits import HomeworkLimitError, charge
 from tracegrad.checker.reading.homework import ExpressionSpec, Homework
 from tracegrad.checker.solving.formulas import derivative_text, second_derivative_text
-from tracegrad.checker.solving.problem import Key, Problem, Quantity
+from tracegrad.checker.solving.problem import (
+    DERIVATIVES,
+    GIVEN,
+    HIGHER_DERIVATIVES,
+    VALUES,
+    ZERO_DERIVATIVES,
+    Key,
+    Problem,
+    Quantity,
+)
+from tracegrad.nn.activations import activation_names
 
 __all__ = ["build_expression", "ExpressionProblem"]
 
+# the first derivatives a higher derivative may also be carried through (d2t/dx2 from the
+# student's dt/dx), nearest to the derivative's expression first
+FIRST_DERIVATIVE_ROUTES = 6
 # the most named expressions a higher derivative is carried through (the student's figures of
 # each put in): carrying works the derivative twice per figure, so a longer chain is judged
 # against the engine's number alone
@@ -94,6 +112,7 @@ class ExpressionProblem(Problem):
                 self.consumers[n].append(name)
         self._up = {}
         self._down = {}
+        self.higher_work = 0  # charged by the higher derivatives made so far
         self._position = {n: i for i, n in enumerate((*spec.variables, *spec.expressions))}
         self._grads = {}
         self.on_demand = self._make
@@ -184,7 +203,7 @@ class ExpressionProblem(Problem):
         if v not in self.upstream(r):
             what = "variable" if v in self.spec.variables else "expression"
             q = Quantity(
-                key[1], 1, "zero derivatives", 0.0, formula=f"0 ({r} does not use the {what} {v})"
+                key[1], 1, ZERO_DERIVATIVES, 0.0, formula=f"0 ({r} does not use the {what} {v})"
             )
             self.add(q)
             return q
@@ -210,15 +229,17 @@ class ExpressionProblem(Problem):
         expr = self.spec.expressions[c]
         recipe = _local_recipe(expr, v)
         exact = [self.values[n].data for n in (*expr.names, c)]
+        op = activation_of(expr)
         return Quantity(
             f"d{c}/d{v}",
             1,
-            "derivatives",
+            DERIVATIVES,
             recipe(exact),  # the engine's backward() through c's operations alone
             deps=(*(K(n) for n in expr.names), K(c)),
             compute=recipe,
             formula=local_formula(expr, v, c),
             kind="local",
+            activation=op.name if op is not None else "",
         )
 
     def _chain(self, r: str, v: str) -> Quantity:
@@ -266,7 +287,7 @@ class ExpressionProblem(Problem):
         return Quantity(
             f"d{r}/d{v}",
             1,
-            "derivatives",
+            DERIVATIVES,
             self.grads(r)[v],
             deps=tuple(deps),
             compute=recipe,
@@ -274,6 +295,17 @@ class ExpressionProblem(Problem):
             kind="chain",
             paths=tuple(paths) if all(paths) else (),
         )
+
+
+def activation_of(expr: Expression) -> Op | None:
+    """The activation an expression applies to one name (``relu(n)``, ``sigmoid(z)``), else
+    None: worked on the student's own figure, a 0 it gives shows the method."""
+    if len(expr.program) != 2 or expr.program[0][0] != "var":
+        return None
+    op = expr.program[1][1]
+    if isinstance(op, Op) and op.arity == 1 and op.name in activation_names():
+        return op
+    return None
 
 
 def local_formula(expr: Expression, wrt: str, name: str) -> str:
@@ -290,7 +322,7 @@ def build_expression(hw: Homework) -> Problem:
     leaves = {n: Value(v, label=n) for n, v in spec.variables.items()}
     nodes: dict[Key, Value] = {K(n): v for n, v in leaves.items()}
     for n, v in spec.variables.items():
-        qs.append(Quantity(n, 1, "given", v, exact=True))
+        qs.append(Quantity(n, 1, GIVEN, v, exact=True))
     values: dict[str, Value] = dict(leaves)
     for name, expr in spec.expressions.items():
         node = expr.evaluate(values)
@@ -303,11 +335,12 @@ def build_expression(hw: Homework) -> Problem:
             Quantity(
                 name,
                 1,
-                "values",
+                VALUES,
                 node.data,
                 deps=tuple(K(n) for n in expr.names),
                 compute=_value_recipe(expr),
                 formula=expr.source.strip(),
+                activation=getattr(activation_of(expr), "name", ""),
             )
         )
     problem = ExpressionProblem(
@@ -353,6 +386,20 @@ def _nested(name: str, wrt: Sequence[str]) -> str:
     return text
 
 
+def _higher_work(problem: ExpressionProblem, name: str, text: str, order: int) -> int:
+    """The work of the derivative ``text`` of ``name`` (``order`` in a row), counted before
+    it is made: the operations of name's graph times 3^order (each differentiation makes a
+    graph 2.5 to 2.8 times the one before). The sheet's sum is bounded like its diagnosis:
+    beyond TRACEGRAD_MAX_DERIVATIVE_WORK, one line naming the answer."""
+    work = len(topo_order(problem.values[name], constants=False)) * 3**order
+    problem.higher_work += work
+    try:
+        LIMITS["derivative_work"].check(problem.higher_work, f"answer {text!r}")
+    except LimitError as exc:
+        raise HomeworkLimitError(str(exc), ("answers",)) from None
+    return work
+
+
 def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quantity | None:
     """A second (or higher) derivative such as 'd2f/dx2' or 'd2f/dxdy', made when asked for."""
     compact = text.replace(" ", "")
@@ -374,6 +421,7 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
     def build(leaves: Mapping[str, Value]) -> Value:
         return _evaluate_all(spec, leaves)[name]
 
+    work = _higher_work(problem, name, compact, len(wrt))
     value = partial_derivative(build, spec.variables, wrt)
     up = problem.upstream(name)
     named = [e for e in spec.expressions if e in up] + [name]
@@ -383,19 +431,58 @@ def _higher(spec: ExpressionSpec, problem: ExpressionProblem, text: str) -> Quan
     def recipe(v: Sequence[float]) -> float:
         """The derivative worked on the student's figures: their variables, and every named
         expression's value where the working uses it (their sigma in sigma * (1 - sigma))."""
+        charge(work)  # carrying is diagnosis: it draws on the sheet's diagnosis budget
         at = {**spec.variables, **dict(zip(variables, v))}
         pinned = dict(zip(named, v[len(variables) :]))
         return partial_derivative(lambda leaves: _evaluate_all(spec, leaves, pinned)[name], at, wrt)
 
+    formula = second_derivative_text(spec, name, wrt) or _nested(name, wrt)
+    deps = tuple(K(v) for v in (*variables, *named))
+    routes = []  # the same derivative through a first derivative the student may write
+    for n in [name, *reversed(named[:-1])][:FIRST_DERIVATIVE_ROUTES]:
+        if wrt[-1] in problem.upstream(n):
+            first = problem.derivative(n, wrt[-1])
+            through = functools.partial(_through_first, spec, name, wrt, variables, named, n)
+            routes.append(
+                Quantity(compact, 1, HIGHER_DERIVATIVES, value, deps=(*deps, first.key),
+                         compute=through, formula=f"{formula}, with your {first.name}")
+            )  # fmt: skip
     q = Quantity(
         compact,
         1,
-        "higher derivatives",
+        HIGHER_DERIVATIVES,
         value,
         # the variables its formula is written in, then the figures its working uses
-        deps=tuple(K(v) for v in (*variables, *named)),
+        deps=deps,
         compute=recipe,
-        formula=second_derivative_text(spec, name, wrt) or _nested(name, wrt),
+        formula=formula,
+        shortcuts=tuple(routes),
     )
     problem.add(q)
     return q
+
+
+def _through_first(
+    spec: ExpressionSpec,
+    name: str,
+    wrt: Sequence[str],
+    variables: Sequence[str],
+    named: Sequence[str],
+    n: str,
+    v: Sequence[float],
+) -> float:
+    """The derivative worked on the student's figures with their own first derivative
+    dn/d(last variable) where the working uses it: d2t/dx2 = -4 t · dt/dx with their dt/dx.
+
+    The last differentiation of g = d name/d wrt[:-1] splits at n: the part that does not go
+    through n, plus dg/dn times dn/d(last), the factor the student's figure stands for."""
+    at = {**spec.variables, **dict(zip(variables, v))}
+    pinned = dict(zip(named, v[len(variables) : len(variables) + len(named)]))
+    figure = v[-1]
+    leaves = {k: Value(x, label=k) for k, x in at.items()}
+    nodes = _evaluate_all(spec, leaves, pinned)
+    g = nth_derivative(nodes[name], [leaves[w] for w in wrt[:-1]])
+    last, node = leaves[wrt[-1]], nodes[n]
+    total, through_n = grad_values(g, [last, node], create_graph=False)
+    (own,) = grad_values(node, [last], create_graph=False)
+    return total + through_n * (figure - own)

@@ -11,35 +11,50 @@ the error-carried-forward check.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
 from typing import Any
 
 from tracegrad.autograd.ops import FloatMath
 from tracegrad.autograd.value import Value
 from tracegrad.checker.reading.homework import Homework, NetworkSpec
-from tracegrad.checker.solving.problem import Key, Problem, Quantity
+from tracegrad.checker.solving.problem import (
+    BACKWARD_FACTORS,
+    FORWARD,
+    GIVEN,
+    GRADIENTS,
+    LOSS,
+    UPDATES,
+    Key,
+    Problem,
+    Quantity,
+)
+from tracegrad.checker.solving.recipes import (
+    Recipe,
+    dot,
+    forward_recipe,
+    identity,
+    loss_slope,
+    loss_term,
+    net_recipe,
+    product,
+    slope_slips,
+    slope_vanishes,
+    step_rule,
+    sum_of_products,
+    update_slips,
+)
 from tracegrad.nn.layers import MLP
 from tracegrad.nn.losses import get_loss
 from tracegrad.nn.optim import SGD
 
-__all__ = ["build_network"]
+__all__ = ["build_network", "LEARNING_RATE"]
 
-Recipe = Callable[[Sequence[float]], float]
-
-
-def _product(v: Sequence[float]) -> float:
-    out = 1.0
-    for x in v:
-        out *= x
-    return out
+# the learning rate as a given of each step: a sheet may restate it under any of these names
+LEARNING_RATE = "learning_rate"
+_LEARNING_RATE_ALIASES = ("eta", "η", "lr", "learning rate", "μ")
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}" + ("" if n == 1 else "s")
-
-
-def _identity(v: Sequence[float]) -> float:
-    return v[0]
 
 
 def _weights_for_nn(spec: NetworkSpec) -> list[list[list[float]]]:
@@ -176,23 +191,25 @@ class _Step:
     # ---- given: the inputs, targets and the weights this step starts from
     def given(self) -> None:
         for name, v in zip(self.spec.inputs, self.x):
-            self.add(name, "given", v, exact=True)
+            self.add(name, GIVEN, v, exact=True)
         for name, v in zip(self.spec.targets, self.y):
-            self.add(name, "given", v, exact=True)
+            self.add(name, GIVEN, v, exact=True)
         for name, values in self.uses.items():
             if self.step == 1:
-                self.add(name, "given", values[0].data, exact=True)
+                self.add(name, GIVEN, values[0].data, exact=True)
             else:
                 prev = (self.step - 1, f"{name}_new")
                 self.add(
                     name,
-                    "given",
+                    GIVEN,
                     values[0].data,
                     deps=(prev,),
-                    compute=_identity,
+                    compute=identity,
                     formula=f"{name}_new",
                     exact=name in self.spec.frozen,  # a frozen parameter stays the given
                 )
+        rate = self.spec.learning_rate  # restated as a given (eta = 0.5): exact, as weights are
+        self.add(LEARNING_RATE, GIVEN, rate, exact=True, aliases=_LEARNING_RATE_ALIASES)
 
     # ---- forward pass through nn, naming each neuron's net input and output
     def forward(self) -> None:
@@ -220,25 +237,26 @@ class _Step:
         terms = " + ".join(f"{i}*{w}" for i, w in zip(in_names, wn))
         self.add(
             f"net_{name}",
-            "forward",
+            FORWARD,
             net.data,
             deps=tuple(K(n) for n in (*in_names, *wn, bn)),
-            compute=functools.partial(_net_recipe, len(wn)),
+            compute=functools.partial(net_recipe, len(wn)),
             formula=f"{terms} + {bn}",
         )
         if act is not None:
-            recipe: Recipe = functools.partial(_forward_recipe, act.forward)
+            recipe: Recipe = functools.partial(forward_recipe, act.forward)
             formula = act.expression((f"net_{name}",))
         else:
-            recipe, formula = _identity, f"net_{name}"
+            recipe, formula = identity, f"net_{name}"
         self.add(
             name,
-            "forward",
+            FORWARD,
             out.data,
             deps=(K(f"net_{name}"),),
             compute=recipe,
             formula=formula,
             aliases=(f"out_{name}",),
+            activation=act.name if act is not None else "",
         )
         self.nodes[K(f"net_{name}")] = net
         self.nodes[K(name)] = out
@@ -255,10 +273,10 @@ class _Step:
         for k, (o, yk) in enumerate(zip(outs, self.y)):
             deps = tuple(K(n) for n in outs) if text.joint else (K(o),)  # joint: softmax
             ys = list(self.y)
-            recipe = functools.partial(_loss_term, self.loss, self.scale, ys, k, text.joint)
+            recipe = functools.partial(loss_term, self.loss, self.scale, ys, k, text.joint)
             self.add(
                 f"E_{o}",
-                "loss",
+                LOSS,
                 recipe([self.out[n].data for n in outs] if text.joint else [self.out[o].data]),
                 deps=deps,
                 compute=recipe,
@@ -269,12 +287,12 @@ class _Step:
         self.nodes[K("E")] = E
         self.add(
             "E",
-            "loss",
+            LOSS,
             E.data,
             deps=tuple(K(f"E_{o}") for o in spec.outputs),
             compute=lambda v: sum(v),
             formula=" + ".join(f"E_{o}" for o in spec.outputs),
-            aliases=("loss", "E_total"),
+            aliases=(LOSS, "E_total"),
         )
         for p in self.mlp.parameters():
             p.grad = 0.0
@@ -298,15 +316,15 @@ class _Step:
     def _output_factor(self, name: str, yk: float) -> None:
         outs, text = self.spec.outputs, get_loss(self.spec.loss)
         k = outs.index(name)
-        slope = functools.partial(_loss_slope, self.loss, self.scale, list(self.y), k, text.joint)
+        slope = functools.partial(loss_slope, self.loss, self.scale, list(self.y), k, text.joint)
         self.add(
             f"dE/d{name}",
-            "backward factors",
+            BACKWARD_FACTORS,
             self.out[name].grad,
             deps=tuple(self.K(n) for n in outs) if text.joint else (self.K(name),),
             compute=slope,
             formula=text.slope_text(f"{yk:g}", name, len(outs), outs),
-            alternatives=_slope_slips(text.name, yk, k if text.joint else 0, self.scale),
+            alternatives=slope_slips(text.name, yk, k if text.joint else 0, self.scale),
         )
 
     def _hidden_factor(self, name: str, nxt_names: list[str]) -> None:
@@ -315,10 +333,10 @@ class _Step:
         locs = tuple(K(f"dnet_{k}/d{name}") for k in nxt_names)
         self.add(
             f"dE/d{name}",
-            "backward factors",
+            BACKWARD_FACTORS,
             self.out[name].grad,
             deps=ups + locs,
-            compute=functools.partial(_dot, len(nxt_names)),
+            compute=functools.partial(dot, len(nxt_names)),
             formula=" + ".join(f"dE/dnet_{k} * dnet_{k}/d{name}" for k in nxt_names),
             paths=tuple(zip(ups, locs)),
         )
@@ -332,22 +350,24 @@ class _Step:
             text = text.replace(act.expression((f"net_{name}",)), name)
             self.add(
                 f"d{name}/dnet_{name}",
-                "backward factors",
+                BACKWARD_FACTORS,
                 act.partials(FloatMath, out.data, net.data)[0],
                 deps=(K(name), K(f"net_{name}")),
                 compute=lambda v, a=act: a.partials(FloatMath, v[0], v[1])[0],
                 formula=text,
                 kind="local",
+                activation=act.name,
+                never_zero=not slope_vanishes(act),
             )
         else:
-            self.add(f"d{name}/dnet_{name}", "backward factors", 1.0, formula="1")
+            self.add(f"d{name}/dnet_{name}", BACKWARD_FACTORS, 1.0, formula="1")
         chain = (K(f"dE/d{name}"), K(f"d{name}/dnet_{name}"))
         self.add(
             f"dE/dnet_{name}",
-            "backward factors",
+            BACKWARD_FACTORS,
             net.grad,
             deps=chain,
-            compute=_product,
+            compute=product,
             formula=f"dE/d{name} * d{name}/dnet_{name}",
             aliases=(f"delta_{name}", f"delta{name}"),
             paths=(chain,),
@@ -358,21 +378,21 @@ class _Step:
         for w, i_name in zip(neuron.w, ins):
             self.add(
                 f"dnet_{name}/d{w.label}",
-                "backward factors",
+                BACKWARD_FACTORS,
                 self.nodes[K(i_name)].data,
                 deps=(K(i_name),),
-                compute=_identity,
+                compute=identity,
                 formula=i_name,
             )
-        self.add(f"dnet_{name}/d{neuron.b.label}", "backward factors", 1.0, formula="1")
+        self.add(f"dnet_{name}/d{neuron.b.label}", BACKWARD_FACTORS, 1.0, formula="1")
         if hidden:
             for w, i_name in zip(neuron.w, ins):
                 self.add(
                     f"dnet_{name}/d{i_name}",
-                    "backward factors",
+                    BACKWARD_FACTORS,
                     w.data,
                     deps=(K(w.label),),
-                    compute=_identity,
+                    compute=identity,
                     formula=w.label,
                 )
 
@@ -393,108 +413,46 @@ class _Step:
             via = Quantity(  # the same gradient from the deltas, when the sheet writes them
                 f"dE/d{pname} (from the deltas)",
                 self.step,
-                "gradients",
+                GRADIENTS,
                 value,
                 deps=tuple(k for pair in deltas for k in pair),
-                compute=functools.partial(_sum_of_products, 2, len(ps)),
+                compute=functools.partial(sum_of_products, 2, len(ps)),
                 formula=" + ".join(f"{a[1]} * {b[1]}" for a, b in deltas),
             )
             self.add(
                 f"dE/d{pname}",
-                "gradients",
+                GRADIENTS,
                 value,
                 deps=flat,
-                compute=functools.partial(_sum_of_products, len(ps[0]), len(ps)),
+                compute=functools.partial(sum_of_products, len(ps[0]), len(ps)),
                 formula=formula,
                 paths=tuple(ps),
                 shortcuts=(via,),
             )
 
-    # ---- the update, with nn's SGD on a copy (this step's graph keeps its numbers)
+    # ---- the update: nn's SGD on the parameters' own numbers (this step's graph keeps its
+    # weights, so its explanations show the numbers the forward pass used)
     def updates(self) -> None:
         K, lr, spec = self.K, self.spec.learning_rate, self.spec
-        grads = {n: sum(v.grad for v in vs) for n, vs in self.uses.items()}
-        after = _mlp(spec, self.W)
-        for p in after.parameters():
-            p.grad = 0.0 if p.label in spec.frozen else grads[p.label]
-        SGD(after.parameters(), lr=lr).step()
-        new = {p.label: p.data for p in after.parameters()}
-        for name in self.uses:
+        params = {}
+        for name, uses in self.uses.items():
+            p = params[name] = Value(uses[0].data, label=name)
+            p.grad = 0.0 if name in spec.frozen else sum(v.grad for v in uses)
+        SGD(list(params.values()), lr=lr).step()
+        for name, p in params.items():
             frozen = name in spec.frozen
             self.add(
                 f"{name}_new",
-                "updates",
-                new[name],
-                deps=(K(name), K(f"dE/d{name}")),
-                compute=_identity if frozen else functools.partial(_step_rule, lr),
+                UPDATES,
+                p.data,
+                deps=(K(name), K(f"dE/d{name}"), K(LEARNING_RATE)),
+                compute=identity if frozen else step_rule,
                 formula=name if frozen else f"{name} - {lr:g} * dE/d{name}",  # frozen: kept
                 aliases=(f"{name}'", f"{name}+", f"new_{name}", f"{name}_updated"),
-                alternatives=_update_slips(lr, frozen),
+                alternatives=update_slips(frozen),
                 exact=frozen,
             )
-        self.next_weights = after.weights()
-
-
-def _update_slips(lr: float, frozen: bool) -> tuple[tuple[str, Recipe], ...]:
-    if frozen:
-        return (("updated a frozen parameter (the sheet keeps it fixed)",
-                 functools.partial(_step_rule, lr)),)  # fmt: skip
-    return (
-        ("added the step instead of subtracting it", lambda v: v[0] + lr * v[1]),
-        ("left out the learning rate", lambda v: v[0] - v[1]),
-    )
-
-
-def _net_recipe(k: int, v: Sequence[float]) -> float:
-    """x1*w1 + ... + xk*wk + b from (inputs..., weights..., bias)."""
-    acc = v[k] * v[0]
-    for i in range(1, k):
-        acc = acc + v[k + i] * v[i]
-    return acc + v[2 * k]
-
-
-def _forward_recipe(f: Callable[[float], float], v: Sequence[float]) -> float:
-    return f(v[0])
-
-
-def _loss_term(
-    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
-) -> float:
-    """Output k's term of the loss (nn.losses); a joint loss: every output, target k alone."""
-    if not joint:
-        return float(loss([v[0]], [ys[k]]).data) * scale
-    if ys[k] == 0:
-        return 0.0
-    return float(loss(list(v), [y if i == k else 0.0 for i, y in enumerate(ys)]).data) * scale
-
-
-def _loss_slope(
-    loss: Any, scale: float, ys: list[float], k: int, joint: bool, v: Sequence[float]
-) -> float:
-    """dE/do for output k from the loss itself (nn.losses), at the student's output(s)."""
-    outs = [Value(x) for x in v]
-    loss(outs, ys if joint else [ys[k]]).backward()
-    return outs[k if joint else 0].grad * scale
-
-
-def _slope_slips(loss: str, yk: float, k: int, scale: float) -> tuple[tuple[str, Recipe], ...]:
-    """dE/do's common slip with bce (the squared error's o - y) and softmax cross-entropy
-    (the score o for its probability)."""
-    return {
-        "bce": (("o - y is the slope of the squared error; bce's is (o - y) / (o (1 - o))",
-                 lambda v: (v[0] - yk) * scale),),
-        "cross_entropy": (("used the score o, not its softmax probability exp(o) / (exp(o1) + ...)",
-                           lambda v: v[k] - yk),),
-    }.get(loss, ())  # fmt: skip
-
-
-def _dot(m: int, v: Sequence[float]) -> float:
-    return sum(v[i] * v[m + i] for i in range(m))
-
-
-def _sum_of_products(width: int, count: int, v: Sequence[float]) -> float:
-    return sum(_product(v[i * width : (i + 1) * width]) for i in range(count))
-
-
-def _step_rule(lr: float, v: Sequence[float]) -> float:
-    return v[0] - lr * v[1]
+        self.next_weights = [
+            [[params[w].data for w in ws] + [params[b].data] for ws, b in zip(wn, bn)]
+            for wn, bn in zip(spec.weight_names, spec.bias_names)
+        ]

@@ -17,9 +17,38 @@ from dataclasses import dataclass, field
 from tracegrad.autograd.value import Value
 from tracegrad.checker.solving.formulas import sig
 
-__all__ = ["Key", "Quantity", "Problem", "normalise", "apply_recipe"]
+__all__ = [
+    "Key",
+    "Quantity",
+    "Problem",
+    "normalise",
+    "apply_recipe",
+    "GIVEN",
+    "FORWARD",
+    "LOSS",
+    "BACKWARD_FACTORS",
+    "GRADIENTS",
+    "UPDATES",
+    "VALUES",
+    "DERIVATIVES",
+    "ZERO_DERIVATIVES",
+    "HIGHER_DERIVATIVES",
+]
 
 Key = tuple[int, str]  # (step, canonical name)
+
+# The sections of a worked solution, in textbook order: every quantity is in one of them, and
+# the judging names them through these constants (never a bare string).
+GIVEN = "given"  # inputs, targets, the learning rate, the weights a step starts from
+FORWARD = "forward"
+LOSS = "loss"
+BACKWARD_FACTORS = "backward factors"
+GRADIENTS = "gradients"
+UPDATES = "updates"
+VALUES = "values"  # an expression sheet's named expressions
+DERIVATIVES = "derivatives"
+ZERO_DERIVATIVES = "zero derivatives"  # d f/d v for a v that f does not use
+HIGHER_DERIVATIVES = "higher derivatives"
 
 
 @dataclass
@@ -28,7 +57,7 @@ class Quantity:
 
     name: str  # canonical: 'net_o1', 'dE/dw5', 'w5_new'
     step: int
-    section: str  # 'given', 'forward', 'loss', 'backward factors', 'gradients', 'updates', ...
+    section: str  # GIVEN, FORWARD, LOSS, BACKWARD_FACTORS, GRADIENTS, UPDATES, ...
     value: float  # the engine's number
     deps: tuple[Key, ...] = ()
     compute: Callable[[Sequence[float]], float] | None = None  # the recipe, on deps' numbers
@@ -43,6 +72,10 @@ class Quantity:
     # the same number by other recipes through other named figures (dE/dw5 from the written
     # delta dE/dnet_o1): each a Quantity with this name, its own deps, compute and formula
     shortcuts: tuple[Quantity, ...] = ()
+    # the activation whose value or slope this is ('relu', 'sigmoid'): worked on the student's
+    # own figure, a 0 or 1 it gives shows the method (relu of a negative figure is 0)
+    activation: str = ""
+    never_zero: bool = False  # an activation's slope that is 0 at no finite input (sigmoid's)
 
     @property
     def key(self) -> Key:

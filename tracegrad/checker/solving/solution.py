@@ -15,24 +15,37 @@ from tracegrad import autograd  # autograd.save_graph: drawing loads when a grap
 from tracegrad.autograd.safety import md_code, md_text, printable
 from tracegrad.checker.reading.homework import Homework
 from tracegrad.checker.solving.formulas import sig as fmt
-from tracegrad.checker.solving.problem import Problem, Quantity
+from tracegrad.checker.solving.problem import (
+    BACKWARD_FACTORS,
+    DERIVATIVES,
+    FORWARD,
+    GIVEN,
+    GRADIENTS,
+    HIGHER_DERIVATIVES,
+    LOSS,
+    UPDATES,
+    VALUES,
+    ZERO_DERIVATIVES,
+    Problem,
+    Quantity,
+)
 
 __all__ = ["Solution"]
 
 _TITLES = {
-    "given": "Given",
-    "forward": "Forward pass",
-    "loss": "Loss",
-    "backward factors": "Backward factors (chain rule, output layer first)",
-    "gradients": "Gradients",
-    "updates": "Updated weights",
-    "values": "Values",
-    "derivatives": "Derivatives (backward pass: output first, each upstream × local)",
-    "higher derivatives": "Higher derivatives",
+    GIVEN: "Given",
+    FORWARD: "Forward pass",
+    LOSS: "Loss",
+    BACKWARD_FACTORS: "Backward factors (chain rule, output layer first)",
+    GRADIENTS: "Gradients",
+    UPDATES: "Updated weights",
+    VALUES: "Values",
+    DERIVATIVES: "Derivatives (backward pass: output first, each upstream × local)",
+    HIGHER_DERIVATIVES: "Higher derivatives",
 }
 
 
-_HIDDEN = {"zero derivatives"}  # d f/d v for a v that f does not use: 0, not worth a line
+_HIDDEN = {ZERO_DERIVATIVES}  # d f/d v for a v that f does not use: 0, not worth a line
 
 
 class Solution:
@@ -56,7 +69,7 @@ class Solution:
         return {q.label(steps): q.value for q in self.problem.quantities}
 
     def _line(self, q: Quantity) -> str:
-        if q.section == "given" and not q.deps:
+        if q.section == GIVEN and not q.deps:
             return f"{q.name} = {_given(q.value)}"
         return self.problem.with_numbers(q)
 
@@ -70,7 +83,7 @@ class Solution:
                 out += ["", f"=== Step {step} ==="]
                 last_step = step
             out += ["", _TITLES.get(section, section.capitalize())]
-            if section == "given":
+            if section == GIVEN:
                 given = ", ".join(f"{q.name} = {_given(q.value)}" for q in qs)
                 out.append("  " + printable(given, line=True))
                 continue
@@ -87,7 +100,7 @@ class Solution:
                 out += ["", f"### Step {step}"]
                 last_step = step
             out += ["", f"**{_TITLES.get(section, section.capitalize())}**", ""]
-            if section == "given":
+            if section == GIVEN:
                 out.append(", ".join(f"{md_code(q.name)} = {_given(q.value)}" for q in qs))
                 continue
             out.append("| quantity | worked out | value |")
