@@ -23,9 +23,11 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck  # named like its module
-from tracegrad.autograd.graph import backward, topo_order, zero_grad
+from tracegrad.autograd.graph import topo_order, zero_grad
 from tracegrad.autograd.ops import OPS, FloatMath, Op
 from tracegrad.autograd.value import Value
+
+backward = Value.backward  # backward(v, create_graph=True) is v.backward(create_graph=True)
 
 if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.compiled.tape import ControlFlowError, compile
@@ -50,6 +52,7 @@ if TYPE_CHECKING:  # the names of _LAZY, for type checkers
     from tracegrad.autograd.functional import grad, hessian, jacobian, value_and_grad
     from tracegrad.autograd.higher import grad_values, nth_derivative
     from tracegrad.autograd.parse import Expression, ExpressionError, evaluate, parse_expression
+    from tracegrad.autograd.safety import printable
 
 _TAPE = "tracegrad.autograd.compiled.tape"
 _RENDER = "tracegrad.autograd.drawing.render"
@@ -64,6 +67,7 @@ _LAZY: dict[str, str] = {
     "compile": _TAPE,
     "ControlFlowError": _TAPE,
     "to_torch_fn": "tracegrad.autograd.compiled.to_torch",
+    "printable": "tracegrad.autograd.safety",  # the one sanitiser, loaded when text is printed
     "draw": _RENDER,
     "draw_dot": _RENDER,
     "render_svg": _RENDER,
@@ -160,4 +164,5 @@ __all__ = [
     "grad_values",
     "nth_derivative",
     "to_torch_fn",
+    "printable",
 ]

@@ -11,8 +11,8 @@ Read ``graph.py`` to learn backpropagation; read this only to learn how it was m
 Two tricks, neither of which changes a number:
 
 - **The order.** ``op_order`` is a depth-first walk over op nodes only (leaves need no step),
-  marking each node in its own ``_mark`` slot with this pass's number (no dictionary, no
-  sentinel in a data slot) and stepping straight down into an input instead of pushing it.
+  marking each node in the grad it is about to zero (no slot, set or dictionary: the marks
+  cost no memory) and stepping straight down into an input instead of pushing it.
 - **The loop.** Each row's partials, written once against a math namespace ``m``, are
   evaluated on *symbols* (``Sym``: arithmetic builds the text of the expression, ``SymMath``
   turns ``m.div(x, y)`` into the text ``_m_div(x, y)``), which gives the formulas as Python
@@ -26,7 +26,7 @@ The table stays the only place that knows an op: nothing here names one.
 
 from __future__ import annotations
 
-import itertools
+import linecache
 import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -37,7 +37,15 @@ from tracegrad.autograd.ops import OPS, FloatMath, Op
 if TYPE_CHECKING:
     from tracegrad.autograd.value import Value
 
-__all__ = ["backward", "op_order", "trace_partials", "BACKWARD_SOURCE", "Sym", "SymMath"]
+__all__ = [
+    "accelerate",
+    "op_order",
+    "trace_partials",
+    "BACKWARD_SOURCE",
+    "GENERATED_FILE",
+    "Sym",
+    "SymMath",
+]
 
 
 class Sym:
@@ -133,74 +141,85 @@ def trace_partials(op: Op, names: tuple[str, ...]) -> tuple[str, ...] | None:
 
 
 # ---------------------------------------------------------------- the order
-_PASSES = itertools.count(1 << 32)  # large ints: each next() is a new object, compared by `is`
-
-
 def op_order(root: Value) -> list[Value]:
     """The op nodes root depends on (root included), inputs first; each one's grad set to 0.0.
 
-    The same order as ``graph.topo_order`` with the leaves left out. A node's ``_mark`` holds
-    this pass's ``open_`` number while its inputs are walked, then ``done`` once it is in the
-    order; a node not reached yet holds another pass's number (or None), so marks left by an
-    interrupted pass never confuse the next one. An input is a Value to walk when it is not a
-    float (a constant) and not None (no second input); leaves (``_op`` None) are skipped. An
-    input still ``open_`` is on the path down to the node: a cycle (``GraphCycleError``).
+    The same order as ``graph.topo_order`` with the leaves left out. While it walks, an op
+    node's grad (which this pass sets to 0.0 anyway) holds this pass's own marker: ``open_``
+    while its inputs are walked, ``done`` once it is in the order; no slot, set or dictionary
+    is spent on marks (a set would add about 40 bytes a node at the pass's peak). Every grad
+    it marked is 0.0 when it returns or is interrupted. An input is a Value to walk when it is
+    not a float (a constant) and not None (no second input); leaves (``_op`` None) are
+    skipped, and the walk steps straight down into an input instead of pushing it. An input
+    still ``open_`` is on the path down to the node: a cycle (``GraphCycleError``).
     """
-    open_ = next(_PASSES)
-    done = next(_PASSES)
+    open_: Any = object()
+    done: Any = object()
     order: list[Value] = []
-    stack: list[Value] = []
-    node = root
+    stack: list[Any] = []
+    node: Any = root
     a: Any
     b: Any
-    while True:
-        a = node._a
-        b = node._b
-        if type(a) is not float and a._op is not None and (mark := a._mark) is not done:
-            if mark is open_:  # on the path down to node: a cycle
-                raise cycle_error(a)
-            node._mark = open_  # come back to it after its inputs
-            stack.append(node)
-            if b is not None and type(b) is not float and b._op is not None and b._mark is not done:
-                if b._mark is open_:
-                    raise cycle_error(b)
-                stack.append(b)  # above node on the stack: walked before node is emitted
-            node = a
-            continue
-        if (
-            b is not None
-            and type(b) is not float
-            and b._op is not None
-            and (mark := b._mark) is not done
-        ):
-            if mark is open_:
-                raise cycle_error(b)
-            node._mark = open_
-            stack.append(node)
-            node = b
-            continue
-        node._mark = done  # its inputs are all in order
+    cyclic: Any = None
+    try:
+        while True:
+            a = node._a
+            b = node._b
+            if type(a) is not float and a._op is not None and (mark := a.grad) is not done:
+                if mark is open_:  # on the path down to node: a cycle
+                    cyclic = a
+                    break
+                node.grad = open_  # come back to it after its inputs
+                stack.append(node)
+                walk_b = b is not None and type(b) is not float and b._op is not None
+                if walk_b and (mark := b.grad) is not done:
+                    if mark is open_:
+                        cyclic = b
+                        break
+                    stack.append(b)  # above node on the stack: walked before node is emitted
+                node = a
+                continue
+            walk_b = b is not None and type(b) is not float and b._op is not None
+            if walk_b and (mark := b.grad) is not done:
+                if mark is open_:
+                    cyclic = b
+                    break
+                node.grad = open_
+                stack.append(node)
+                node = b
+                continue
+            node.grad = done  # its inputs are all in order
+            order.append(node)
+            while stack:  # the next node to walk, emitting the open ones on the way
+                node = stack.pop()
+                if node.grad is open_:
+                    node.grad = done
+                    order.append(node)
+                elif node.grad is not done:
+                    break
+            else:
+                return order
+    finally:  # the marks become the 0.0 this pass starts from (on an interruption too)
+        _unmark(order, stack, open_)
+    raise cycle_error(cyclic)  # after the marks are gone: the message shows the Value's grad
+
+
+def _unmark(order: list[Value], stack: list[Any], open_: Any) -> None:
+    """Every grad ``op_order`` marked set to 0.0: the nodes in order, and those still open."""
+    for node in order:
         node.grad = 0.0
-        order.append(node)
-        while stack:  # the next node to walk, emitting the open ones on the way
-            node = stack.pop()
-            if node._mark is open_:
-                node._mark = done
-                node.grad = 0.0
-                order.append(node)
-            elif node._mark is not done:
-                break
-        else:
-            return order
+    for node in stack:
+        if node.grad is open_:
+            node.grad = 0.0
 
 
 # ---------------------------------------------------------------- the loop
 def _contribution(src: str) -> str:
-    """g times a partial, as source; exact shortcuts for the partials 1 and -1."""
+    """g times a partial, as source (g itself for the partial 1.0: g * 1.0 is g, bit for bit)."""
     if src == "1.0":
         return "g"
     if src == "-1.0":
-        return "-g"
+        return "g * -1.0"  # not -g, which flips a NaN's sign bit where the walk's g * -1.0 keeps it
     return f"g * {src}"
 
 
@@ -228,22 +247,29 @@ def _body(op: Op, k: int, consts: tuple[bool, ...]) -> list[str]:
     return lines
 
 
-def _generic_step(node: Value) -> None:
-    """The plain walk's step for one node whose op joined the table after import."""
-    op = node._op
-    assert op is not None
-    xs = (node._a,) if node._b is None else (node._a, node._b)
-    ds = [x if type(x) is float else x.data for x in xs]  # type: ignore[union-attr]
-    for x, d, live in zip(xs, op.partials(FloatMath, node.data, *ds), op.differentiable):
-        if live and type(x) is not float:
-            x.grad += node.grad * d  # type: ignore[union-attr]
+GENERATED_FILE = "<tracegrad.autograd.fastwalk: the backward loop generated from the ops table>"
+"""The file name the generated loop is registered under in ``linecache``: tracebacks, pdb and
+``inspect.getsource`` on the function ``accelerate`` returns show its source."""
+
+_DOC = '''    """graph.backward's pass, generated from the ops table by tracegrad.autograd.fastwalk.
+
+    It mirrors the plain walk, tracegrad.autograd.graph.reverse_walk (and its graph.step):
+    for each op node from the root back, g (its upstream gradient) times each local partial
+    of its row, added into each input's grad. Each row's partials are written out inline,
+    traced from its row in tracegrad.autograd.ops.OPS; a row with no branch here takes
+    graph.step itself. TRACEGRAD_PLAIN=1 (or graph.set_plain(True)) runs the plain walk.
+    root is an op node, grad a float; graph.backward holds the lock.
+    """'''
 
 
-def _generate() -> tuple[Callable[[list[Value]], None], str]:
-    """One backward loop for the whole table: a branch per op (and per constant operand),
-    with the op's partials inlined as source traced from its row."""
-    env: dict[str, Any] = {"_FloatMath": FloatMath, "_generic_step": _generic_step, **MATH_NAMES}
-    src = ["def _propagate(order):", "    for node in reversed(order):"]
+def _generate() -> tuple[str, dict[str, Any]]:
+    """One backward loop for the whole table, as source: a branch per op (and per constant
+    operand), with the op's partials inlined as source traced from its row; and the names it
+    uses (``_step`` and ``_slots`` are bound by ``accelerate``)."""
+    env: dict[str, Any] = {"_FloatMath": FloatMath, "_op_order": op_order, **MATH_NAMES}
+    src = ["def backward(root, grad):", _DOC]
+    src += ["    order = _op_order(root)  # the op nodes, inputs first; their grads set to 0.0"]
+    src += ["    root.grad = grad", "    for node in reversed(order):"]
     src += ["        op = node._op", "        g = node.grad", "        a = node._a"]
     rows = list(enumerate(OPS.values()))
     # Each node tests its op against the branches in turn: the sums and products (``algebra``)
@@ -259,18 +285,22 @@ def _generate() -> tuple[Callable[[list[Value]], None], str]:
         for test, consts in [*cases, ("else:", (False, False))]:
             src.append("            " + test)
             src += ["                " + line for line in _body(op, k, consts) or ["pass"]]
-    src.append("        else:")  # an op added to OPS after import: the plain walk's step
-    src.append("            _generic_step(node)")
-    text = "\n".join(src) + "\n"
-    exec(compile(text, "<tracegrad backward, generated from the ops table>", "exec"), env)
-    return env["_propagate"], text
+    src.append("        else:  # an op added to OPS after import: the plain walk's step")
+    src.append("            _step(node, g, _slots)")
+    return "\n".join(src) + "\n", env
 
 
-_propagate, BACKWARD_SOURCE = _generate()
+BACKWARD_SOURCE, _ENV = _generate()
 
 
-def backward(root: Value, grad: float) -> None:
-    """``graph.backward``'s pass, accelerated: root is an op node, grad a float, lock held."""
-    order = op_order(root)
-    root.grad = grad
-    _propagate(order)
+def accelerate(step: Callable[..., Any], slots: Any) -> Callable[[Value, float], None]:
+    """``graph.backward``'s pass, accelerated: compile the generated loop, with ``step(node, g,
+    slots)`` (the plain walk's step) for rows it has no branch for, and register its source
+    in ``linecache`` under ``GENERATED_FILE``. Returns ``backward(root, grad)``: root is an op
+    node, grad a float, the caller holds the lock."""
+    env = {**_ENV, "_step": step, "_slots": slots}
+    lines = BACKWARD_SOURCE.splitlines(keepends=True)
+    linecache.cache[GENERATED_FILE] = (len(BACKWARD_SOURCE), None, lines, GENERATED_FILE)
+    exec(compile(BACKWARD_SOURCE, GENERATED_FILE, "exec"), env)
+    backward: Callable[[Value, float], None] = env["backward"]
+    return backward

@@ -4,15 +4,19 @@ This is what ``Value.backward()`` means, in two functions a reader can hold in o
 
 - ``topo_order(root)``: every Value root depends on, inputs before the Values made from them
   (iterative, so a chain of a million ops needs no recursion; deterministic).
-- ``reverse_walk(order, grads)``: for each node from the last back to the first, its table
-  row's partials ``op.partials(math, out, *inputs)`` times the node's upstream gradient, added
-  into each input's gradient. That is the chain rule, and the only place it is written:
+- ``reverse_walk(order, grads)``: for each node from the last back to the first, ``step``:
+  its table row's partials ``op.partials(math, out, *inputs)`` times the node's upstream
+  gradient, added into each input's gradient. That is the chain rule, written once, here:
   ``backward``, ``backward_steps`` and higher-order gradients (with ``ValueMath``, so the
   gradients are Values) all call it.
 
-``backward`` runs the same pass through ``tracegrad.autograd.fastwalk``, its accelerator
-(a generated loop; bit-identical gradients, proven by a property test) unless the
-environment variable ``TRACEGRAD_PLAIN=1`` was set when tracegrad was imported.
+``backward`` runs the same pass through ``tracegrad.autograd.fastwalk``, its accelerator: a
+loop generated from the table, each row's partials inlined, ``step`` itself for a row it has
+no branch for; its source is in ``linecache``, so a debugger steps through it. Gradients are
+bit-identical (NaN's sign, ±inf, -0.0: a property test compares the bytes).
+``TRACEGRAD_PLAIN=1`` at import, or ``set_plain(True)`` at any time, runs the plain walk.
+The compiled tapes (``compiled/tape.py``, ``compiled/vectape.py``) apply the same rule to
+numpy batches: the batched versions of ``step``, tested against ``reverse_walk``.
 
 The accumulation policy is PyTorch's: leaves *accumulate* gradients across backward()
 calls (a second call on the same graph exactly doubles every leaf's grad; zero them with
@@ -43,9 +47,11 @@ __all__ = [
     "backward",
     "zero_grad",
     "PLAIN",
+    "set_plain",
+    "step",
 ]
 
-PLAIN = os.environ.get("TRACEGRAD_PLAIN", "") == "1"  # read once, at import
+PLAIN = os.environ.get("TRACEGRAD_PLAIN", "") == "1"  # the default, read at import; set_plain
 _LOCK = threading.Lock()  # one backward() at a time: grads (and the accelerator's marks) are shared
 
 
@@ -109,16 +115,33 @@ def reverse_walk(
     given) get no gradient. A lazy generator: the pass runs as it is consumed.
     """
     for node in reversed(order):
-        op = node._op
         upstream = grads.get(node)
-        if op is None or upstream is None:
+        if node._op is None or upstream is None:
             continue
-        xs = inputs(node)
-        partials = op.partials(math, read(node), *[read(x) for x in xs])
-        for x, partial, live in zip(xs, partials, op.differentiable):
-            if live and type(x) is not float and (only is None or x in only):
-                grads[x] = math.accumulate(grads.get(x), math.mul(upstream, partial))
-        yield node, upstream, partials
+        yield node, upstream, step(node, upstream, grads, math, read=read, only=only)
+
+
+def step(
+    node: Value,
+    upstream: Any,
+    grads: Any,
+    math: Any = FloatMath,
+    *,
+    read: Callable[[Any], Any] = _data,
+    only: Collection[Value] | None = None,
+) -> tuple[Any, ...]:
+    """One node's chain rule: its row's partials times ``upstream``, added into its inputs.
+
+    ``reverse_walk`` calls it for every op node; the accelerator's loop calls it for a row it
+    has no branch for. Returns the partials.
+    """
+    op: Any = node._op
+    xs = inputs(node)
+    partials = op.partials(math, read(node), *[read(x) for x in xs])
+    for x, partial, live in zip(xs, partials, op.differentiable):
+        if live and type(x) is not float and (only is None or x in only):
+            grads[x] = math.accumulate(grads.get(x), math.mul(upstream, partial))
+    return partials
 
 
 class GradSlots:
@@ -151,34 +174,41 @@ def prepare(root: Value, grad: float = 1.0, *, constants: bool = True) -> list[V
     return order
 
 
-def backward(root: Value, *, grad: float = 1.0, create_graph: bool = False) -> Any:
+def set_plain(plain: bool) -> bool:
+    """Run ``backward`` through the plain walk (True) or its accelerator (False) from now on, in
+    this process; returns the previous setting. ``TRACEGRAD_PLAIN=1`` at import sets True."""
+    global PLAIN
+    previous, PLAIN = PLAIN, bool(plain)
+    return previous
+
+
+_accelerated = fastwalk.accelerate(step, GradSlots())  # its rows' branches, else `step`
+
+
+def backward(root: Value, *, grad: float = 1.0) -> None:
     """Apply the chain rule from root back to every Value it depends on.
 
     Sets root.grad to ``grad`` (1.0: dL/dL), recomputes every intermediate grad for this
-    pass and adds d(root)/d(leaf) into each leaf's grad. With ``create_graph=True`` the
-    gradients are also built as Values and returned as ``{value: gradient Value}``
-    (see ``tracegrad.autograd.higher``); ``.grad`` stays a float either way. Threads calling
-    backward() at once take turns (each pass is whole), so four passes add 4x into leaves.
+    pass and adds d(root)/d(leaf) into each leaf's grad: the plain walk below, or its
+    accelerator (the same numbers; see the module docstring). Threads calling backward() at
+    once take turns (each pass is whole), so four passes add 4x into leaves.
     """
     if not hasattr(root, "_op"):
         raise TypeError(f"backward() needs a Value, got {type(root).__name__}")
     if type(grad) is not float:
         grad = float(grad)
-    if create_graph:  # gradients as Values: tracegrad.autograd.higher, through the Value
-        return root.backward(grad=grad, create_graph=True)
     _LOCK.acquire()  # not `with _LOCK:`, which costs twice as much, felt on small graphs
     try:
         if PLAIN or root._op is None:
             for _ in reverse_walk(prepare(root, grad, constants=False), GradSlots()):
                 pass
         else:
-            fastwalk.backward(root, grad)
+            _accelerated(root, grad)
     except TypeError:
         _check_grads(root)  # a .grad set to something else than a number: say which
         raise
     finally:
         _LOCK.release()
-    return None
 
 
 def _check_grads(root: Any) -> None:

@@ -160,7 +160,7 @@ def _reverse(
     """
     if not _is_value(root):
         raise TypeError(f"expected a Value to differentiate, got {type(root).__name__}")
-    order = topo_order(root)
+    order = topo_order(root, constants=False)  # a constant operand stays a number: no gradient
     relevant: set[Value] | None = None
     if wrt is not None:
         relevant = set(wrt)

@@ -11,17 +11,17 @@ the moment it is no longer used, without waking the cyclic garbage collector.
 
 from __future__ import annotations
 
-import contextlib
 import numbers
-from collections.abc import Callable, Iterator
-from contextvars import ContextVar
+import weakref
+from collections.abc import Callable
 from typing import Any, Union
 
 from tracegrad.autograd import graph, higher, pickling
 from tracegrad.autograd.formatting import fmt
+from tracegrad.autograd.hooks import compared
 from tracegrad.autograd.ops import OPS, FloatMath, Op, methods, power
 
-__all__ = ["Value", "as_value", "apply", "register_display", "watching_comparisons"]
+__all__ = ["Value", "as_value", "apply", "register_display"]
 
 _ADD = OPS["add"]
 _SUB = OPS["sub"]
@@ -33,23 +33,6 @@ _NEG_FORWARD = _NEG.forward
 _new = object.__new__
 
 Operand = Union["Value", float, int]
-
-# Who watches comparisons in this context (autograd.compile while it traces a function):
-# called as watcher(value, "<", other, result). See ``watching_comparisons``.
-_watcher: ContextVar[Callable[[Value, str, Any, bool], None] | None] = ContextVar(
-    "tracegrad_comparison_watcher", default=None
-)
-
-
-@contextlib.contextmanager
-def watching_comparisons(watcher: Callable[[Value, str, Any, bool], None]) -> Iterator[None]:
-    """Within the block (this thread or task only), report each comparison of a Value."""
-    token = _watcher.set(watcher)
-    try:
-        yield
-    finally:
-        _watcher.reset(token)
-
 
 # How a notebook shows a Value, by kind ('svg'): filled in by the drawing code through
 # ``register_display``, so the engine never imports the tools built on it.
@@ -122,9 +105,9 @@ class Value:
     # tuple on request: one object fewer per node than storing a tuple, so 64 bytes less and
     # one object fewer for the cyclic garbage collector to walk on every full collection --
     # on big graphs the collector, not the arithmetic, is where an eager engine's time goes.
-    # ``_mark`` is the backward accelerator's bookkeeping (``fastwalk.op_order``): which pass
-    # last reached this node; never a number anyone reads.
-    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "_mark")
+    # ``__weakref__`` lets ``parents`` keep the constant leaves it shows beside the node
+    # (``_CONSTANTS``) rather than in it.
+    __slots__ = ("data", "grad", "_label", "_op", "_a", "_b", "__weakref__")
     __array_ufunc__ = None  # numpy defers to our reflected operators: np.float64(2) * v is a Value
 
     data: float
@@ -133,7 +116,6 @@ class Value:
     _op: Op | None
     _a: Value | float | None  # first input (None for a leaf, a float for a constant)
     _b: Value | float | None  # second input (None for a leaf or a one-input op)
-    _mark: int | None
 
     def __init__(self, data: Any, label: str = "") -> None:
         self.data = data if type(data) is float else _to_float(data)
@@ -141,7 +123,6 @@ class Value:
         self.label = label
         self._op = None
         self._a = self._b = None
-        self._mark = None
 
     # ------------------------------------------------------------ identity & display
     @property
@@ -166,13 +147,15 @@ class Value:
         """The Values this one was computed from, in order (``()`` for a leaf).
 
         A plain-number operand (``x * 1.0001``) is stored as a float and shown here as a
-        constant leaf Value, made on first request and kept, so it is the same object after.
+        constant leaf Value, made on first request and kept beside the node (the node itself
+        does not change), so it is the same object after; its grad is d(root)/d(constant) of
+        the last backward pass.
         """
         a, b = self._a, self._b
         if a is None:
             return ()
         if type(a) is float or type(b) is float:
-            a, b = _materialise(self)
+            a, b = _constant_leaves(self)
         return (a,) if b is None else (a, b)  # type: ignore[return-value]
 
     @property
@@ -213,34 +196,19 @@ class Value:
         return (_graph, pickling.flatten(self))
 
     # Comparisons compare data (so `max(values)` and sorting work); they are not recorded in
-    # the graph. While autograd.compile traces a function they are reported to it as guards.
+    # the graph. While autograd.compile traces a function they are reported to it as guards
+    # (``tracegrad.autograd.hooks``).
     def __lt__(self, other: Operand) -> bool:
-        r = self.data < _data(other)
-        watcher = _watcher.get()
-        if watcher is not None:
-            watcher(self, "<", other, r)
-        return r
+        return compared(self, "<", other, self.data < _data(other))
 
     def __le__(self, other: Operand) -> bool:
-        r = self.data <= _data(other)
-        watcher = _watcher.get()
-        if watcher is not None:
-            watcher(self, "<=", other, r)
-        return r
+        return compared(self, "<=", other, self.data <= _data(other))
 
     def __gt__(self, other: Operand) -> bool:
-        r = self.data > _data(other)
-        watcher = _watcher.get()
-        if watcher is not None:
-            watcher(self, ">", other, r)
-        return r
+        return compared(self, ">", other, self.data > _data(other))
 
     def __ge__(self, other: Operand) -> bool:
-        r = self.data >= _data(other)
-        watcher = _watcher.get()
-        if watcher is not None:
-            watcher(self, ">=", other, r)
-        return r
+        return compared(self, ">=", other, self.data >= _data(other))
 
     __hash__ = object.__hash__
 
@@ -310,25 +278,21 @@ class Value:
 
     # ------------------------------------------------------------ gradients
     def backward(
-        self, *, grad: float = 1.0, create_graph: bool = False, steps: bool = False
+        self, *, grad: float = 1.0, create_graph: bool = False
     ) -> dict[Value, Value] | None:
         """Fill ``.grad`` of every Value this one depends on: the chain rule from here back.
 
-        The pass is ``tracegrad.autograd.graph.backward`` (the plain walk ``reverse_walk``
-        over ``topo_order``). ``grad`` seeds d(self)/d(self) (1.0). Leaves accumulate across
-        calls; intermediate grads are recomputed each pass. ``create_graph=True`` also returns
-        ``{value: gradient as a Value}`` (differentiable again; ``.grad`` stays a float).
-        ``steps`` is no longer an option: ``tracegrad.backward_steps(v)`` runs the same pass
-        one readable step at a time.
+        The pass is ``tracegrad.autograd.graph.backward``: ``topo_order``, then the chain rule
+        ``reverse_walk`` (or its accelerator, the same numbers). ``grad`` seeds
+        d(self)/d(self) (1.0). Leaves accumulate across calls; intermediate grads are
+        recomputed each pass. ``create_graph=True`` also returns ``{value: gradient as a
+        Value}`` (``tracegrad.autograd.higher``: differentiable again; ``.grad`` stays a
+        float). To run the pass one readable step at a time: ``tracegrad.backward_steps(v)``.
         """
-        if steps:
-            raise TypeError(
-                "backward(steps=True) was removed: use tracegrad.backward_steps(v) to run "
-                "the pass one step at a time"
-            )
         if create_graph:
             return higher.backward_create_graph(self, float(grad))
-        return graph.backward(self, grad=grad)
+        graph.backward(self, grad=grad)
+        return None
 
     def zero_grad(self) -> None:
         """Set ``.grad`` to 0 on this Value and everything it depends on."""
@@ -399,7 +363,6 @@ def _make(
     v._op = op
     v._a = a
     v._b = b
-    v._mark = None
     return v
 
 
@@ -429,31 +392,32 @@ def _const(x: Any) -> float:
         ) from None
 
 
-def _materialise(node: Value) -> tuple[Value, Value | None]:
-    """Replace node's float (constant) operands with constant leaf Values, kept in its slots.
+# A node's constant operands as the leaf Values ``parents`` shows, kept while the node lives.
+_CONSTANTS: weakref.WeakKeyDictionary[Value, list[Value | None]] = weakref.WeakKeyDictionary()
 
-    A constant's grad is what backward() would have left on it had it been a leaf all along
-    (node.grad times the op's partial for it), so a graph drawn after backward() shows it.
-    """
+
+def _constant_leaves(node: Value) -> tuple[Value, Value | None]:
+    """node's inputs with each float (constant) operand shown as a constant leaf Value: made
+    once per node and kept in ``_CONSTANTS``, its grad set to what the last backward pass gave
+    it (node.grad times the op's partial for it), so a graph drawn after backward() shows it."""
     a, b = node._a, node._b
     op = node._op
     assert op is not None and a is not None
+    leaves = _CONSTANTS.get(node)
+    if leaves is None:
+        leaves = [_make(x, None) if type(x) is float else None for x in (a, b)]
+        _CONSTANTS[node] = leaves
     ad = a if type(a) is float else a.data  # type: ignore[union-attr]
     ins = (ad,) if b is None else (ad, b if type(b) is float else b.data)  # type: ignore[union-attr]
     g = node.grad
-    partials: tuple[float, ...] = ()
-    if g != 0.0:
-        partials = op.partials(FloatMath, node.data, *ins)
-    made = []
-    for i, x in enumerate((a, b)):
-        if type(x) is float:
-            leaf = _make(x, None)
-            if partials and op.differentiable[i]:
-                leaf.grad = g * partials[i]
+    partials = op.partials(FloatMath, node.data, *ins) if g != 0.0 else (0.0, 0.0)
+    shown = []
+    for i, (x, leaf) in enumerate(zip((a, b), leaves)):
+        if leaf is not None:
+            leaf.grad = g * partials[i] if g != 0.0 and op.differentiable[i] else 0.0
             x = leaf
-        made.append(x)
-    node._a, node._b = made[0], made[1]
-    return made[0], made[1]  # type: ignore[return-value]
+        shown.append(x)
+    return shown[0], shown[1]  # type: ignore[return-value]
 
 
 def _data(x: Operand) -> float:

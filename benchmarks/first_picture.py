@@ -43,44 +43,58 @@ assert draw((a * b + c).tanh()).pipe(format="svg").startswith(b"<")
 """
 
 
-def _run(command: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """(wall, cpu) seconds of one process."""
+def _run(
+    command: list[str], env: dict[str, str], ok: tuple[int, ...] = (0,)
+) -> tuple[float, float]:
+    """(wall, cpu) seconds of one process, which must exit with a status in ``ok``."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(command, env=env, check=True, stdout=subprocess.DEVNULL)
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL)
+    if done.returncode not in ok:
+        raise subprocess.CalledProcessError(done.returncode, command)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     return wall, cpu
 
 
-def bench_first_picture(rounds: int) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "g.svg"
-        commands = _commands(out)
-        # no `dot` on PATH: only the folder of this Python (and of the tracegrad script)
-        env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
-        for command in commands.values():  # warm-up: the cache filled, the files read once
-            _run(command, env)
-        times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
-        for _ in range(rounds):
-            for name, command in commands.items():
-                times[name].append(_run(command, env))
-        drawn = out.read_text(encoding="utf-8")
-    wall = {n: statistics.median(t[0] for t in ts) for n, ts in times.items()}
-    cpu = {n: statistics.median(t[1] for t in ts) for n, ts in times.items()}
+def race(
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    rounds: int,
+    targets: dict[str, float],
+    ok: tuple[int, ...] = (0,),
+) -> dict[str, Any]:
+    """Each command (one named "numpy" among them) run once to warm up, then ``rounds`` times
+    in turn: median wall and CPU seconds, and each target's median ratio to "numpy"."""
+    for command in commands.values():  # warm-up: caches filled, the files read once
+        _run(command, env, ok)
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in commands}
+    for _ in range(rounds):
+        for name, command in commands.items():
+            times[name].append(_run(command, env, ok))
     ratios = {
         n: statistics.median(a[0] / b[0] for a, b in zip(times[n], times["numpy"], strict=True))
-        for n in TARGETS
+        for n in targets
     }
     return {
         "rounds": rounds,
-        "seconds_wall": wall,
-        "seconds_cpu": cpu,
+        "seconds_wall": {n: statistics.median(t[0] for t in ts) for n, ts in times.items()},
+        "seconds_cpu": {n: statistics.median(t[1] for t in ts) for n, ts in times.items()},
         "ratio_wall_vs_import_numpy": ratios,
-        "targets": TARGETS,
-        "check_svg_drawn": drawn.lstrip().startswith(("<?xml", "<svg")) and "tanh" in drawn,
+        "targets": targets,
     }
+
+
+def bench_first_picture(rounds: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "g.svg"
+        # no `dot` on PATH: only the folder of this Python (and of the tracegrad script)
+        env = {**os.environ, "PATH": str(Path(sys.executable).parent)}
+        result = race(_commands(out), env, rounds, TARGETS)
+        drawn = out.read_text(encoding="utf-8")
+    result["check_svg_drawn"] = drawn.lstrip().startswith(("<?xml", "<svg")) and "tanh" in drawn
+    return result
 
 
 def report_lines(r: dict[str, Any]) -> list[str]:

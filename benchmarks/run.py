@@ -19,6 +19,8 @@ Workloads (the issue's definitions):
   tracegrad compiled (``autograd.compile``) and a hand-written numpy matrix MLP (the floor).
 - ``first_picture``: ``tracegrad draw`` to SVG and ``import tracegrad`` in new processes,
   against ``python -c "import numpy"`` (``benchmarks/first_picture.py``).
+- ``cli_start``: ``tracegrad --help`` and ``tracegrad check`` on shipped sheets in new
+  processes, against ``python -c "import numpy"`` (``benchmarks/cli_start.py``).
 
 Between timed runs ``gc.collect()`` clears the previous run's garbage outside the timing;
 that favours micrograd, whose graphs are reference cycles only the collector frees.
@@ -62,7 +64,7 @@ except ImportError:  # pragma: no cover - reported by main()
 
 RESULTS = Path(__file__).resolve().parent / "results"
 WORKLOADS = ["mlp_step", "backward", "chain", "wide", "tanh_expr", "memory", "gc", "epoch", "scale",
-             "grading", "first_picture"]  # fmt: skip
+             "grading", "first_picture", "cli_start"]  # fmt: skip
 SIZES = [16, 16, 1]
 ALPHA = 1e-4  # L2 strength
 LR = 0.05
@@ -859,6 +861,10 @@ def report(res: dict[str, Any]) -> str:
         from benchmarks.first_picture import report_lines as first_picture_lines
 
         lines += first_picture_lines(res["first_picture"])
+    if "cli_start" in res:
+        from benchmarks.cli_start import report_lines as cli_start_lines
+
+        lines += cli_start_lines(res["cli_start"])
     for name, sc in res.get("scale", {}).items():
         s = sc["seconds_per_epoch"]
         pk = sc["peak_mb"]
@@ -923,6 +929,7 @@ def _run(quick: bool, only: Sequence[str] | None) -> dict[str, Any]:
         ),
         "grading": lambda: _grading(30 if quick else 1_000),
         "first_picture": lambda: _first_picture(1 if quick else 9),
+        "cli_start": lambda: _cli_start(1 if quick else 9),
     }
     for name, fn in work.items():
         if name in want:
@@ -942,6 +949,12 @@ def _first_picture(rounds: int) -> dict[str, Any]:
     from benchmarks.first_picture import bench_first_picture
 
     return bench_first_picture(rounds)
+
+
+def _cli_start(rounds: int) -> dict[str, Any]:
+    from benchmarks.cli_start import bench_cli_start
+
+    return bench_cli_start(rounds)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

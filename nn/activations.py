@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
 from tracegrad.autograd.ops import Op, methods
 from tracegrad.autograd.value import Value, apply
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Activation", "get_activation", "activation_names", "LINEAR"]
 
@@ -48,6 +51,8 @@ class Activation:
         """The same function on an array of plain numbers (used by fast prediction): the
         table's array form where the op is defined everywhere, else element by element (so
         a value outside the domain raises the op's own error)."""
+        import numpy as np  # arrays only: the Value-based network needs no numpy
+
         if self.op is not None:
             if self.op.array is not None and not self.op.domain:
                 with np.errstate(all="ignore"):

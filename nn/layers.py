@@ -13,19 +13,21 @@ import math
 import numbers
 import random
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, Union
+from typing import TYPE_CHECKING, Any, Union
 
-import numpy as np
 from tracegrad.autograd.limits import LIMITS
 from tracegrad.autograd.value import Value
 from tracegrad.nn.activations import Activation, get_activation
-from tracegrad.nn.module import Module
+from tracegrad.nn.module import Module, is_array
 from tracegrad.nn.torch_module import module_to_torch, read_torch_mlp
 
 __all__ = ["Neuron", "Layer", "MLP", "make_rng"]
 
 ActivationSpec = Union[str, Callable[[Value], Value], Activation]
-Inputs = Union[Sequence[Union[float, Value]], np.ndarray]
+if TYPE_CHECKING:
+    import numpy as np
+
+Inputs = Union[Sequence[Union[float, Value]], "np.ndarray"]
 Weights = list[list[list[float]]]
 
 
@@ -57,7 +59,7 @@ def _check_count(what: str, n: Any, minimum: int = 1) -> int:
 
 def _as_inputs(x: Any, nin: int, who: str) -> list[Any]:
     """The inputs as a list of floats/Values, with a clear error on a wrong length or shape."""
-    if isinstance(x, np.ndarray):
+    if is_array(x):
         if x.ndim != 1:
             raise ValueError(
                 f"{who} takes one sample (a 1-D list of {nin} numbers), got an array of "
@@ -270,6 +272,8 @@ class MLP(_ToTorch):
         or (n,) when the last layer has one neuron. For plots and accuracy, not training.
         ``params``: the parameters' numbers in ``parameters()`` order to use instead of the
         Values' (``fit(compiled=True)`` holds them in an array while training)."""
+        import numpy as np  # arrays only: the Value-based network needs no numpy
+
         A = np.asarray(X, dtype=float)
         if A.ndim == 1:
             A = A.reshape(1, -1)

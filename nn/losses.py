@@ -23,8 +23,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
 
-import numpy as np
 from tracegrad.autograd.value import Value, as_value
+from tracegrad.nn.module import is_array
 
 __all__ = [
     "mse",
@@ -47,7 +47,7 @@ _TINY = math.exp(LOG_FLOOR)
 def _values(pred: Any) -> list[Value]:
     if isinstance(pred, (Value, numbers.Real)):
         return [as_value(pred)]
-    if isinstance(pred, np.ndarray):
+    if is_array(pred):
         pred = pred.tolist()
     return [as_value(p) for p in pred]
 
@@ -55,7 +55,7 @@ def _values(pred: Any) -> list[Value]:
 def _targets(target: Any, n: int, who: str) -> list[float]:
     if isinstance(target, Value):
         target = target.data
-    if isinstance(target, np.ndarray):
+    if is_array(target):
         target = target.tolist()
     ts = [target] if isinstance(target, numbers.Real) else list(target)
     if len(ts) != n:
@@ -150,7 +150,7 @@ def bce_with_logits(pred: Pred, target: Any) -> Value:
 
 def _class_index(target: Any, k: int, who: str) -> int | None:
     """target as a class index in range(k), or None when it is a vector of k numbers."""
-    if isinstance(target, np.ndarray) and target.ndim == 0:
+    if is_array(target) and target.ndim == 0:
         target = target.item()
     if isinstance(target, numbers.Integral) and not isinstance(target, bool):
         t = int(target)

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
+from typing import Any
 
 from tracegrad.autograd.value import Value
 
-__all__ = ["Module"]
+__all__ = ["Module", "is_array"]
+
+
+def is_array(x: Any) -> bool:
+    """x is a numpy array: asked without importing numpy (nothing is an array before numpy
+    is loaded), so the Value-based networks, losses and optimizers never load it."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(x, np.ndarray)
 
 
 class Module:

@@ -15,10 +15,12 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Callable, Iterable
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
-import numpy as np
 from tracegrad.autograd.value import Value
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["Optimizer", "SGD", "Momentum", "Adam", "step_decay", "exponential_decay"]
 
@@ -101,6 +103,8 @@ class Optimizer:
 
     def state_arrays(self) -> dict[str, np.ndarray]:
         """The per-parameter state (params order) as arrays, for ``step_array``."""
+        import numpy as np  # arrays only: stepping Values needs no numpy
+
         return {name: np.array(getattr(self, name), dtype=float) for name in self._state}
 
     def load_state_arrays(self, state: dict[str, np.ndarray]) -> None:
@@ -204,6 +208,8 @@ class Adam(Optimizer):
     def _update_array(
         self, lr: float, data: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]
     ) -> None:
+        import numpy as np  # arrays only: stepping Values needs no numpy
+
         b1, b2, eps = self.beta1, self.beta2, self.eps
         t = self.steps + 1
         c1 = 1.0 - b1**t

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from tracegrad.autograd.compiled.to_torch import require_torch
+from tracegrad.autograd.hooks import require_torch
 from tracegrad.autograd.value import Value
 from tracegrad.nn.layers import MLP, Model
 from tracegrad.nn.losses import LOSSES, LossSpec, get_loss

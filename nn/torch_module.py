@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from tracegrad.autograd.compiled.to_torch import require_torch
+from tracegrad.autograd.hooks import require_torch
 from tracegrad.nn.activations import LINEAR, Activation
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from tracegrad.autograd.formatting import fmt
 
 from tracegrad import practice
 from tracegrad.cli import main
-from tracegrad.practice_random import random_exercise
+from tracegrad.practising.exercises import random_exercise
 
 ARGV = ["practice", "tanh(a*b + c)", "--set", "a=2", "b=-3", "c=6.5"]
 QUESTION = re.compile(r"^(d\w+/d\w+) = \? ")

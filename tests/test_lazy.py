@@ -30,7 +30,8 @@ def test_import_tracegrad_loads_the_engine_only() -> None:
     assert _loaded_after("from tracegrad import Value; (Value(2.0) * 3).backward()") == []
     # a name is imported when used, and then only what it needs
     assert _loaded_after("import tracegrad; tracegrad.draw") == ["graphviz"]
-    assert "numpy" in _loaded_after("import tracegrad; tracegrad.nn.MLP")
+    assert _loaded_after("import tracegrad; tracegrad.nn.MLP") == ["tracegrad.nn"]  # no numpy
+    assert "numpy" in _loaded_after("import tracegrad; tracegrad.nn.data.make_moons")
 
 
 def test_a_command_imports_its_own_module_only() -> None:
@@ -113,3 +114,20 @@ def test_no_lazy_name_is_also_a_module_of_its_package(package: str) -> None:
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     assert done.stdout.strip() == "True"
+
+
+def test_the_value_based_network_core_loads_no_numpy() -> None:
+    """MLP, a loss and SGD on Values: numpy is for arrays, data sets and plots only."""
+    loaded = _loaded_after(
+        "from tracegrad.nn.layers import MLP\n"
+        "from tracegrad.nn.losses import mse, hinge\n"
+        "from tracegrad.nn.optim import SGD, Adam\n"
+        "m = MLP(2, [3, 1], seed=0)\n"
+        "loss = mse(m([1.0, 2.0]), 0.5) + hinge(m([0.5, -1.0]), 1.0)\n"
+        "loss.backward()\n"
+        "SGD(m.parameters(), lr=0.1).step(); Adam(m.parameters(), lr=0.1).step()\n"
+        "assert not any('compiled' in k for k in sys.modules)"
+    )
+    assert loaded == ["tracegrad.nn"]
+    assert "numpy" in _loaded_after("import numpy as np; from tracegrad.nn.layers import MLP\n"
+                                    "MLP(2, [1], seed=0).predict(np.ones((3, 2)))")  # fmt: skip

@@ -8,7 +8,7 @@ import pytest
 from tracegrad.nn import MLP, SGD, data, fit, half_sse
 
 from tracegrad import seed
-from tracegrad.demo_nn import seed_network, seed_weights
+from tracegrad.demo.network import seed_network, seed_weights
 
 # As the issue states it: per layer, per neuron, input weights then the bias.
 SEED_W = [[[0.1, -0.2, 0.01], [0.3, 0.55, -0.02]], [[0.37, 0.9, 0.31], [-0.22, -0.12, 0.27]]]

@@ -12,7 +12,7 @@ import pytest
 from tracegrad.autograd import Value
 from tracegrad.autograd.formatting import fmt
 
-from tracegrad.practice_judge import Exercise
+from tracegrad.practising.judge import Exercise
 
 LOCAL = 1 - math.tanh(-0.75) ** 2
 
@@ -104,7 +104,7 @@ def test_the_page_asks_what_the_terminal_asks(level: int) -> None:
     from tracegrad.autograd import backward_page
 
     from tracegrad import seed
-    from tracegrad.practice_random import random_exercise
+    from tracegrad.practising.exercises import random_exercise
 
     root = seed.build()["E"] if level == 0 else random_exercise(level, 11)[0]
     ex = Exercise(root)

@@ -1,7 +1,7 @@
 """The page's practice rules (autograd/page_practice.js) give the Python checker's verdicts.
 
 Each case is a question of an exercise, the learner's figures for the earlier questions and
-one written answer. The Python side is ``tracegrad.practice_judge`` (the homework checker's
+one written answer. The Python side is ``tracegrad.practising.judge`` (the homework checker's
 ``mark_answers``); the page's script judges the same case in Chromium. Both must agree on
 right or wrong, on the kind (right, carried forward, truncated, sign, missing factor, missing
 path, whole number, other) and on the factor named.
@@ -18,8 +18,8 @@ from tracegrad.autograd import Value, backward_page
 from tracegrad.autograd.formatting import fmt
 
 from tracegrad import seed
-from tracegrad.practice_judge import Exercise
-from tracegrad.practice_random import random_exercise
+from tracegrad.practising.exercises import random_exercise
+from tracegrad.practising.judge import Exercise
 
 pytestmark = pytest.mark.browser
 ROOT = Path(__file__).resolve().parents[1]

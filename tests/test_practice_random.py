@@ -13,7 +13,7 @@ import pytest
 from tracegrad.autograd import Value, topo_order
 from tracegrad.autograd.formatting import fmt
 
-from tracegrad.practice_random import LEVELS, random_exercise
+from tracegrad.practising.exercises import LEVELS, random_exercise
 
 SEEDS = range(1000)
 

@@ -210,7 +210,7 @@ def test_clear_error_when_nothing_can_render(monkeypatch: pytest.MonkeyPatch) ->
 def test_demo_writes_the_seed_graph_without_dot(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tracegrad.demo import seed_graph
+    from tracegrad.demo.tour import seed_graph
 
     monkeypatch.setattr(render_mod.shutil, "which", lambda name: None)
     seed_graph(tmp_path)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from tracegrad.autograd import OPS, ControlFlowError, Value
+from tracegrad.autograd import OPS, ControlFlowError, Value, graph
 from tracegrad.autograd.compiled.tape import ArrayMath
 from tracegrad.autograd.value import apply
 from tracegrad.nn.layers import MLP
@@ -349,3 +349,50 @@ def test_chunks_number_samples_from_the_whole_batch() -> None:
         with pytest.raises(ControlFlowError, match="sample 3 takes another branch"):
             g(np.array([1.0, 2.0, 3.0, -4.0, 5.0]))
         assert np.array_equal(g(np.arange(1.0, 6.0)), 2.0 * np.arange(1.0, 6.0))
+
+
+# ---------------------------------------------------------------- the same rule, batched
+@given(recipe=recipes, X=batches(4), pdata=two_params)
+def test_both_batched_passes_agree_with_reverse_walk(
+    recipe: Any, X: list[list[float]], pdata: list[float]
+) -> None:
+    """tape.py's ``_backward`` (per sample) and vectape's ``Schedule.run`` (grouped) are the
+    batched versions of the chain rule ``graph.reverse_walk`` applies node by node."""
+
+    Xa = np.array(X)
+    ps = [Value(v) for v in pdata]
+    previous = graph.set_plain(True)  # the plain walk itself, whatever TRACEGRAD_PLAIN says
+    try:
+        outs, gx, gp = eager_batch(recipe, Xa, ps)
+    finally:
+        graph.set_plain(previous)
+    assume(np.all(np.isfinite(outs)) and np.all(np.isfinite(gx)) and np.all(np.isfinite(gp)))
+    f = autograd.compile(lambda x: build(recipe, x, ps), check=1)
+    grouped = f.grad(Xa)  # the schedule when the tape has one (vectape), else tape._backward
+    per_sample = f.grad(Xa, per_sample=True)  # tape._backward, one node per call
+    leaf = {id(v): k for k, v in enumerate(f.leaves)}
+    for res in (grouped, per_sample):
+        assert close(res.input_grads[0], gx, 1e-10)
+        sums = res.leaf_grads if res is grouped else res.leaf_grads.sum(0)
+        assert close([sums[leaf[id(p)]] if id(p) in leaf else 0.0 for p in ps], gp, 1e-10)
+
+
+def test_an_mlp_takes_the_grouped_pass_and_agrees_with_reverse_walk() -> None:
+
+    model = MLP(2, [4, 1], activation="tanh", seed=1)
+    X = np.array([[0.5, -1.0], [1.5, 0.25], [-0.75, 2.0]])
+    f = autograd.compile(lambda x: model(x) * model(x))
+    res = f.grad(X)
+    assert f._schedule is not None  # vectape's Schedule ran
+    previous = graph.set_plain(True)
+    try:
+        for p in model.parameters():
+            p.grad = 0.0
+        for row in X.tolist():
+            out = model([Value(v) for v in row])
+            (out * out).backward()
+    finally:
+        graph.set_plain(previous)
+    by_leaf = dict(zip(map(id, f.leaves), res.leaf_grads.tolist()))
+    assert close([by_leaf[id(p)] for p in model.parameters()],
+                 [p.grad for p in model.parameters()], 1e-12)  # fmt: skip

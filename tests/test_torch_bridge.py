@@ -29,7 +29,7 @@ from tracegrad.nn.to_torch import (
 )
 
 from tracegrad import seed
-from tracegrad.demo_nn import seed_network
+from tracegrad.demo.network import seed_network
 
 try:
     import torch

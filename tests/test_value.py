@@ -271,11 +271,13 @@ def test_a_number_operand_is_a_constant_shown_as_a_leaf() -> None:
     (mul, one) = y.parents
     assert one.op == "" and one.data == 1.0 and one.grad == 1.0  # as a leaf would have had
     assert y.parents[1] is one  # made once, then kept
+    assert type(y._b) is float  # beside the node: showing its parents does not change it
     (xx, c) = mul.parents
     assert xx is x and c.data == 1.5 and c.grad == 2.0
     assert [v.data for v in topo_order(y)] == [2.0, 1.5, 3.0, 1.0, 4.0]
-    y.backward()  # after it is shown, the constant is an ordinary leaf: it accumulates
-    assert one.grad == 2.0 and x.grad == 3.0
+    y.backward(grad=3.0)  # the constant shows what the last pass gave it
+    assert y.parents[1] is one and one.grad == 3.0 and x.grad == 1.5 + 4.5
+    assert type(y._b) is float and type(mul._b) is float
 
 
 def test_constants_on_the_left_and_numpy_scalars_become_floats() -> None:

@@ -78,7 +78,7 @@ if TYPE_CHECKING:  # the names of _LAZY, for type checkers
         trace,
     )
     from tracegrad.autograd.graph import zero_grad
-    from tracegrad.practice_loop import practice
+    from tracegrad.practising.loop import practice
 
 # The one place the version is written: pyproject.toml reads it from here (setuptools'
 # dynamic version), so `tracegrad --version`, the wheel and the docs agree without a lookup.
@@ -107,7 +107,7 @@ _LAZY: dict[str, str] = {
     "step_through": _AUTOGRAD,
     "trace": _AUTOGRAD,
     "zero_grad": _AUTOGRAD,
-    "practice": "tracegrad.practice_loop",  # it brings in the checker
+    "practice": "tracegrad.practising.loop",  # it brings in the checker
 }
 
 

@@ -1,4 +1,8 @@
-"""The `tracegrad` command: subcommands are listed in ``tracegrad.commands.COMMANDS``.
+"""The `tracegrad` command: its subcommands are registered in ``tracegrad.commands``.
+
+``main`` reads the command line once (``CommandLine``), builds the parser with the chosen
+command's module only (``tracegrad --help`` imports none: the registry holds each summary),
+runs it, and hands any exception to the one error path (``tracegrad.commands._line``).
 
 Exit status: 0 success, 1 a check found wrong answers, 2 bad input or any other error (one
 line on stderr, never a traceback; ``--debug`` shows it), 130 interrupted by Ctrl-C.
@@ -8,16 +12,14 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import errno
 import importlib
 import os
 import sys
 from typing import Any, NoReturn
 
 import tracegrad
-from tracegrad.autograd.safety import printable
-from tracegrad.commands import COMMANDS
-from tracegrad.commands._common import UsageError, split_set_items
+from tracegrad.commands import COMMANDS, SUMMARIES
+from tracegrad.commands._line import CommandLine, UsageError, error_line, exit_status
 
 __all__ = ["UsageError", "build_parser", "main"]
 
@@ -26,8 +28,8 @@ class _Parser(argparse.ArgumentParser):
     """argparse with one-line usage errors (the usage itself is one --help away)."""
 
     def error(self, message: str) -> NoReturn:
-        message = printable(message, line=True)  # it quotes the arguments: file names
-        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        command = self.prog.removeprefix("tracegrad").strip()  # 'check' for `tracegrad check`
+        self.exit(2, error_line(command, f"{message} (see {self.prog} --help)") + "\n")
 
     def _parse_optional(self, arg_string: str) -> Any:
         """An expression may start with a minus sign (``explain "-a*b"``, ``draw "-(a*b)"``):
@@ -45,7 +47,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 class _Version(argparse.Action):
-    """--version: the installed version, looked up only when asked (importlib.metadata is slow)."""
+    """--version: the version written in tracegrad/__init__.py (no metadata lookup)."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(nargs=0, **kwargs)
@@ -56,8 +58,10 @@ class _Version(argparse.Action):
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; given the ``command`` on the line, only that command's module is imported
-    (``tracegrad.commands.COMMANDS``: the command NAME is the module ``...commands.NAME``)."""
+    """The parser. Given the ``command`` on the line, that command's module registers its
+    full parser and every other command is its name and summary only (so ``tracegrad
+    --help``, with ``command=''``, imports no command module); ``None``: every command in full
+    (the docs' reference pages)."""
     parser = _Parser(
         prog="tracegrad",
         description="Scalar autograd you can watch: draw graphs, explain gradients, "
@@ -71,82 +75,25 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    chosen = [m for m in COMMANDS if m.rsplit(".", 1)[1] == command]
-    for name in chosen or COMMANDS:  # all of them for --help or a command that is not one
-        importlib.import_module(name).register(sub)
+    for name, module in zip(SUMMARIES, COMMANDS):
+        if command is None or name == command:
+            importlib.import_module(module).register(sub)
+        else:
+            sub.add_parser(name, help=SUMMARIES[name])
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; every error becomes one line on stderr (see the module docstring)."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    debug = "--debug" in argv
-    argv = [a for a in argv if a != "--debug"]
+    line = CommandLine.read(sys.argv[1:] if argv is None else list(argv))
     _ensure_streams()
-    command = next((a for a in argv if not a.startswith("-")), "")
     try:
-        status = _run(argv)
+        args = build_parser(line.command).parse_args(line.argv)
+        status: int = args.func(args)
         sys.stdout.flush()
         return status
-    except UsageError as exc:
-        return _fail(command, str(exc))
-    except KeyboardInterrupt:
-        if debug:
-            raise
-        _fail(command, "interrupted")
-        return 130
-    except BrokenPipeError:
-        # The reader went away (`tracegrad check F | head`): stop quietly, as cat does.
-        _silence_stdout()
-        return 0
-    except SystemExit:
-        raise
-    except Exception as exc:
-        if debug:
-            raise
-        if isinstance(exc, OSError) and exc.errno in _WRITE_ERRORS and not exc.filename:
-            _silence_stdout()  # stdout is the file that failed: no second error at exit
-            return _fail(command, f"cannot write the output: {exc.strerror}")
-        if isinstance(exc, (OSError, ValueError, ArithmeticError)):
-            return _fail(command, _describe(exc))
-        return _fail(command, f"{_describe(exc)} (an internal error; --debug shows the traceback)")
-
-
-_WRITE_ERRORS = (errno.ENOSPC, errno.EIO, errno.EBADF, errno.EFBIG, errno.EDQUOT)
-
-
-def _run(argv: list[str]) -> int:
-    command = next((a for a in argv if not a.startswith("-")), None)
-    args = build_parser(command).parse_args(split_set_items(argv))
-    status: int = args.func(args)
-    return status
-
-
-def _describe(exc: BaseException) -> str:
-    """An exception as one line: an OSError's reason and file, else the first line of the text."""
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        text = f"{where}{exc.strerror}"
-    else:
-        text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-        text = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-    return text if len(text) <= 500 else text[:497] + "..."
-
-
-def _fail(command: str, message: str) -> int:
-    """Print ``tracegrad COMMAND: error: MESSAGE`` as one line on stderr; exit status 2."""
-    message = " ".join(message.split()) if "\n" in message else message
-    message = printable(message, line=True)  # text from a file can reach an error line
-    if len(message) > 2000:  # e.g. an answer key of 40,000 characters quoted back
-        message = message[:1997] + "..."
-    prefix = f"tracegrad {command}" if command else "tracegrad"
-    try:
-        sys.stdout.flush()
-    except Exception:
-        _silence_stdout()
-    with contextlib.suppress(Exception):  # when stderr itself is gone, nothing can be said
-        print(f"{prefix}: error: {message}", file=sys.stderr, flush=True)
-    return 2
+    except BaseException as exc:  # noqa: BLE001 - the one error path decides (SystemExit too)
+        return exit_status(line.command, exc, line.debug)
 
 
 def _ensure_streams() -> None:
@@ -159,12 +106,6 @@ def _ensure_streams() -> None:
         elif hasattr(stream, "reconfigure"):
             with contextlib.suppress(ValueError, OSError):
                 stream.reconfigure(errors="backslashreplace")
-
-
-def _silence_stdout() -> None:
-    """Point stdout at /dev/null so the interpreter's final flush cannot fail again."""
-    with contextlib.suppress(OSError, ValueError, AttributeError):
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -46,8 +46,9 @@ from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedul
     schedule,
 )
 from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.hooks import watching_comparisons
 from tracegrad.autograd.ops import Op
-from tracegrad.autograd.value import Value, watching_comparisons
+from tracegrad.autograd.value import Value
 
 __all__ = ["compile", "Compiled", "TapeResult", "ArrayMath", "ControlFlowError"]
 

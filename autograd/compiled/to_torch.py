@@ -22,32 +22,18 @@ how to install it.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.hooks import require_torch
 from tracegrad.autograd.ops import FloatMath, Math, Op
 from tracegrad.autograd.parse import parse_expression
 from tracegrad.autograd.value import Value
 
 __all__ = ["require_torch", "TorchMath", "torch_forward", "graph_to_torch", "to_torch_fn"]
 
-INSTALL_HINT = "pip install 'tracegrad[oracle]'"
-
 Scalar = Any  # a float or a torch.Tensor
-
-
-def require_torch() -> Any:
-    """The torch module, or an ImportError that says how to install it."""
-    try:
-        return importlib.import_module("torch")
-    except ImportError:
-        raise ModuleNotFoundError(
-            f"this needs PyTorch, which is not installed: {INSTALL_HINT} "
-            "(or, in the repository, make test-oracle)",
-            name="torch",
-        ) from None
 
 
 def _is_tensor(x: Any) -> bool:

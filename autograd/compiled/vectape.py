@@ -177,7 +177,16 @@ class Schedule:
         ``offset``: block values, block grads, leaf grads summed over the chunk. Without
         ``want_inputs`` the inputs' gradients are not computed (``Compiled.backward``)."""
         self._skip = set() if want_inputs else set(self.input_blocks)
-        n = arrays[0].shape[0]
+        vals, saved = self._forward(arrays, leaves, offset)
+        if not want_grads:
+            return vals, None, None
+        grads, lgrad = self._backward(vals, saved, leaves, arrays[0].shape[0])
+        return vals, grads, lgrad
+
+    def _forward(
+        self, arrays: list[np.ndarray], leaves: np.ndarray, offset: int
+    ) -> tuple[list[Any], list[list[Any]]]:
+        """Every block's value, group by group; and each group's inputs, for the backward."""
         vals: list[Any] = [None] * len(self.block_sizes)
         for k, b in enumerate(self.input_blocks):
             a = arrays[k]
@@ -194,35 +203,43 @@ class Schedule:
                 r = self._dot(grp, ins, leaves)
             vals[grp.block] = r
             saved.append(ins)
-        if not want_grads:
-            return vals, None, None
+        return vals, saved
+
+    def _backward(
+        self, vals: list[Any], saved: list[list[Any]], leaves: np.ndarray, n: int
+    ) -> tuple[list[Any], np.ndarray]:
+        """The batched version of ``graph.reverse_walk``'s step: from the output back, each
+        group's partials (its row's, on arrays) times its upstream gradient, added into its
+        operands (a fused dot product has its own backward)."""
         grads: list[Any] = [None] * len(self.block_sizes)
         lgrad = np.zeros(self.n_leaves)
         kind, ob, orow = self.out
         seed = np.zeros((self.block_sizes[ob], n))
         seed[orow] = 1.0
         grads[ob] = seed
-        m = ArrayMath
         for grp, ins in zip(reversed(self.groups), reversed(saved)):
             g = grads[grp.block]
             if g is None:
                 continue
             if grp.op is None:
                 self._dot_backward(grp, ins, g, grads, lgrad, leaves)
+            else:
+                self._step(grp, ins, vals[grp.block], g, grads, lgrad)
+        return grads, lgrad
+
+    def _step(
+        self, grp: _Group, ins: list[Any], out: Any, g: Any, grads: list[Any], lgrad: np.ndarray
+    ) -> None:
+        """One group's chain rule: its row's partials with ``ArrayMath``, times ``g``."""
+        partials = grp.op.partials(ArrayMath, out, *ins)  # type: ignore[union-attr]
+        self.calls += 2 * len(ins)
+        for f, d, live in zip(grp.operands, partials, grp.op.differentiable):  # type: ignore[union-attr]
+            if not live or not self._needed(f):
                 continue
-            out = vals[grp.block]
-            partials = grp.op.partials(m, out, *ins)
-            self.calls += 2 * len(ins)
-            for f, d, live in zip(grp.operands, partials, grp.op.differentiable):
-                if not live:
-                    continue
-                if not self._needed(f):
-                    continue
-                c = g if type(d) is float and d == 1.0 else g * d
-                if np.shape(c) != g.shape:
-                    c = np.broadcast_to(c, g.shape)
-                self._put(f, grads, lgrad, c, owned=c is not g and c.base is None)
-        return vals, grads, lgrad
+            c = g if type(d) is float and d == 1.0 else g * d
+            if np.shape(c) != g.shape:
+                c = np.broadcast_to(c, g.shape)
+            self._put(f, grads, lgrad, c, owned=c is not g and c.base is None)
 
     def _dot(self, grp: _Group, ins: list[Any], leaves: np.ndarray) -> Any:
         W = leaves[grp.weights]

@@ -180,6 +180,25 @@ class Drawing(graphviz.Digraph):
                     overwrite_source=overwrite_source,
                 )
             )  # fmt: skip
+        out, fmt_name = self._output(filename, directory, format, outfile)
+        if raise_if_result_exists and out.exists():
+            raise FileExistsError(f"output file exists: {out}")
+        data = render_dot(self.source, fmt_name, dpi=dpi)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(out, data)
+        if view:
+            self._view(str(out), format=fmt_name, quiet=quiet_view)
+        return str(out)
+
+    def _output(
+        self,
+        filename: str | os.PathLike[str] | None,
+        directory: str | os.PathLike[str] | None,
+        format: str | None,
+        outfile: str | os.PathLike[str] | None,
+    ) -> tuple[Path, str]:
+        """``render``'s file and format: ``outfile`` (its suffix the format unless given), or
+        ``filename.format``; under ``directory`` when the path is relative."""
         if outfile is not None:
             out = Path(outfile)
             fmt_name = (format or out.suffix.lstrip(".") or self.format or "svg").lower()
@@ -189,14 +208,7 @@ class Drawing(graphviz.Digraph):
             out = Path(f"{base}.{fmt_name}")
         if directory is not None and not out.is_absolute():
             out = Path(directory) / out
-        if raise_if_result_exists and out.exists():
-            raise FileExistsError(f"output file exists: {out}")
-        data = render_dot(self.source, fmt_name, dpi=dpi)
-        out.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(out, data)
-        if view:
-            self._view(str(out), format=fmt_name, quiet=quiet_view)
-        return str(out)
+        return out, fmt_name
 
     def save(
         self,

@@ -3,7 +3,7 @@
 // answer is judged here by the homework checker's rules (tracegrad/checker/judging/diagnose.py, slips.py,
 // precision.py), on the data page_practice.py puts in the page: per question the engine's value,
 // its terms (which earlier question is upstream, the local partial). tracegrad's Python judge
-// (tracegrad/practice_judge.py) and this one are compared case by case in
+// (tracegrad/practising/judge.py) and this one are compared case by case in
 // tests/test_practice_page_rules.py, so the two cannot drift apart.
 "use strict";
 (function () {

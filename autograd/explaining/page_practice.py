@@ -5,7 +5,7 @@ backward step that completes its grad (the step of its last consumer in the engi
 ``backward_steps``). Each question keeps its chain rule as data: one term per Value ``c`` that
 uses ``v``, ``d root/d c · ∂c/∂v``, where ``d root/d c`` is an earlier question (the upstream
 gradient) and ``∂c/∂v`` the local partial the engine used. The page's script judges an answer
-from these terms (``page_practice.js``) and the terminal (``tracegrad.practice_judge``) works
+from these terms (``page_practice.js``) and the terminal (``tracegrad.practising.judge``) works
 the same problem with the homework checker; a test keeps the two in step.
 
 >>> from tracegrad.autograd import Value
@@ -79,44 +79,64 @@ def practice_questions(root: Value) -> list[Question]:
     if not isinstance(root, Value):
         raise TypeError(f"practice_questions() needs a Value, got {type(root).__name__}")
     order = topo_order(root)
-    names = NodeNames(order, root)
-    pos = {id(n): i for i, n in enumerate(order)}
-    waiting = [0] * len(order)  # parent slots still to pass a gradient back
-    for n in order:
-        for p in n.parents:
-            waiting[pos[id(p)]] += 1
-    above = _ancestors(order, pos)
     saved = [n.grad for n in order]
-    asked: dict[int, int] = {}  # Value position -> question index
-    terms: dict[int, list[tuple[int, Term]]] = {}
-    out: list[Question] = []
     try:
         for n in order:
             n.grad = 0.0
-        for step in backward_steps(root):
-            c = pos[id(step.node)]
-            up = asked.get(c, -1)
-            local: dict[int, tuple[float, list[str]]] = {}
-            for p, d, text in zip(step.parents, step.partials, step.formulas):
-                total, texts = local.get(pos[id(p)], (0.0, []))
-                local[pos[id(p)]] = (total + d, [*texts, text])
-            for i, (d, texts) in local.items():
-                others = [pos[id(u)] for u in step.parents if pos[id(u)] != i]
-                pure = not any(above[u] >> i & 1 for u in others)
-                text = texts[0] if len(texts) == 1 else " + ".join(map(wrap, texts))
-                term = Term(up, step.name, d, pure, text)
-                terms.setdefault(i, []).append((c, term))
-            for p in step.parents:
-                i = pos[id(p)]
-                waiting[i] -= 1
-                if waiting[i] == 0 and not names.is_constant(p):
-                    asked[i] = len(out)
-                    quantity = f"d{step.root_name}/d{names(p)}"
-                    ts = tuple(t for _, t in sorted(terms[i], key=lambda ct: ct[0]))
-                    out.append(Question(p, names(p), quantity, p.grad, step.index, ts))
+        return _questions(root, order)
     finally:
         for n, g in zip(order, saved):
             n.grad = g
+
+
+def _questions(root: Value, order: list[Value]) -> list[Question]:
+    """``practice_questions``' walk: each Value is asked once the last of its uses has passed
+    its gradient back, with one term per use in the order of its consumers."""
+    names = NodeNames(order, root)
+    pos = {id(n): i for i, n in enumerate(order)}
+    waiting = _uses(order, pos)  # parent slots still to pass a gradient back
+    above = _ancestors(order, pos)
+    asked: dict[int, int] = {}  # Value position -> question index
+    terms: dict[int, list[tuple[int, Term]]] = {}
+    out: list[Question] = []
+    for step in backward_steps(root):
+        c = pos[id(step.node)]
+        for i, term in _step_terms(step, pos, above, asked.get(c, -1)).items():
+            terms.setdefault(i, []).append((c, term))
+        for p in step.parents:
+            i = pos[id(p)]
+            waiting[i] -= 1
+            if waiting[i] == 0 and not names.is_constant(p):
+                asked[i] = len(out)
+                quantity = f"d{step.root_name}/d{names(p)}"
+                ts = tuple(t for _, t in sorted(terms[i], key=lambda ct: ct[0]))
+                out.append(Question(p, names(p), quantity, p.grad, step.index, ts))
+    return out
+
+
+def _uses(order: list[Value], pos: dict[int, int]) -> list[int]:
+    """Per Value, how many input slots of other Values hold it (its uses in the graph)."""
+    uses = [0] * len(order)
+    for n in order:
+        for p in n.parents:
+            uses[pos[id(p)]] += 1
+    return uses
+
+
+def _step_terms(step: Any, pos: dict[int, int], above: list[int], up: int) -> dict[int, Term]:
+    """One backward step's term for each of its inputs (by position): the local partial
+    (summed when the input is used twice), ``pure`` when no other input of the step is
+    computed from it, and ``up`` the question the step's own gradient answers (-1: none)."""
+    local: dict[int, tuple[float, list[str]]] = {}
+    for p, d, text in zip(step.parents, step.partials, step.formulas):
+        total, texts = local.get(pos[id(p)], (0.0, []))
+        local[pos[id(p)]] = (total + d, [*texts, text])
+    out = {}
+    for i, (d, texts) in local.items():
+        others = [pos[id(u)] for u in step.parents if pos[id(u)] != i]
+        pure = not any(above[u] >> i & 1 for u in others)
+        text = texts[0] if len(texts) == 1 else " + ".join(map(wrap, texts))
+        out[i] = Term(up, step.name, d, pure, text)
     return out
 
 

@@ -1,19 +1,27 @@
-"""What several subcommands share: the one-line UsageError, reading --set NAME=NUMBER, evaluating
-an expression, ``--example NAME`` (a sheet that ships with tracegrad) wherever a sheet is read."""
+"""What several subcommands share: the one-line UsageError (``_line``'s), reading --set
+NAME=NUMBER, evaluating an expression, ``--example NAME`` (a sheet that ships with tracegrad)
+wherever a sheet is read."""
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from tracegrad import examples
 from tracegrad.autograd import Value
 from tracegrad.autograd.parse import ExpressionError, parse_expression
+from tracegrad.commands._line import UsageError, split_set_items
 
-
-class UsageError(Exception):
-    """Bad input from the user: one line on stderr, exit status 2 (``tracegrad.cli.UsageError``)."""
+__all__ = [
+    "UsageError",
+    "split_set_items",
+    "add_expression_arguments",
+    "add_example_argument",
+    "example_path",
+    "sheet_or_example",
+    "assignments",
+    "evaluate_expression",
+]
 
 
 def add_expression_arguments(p: Any, *, optional: bool = False) -> None:
@@ -73,31 +81,6 @@ def sheet_or_example(file: str | None, example: str | None, what: str) -> str | 
     if file is None or example is not None:
         raise UsageError(f"give {what} or --example NAME (see `tracegrad examples`)")
     return file
-
-
-_ITEM = re.compile(r"^[^\W\d]\w*=", re.UNICODE)
-
-
-def split_set_items(argv: list[str]) -> list[str]:
-    """``--set a=2 b=-3 EXPR`` as ``--set=a=2 --set=b=-3 EXPR``: --set takes NAME=VALUE items
-    only, so the expression may come before or after it (argparse alone would swallow it).
-    A --set with no item sets nothing; a bare name or a malformed item right after --set stays
-    its item, so its error names it."""
-    out: list[str] = []
-    i = 0
-    while i < len(argv):
-        if argv[i] == "--set":
-            i += 1
-            if i < len(argv) and ("=" in argv[i] or argv[i].isidentifier()):
-                out.append(f"--set={argv[i]}")
-                i += 1
-            while i < len(argv) and _ITEM.match(argv[i]):
-                out.append(f"--set={argv[i]}")
-                i += 1
-            continue
-        out.append(argv[i])
-        i += 1
-    return out
 
 
 def assignments(items: list[str]) -> dict[str, float]:

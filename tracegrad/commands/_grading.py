@@ -11,7 +11,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import dumps_json, printable
 from tracegrad.checker import HomeworkError
-from tracegrad.commands._common import UsageError
+from tracegrad.commands._line import UsageError, error_line
 from tracegrad.kit.grade import (
     MAX_JOBS,
     Against,
@@ -50,8 +50,7 @@ def run_grading(args: argparse.Namespace, files: list[str]) -> int:
         for note in r["notes"]:
             print(f"tracegrad check: note: {printable(note, line=True)}", file=sys.stderr)
         if r["error"]:
-            why = printable(r["error"], line=True)
-            print(f"tracegrad check: error: {why}", file=sys.stderr)
+            print(error_line("check", r["error"]), file=sys.stderr)
             status = 2
         elif r["score"] < r["max_score"] and not status:
             status = 1

@@ -7,6 +7,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, printable
 from tracegrad.checker import HomeworkError
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import (
     UsageError,
     add_example_argument,
@@ -21,7 +22,7 @@ from tracegrad.kit.trust import KitError, check_id, course_secret, new_secret_fi
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "assign",
-        help="give every student their own numbers: a blank, a key and a question page each",
+        help=SUMMARIES["assign"],
         description="Draw every student's variant of a template (a sheet whose givens are "
         "ranges) from the template, the student's ID and the course secret, and write two "
         f"trees: DIR/{HANDOUT}/ID/ (blank.toml, question.md, question.html, question.svg: "

@@ -12,15 +12,17 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tracegrad.autograd.safety import csv_cell, dumps_json, printable
+from tracegrad import commands
+from tracegrad.autograd.safety import csv_cell, dumps_json
 from tracegrad.checker import HomeworkError, check
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import (
     UsageError,
     add_example_argument,
     add_secret_arguments,
     example_path,
 )
-from tracegrad.commands._grading import run_grading
+from tracegrad.commands._line import error_line
 
 CSV_FIELDS = [
     "file",
@@ -40,7 +42,7 @@ CSV_FIELDS = [
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "check",
-        help="check hand-derived homework answers (TOML) against the engine",
+        help=SUMMARIES["check"],
         description="Mark every answer of one or more homework files: your number, the "
         "engine's, a verdict (right, carried forward, truncated, sign flipped, too imprecise, "
         "wrong) and why. Exit status 0 when all are accepted, 1 when some are not, 2 when a "
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     sources = _sources(args)
     grading = (args.template, args.submitter)
     if args.format in ("gradescope", "gradebook") or args.jobs != 1 or any(grading):
-        return run_grading(args, [str(s) for s in sources])
+        return commands.run_grading(args, [str(s) for s in sources])  # the kit loads now
     if len(sources) == 1 and args.format in ("text", "markdown"):
         try:
             report = check(sources[0])
@@ -102,7 +104,7 @@ def run(args: argparse.Namespace) -> int:
         try:
             report = check(source)
         except HomeworkError as exc:
-            print(f"tracegrad check: error: {printable(exc, line=True)}", file=sys.stderr)
+            print(error_line("check", exc), file=sys.stderr)
             sheets.append({"path": str(source), "error": str(exc)})
             status = 2
             continue

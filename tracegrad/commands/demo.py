@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError
-from tracegrad.demo import main
+from tracegrad.demo.tour import main
 
 
 def register(sub: Any) -> None:
-    p = sub.add_parser("demo", help="run the tour: the seed article's worked example and more")
+    p = sub.add_parser("demo", help=SUMMARIES["demo"])
     p.add_argument("--out", default="out", help="folder for the pictures (default: out)")
     p.set_defaults(func=run)
 

@@ -25,13 +25,14 @@ from tracegrad.autograd.drawing.tracing import DEFAULT_MAX_NODES, gradient_path
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.safety import OutputError, check_output, printable
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "draw",
-        help="draw the graph of an expression, with gradients, as SVG (or PNG/PDF)",
+        help=SUMMARIES["draw"],
         description="Evaluate an expression such as 'tanh(a*b + c)', run backward() and draw "
         "its computation graph. Allowed: numbers, names, + - * / ** and the functions of the "
         "ops table (exp, log, tanh, sigmoid, relu, sqrt, sin, cos, ...).",

@@ -9,13 +9,14 @@ from typing import Any
 from tracegrad import examples
 from tracegrad.autograd.safety import printable
 from tracegrad.checker.reading.homework import tomllib
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "examples",
-        help="list the homework sheets that ship with tracegrad, or copy them to a folder",
+        help=SUMMARIES["examples"],
         description="List the shipped homework sheets (check one with "
         "`tracegrad check --example NAME`), or copy them all to a folder to edit.",
     )

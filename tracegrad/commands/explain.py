@@ -14,13 +14,14 @@ from typing import Any
 from tracegrad.autograd.explaining.explain import MAX_PATHS, backward_table, explain
 from tracegrad.autograd.explaining.steps import backward_steps, constant_text
 from tracegrad.autograd.formatting import fmt
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError, add_expression_arguments, evaluate_expression
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "explain",
-        help="show how a gradient is obtained, as a chain-rule derivation",
+        help=SUMMARIES["explain"],
         description="Evaluate an expression such as 'tanh(a*b + c)' and write d(result)/d(name) "
         "the way a hand derivation does: the factors along each path, with numbers, summed "
         "over paths. Allowed: numbers, names, + - * / ** and the functions of the ops table.",

@@ -14,6 +14,7 @@ import secrets
 from typing import Any
 
 from tracegrad.autograd.value import Value
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import (
     UsageError,
     add_example_argument,
@@ -22,14 +23,14 @@ from tracegrad.commands._common import (
     example_path,
 )
 from tracegrad.commands.step import _sheet_root
-from tracegrad.practice_loop import practice
-from tracegrad.practice_random import random_exercise
+from tracegrad.practising.exercises import random_exercise
+from tracegrad.practising.loop import practice
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "practice",
-        help="work out each gradient of the backward pass yourself, checked as you go",
+        help=SUMMARIES["practice"],
         description="Asks for each gradient of the backward pass in the engine's order "
         "(dL/dx = ? ) and judges every answer with the homework checker's rules: right to the "
         "digits you write, carried forward from your own earlier answers, or what is wrong "

@@ -8,13 +8,14 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, printable, write_atomic
 from tracegrad.checker.reading.sheet_jsonschema import SCHEMA_FILE, schema_text
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError
 
 
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "schema",
-        help="print the JSON Schema of a homework sheet (editors validate sheets with it)",
+        help=SUMMARIES["schema"],
         description="The JSON Schema of a homework sheet (TOML), made from the one declaration "
         "the checker reads sheets through. Point a sheet at it with a first line "
         f"`#:schema ./{SCHEMA_FILE}` and taplo or the Even Better TOML extension check the "

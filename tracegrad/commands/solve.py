@@ -7,6 +7,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import OutputError, check_output, printable
 from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import UsageError, add_example_argument, sheet_or_example
 from tracegrad.kit.latex import solution_latex
 
@@ -14,7 +15,7 @@ from tracegrad.kit.latex import solution_latex
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "solve",
-        help="work a homework file (TOML) in full: forward, loss, backward, gradients, updates",
+        help=SUMMARIES["solve"],
         description="The full worked solution of a homework file, in the order a textbook "
         "presents it: for each step the forward pass, the loss, the backward factors, the "
         "gradients and the updated weights (for expressions: values, then derivatives).",

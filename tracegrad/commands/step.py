@@ -25,6 +25,7 @@ from tracegrad.autograd.explaining.page import backward_page
 from tracegrad.autograd.safety import OutputError, check_output, printable, write_atomic
 from tracegrad.autograd.value import Value
 from tracegrad.checker import HomeworkError, solve
+from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import (
     UsageError,
     add_example_argument,
@@ -37,7 +38,7 @@ from tracegrad.commands._common import (
 def register(sub: Any) -> None:
     p = sub.add_parser(
         "step",
-        help="write a web page that steps through the backward pass on the graph",
+        help=SUMMARIES["step"],
         description="Write one self-contained HTML page (no network needed) that steps through "
         "the forward and backward pass of an expression, a shipped example (--example seed) or "
         "a homework sheet's network (--sheet FILE): keys or buttons for next, previous, play, "

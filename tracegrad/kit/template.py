@@ -306,6 +306,8 @@ def load_template(path: str | Path) -> Template:
 
 
 def _settings(t: Template, data: dict[str, Any]) -> None:
+    """The [template] table (what to find, digits, redraws, the imprecise share) and the
+    [points] table, checked and kept on ``t``."""
     table = data.get("template")
     if not isinstance(table, dict):
         raise t.error("a template needs a [template] table with find = [the answers to find]")
@@ -313,12 +315,7 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
     if extra:
         raise t.error(f"[template]: unknown field {sorted(extra)[0]!r}; expected one of "
                       f"{', '.join(sorted(_TEMPLATE_KEYS))}", "template")  # fmt: skip
-    find = table.get("find")
-    if not isinstance(find, list) or not find or not all(isinstance(f, str) and f for f in find):
-        raise t.error("[template] find must be a list of the answers to find", "template", "find")
-    if len(set(find)) != len(find):
-        raise t.error("[template] find names an answer twice", "template", "find")
-    t.find = list(find)
+    t.find = _find(t, table.get("find"))
     t.digits = _whole(t, table.get("digits", 4), "digits", 1, MAX_DIGITS)
     t.redraws = _whole(t, table.get("redraws", 20), "redraws", 1, 100)
     share = table.get("imprecise", 0.0)
@@ -326,7 +323,20 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
         raise t.error("[template] imprecise must be a share from 0 to 1", "template", "imprecise")
     t.imprecise = float(share)
     _precision_asked(t, data, table)
-    points = data.get("points", {})
+    t.points = _points(t, data.get("points", {}))
+
+
+def _find(t: Template, find: Any) -> list[str]:
+    """[template] find: the answers to find, each named once."""
+    if not isinstance(find, list) or not find or not all(isinstance(f, str) and f for f in find):
+        raise t.error("[template] find must be a list of the answers to find", "template", "find")
+    if len(set(find)) != len(find):
+        raise t.error("[template] find names an answer twice", "template", "find")
+    return list(find)
+
+
+def _points(t: Template, points: Any) -> dict[str, float]:
+    """[points]: answer = points (0 to 1000), for answers [template] find lists (or default)."""
     if not isinstance(points, dict):
         raise t.error("[points] must be a table of answer = points", "points")
     for name, val in points.items():
@@ -336,7 +346,7 @@ def _settings(t: Template, data: dict[str, Any]) -> None:
             )
         if name != "default" and name not in t.find:
             raise t.error(f"[points] {name}: not an answer [template] find lists", "points", name)
-    t.points = {k: float(v) for k, v in points.items()}
+    return {k: float(v) for k, v in points.items()}
 
 
 def _precision_asked(t: Template, data: dict[str, Any], table: dict[str, Any]) -> None:

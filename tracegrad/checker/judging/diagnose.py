@@ -20,7 +20,7 @@ import functools
 from collections import deque
 from collections.abc import Callable
 
-from tracegrad.autograd.explaining.explain import explain
+from tracegrad import autograd  # autograd.explain: the explaining code loads when a report needs it
 from tracegrad.checker.judging.marks import (
     ACCEPTED,
     CARRIED,
@@ -400,7 +400,7 @@ def _derivation(problem: Problem, q: Quantity, a: Answer) -> str:
         wrt = problem.nodes.get((q.step, bottom))
         if root is not None and wrt is not None and root is not wrt:
             with contextlib.suppress(ValueError, TypeError):
-                lines = [str(explain(root, wrt=wrt))]
+                lines = [str(autograd.explain(root, wrt=wrt))]
     return "\n".join(lines)
 
 

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Sequence
 
-from tracegrad.autograd.explaining.explain import tidy
+from tracegrad.autograd.formatting import tidy
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.parse import Expression, ExpressionError, parse_expression
 

@@ -11,7 +11,7 @@ import re
 from itertools import groupby
 from pathlib import Path
 
-from tracegrad.autograd.drawing.render import save_graph
+from tracegrad import autograd  # autograd.save_graph: drawing loads when a graph is saved
 from tracegrad.autograd.safety import md_code, md_text, printable
 from tracegrad.checker.reading.homework import Homework
 from tracegrad.checker.solving.formulas import sig as fmt
@@ -118,7 +118,7 @@ class Solution:
         root = self.problem.roots.get(step)
         if root is None:
             raise ValueError(f"no step {step}; the problem has {self.problem.steps}")
-        return save_graph(root, path)
+        return autograd.save_graph(root, path)
 
     def __str__(self) -> str:
         return self.text()

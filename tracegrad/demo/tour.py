@@ -8,10 +8,9 @@ import shutil
 import sys
 from pathlib import Path
 
-from tracegrad import demo_nn, seed
 from tracegrad.autograd.drawing.render import gradient_path, renderers, save_graph
 from tracegrad.autograd.formatting import fmt
-from tracegrad.checker import demo as checker_demo
+from tracegrad.demo import homework, network, seed
 
 
 def seed_example(out_dir: Path) -> None:
@@ -79,8 +78,8 @@ def next_steps(out_dir: Path) -> None:
 
 
 SECTIONS = [seed_example, seed_graph]
-SECTIONS += demo_nn.SECTIONS  # nn: the seed homework trained, two moons
-SECTIONS += checker_demo.SECTIONS  # the homework checker on the article's figures
+SECTIONS += network.SECTIONS  # nn: the seed homework trained, two moons
+SECTIONS += homework.SECTIONS  # the homework checker on the article's figures
 SECTIONS += [next_steps]
 
 
@@ -94,7 +93,3 @@ def main(argv: list[str] | None = None) -> int:
         section(out_dir)
         print()
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from tracegrad import seed
 from tracegrad.autograd.formatting import fmt
+from tracegrad.demo import seed
 from tracegrad.nn import MLP, SGD, Adam, accuracy, data, fit, get_loss
 
 SEED_LAYERS = [[("w1", "w2", "b1"), ("w3", "w4", "b2")], [("w5", "w6", "b3"), ("w7", "w8", "b4")]]

@@ -3,7 +3,7 @@
 The questions come in the engine's backward order, one per line ending in ``= ? ``
 (``dL/dx = ? ``); an operation is introduced on a line of its own (``v1 = x * y = -6.0000``)
 before the question that first uses its name. A number is judged with the homework checker's
-rules (``practice_judge``): right (to the digits written, or carried forward from the learner's
+rules (``practising.judge``): right (to the digits written, or carried forward from the learner's
 own earlier figures) or one line saying what is wrong and the factor to look at, and the same
 question again; ``?`` shows the value and moves on; ``q`` (or the end of the input) stops.
 The last line is ``score: K of N``: questions right at the first try, of those asked.
@@ -36,7 +36,7 @@ from typing import TextIO
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.safety import printable
 from tracegrad.autograd.value import Value
-from tracegrad.practice_judge import NUMBER, Exercise
+from tracegrad.practising.judge import NUMBER, Exercise
 
 __all__ = ["practice"]
 
