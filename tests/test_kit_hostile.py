@@ -20,6 +20,7 @@ from tracegrad.kit.grade import grade, grade_all
 from tracegrad.kit.trust import (
     KitError,
     course_secret,
+    new_secret_file,
     read_secret_file,
     secret_problem,
     submitter_problem,
@@ -385,3 +386,15 @@ def test_a_precision_of_the_students_own_is_ignored_under_the_template(
     imprecise = [t for t in results["tests"] if "too imprecise" in t["output"]]
     assert imprecise, results["tests"]
     assert results["score"] < results["extra_data"]["max_score"]
+
+
+def test_a_made_secret_never_starts_with_a_dash(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A secret pasted after ``--secret`` that starts with '-' would be read as an option:
+    the made one is drawn again until it does not (token_urlsafe gives '-' first 1 time in 64)."""
+    draws = iter(["-" + SECRET[1:], "_" + SECRET[1:]])
+    monkeypatch.setattr("tracegrad.kit.trust.secrets.token_urlsafe", lambda n: next(draws))
+    made = tmp_path / "course.secret"
+    assert new_secret_file(str(made)) == "_" + SECRET[1:]
+    assert made.read_text(encoding="utf-8") == "_" + SECRET[1:] + "\n"

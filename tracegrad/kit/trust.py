@@ -148,6 +148,8 @@ def new_secret_file(path: str) -> str:
             "never written over an old one (read it with --secret-file)"
         )
     secret = secrets.token_urlsafe(_SECRET_BYTES)
+    while secret.startswith("-"):  # pasted after --secret, a leading '-' reads as an option
+        secret = secrets.token_urlsafe(_SECRET_BYTES)
     write_atomic(path, secret + "\n", mode=0o600)
     return secret
 
