@@ -206,6 +206,9 @@ class Op:
     # 'sum' (a + b) or 'product' (a * b) where the op is one: the vectorised tape fuses trees
     # of sums of products into dot products (autograd.vectape); '' for every other op.
     algebra: str = ""
+    # which local derivative each input's partial is, in words (practice mode's hints name the
+    # rule, never its value): 'the derivative of a sum with respect to one of its terms'
+    rules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.differentiable:  # every input is differentiable unless the row says so
@@ -223,6 +226,18 @@ class Op:
 
     def partial_text(self, i: int, names: tuple[str, ...]) -> str:
         return _subst(self.partials_text[i], names)
+
+    def rule(self, i: int) -> str:
+        """Input i's local derivative named in words, not as a formula (practice's hints)."""
+        if self.rules:
+            return self.rules[min(i, len(self.rules) - 1)]
+        which = f" with respect to its {'first' if i == 0 else 'second'} input" * (self.arity > 1)
+        return f"the derivative of {self.method or self.symbol}{which}"
+
+    @property
+    def shown(self) -> str:
+        """The op as a learner reads it in a repr: '+', '**', 'tanh' (never 'powc')."""
+        return self.method or self.symbol
 
     def describe(self) -> str:
         """The row as text for a docstring: each partial's formula, the domain, the convention."""
@@ -254,63 +269,95 @@ def _subst(text: str, names: tuple[str, ...]) -> str:
 _TABLE: list[Op] = [
     Op("add", "+", "a + b", 2, operator.add,
        lambda m, out, a, b: (1.0, 1.0), ("1", "1"),
-       array=lambda np, a, b: a + b, algebra="sum"),
+       array=lambda np, a, b: a + b, algebra="sum",
+       rules=("the derivative of a sum with respect to one of its terms",)),
     Op("sub", "-", "a - b", 2, operator.sub,
        lambda m, out, a, b: (1.0, -1.0), ("1", "-1"),
-       array=lambda np, a, b: a - b),
+       array=lambda np, a, b: a - b,
+       rules=(
+           "the derivative of a difference with respect to the number it starts from",
+           "the derivative of a difference with respect to the number taken away",
+       )),
     Op("mul", "*", "a * b", 2, operator.mul,
        lambda m, out, a, b: (b, a), ("b", "a"),
-       array=lambda np, a, b: a * b, algebra="product"),
+       array=lambda np, a, b: a * b, algebra="product",
+       rules=(
+           "the derivative of a product with respect to one of its factors (the other factor)",
+       )),
     Op("div", "/", "a / b", 2, _div,
        lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
        ("1 / b", "-a / b**2"), domain="b != 0",
-       array=lambda np, a, b: np.divide(a, b)),
+       array=lambda np, a, b: np.divide(a, b),
+       rules=(
+           "the derivative of a quotient with respect to its numerator",
+           "the derivative of a quotient with respect to its denominator",
+       )),
     Op("pow", "**", "a ** b", 2, _pow,
        lambda m, out, a, b: (b * m.pow_less_one(a, b, out), out * m.log_or_nan(a)),
        ("b * a**(b - 1)", "a**b * log(a)"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow,
        note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)",
-       array=lambda np, a, b: np.power(a, b)),
+       array=lambda np, a, b: np.power(a, b),
+       rules=(
+           "the power rule: the derivative of a power with respect to its base",
+           "the derivative of a power with respect to its exponent (through the log of the base)",
+       )),
     Op("powc", "**", "a ** b", 2, _pow,
        lambda m, out, a, b: (m.const(b) * m.pow_less_one(a, m.const(b), out), 0.0),
        ("b * a**(b - 1)", "0"), domain="a > 0, or a == 0 with b >= 0, "
        "or a < 0 with integer b", check=_check_pow, differentiable=(True, False),
        note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf",
-       array=lambda np, a, b: np.power(a, b)),
+       array=lambda np, a, b: np.power(a, b),
+       rules=(
+           "the power rule: the derivative of a power with respect to its base",
+           "the derivative of a power with respect to its constant exponent",
+       )),
     Op("neg", "-", "-a", 1, operator.neg,
        lambda m, out, a: (-1.0,), ("-1",),
-       array=lambda np, a: -a),
+       array=lambda np, a: -a,
+       rules=("the derivative of a negation",)),
     Op("exp", "exp", "exp(a)", 1, _exp,
        lambda m, out, a: (out,), ("exp(a)",), method="exp",
-       array=lambda np, a: np.exp(a)),
+       array=lambda np, a: np.exp(a),
+       rules=("the derivative of exp (exp itself, its output)",)),
     Op("log", "log", "log(a)", 1, math.log,
        lambda m, out, a: (m.div(1.0, a),), ("1 / a",), domain="a > 0",
-       check=_check_log, method="log", array=lambda np, a: np.log(a)),
+       check=_check_log, method="log", array=lambda np, a: np.log(a),
+       rules=("the derivative of log (the reciprocal of its input)",)),
     Op("tanh", "tanh", "tanh(a)", 1, math.tanh,
        lambda m, out, a: (1.0 - out * out,), ("1 - tanh(a)**2",), method="tanh",
-       array=lambda np, a: np.tanh(a)),
+       array=lambda np, a: np.tanh(a),
+       rules=("the derivative of tanh, written with its output (one minus the output squared)",)),
     Op("sigmoid", "σ", "sigmoid(a)", 1, _sigmoid,
        lambda m, out, a: (out * (1.0 - out),), ("sigmoid(a) * (1 - sigmoid(a))",),
-       method="sigmoid", array=_sigmoid_array),
+       method="sigmoid", array=_sigmoid_array,
+       rules=(
+           "the derivative of the sigmoid, written with its output (the output times one minus it)",
+       )),
     Op("relu", "ReLU", "relu(a)", 1, _relu,
        lambda m, out, a: (m.step(a),), ("1 if a > 0 else 0",), method="relu",
        note="the partial at exactly a == 0 is 0, as in PyTorch",
-       array=lambda np, a: np.maximum(a, 0.0)),
+       array=lambda np, a: np.maximum(a, 0.0),
+       rules=("the derivative of relu (whether its input is positive)",)),
     Op("step", "step", "step(a)", 1, lambda a: 1.0 if a > 0 else 0.0,
        lambda m, out, a: (0.0,), ("0",), method="step",
        note="the threshold function: its derivative is 0 everywhere it exists "
        "(undefined at a == 0), so no gradient flows through it",
-       array=lambda np, a: np.where(a > 0, 1.0, 0.0)),
+       array=lambda np, a: np.where(a > 0, 1.0, 0.0),
+       rules=("the derivative of the step function (flat wherever it exists)",)),
     Op("sqrt", "√", "sqrt(a)", 1, math.sqrt,
        lambda m, out, a: (m.div(0.5, out),), ("1 / (2 * sqrt(a))",),
        domain="a >= 0", check=_check_sqrt, method="sqrt",
-       note="the partial at a == 0 is +inf", array=lambda np, a: np.sqrt(a)),
+       note="the partial at a == 0 is +inf", array=lambda np, a: np.sqrt(a),
+       rules=("the derivative of a square root (the reciprocal of twice its output)",)),
     Op("sin", "sin", "sin(a)", 1, math.sin,
        lambda m, out, a: (m.cos(a),), ("cos(a)",), method="sin",
-       array=lambda np, a: np.sin(a)),
+       array=lambda np, a: np.sin(a),
+       rules=("the derivative of sin (the cos of its input)",)),
     Op("cos", "cos", "cos(a)", 1, math.cos,
        lambda m, out, a: (-m.sin(a),), ("-sin(a)",), method="cos",
-       array=lambda np, a: np.cos(a)),
+       array=lambda np, a: np.cos(a),
+       rules=("the derivative of cos (minus the sin of its input)",)),
 ]  # fmt: skip
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

@@ -139,6 +139,10 @@ class FormulaWriter:
             stack.append((n, True, depth))
             stack.extend((q, False, depth + 1) for q in n.parents if self._inlinable(q))
 
+    def expression(self, node: Value) -> str:
+        """An operation written with its inputs' names or short inline texts: 'x * w + b'."""
+        return self._expression(node)
+
     def _expression(self, node: Value) -> str:
         op = node._op
         assert op is not None
