@@ -100,7 +100,7 @@ def test_a_wrong_answer_is_diagnosed_by_its_rule_and_asked_again() -> None:
         " respect to one of its terms)"
     )
     assert lines[at + 2 : at + 4] == ["dL/dc = ? 0.79", "right"]  # 2 decimals: right to them
-    assert lines[-1] == "score: 1 of 4"
+    assert lines[-1] == "score: 0 of 4"
 
 
 def test_two_wrong_tries_offer_the_question_mark_once() -> None:

@@ -216,7 +216,9 @@
     if (st.first === "") st.first = v.right ? "right" : "wrong";
     out.setAttribute("data-verdict", v.right ? "right" : "wrong");
     out.setAttribute("data-kind", v.kind);
-    out.textContent = v.text;
+    st.wrong = (st.wrong || 0) + (v.right ? 0 : 1);
+    // after two wrong tries the way out is offered (the terminal's `?`), never taken for them
+    out.textContent = st.wrong >= 2 && !v.right ? v.text + " (stuck? Show me reveals it)" : v.text;
     if (v.right) {
       st.status = "right";
       st.figure = text;
