@@ -292,7 +292,7 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
             parents=node.parents,
             parent_names=pnames,
             partials=partials,
-            formulas=tuple(op.partial_text(i, pnames) for i in range(op.arity)),
+            formulas=tuple(tidy(op.partial_text(i, pnames)) for i in range(op.arity)),
             contributions=tuple(upstream * d for d in partials),
             constants=tuple(names.is_constant(p) for p in node.parents),
             introduces=introduces,
