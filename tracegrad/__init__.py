@@ -99,7 +99,9 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    """What tab completion offers: the public names and the module's own dunders (not the
+    helpers this file imports: os, importlib, TYPE_CHECKING)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})
 
 
 __all__ = [
