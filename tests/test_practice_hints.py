@@ -96,7 +96,9 @@ def _check_transcript(name: str, ex: Exercise, text: str) -> int:
             for m in NUMBER.finditer(line):
                 given = m.group() in seen[current.quantity]
                 assert given or not _close(float(m.group()), current.value), (
-                    name, current.quantity, line
+                    name,
+                    current.quantity,
+                    line,
                 )
     return hints
 

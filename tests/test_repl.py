@@ -67,6 +67,7 @@ def test_compiling_graphviz_is_said_once_on_a_terminal(
     tty: bool, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import wasmtime  # the plot extra, which make test installs
+
     err = _Terminal(tty)
     monkeypatch.setattr("sys.stderr", err)
     monkeypatch.setattr(module_cache, "_said", False)
@@ -78,8 +79,7 @@ def test_compiling_graphviz_is_said_once_on_a_terminal(
     lines = err.getvalue().splitlines()
     if tty:
         assert lines == [
-            "tracegrad: compiling the embedded Graphviz for the first drawing (a few seconds,"
-            " once)"
+            "tracegrad: compiling the embedded Graphviz for the first drawing (a few seconds, once)"
         ]
     else:
         assert lines == []

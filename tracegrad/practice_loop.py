@@ -105,9 +105,7 @@ def _givens(ex: Exercise, first: Sequence[str]) -> list[Value]:
         for p in v.parents:
             user.setdefault(id(p), (depth[id(v)], k))
     rank = {name: i for i, name in enumerate(first)}
-    return sorted(
-        leaves, key=lambda v: (rank.get(ex.names(v), len(rank)), user.get(id(v), (0, 0)))
-    )
+    return sorted(leaves, key=lambda v: (rank.get(ex.names(v), len(rank)), user.get(id(v), (0, 0))))
 
 
 def _introduce(ex: Exercise, node: Value, done: set[int], out: TextIO, digits: int) -> None:

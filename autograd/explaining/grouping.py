@@ -178,8 +178,7 @@ class CondensedGraph:
         self.key_nodes = [
             n
             for n in p.order
-            if id(n) in self.on_path
-            and (expand or n.label or n is root or n is x or id(n) in keep)
+            if id(n) in self.on_path and (expand or n.label or n is root or n is x or id(n) in keep)
         ]
         self.boundary = {id(n) for n in self.key_nodes}
         self.writer = FormulaWriter(p.names, self.boundary, expand)

@@ -269,4 +269,3 @@ def practice_data(root: Value, index: dict[int, int], digits: int) -> dict[str, 
             for q in questions
         ],
     }
-

@@ -14,6 +14,8 @@ import secrets
 from typing import Any
 
 from tracegrad.autograd.value import Value
+from tracegrad.checker import load
+from tracegrad.checker.reading.sheet import ExpressionSpec
 from tracegrad.commands._common import (
     UsageError,
     add_example_argument,
@@ -23,8 +25,6 @@ from tracegrad.commands._common import (
 )
 from tracegrad.commands.step import _sheet_root
 from tracegrad.practice_loop import practice
-from tracegrad.checker import load
-from tracegrad.checker.reading.sheet import ExpressionSpec
 from tracegrad.practice_random import given_order, random_exercise
 
 
