@@ -294,3 +294,16 @@ def test_examples_by_the_start_of_their_name() -> None:
         examples.path("s")  # seed_article and student_wrong
     with pytest.raises(KeyError):
         examples.path("")
+
+
+def test_the_seed_pages_size_is_what_the_docs_say(tmp_path: Path) -> None:
+    """README and the page's tutorial give the seed page's size: within a tenth of it."""
+    out = tmp_path / "seed.html"
+    assert main(["step", "--example", "seed", "-o", str(out)]) == 0
+    size_kb = out.stat().st_size / 1024
+    root = Path(__file__).resolve().parents[1]
+    for doc in ("README.md", "docs/tutorials/the-page.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        said = re.search(r"step --example seed -o seed\.html .*\(about (\d+) KB\)", text)
+        assert said, doc
+        assert abs(size_kb - int(said.group(1))) <= 0.1 * int(said.group(1)), (doc, size_kb)
