@@ -51,7 +51,8 @@ def _target(page: Path, url: str) -> Path | None:
         return page  # '#anchor' or '?query' on the page itself
     base = SITE if parts.path.startswith("/") else page.parent
     path = (base / unquote(parts.path.lstrip("/"))).resolve()
-    return path / "index.html" if url.split("#")[0].split("?")[0].endswith("/") or path.is_dir() else path
+    folder = parts.path.endswith("/") or path.is_dir()
+    return path / "index.html" if folder else path
 
 
 def _is_other_host(url: str) -> bool:

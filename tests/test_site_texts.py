@@ -45,7 +45,7 @@ def test_the_highlight_colour_is_named_as_the_code_draws_it() -> None:
             sentence = m.group().lower()
             for other in HUES:
                 if other != dot_style.HIGHLIGHT_NAME and re.search(rf"\bin {other}\b", sentence):
-                    raise AssertionError(f"{name}: the highlight is said to be {other}: {m.group()}")
+                    raise AssertionError(f"{name}: the highlight is said to be {other}")
         said += "gradient_path" in text and f"in {dot_style.HIGHLIGHT_NAME}" in text.lower()
     assert said >= 2  # notebook 02 and the how-to on drawing for slides say it
 
