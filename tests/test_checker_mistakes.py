@@ -65,7 +65,7 @@ def test_the_seed_articles_x2_misprint_is_named() -> None:
         "net_h1 = 0.160"
     )
     assert seed_with({"net_h1": 0.16}).mark("net_h1").verdict == RIGHT
-    assert seed_with({"net_h1": 0.3}).mark("net_h1").reason != "misread given"  # no such slip
+    assert seed_with({"net_h1": "0.3000"}).mark("net_h1").reason != "misread given"  # no such slip
 
 
 @pytest.mark.parametrize(("figure", "half"), [(0.2835, "1 - o1"), (0.7165, "o1")])

@@ -46,8 +46,10 @@ def run(args: argparse.Namespace) -> int:
         kind = "  (a template: tracegrad assign)" if examples.is_template(name) else ""
         print(f"{name:<{width}}  {_title(examples.path(name))}{kind}")
     print("\ncheck one: tracegrad check --example NAME   copy them: tracegrad examples --copy DIR")
-    print(f"(--copy puts the templates in DIR/{examples.TEMPLATES}/: tracegrad check DIR/*.toml "
-          "checks the sheets)")
+    print(
+        f"(--copy puts the templates in DIR/{examples.TEMPLATES}/: tracegrad check DIR/*.toml "
+        "checks the sheets)"
+    )
     return 0
 
 
