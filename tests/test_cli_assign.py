@@ -154,3 +154,13 @@ def test_an_output_that_is_a_file_is_one_line(
     assert main(["assign", TEMPLATE, "--students", "a", "-o", str(taken), "--secret", "s"]) == 2
     _one_line(capsys)
     assert taken.read_text(encoding="utf-8") == "mine"
+
+
+def test_the_list_of_examples_is_in_aligned_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples"]) == 0
+    lines = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert len(lines) == len(examples.names())
+    starts = {len(line) - len(line.split("  ", 1)[1].lstrip()) for line in lines}
+    assert len(starts) == 1  # every title starts in the same column
+    assert all(line.endswith("(a template: tracegrad assign)") == ("_template " in line + " ")
+               or "_template" in line.split()[0] for line in lines)  # fmt: skip
