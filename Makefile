@@ -53,7 +53,7 @@ test: $(DEV)
 # While developing: everything but the tests marked slow (the notebooks, the quick benchmark,
 # million-op graphs, subprocesses). `make test` runs them all; so does CI.
 test-fast: $(DEV)
-	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz and not tex"
+	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz and not tex and not site"
 
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
@@ -113,6 +113,7 @@ $(DOCS): pyproject.toml | $(ORACLE)
 
 docs: $(DOCS) installed-tree
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	$(PY) -m pytest -q -m site tests/test_site.py
 
 docs-serve: $(DOCS) installed-tree
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict

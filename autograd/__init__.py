@@ -7,12 +7,9 @@
 >>> a.grad, b.grad
 (-2.0, 2.0)
 
-The engine (``Value``, the ops table, the walk, and ``gradcheck``: a function named like its
-module cannot be lazy, since importing the module sets the package's attribute) is imported
-with the package; every other name
-is imported on first use (PEP 562: ``_LAZY`` says which module defines it), so that
-``import tracegrad`` does not pay for numpy, graphviz and the explaining code
-(docs/architecture.md, "Imports on first use").
+A ``Value`` holds a number and how it was computed; ``backward()`` fills every ``.grad``.
+To see and read the pass: ``draw``, ``explain``, ``backward_steps``, ``step_through``,
+``backward_table``, ``backward_page``; to check it: ``gradcheck``; for higher order: ``grad``.
 """
 
 from __future__ import annotations
@@ -22,6 +19,11 @@ import sys
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
+# The engine (``Value``, the ops table, the walk, and ``gradcheck``: a function named like its
+# module cannot be lazy, since importing the module sets the package's attribute) is imported
+# with the package; every other name is imported on first use (PEP 562: ``_LAZY`` says which
+# module defines it), so that ``import tracegrad`` does not pay for numpy, graphviz and the
+# explaining code (docs/architecture.md, "Imports on first use").
 from tracegrad.autograd.gradcheck import GradcheckResult, gradcheck  # named like its module
 from tracegrad.autograd.graph import topo_order, zero_grad
 from tracegrad.autograd.ops import OPS, FloatMath, Op

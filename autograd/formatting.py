@@ -34,10 +34,40 @@ def fixed(x: float, decimals: int) -> str:
 
 
 def tidy(text: str) -> str:
-    """A formula with minimal parentheses (Python's precedence) when it is a Python expression."""
+    """A formula with minimal parentheses (Python's precedence) when it is a Python expression,
+    with whole-number arithmetic done as a person does it: ``2 * (y1 - o1) ** (2 - 1)`` is
+    written ``2 * (y1 - o1)`` (an exponent of 1 and a factor of 1 left out)."""
     if "(" not in text and "**" not in text:
         return text  # nothing to tidy (and most formulas are like this: 'b', '1', 'a + b')
     try:
-        return ast.unparse(ast.parse(text, mode="eval"))
+        tree = _Simplify().visit(ast.parse(text, mode="eval"))
+        return ast.unparse(tree)
     except (SyntaxError, ValueError, RecursionError):
         return text
+
+
+def _whole(node: ast.AST) -> int | None:
+    """A node's value when it is a whole-number literal (not a bool)."""
+    if isinstance(node, ast.Constant) and type(node.value) is int:
+        return node.value
+    return None
+
+
+class _Simplify(ast.NodeTransformer):
+    """Whole-number sums and differences done (``2 - 1`` -> ``1``), then ``x ** 1`` -> ``x``
+    and ``1 * x``, ``x * 1`` -> ``x``. Only whole numbers: nothing is rounded."""
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        self.generic_visit(node)
+        left, right = _whole(node.left), _whole(node.right)
+        if left is not None and right is not None and isinstance(node.op, (ast.Add, ast.Sub)):
+            value = left + right if isinstance(node.op, ast.Add) else left - right
+            if value >= 0:  # a negative literal would change how the text around it reads
+                return ast.copy_location(ast.Constant(value), node)
+        if isinstance(node.op, ast.Pow) and right == 1:
+            return node.left
+        if isinstance(node.op, ast.Mult) and right == 1:
+            return node.left
+        if isinstance(node.op, ast.Mult) and left == 1:
+            return node.right
+        return node

@@ -210,6 +210,9 @@ class Op:
     # 'sum' (a + b) or 'product' (a * b) where the op is one: the vectorised tape fuses trees
     # of sums of products into dot products (autograd.vectape); '' for every other op.
     algebra: str = ""
+    # which local derivative each input's partial is, in words (practice mode's hints name the
+    # rule, never its value): 'the derivative of a sum with respect to one of its terms'
+    rules: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.differentiable:  # every input is differentiable unless the row says so
@@ -227,6 +230,18 @@ class Op:
 
     def partial_text(self, i: int, names: tuple[str, ...]) -> str:
         return _subst(self.partials_text[i], names)
+
+    def rule(self, i: int) -> str:
+        """Input i's local derivative named in words, not as a formula (practice's hints)."""
+        if self.rules:
+            return self.rules[min(i, len(self.rules) - 1)]
+        which = f" with respect to its {'first' if i == 0 else 'second'} input" * (self.arity > 1)
+        return f"the derivative of {self.method or self.symbol}{which}"
+
+    @property
+    def shown(self) -> str:
+        """The op as a learner reads it in a repr: '+', '**', 'tanh' (never 'powc')."""
+        return self.method or self.symbol
 
     def describe(self) -> str:
         """The row as text for a docstring: each partial's formula, the domain, the convention."""
@@ -261,24 +276,36 @@ _TABLE: list[Op] = [
        partials=lambda m, out, a, b: (1.0, 1.0),
        partials_text=("1", "1"),
        array=lambda np, a, b: a + b,
-       algebra="sum"),
+       algebra="sum",
+       rules=("the derivative of a sum with respect to one of its terms",)),
     Op(name="sub", symbol="-", template="a - b", arity=2,
        forward=operator.sub,
        partials=lambda m, out, a, b: (1.0, -1.0),
        partials_text=("1", "-1"),
-       array=lambda np, a, b: a - b),
+       array=lambda np, a, b: a - b,
+       rules=(
+           "the derivative of a difference with respect to the number it starts from",
+           "the derivative of a difference with respect to the number taken away",
+       )),
     Op(name="mul", symbol="*", template="a * b", arity=2,
        forward=operator.mul,
        partials=lambda m, out, a, b: (b, a),
        partials_text=("b", "a"),
        array=lambda np, a, b: a * b,
-       algebra="product"),
+       algebra="product",
+       rules=(
+           "the derivative of a product with respect to one of its factors (the other factor)",
+       )),
     Op(name="div", symbol="/", template="a / b", arity=2,
        forward=_div,
        partials=lambda m, out, a, b: (m.div(1.0, b), -m.div(out, b)),
        partials_text=("1 / b", "-a / b**2"),
        domain="b != 0",
-       array=lambda np, a, b: np.divide(a, b)),
+       array=lambda np, a, b: np.divide(a, b),
+       rules=(
+           "the derivative of a quotient with respect to its numerator",
+           "the derivative of a quotient with respect to its denominator",
+       )),
     Op(name="pow", symbol="**", template="a ** b", arity=2,
        forward=_pow,
        # d/da = b * a**(b - 1), where m.pow_less_one(a, b, out) is a**(b - 1) (out / a
@@ -288,7 +315,11 @@ _TABLE: list[Op] = [
        domain="a > 0, or a == 0 with b >= 0, or a < 0 with integer b",
        check=_check_pow,
        note="d/db is 0 at a == 0 and NaN for a < 0 (log(a) is not real)",
-       array=lambda np, a, b: np.power(a, b)),
+       array=lambda np, a, b: np.power(a, b),
+       rules=(
+           "the power rule: the derivative of a power with respect to its base",
+           "the derivative of a power with respect to its exponent (through the log of the base)",
+       )),
     Op(name="powc", symbol="**", template="a ** b", arity=2,
        forward=_pow,
        # d/da = b * a**(b - 1) with b a plain number (m.const): it gets no gradient
@@ -298,18 +329,24 @@ _TABLE: list[Op] = [
        check=_check_pow,
        differentiable=(True, False),
        note="the exponent b is a constant number; at a == 0 with b < 1 d/da is +inf",
-       array=lambda np, a, b: np.power(a, b)),
+       array=lambda np, a, b: np.power(a, b),
+       rules=(
+           "the power rule: the derivative of a power with respect to its base",
+           "the derivative of a power with respect to its constant exponent",
+       )),
     Op(name="neg", symbol="-", template="-a", arity=1,
        forward=operator.neg,
        partials=lambda m, out, a: (-1.0,),
        partials_text=("-1",),
-       array=lambda np, a: -a),
+       array=lambda np, a: -a,
+       rules=("the derivative of a negation",)),
     Op(name="exp", symbol="exp", template="exp(a)", arity=1,
        forward=_exp,
        partials=lambda m, out, a: (out,),
        partials_text=("exp(a)",),
        method="exp",
-       array=lambda np, a: np.exp(a)),
+       array=lambda np, a: np.exp(a),
+       rules=("the derivative of exp (exp itself, its output)",)),
     Op(name="log", symbol="log", template="log(a)", arity=1,
        forward=math.log,
        partials=lambda m, out, a: (m.div(1.0, a),),
@@ -317,26 +354,32 @@ _TABLE: list[Op] = [
        domain="a > 0",
        check=_check_log,
        method="log",
-       array=lambda np, a: np.log(a)),
+       array=lambda np, a: np.log(a),
+       rules=("the derivative of log (the reciprocal of its input)",)),
     Op(name="tanh", symbol="tanh", template="tanh(a)", arity=1,
        forward=math.tanh,
        partials=lambda m, out, a: (1.0 - out * out,),
        partials_text=("1 - tanh(a)**2",),
        method="tanh",
-       array=lambda np, a: np.tanh(a)),
+       array=lambda np, a: np.tanh(a),
+       rules=("the derivative of tanh, written with its output (one minus the output squared)",)),
     Op(name="sigmoid", symbol="σ", template="sigmoid(a)", arity=1,
        forward=_sigmoid,
        partials=lambda m, out, a: (out * (1.0 - out),),
        partials_text=("sigmoid(a) * (1 - sigmoid(a))",),
        method="sigmoid",
-       array=_sigmoid_array),
+       array=_sigmoid_array,
+       rules=(
+           "the derivative of the sigmoid, written with its output (the output times one minus it)",
+       )),
     Op(name="relu", symbol="ReLU", template="relu(a)", arity=1,
        forward=_relu,
        partials=lambda m, out, a: (m.step(a),),
        partials_text=("1 if a > 0 else 0",),
        method="relu",
        note="the partial at exactly a == 0 is 0, as in PyTorch",
-       array=lambda np, a: np.maximum(a, 0.0)),
+       array=lambda np, a: np.maximum(a, 0.0),
+       rules=("the derivative of relu (whether its input is positive)",)),
     Op(name="step", symbol="step", template="step(a)", arity=1,
        forward=lambda a: 1.0 if a > 0 else 0.0,
        partials=lambda m, out, a: (0.0,),
@@ -344,7 +387,8 @@ _TABLE: list[Op] = [
        method="step",
        note="the threshold function: its derivative is 0 everywhere it exists "
        "(undefined at a == 0), so no gradient flows through it",
-       array=lambda np, a: np.where(a > 0, 1.0, 0.0)),
+       array=lambda np, a: np.where(a > 0, 1.0, 0.0),
+       rules=("the derivative of the step function (flat wherever it exists)",)),
     Op(name="sqrt", symbol="√", template="sqrt(a)", arity=1,
        forward=math.sqrt,
        partials=lambda m, out, a: (m.div(0.5, out),),
@@ -353,19 +397,22 @@ _TABLE: list[Op] = [
        check=_check_sqrt,
        method="sqrt",
        note="the partial at a == 0 is +inf",
-       array=lambda np, a: np.sqrt(a)),
+       array=lambda np, a: np.sqrt(a),
+       rules=("the derivative of a square root (the reciprocal of twice its output)",)),
     Op(name="sin", symbol="sin", template="sin(a)", arity=1,
        forward=math.sin,
        partials=lambda m, out, a: (m.cos(a),),
        partials_text=("cos(a)",),
        method="sin",
-       array=lambda np, a: np.sin(a)),
+       array=lambda np, a: np.sin(a),
+       rules=("the derivative of sin (the cos of its input)",)),
     Op(name="cos", symbol="cos", template="cos(a)", arity=1,
        forward=math.cos,
        partials=lambda m, out, a: (-m.sin(a),),
        partials_text=("-sin(a)",),
        method="cos",
-       array=lambda np, a: np.cos(a)),
+       array=lambda np, a: np.cos(a),
+       rules=("the derivative of cos (minus the sin of its input)",)),
 ]  # fmt: skip
 
 OPS: dict[str, Op] = {op.name: op for op in _TABLE}

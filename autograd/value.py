@@ -165,7 +165,7 @@ class Value:
     def __repr__(self) -> str:
         parts = [f"data={fmt(self.data)}", f"grad={fmt(self.grad)}"]
         if self._op is not None:
-            parts.append(f"op={self._op.name!r}")
+            parts.append(f"op={self._op.shown!r}")  # what a learner reads: '**', not 'powc'
         if self.label:
             parts.append(f"label={self.label!r}")
         return f"Value({', '.join(parts)})"

@@ -5,6 +5,9 @@
 - `<!-- tracegrad:ops -->` becomes the table of operations, from `tracegrad.autograd.OPS`.
 - The notebooks in the repository's `notebooks/` are added as pages under `notebooks/`
   (mkdocs-jupyter renders them, executed at build time: they are committed without outputs).
+  A notebook's link to another notebook (`03_xor_and_hidden_layers.ipynb`, right in Jupyter)
+  is written as the site serves that notebook (`../03_xor_and_hidden_layers/`): MkDocs does
+  not check links inside a notebook, `tests/test_site.py` does.
 
 A marker naming no command is an error, so the build fails instead of printing a stale page.
 `tests/test_docs_api.py` imports this file to check the reference against the public API; it
@@ -120,3 +123,22 @@ def on_files(files: Any, config: Any, **kwargs: Any) -> Any:
 # before mkdocs-jupyter's on_files, which turns .ipynb files into pages (what MkDocs's
 # event_priority(100) decorator sets)
 on_files.mkdocs_priority = 100  # type: ignore[attr-defined]
+
+
+NOTEBOOK_LINK = re.compile(r'href="(\d\d_\w+)\.ipynb(#[^"]*)?"')
+
+
+def notebook_links(html: str, directory_urls: bool) -> str:
+    """A rendered notebook's links to its sibling notebooks, as the site serves them."""
+
+    def to(m: re.Match[str]) -> str:
+        name, anchor = m.group(1), m.group(2) or ""
+        return f'href="../{name}/{anchor}"' if directory_urls else f'href="{name}.html{anchor}"'
+
+    return NOTEBOOK_LINK.sub(to, html)
+
+
+def on_post_page(output: str, page: Any, config: Any, **kwargs: Any) -> str:
+    if page.file.src_uri.startswith("notebooks/") and page.file.src_uri.endswith(".ipynb"):
+        return notebook_links(output, config["use_directory_urls"])
+    return output

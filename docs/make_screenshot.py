@@ -82,7 +82,7 @@ def shoot(out: Path, frame: int = 50, explain: str = "h1") -> Path:
 
 def shoot_practice(out: Path) -> Path:
     """The seed network's page in practice mode after a wrong answer: the first step answered
-    (one try wrong, one right), then dE/dv17 answered with the upstream gradient alone."""
+    (one try wrong, one right), then dE/dnet_o2 answered with the upstream gradient alone."""
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.keys import Keys
 
@@ -99,11 +99,11 @@ def shoot_practice(out: Path) -> Path:
                 box.send_keys(text, Keys.ENTER)
 
             ActionChains(driver).send_keys(Keys.END).perform()
-            answer("dE/dv12", "0.5")
-            answer("dE/dv12", "1")
-            answer("dE/dv18", "1.0")
+            answer("dE/dy2", "0.4239")
+            answer("dE/dy2", "-0.4239")
+            answer("dE/do2", "0.4239")
             ActionChains(driver).send_keys(Keys.ARROW_RIGHT).perform()
-            answer("dE/dv17", "1.0")
+            answer("dE/dnet_o2", "0.4239")
             driver.execute_script(
                 "document.getElementById('tg-picture').style.maxHeight = '46vh';"
                 "document.getElementById('tg-quiz').scrollIntoView({block: 'end'})"

@@ -34,9 +34,18 @@ def path(name: str) -> Path:
     return FOLDER / f"{stem}.toml"
 
 
+TEMPLATES = "templates"  # the copied folder's subfolder for the course templates
+
+
+def is_template(name: str) -> bool:
+    """A course template (givens as ranges, for ``tracegrad assign``), not a sheet to check."""
+    return name.endswith("_template")
+
+
 def copy_to(folder: str | Path) -> list[Path]:
-    """Copy every shipped sheet, its README and the sheets' JSON Schema into ``folder``; never
-    overwrite a file there.
+    """Copy every shipped sheet, its README and the sheets' JSON Schema into ``folder``, and
+    the course templates into its ``templates/`` subfolder (so ``tracegrad check DIR/*.toml``
+    checks the sheets only); never overwrite a file there.
 
     A name already taken in ``folder`` (a file, a folder, a link, even a dangling one) stops
     the copy before anything is written; each copy goes through ``safety.write_atomic``.
@@ -46,10 +55,12 @@ def copy_to(folder: str | Path) -> list[Path]:
     dest = Path(folder)
     dest.mkdir(parents=True, exist_ok=True)
     sources = [FOLDER / f"{n}.toml" for n in names()] + [FOLDER / "README.md", FOLDER / SCHEMA]
-    clash = [dest / s.name for s in sources if os.path.lexists(dest / s.name)]
+    targets = [dest / TEMPLATES / s.name if is_template(s.stem) else dest / s.name for s in sources]
+    clash = [t for t in targets if os.path.lexists(t)]
     if clash:
         raise FileExistsError(f"{clash[0]} already exists; nothing was copied")
     copied = []
-    for src in sources:
-        copied.append(write_atomic(dest / src.name, src.read_bytes()))
+    for src, target in zip(sources, targets):
+        target.parent.mkdir(exist_ok=True)
+        copied.append(write_atomic(target, src.read_bytes()))
     return copied

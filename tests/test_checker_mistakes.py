@@ -46,7 +46,7 @@ def test_the_wrong_sheet_points_to_its_first_mistake() -> None:
     assert report.mark("h1").message == "carried forward from net_h1 = 0.07"
     reasons = {m.label: m.reason for m in report.wrong}
     assert reasons == {
-        "net_h1": "unknown",
+        "net_h1": "misread given",
         "dE/do1": "factor 2",
         "w5_new": "slip",
         "w1_new": "not updated",
@@ -55,6 +55,26 @@ def test_the_wrong_sheet_points_to_its_first_mistake() -> None:
     assert report.mark("w1_new").message.startswith("not updated: 0.1000 is w1 before the update")
     table = report.table()
     assert "First mistake: net_h1 = 0.07 (line 27)" in table
+
+
+def test_the_seed_articles_x2_misprint_is_named() -> None:
+    """The article works net_h1 with x2 = -0.05 (its sheet says -0.5): 0.07, not 0.160."""
+    mark = check(WRONG_SHEET).mark("net_h1")
+    assert mark.message == (
+        "that is net_h1 worked with x2 = -0.05 for -0.5 (a decimal slip in copying it); "
+        "net_h1 = 0.160"
+    )
+    assert seed_with({"net_h1": 0.16}).mark("net_h1").verdict == RIGHT
+    assert seed_with({"net_h1": "0.3000"}).mark("net_h1").reason != "misread given"  # no such slip
+
+
+@pytest.mark.parametrize(("figure", "half"), [(0.2835, "1 - o1"), (0.7165, "o1")])
+def test_half_of_the_sigmoids_slope_is_named(figure: float, half: str) -> None:
+    mark = seed_with({"do1/dnet_o1": figure}).mark("do1/dnet_o1")
+    assert mark.verdict == WRONG and mark.reason == "half the slope"
+    assert mark.message == (
+        f"that is {half}, one factor of the sigmoid's slope: do1/dnet_o1 = o1 * (1 - o1) = 0.20312"
+    )
 
 
 def test_a_consequence_that_is_not_carried_points_upstream() -> None:

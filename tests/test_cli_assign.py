@@ -119,11 +119,26 @@ def test_solve_as_latex(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> N
     assert r"\input" not in tex and r"\textbackslash{}input\{/etc/passwd\} \$x\$" in tex
 
 
-def test_examples_copy_writes_the_templates(tmp_path: Path) -> None:
+def test_examples_copy_writes_the_templates_apart(tmp_path: Path) -> None:
     assert main(["examples", "--copy", str(tmp_path / "sheets")]) == 0
     for name in ("seed_article_template", "expression_template"):
-        copied = tmp_path / "sheets" / f"{name}.toml"
+        copied = tmp_path / "sheets" / "templates" / f"{name}.toml"
         assert copied.read_bytes() == examples.path(name).read_bytes()
+        assert not (tmp_path / "sheets" / f"{name}.toml").exists()
+
+
+def test_a_copied_folder_is_checked_with_one_glob(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`tracegrad examples --copy hw && tracegrad check hw/*.toml`, as the README says: every
+    sheet is checked (some hold mistakes on purpose: exit 1), none is refused (exit 2)."""
+    assert main(["examples", "--copy", str(tmp_path / "hw")]) == 0
+    sheets = sorted(str(p) for p in (tmp_path / "hw").glob("*.toml"))
+    assert len(sheets) == len([n for n in examples.names() if not examples.is_template(n)])
+    capsys.readouterr()
+    assert main(["check", *sheets]) == 1
+    err = capsys.readouterr().err
+    assert "template" not in err and err == ""
 
 
 def test_hostile_text_in_a_template_stays_text(
@@ -202,3 +217,13 @@ def test_pdflatex_compiles_the_solution_whatever_the_title(
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:]
     assert (tmp_path / "solution.pdf").stat().st_size > 1000
+
+
+def test_the_list_of_examples_is_in_aligned_columns(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["examples"]) == 0
+    lines = capsys.readouterr().out.split("\n\n")[0].splitlines()
+    assert len(lines) == len(examples.names())
+    starts = {len(line) - len(line.split("  ", 1)[1].lstrip()) for line in lines}
+    assert len(starts) == 1  # every title starts in the same column
+    assert all(line.endswith("(a template: tracegrad assign)") == ("_template " in line + " ")
+               or "_template" in line.split()[0] for line in lines)  # fmt: skip

@@ -69,39 +69,59 @@ def test_a_pipe_of_the_revealed_values_scores_every_question() -> None:
     assert proc.stdout.count("\nright") == n
 
 
-@pytest.mark.slow
-def test_a_wrong_answer_is_diagnosed_and_asked_again() -> None:
-    # L = tanh(v2), v2 = v1 + c, v1 = a * b: dL/dv2 = 1 - tanh(0.5)**2, dL/dc = dL/dv2 · 1
+def labelled_neuron() -> Value:
+    a, b, c = Value(2.0, label="a"), Value(-3.0, label="b"), Value(6.5, label="c")
+    n = a * b + c
+    n.label = "n"
+    out = n.tanh()
+    out.label = "L"
+    return out
+
+
+def test_a_wrong_answer_is_diagnosed_by_its_rule_and_asked_again() -> None:
+    # L = tanh(n), n = a * b + c: dL/dn = 1 - tanh(0.5)**2, dL/dc = dL/dn · dn/dc
     local = fmt(1 - math.tanh(0.5) ** 2)
-    answers = [f"-{local}", local, local, "1.0", "0.79", "?", "?"]
-    proc = tracegrad(*ARGV, answers="\n".join(answers) + "\n")
-    lines = proc.stdout.splitlines()
+    answers = iter([f"-{local}", local, "1.0", "0.79", "?", "?", "?"])
+    out = io.StringIO()
+    practice(labelled_neuron(), read=lambda prompt: print(prompt, end="", file=out)
+             or next(answers), file=out, echo=True)  # fmt: skip
+    lines = out.getvalue().splitlines()
     assert lines[4:8] == [
-        f"dL/dv2 = ? -{local}",
-        "wrong: right size, wrong sign; check the sign of each factor in dL/dv2 = 1 - tanh(v2)**2",
-        f"dL/dv2 = ? {local}",
+        f"dL/dn = ? -{local}",
+        "wrong: right size, wrong sign; check the sign of each factor: dL/dn is the derivative"
+        " of tanh, written with its output (one minus the output squared)",
+        f"dL/dn = ? {local}",
         "right",
     ]
     at = lines.index("dL/dc = ? 1.0")  # the upstream gradient alone: a factor is missing
     assert lines[at + 1] == (
-        "wrong: a factor of the chain rule is missing: look at dL/dv2 (dL/dc = dL/dv2 · dv2/dc)"
+        "wrong: a factor of the chain rule is missing: look at dL/dn (dL/dc = dL/dn · dn/dc:"
+        " dL/dn is your answer to an earlier question; dn/dc is the derivative of a sum with"
+        " respect to one of its terms)"
     )
     assert lines[at + 2 : at + 4] == ["dL/dc = ? 0.79", "right"]  # 2 decimals: right to them
-    assert lines[-1] == "score: 1 of 5"
+    assert lines[-1] == "score: 0 of 4"
 
 
-def test_generated_names_are_introduced_before_their_first_question(
+def test_two_wrong_tries_offer_the_question_mark_once() -> None:
+    answers = iter(["5", "6", "7", "q"])
+    out = io.StringIO()
+    practice(neuron(), read=lambda prompt: next(answers), file=out)
+    lines = out.getvalue().splitlines()
+    assert lines.count("stuck? ? shows it (and q stops)") == 1
+    assert lines.index("stuck? ? shows it (and q stops)") == lines.index(lines[-1]) - 2
+    assert not any(line.startswith("dL/dc = ") for line in lines)  # never revealed unasked
+
+
+def test_unlabelled_steps_are_folded_into_the_labelled_values(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("sys.stdin", io.StringIO("?\n" * 10))
     assert main(ARGV) == 0
     lines = capsys.readouterr().out.splitlines()
-    for name, definition in [("v1", "v1 = a * b = -6.0000"), ("v2", "v2 = v1 + c = 0.5000")]:
-        intro = lines.index(definition)
-        first_use = next(i for i, line in enumerate(lines) if QUESTION.match(line) and
-                         name in line.split(" = ")[0])  # fmt: skip
-        assert intro < first_use
-    assert lines[-1] == "score: 0 of 5"
+    assert lines[2] == "L = tanh(a * b + c) = 0.4621"  # as explain --fold writes it
+    assert asked("\n".join(lines)) == ["dL/dc", "dL/da", "dL/db"]
+    assert lines[-1] == "score: 0 of 3"
 
 
 def test_the_end_of_the_input_ends_cleanly_with_the_score(
@@ -130,14 +150,15 @@ def test_practice_in_python_carries_forward_the_learners_own_figures() -> None:
 
 
 def test_the_terms_are_the_engines_steps() -> None:
-    root = neuron()
+    root = labelled_neuron()
     qs = practice_questions(root)
     steps = list(backward_steps(root))
     for q in qs:
         step = steps[q.step]
         assert any(p is q.node for p in step.parents)
         assert q.value == q.node.grad  # the pass ran to the end: the final grad
-    assert {id(q.node) for q in qs} == {id(v) for v in topo_order(root) if v is not root}
+    labelled = {id(v) for v in topo_order(root) if v is not root and v.label}
+    assert {id(q.node) for q in qs} == labelled
 
 
 @pytest.mark.parametrize("level", [1, 2, 3])

@@ -183,7 +183,7 @@ def test_every_homework_answer_kind_has_a_title_and_an_oracle() -> None:
 
 # Answer kinds the judging (diagnose.py, slips.py) leaves to right-or-wrong on purpose: no
 # carried-forward or slip rule is about them (CONTRIBUTING.md, "Adding a homework answer kind").
-PLAIN_KINDS = {"forward", "values", "derivatives", "higher derivatives"}
+PLAIN_KINDS = {"values", "derivatives", "higher derivatives"}  # forward: a misread given
 
 
 def _judged_sections() -> set[str]:

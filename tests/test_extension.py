@@ -109,7 +109,7 @@ def test_explain_table_and_steps(atan: Op) -> None:
     assert row.op == "atan" and row.expression == "atan(v1)"
     assert row.partials[0][:2] == ("v1", "1 / (1 + v1 ** 2)")
     (first, _) = list(backward_steps(y))
-    assert str(first).startswith("y = atan(v1)   dy/dv1 += dy/dy · (1 / (1 + v1**2)) = ")
+    assert str(first).startswith("y = atan(v1)   dy/dv1 += dy/dy · (1 / (1 + v1 ** 2)) = ")
 
 
 def test_compiled_tape(atan: Op) -> None:

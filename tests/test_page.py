@@ -67,7 +67,8 @@ def test_step_through_walks_every_step_one_enter_each() -> None:
     shown = step_through(v["E"], read=lambda p: prompts.append(p) or "", file=out)
     text = out.getvalue()
     expected = [str(s) for s in backward_steps(seed.build()["E"])]
-    assert shown == len(expected) == 27
+    assert shown is None  # nothing left behind at a prompt
+    assert text.count("\n[") == len(expected) == 27
     assert len(prompts) == len(expected) - 1  # no Enter needed after the last step
     assert "[1/27] E = v12 + v18   dE/dv12" in text and "[27/27] v1 = x1 * w1" in text
     assert text.rstrip().endswith("done: every grad is final (the same as E.backward()).")
@@ -78,19 +79,21 @@ def test_step_through_stops_on_q_or_end_of_input() -> None:
     v = seed.build()
     answers = iter(["", "q"])
     out = io.StringIO()
-    assert step_through(v["E"], read=lambda p: next(answers), file=out) == 2
+    assert step_through(v["E"], read=lambda p: next(answers), file=out) is None
     assert "stopped after 2 of 27 steps." in out.getvalue()
     assert v["w1"].grad == 0.0  # the pass stopped before reaching w1
 
     def eof(prompt: str) -> str:
         raise EOFError
 
-    assert step_through(seed.build()["E"], read=eof, file=io.StringIO()) == 1
+    out = io.StringIO()
+    step_through(seed.build()["E"], read=eof, file=out)
+    assert "stopped after 1 of 27 steps." in out.getvalue()
 
 
 def test_step_through_a_leaf() -> None:
     out = io.StringIO()
-    assert step_through(Value(3.0, label="a"), read=lambda p: "", file=out) == 0
+    assert step_through(Value(3.0, label="a"), read=lambda p: "", file=out) is None
     assert "a is a leaf" in out.getvalue()
 
 
@@ -291,3 +294,16 @@ def test_examples_by_the_start_of_their_name() -> None:
         examples.path("s")  # seed_article and student_wrong
     with pytest.raises(KeyError):
         examples.path("")
+
+
+def test_the_seed_pages_size_is_what_the_docs_say(tmp_path: Path) -> None:
+    """README and the page's tutorial give the seed page's size: within a tenth of it."""
+    out = tmp_path / "seed.html"
+    assert main(["step", "--example", "seed", "-o", str(out)]) == 0
+    size_kb = out.stat().st_size / 1024
+    root = Path(__file__).resolve().parents[1]
+    for doc in ("README.md", "docs/tutorials/the-page.md"):
+        text = (root / doc).read_text(encoding="utf-8")
+        said = re.search(r"step --example seed -o seed\.html .*\(about (\d+) KB\)", text)
+        assert said, doc
+        assert abs(size_kb - int(said.group(1))) <= 0.1 * int(said.group(1)), (doc, size_kb)

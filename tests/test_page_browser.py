@@ -326,3 +326,23 @@ def test_the_jupyter_view_runs_in_its_sandboxed_iframe(driver: Any, tmp_path: Pa
     finally:
         driver.switch_to.default_content()
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_every_step_as_text_reads_whole_at_1x(driver: Any, seed_file: Path) -> None:
+    """No step text hides its end behind a scrollbar or clips its underscores (net_h1):
+    each box shows all it holds, at a laptop's width and at 1x."""
+    driver.set_window_size(1024, 900)
+    Page(driver, seed_file)
+    clipped = driver.execute_script(
+        """
+        const boxes = [document.getElementById('tg-now'),
+                       ...document.querySelectorAll('#tg-steps pre')];
+        return boxes.filter((b) => b.scrollWidth > b.clientWidth + 1
+                                   || b.scrollHeight > b.clientHeight + 1)
+                    .map((b) => b.textContent.slice(0, 40));
+        """
+    )
+    assert clipped == []
+    assert driver.execute_script("return window.devicePixelRatio") == 1
+    start = driver.find_element("id", "tg-now").text
+    assert start.endswith("then the backward pass from E.")  # the start text, whole

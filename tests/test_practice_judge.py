@@ -80,7 +80,7 @@ def test_a_missing_path_is_diagnosed() -> None:
     assert ex.questions[i].value == -15.0
     figures = {j: fmt(q.value) for j, q in enumerate(ex.questions) if j < i}
     v = ex.judge(i, figures, "-9.0")  # the path through a alone
-    assert (v.right, v.kind) == (False, "path") and "x is used 2 times" in v.text
+    assert (v.right, v.kind) == (False, "path") and "x is used by a and b" in v.text
     assert ex.judge(i, figures, "-15").right
 
 

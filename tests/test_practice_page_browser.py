@@ -86,7 +86,7 @@ def test_f_equals_x_times_y_a_wrong_then_a_right_answer(driver: Any, tmp_path: P
     assert driver.find_element("id", "tg-now").text.startswith("backward: df/df = 1")
     wrong = page.answer("df/dx", "3")
     assert wrong["verdict"] == "wrong" and wrong["kind"] == "sign"
-    assert "wrong sign" in wrong["text"] and "df/dx = y" in wrong["text"]
+    assert "wrong sign" in wrong["text"] and "the derivative of a product" in wrong["text"]
     assert wrong["score"] == "score: 0 of 1"
     right = page.answer("df/dx", "-3")
     assert right["verdict"] == "right" and right["text"] == "right"
@@ -107,18 +107,22 @@ def test_the_seed_network_a_wrong_then_a_right_answer_and_show_me(
 
     path = backward_page(seed.build()["E"], practice=True).save(tmp_path / "s.html")
     page = Practice(driver, path)
-    page.keys(Keys.END)
-    assert page.asked() == ["your answer for dE/dv12", "your answer for dE/dv18"]
-    assert page.answer("dE/dv12", "0.5")["verdict"] == "wrong"
-    got = page.answer("dE/dv12", "1")
+    page.keys(Keys.END)  # the labelled Values the first steps complete (y2 is the target)
+    assert page.asked() == ["your answer for dE/dy2", "your answer for dE/do2"]
+    sign = page.answer("dE/dy2", "0.4239")
+    assert sign["kind"] == "sign" and "0.4239" not in sign["text"]
+    got = page.answer("dE/dy2", "-0.4239")
     assert got["verdict"] == "right" and got["score"] == "score: 0 of 1"
-    assert page.answer("dE/dv18", "1.000")["score"] == "score: 1 of 2"
-    page.keys(Keys.ARROW_RIGHT)  # E = v12 + v18 is shown; on to v18 = 0.5 * v17
-    assert page.asked() == ["your answer for dE/dv17"]
-    missing = page.answer("dE/dv17", "1.0")  # the upstream gradient alone
+    assert page.answer("dE/do2", "0.424")["score"] == "score: 1 of 2"
+    page.keys(Keys.ARROW_RIGHT)  # on to o2 = sigmoid(net_o2)
+    assert page.asked() == ["your answer for dE/dnet_o2"]
+    missing = page.answer("dE/dnet_o2", "0.4239")  # the upstream gradient alone
     assert missing["verdict"] == "wrong" and missing["kind"] == "factor"
-    assert "look at dv18/dv17" in missing["text"]
-    assert page.answer("dE/dv17", "0.50")["verdict"] == "right"
+    assert "look at do2/dnet_o2" in missing["text"] and "the sigmoid" in missing["text"]
+    assert "stuck?" not in missing["text"]
+    again = page.answer("dE/dnet_o2", "0.5")  # a second wrong try: the way out is offered
+    assert again["text"].endswith("(stuck? Show me reveals it)") and "0.1057" not in again["text"]
+    assert page.answer("dE/dnet_o2", "0.106")["verdict"] == "right"
     assert driver.find_element("id", "tg-score").text == "score: 1 of 3"
     page.keys(Keys.ARROW_RIGHT)
     (question,) = page.asked()
@@ -126,7 +130,7 @@ def test_the_seed_network_a_wrong_then_a_right_answer_and_show_me(
     driver.find_element("id", "tg-showme").click()  # "Show me": the step, and its value
     assert page.frame() == before + 1
     status = driver.find_element("id", "tg-questions").find_element("css selector", "[role=status]")
-    assert status.get_attribute("data-verdict") == "shown" and status.text.endswith("-0.4239")
+    assert status.get_attribute("data-verdict") == "shown" and status.text.endswith("0.1057")
     assert driver.find_element("id", "tg-score").text == "score: 1 of 4"
     assert page.errors() == []
     assert page.requests() == [page.url]
@@ -157,8 +161,8 @@ def test_every_page_has_the_switch_and_the_cli_opens_in_practice(
     assert main([*argv, "-o", str(practising)]) == 0
     page = Practice(driver, practising)
     page.keys(Keys.END)
-    assert page.asked() == ["your answer for dL/dv2"]
-    assert page.answer("dL/dv2", "0.7864")["verdict"] == "right"
+    assert page.asked() == ["your answer for dL/dc"]  # the unlabelled v1, v2 folded in
+    assert page.answer("dL/dc", "0.7864")["verdict"] == "right"
     assert page.errors() == []
 
 

@@ -4,7 +4,7 @@ Each case is a question of an exercise, the learner's figures for the earlier qu
 one written answer. The Python side is ``tracegrad.practising.judge`` (the homework checker's
 ``mark_answers``); the page's script judges the same case in Chromium. Both must agree on
 right or wrong, on the kind (right, carried forward, truncated, sign, missing factor, missing
-path, whole number, other) and on the factor named.
+path, whole number, other), on the factor named and on a wrong answer's hint, word for word.
 """
 
 from __future__ import annotations
@@ -88,10 +88,11 @@ def test_the_pages_rules_give_the_checkers_verdicts(driver: Any, tmp_path: Path)
     assert len(cases) > 2000
     pages: dict[str, Path] = {}
     kinds: set[str] = set()
-    by_name: dict[str, list[tuple[int, dict[int, str], str, tuple[bool, str, str]]]] = {}
+    by_name: dict[str, list[tuple[int, dict[int, str], str, tuple[bool, str, str, str]]]] = {}
     for name, ex, i, figures, text in cases:
         v = ex.judge(i, figures, text)
-        by_name.setdefault(name, []).append((i, figures, text, (v.right, v.kind, v.factor)))
+        hint = "" if v.right else v.text  # a wrong answer's hint: the same words on the page
+        by_name.setdefault(name, []).append((i, figures, text, (v.right, v.kind, v.factor, hint)))
         kinds.add(v.kind)
         if name not in pages:
             page = backward_page(ex.root, practice=True)
@@ -105,7 +106,7 @@ def test_the_pages_rules_give_the_checkers_verdicts(driver: Any, tmp_path: Path)
               const figures = [];
               for (const [k, f] of Object.entries(figs)) figures[Number(k)] = f;
               const v = judge(i, figures, text);
-              return [v.right, v.kind, v.factor];
+              return [v.right, v.kind, v.factor, v.right ? "" : v.text];
             });""",
             [[i, {str(k): f for k, f in figs.items()}, text] for i, figs, text, _ in rows],
         )

@@ -230,7 +230,7 @@ def test_jupyter_display_and_plain_repr(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setattr(render_mod.shutil, "which", lambda name: None)  # a newcomer's laptop
     a = Value(2.0, label="a")
     out = a * a
-    assert repr(out) == "Value(data=4.0000, grad=0.0000, op='mul')"
+    assert repr(out) == "Value(data=4.0000, grad=0.0000, op='*')"
     data, _ = DisplayFormatter().format(out)
     assert data["text/plain"] == repr(out)
     assert _structure(data["image/svg+xml"])[:2] == (3, 3)

@@ -116,7 +116,7 @@ def test_leaves_yield_no_step_and_constants_get_no_line() -> None:
     assert len(steps) == 2  # mul and powc; leaves x, 0.5 and 2 yield nothing
     assert all(isinstance(s, Step) and not s.node.is_leaf for s in steps)
     text = str(steps[1])  # v1 = x ** 2: the exponent 2 is a constant
-    assert text.startswith("v1 = x ** 2   dL/dx += dL/dv1 · (2 * x**(2 - 1))")
+    assert text.startswith("v1 = x ** 2   dL/dx += dL/dv1 · (2 * x) = ")  # 2 * x**(2 - 1) worked
     assert "dL/d2" not in text and "dL/d0.5" not in str(steps[0])
     assert x.grad == 3.0
 

@@ -1,8 +1,5 @@
 """tracegrad: a scalar autograd engine you can watch.
 
-The engine is ``tracegrad.autograd`` and the networks are ``tracegrad.nn``; the everyday names
-are here too:
-
 >>> from tracegrad import Value
 >>> a, b = Value(2.0, label="a"), Value(-3.0, label="b")
 >>> L = a * b + a
@@ -10,9 +7,11 @@ are here too:
 >>> a.grad, b.grad
 (-2.0, 2.0)
 
-``Value`` comes with the package; every other name is imported on first use (PEP 562:
-``_LAZY``), so ``import tracegrad`` costs no more than the engine (docs/architecture.md,
-"Imports on first use").
+What a learner reaches for: ``Value`` (numbers that remember how they were computed) and
+``backward()``; ``draw(L)`` to see the graph; ``explain(L, wrt=a)`` for the chain rule written
+out; ``step_through(L)`` and ``backward_page(L)`` to walk the backward pass step by step;
+``practice(L)`` to work it yourself, checked as you go. The engine is ``tracegrad.autograd``
+and the networks are ``tracegrad.nn``; the homework checker is ``tracegrad.checker``.
 """
 
 from __future__ import annotations
@@ -53,6 +52,9 @@ if (
 ):
     __path__.append(_CHECKOUT)  # tracegrad.autograd is ../autograd, tracegrad.nn ../nn
 
+# ``Value`` comes with the package; every other name is imported on first use (PEP 562:
+# ``_LAZY``), so ``import tracegrad`` costs no more than the engine (docs/architecture.md,
+# "Imports on first use").
 from tracegrad import autograd  # noqa: E402
 from tracegrad.autograd import lazy_attribute  # noqa: E402
 from tracegrad.autograd.value import Value  # noqa: E402
@@ -116,7 +118,9 @@ def __getattr__(name: str) -> object:
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
+    """What tab completion offers: the public names and the module's own dunders (not the
+    helpers this file imports: os, importlib, TYPE_CHECKING)."""
+    return sorted({*__all__, *(n for n in globals() if n.startswith("__"))})
 
 
 __all__ = [

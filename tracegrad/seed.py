@@ -1,4 +1,4 @@
-"""The first seed article's worked example, built from raw Values: ``tracegrad.demo.seed``.
+"""The seed article's worked example, built from raw Values: ``tracegrad.demo.seed``.
 
 ``from tracegrad import seed`` and ``from tracegrad.seed import build`` keep working; the code
 lives with the tour that shows it (``tracegrad/demo/``).

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.value import Value
 
-__all__ = ["NodeStyle", "depth_of", "edge_attrs", "plain_text"]
+__all__ = ["NodeStyle", "depth_of", "edge_attrs", "plain_text", "HIGHLIGHT_NAME"]
 
 _HIGHLIGHT = "#7b3294"  # purple: no grad fill (red, blue, white, yellow) comes near it
+HIGHLIGHT_NAME = "purple"  # how the docs name it (tests/test_site_texts.py reads both)
 _POSITIVE = (239, 138, 98)  # fill for grad > 0 at the largest |grad| (white at 0)
 _NEGATIVE = (103, 169, 207)  # fill for grad < 0
 

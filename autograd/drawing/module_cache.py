@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def load_module(engine: Any, wasm_path: Path, settings: str) -> tuple[Any, str]:
     wasm = wasm_path.read_bytes()
     folder = _usable_folder(cache_folder())
     if folder is None:
-        return wasmtime.Module(engine, wasm), "compiled, not cached"
+        return _compile(engine, wasm), "compiled, not cached"
     key = hashlib.sha256(
         b"\0".join([hashlib.sha256(wasm).digest(), _wasmtime_version().encode(), settings.encode()])
     ).hexdigest()
@@ -82,9 +83,30 @@ def load_module(engine: Any, wasm_path: Path, settings: str) -> tuple[Any, str]:
             return wasmtime.Module.deserialize(engine, payload), "cached"
         except Exception:  # wasmtime refused it (another build or settings): compile anew
             pass
-    module = wasmtime.Module(engine, wasm)
+    module = _compile(engine, wasm)
     saved = _save(path, bytes(module.serialize()))
     return module, "compiled" if saved else "compiled, not cached"
+
+
+_said = False  # the compiling notice is given once per process
+
+
+def _compile(engine: Any, wasm: bytes) -> Any:
+    """Compile the embedded Graphviz; on a terminal, say so first (once): it takes a few
+    seconds, and a silent pause before the first drawing looks like a hang."""
+    import wasmtime
+
+    global _said
+    stderr = sys.stderr
+    if not _said and stderr is not None and hasattr(stderr, "isatty") and stderr.isatty():
+        _said = True
+        print(
+            "tracegrad: compiling the embedded Graphviz for the first drawing (a few seconds,"
+            " once)",
+            file=stderr,
+            flush=True,
+        )
+    return wasmtime.Module(engine, wasm)
 
 
 def _usable_folder(folder: Path | None) -> Path | None:

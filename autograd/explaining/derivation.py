@@ -248,7 +248,8 @@ def _delta_lines(d: Derivation) -> list[str]:
 
 
 def _factor_lines(d: Derivation) -> list[str]:
-    """Each boundary Value's definition, then the factors taken from it, in order of use."""
+    """Each boundary Value's definition, then the factors taken from it, in order of use;
+    what a definition's other generated names stand for comes after its factors ('with')."""
     if not d.factors:
         return []
     out = ["where"]
@@ -258,8 +259,9 @@ def _factor_lines(d: Derivation) -> list[str]:
     for fs in by_top.values():
         if fs[0].definition:
             out.append(f"  {fs[0].definition}")
-            out.extend(f"  {d}" for d in fs[0].introduces)
-        out.extend(f"      {f}" for f in fs)
+        out.extend(f"      {f}" for f in fs)  # directly under the definition they differentiate
+        # a generated name the definition uses off the paths: said below its factors
+        out.extend(f"      with {d}" for d in fs[0].introduces)
     return out
 
 

@@ -157,18 +157,28 @@ class _Fold:
 class CondensedGraph:
     """The boundary Values between x and root, joined by one Factor per folded stretch.
 
+    ``x=None`` folds the whole graph (practice mode's questions); ``keep`` names (by id) more
+    Values to keep as boundaries, for those whose definition would not fit inline.
+
     ``below[id(top)]`` and ``above[id(bottom)]`` list each Value's factors downwards and
     upwards; ``path_count`` is the number of paths from x up to root.
     """
 
-    def __init__(self, p: RecordedPass, root: Value, x: Value, expand: bool) -> None:
+    def __init__(
+        self,
+        p: RecordedPass,
+        root: Value,
+        x: Value | None,
+        expand: bool,
+        keep: frozenset[int] = frozenset(),
+    ) -> None:
         self.p, self.root, self.x = p, root, x
         self.pos = {id(n): i for i, n in enumerate(p.order)}
         self.on_path = self._on_path()
         self.key_nodes = [
             n
             for n in p.order
-            if id(n) in self.on_path and (expand or n.label or n is root or n is x)
+            if id(n) in self.on_path and (expand or n.label or n is root or n is x or id(n) in keep)
         ]
         self.boundary = {id(n) for n in self.key_nodes}
         self.writer = FormulaWriter(p.names, self.boundary, expand)
@@ -180,7 +190,7 @@ class CondensedGraph:
         for top in self.key_nodes:
             for bottom, f in self.below.get(id(top), []):
                 self.above.setdefault(id(bottom), []).append((top, f))
-        self.path_count = self._count_paths()
+        self.path_count = self._count_paths() if x is not None else 0
 
     def _introductions(self) -> dict[int, tuple[str, ...]]:
         """Per boundary Value, the generated names its definition uses that no line of the
@@ -197,7 +207,10 @@ class CondensedGraph:
         return out
 
     def _on_path(self) -> set[int]:
-        """The Values on some path from x up to root: x and everything computed from it."""
+        """The Values on some path from x up to root: x and everything computed from it
+        (without an x: every Value that is not a plain number)."""
+        if self.x is None:
+            return {id(n) for n in self.p.order if not self.p.names.is_constant(n)}
         on_path = {id(self.x)}
         for node in self.p.order[self.pos[id(self.x)] + 1 :]:
             if any(id(q) in on_path for q in node.parents):

@@ -124,17 +124,17 @@
     return verdict(false, "other");
 
     function verdict(right, kind, factor) {
-      const f = q.q + " = " + q.formula;
+      // the hints come from page_practice.py (Question.hint): they name the rule and the
+      // earlier question, never the answer, in the terminal's words
       const texts = {
         right: "right",
         carried: "right (carried forward from your own figures)",
         truncated: "right (truncated, not rounded)",
         whole: "wrong: a whole number claims to be exact; write the decimals",
-        sign: "wrong: right size, wrong sign; check the sign of each factor in " + f,
-        factor: "wrong: a factor of the chain rule is missing: look at " + factor + " (" + f + ")",
-        path: "wrong: a path is missing: " + q.name + " is used " + q.t.length + " times and " + f
-          + " adds them all",
-        other: "wrong: work it again from " + f,
+        sign: "wrong: right size, wrong sign; check the sign of each factor: " + q.x,
+        factor: "wrong: a factor of the chain rule is missing: look at " + factor + " (" + q.x + ")",
+        path: q.p,
+        other: "wrong: " + q.x,
       };
       return { right, kind, factor: factor || "", text: texts[kind] };
     }
@@ -217,7 +217,9 @@
     if (st.first === "") st.first = v.right ? "right" : "wrong";
     out.setAttribute("data-verdict", v.right ? "right" : "wrong");
     out.setAttribute("data-kind", v.kind);
-    out.textContent = v.text;
+    st.wrong = (st.wrong || 0) + (v.right ? 0 : 1);
+    // after two wrong tries the way out is offered (the terminal's `?`), never taken for them
+    out.textContent = st.wrong >= 2 && !v.right ? v.text + " (stuck? Show me reveals it)" : v.text;
     if (v.right) {
       st.status = "right";
       st.figure = text;

@@ -37,6 +37,7 @@ __all__ = [
     "FormulaWriter",
     "Introductions",
     "backward_steps",
+    "BackwardSteps",
     "step_through",
     "constant_text",
 ]
@@ -138,6 +139,10 @@ class FormulaWriter:
                 continue
             stack.append((n, True, depth))
             stack.extend((q, False, depth + 1) for q in n.parents if self._inlinable(q))
+
+    def expression(self, node: Value) -> str:
+        """An operation written with its inputs' names or short inline texts: 'x * w + b'."""
+        return self._expression(node)
 
     def _expression(self, node: Value) -> str:
         op = node._op
@@ -254,15 +259,58 @@ class Step:
     __repr__ = __str__  # `next(steps)` at a prompt reads as the line, not the dataclass
 
 
-def backward_steps(root: Value, *, grad: float = 1.0) -> Iterator[Step]:
+def backward_steps(root: Value, *, grad: float = 1.0) -> BackwardSteps:
     """Run root's backward pass one node at a time, yielding a Step after each node.
 
     Consuming every step has exactly the effect of ``root.backward(grad=grad)``; the pass
-    starts at the first ``next()``. Leaves yield no step.
+    starts at the first ``next()``. Leaves yield no step. What it returns says so at a prompt
+    (:class:`BackwardSteps`).
     """
     if not isinstance(root, Value):
         raise TypeError(f"backward_steps() needs a Value, got {type(root).__name__}")
-    return _steps(root, grad)
+    return BackwardSteps(root, grad)
+
+
+class BackwardSteps(Iterator[Step]):
+    """The backward pass of a Value, one Step per ``next()``: iterating it *runs* the pass.
+
+    At a prompt it says what it is and how far the pass has run, so a later ``backward()``
+    (which would add the gradients a second time) is not a surprise.
+    """
+
+    def __init__(self, root: Value, grad: float) -> None:
+        self._root = root
+        self._steps = _steps(root, grad)
+        self._done = 0
+        self._finished = False
+
+    def __iter__(self) -> BackwardSteps:
+        return self
+
+    def __next__(self) -> Step:
+        try:
+            step = next(self._steps)
+        except StopIteration:
+            self._finished = True
+            raise
+        self._done += 1
+        return step
+
+    def __repr__(self) -> str:
+        name = _root_name(self._root)
+        total = sum(1 for n in topo_order(self._root) if n._op is not None)
+        if self._finished or (total and self._done == total):
+            state = f"run to the end: every grad is final (as after {name}.backward())"
+        elif self._done:
+            state = f"{self._done} run, the grads are part-way"
+        else:
+            state = "none run yet"
+        return (
+            f"<the backward pass of {name}, {total} step{'s' if total != 1 else ''}, {state}. "
+            f"Iterating it runs the pass: each step adds into the grads, as {name}.backward() "
+            f"does, so do not call {name}.backward() as well (zero_grad() first to run it "
+            "again)>"
+        )
 
 
 def _steps(root: Value, grad: float) -> Iterator[Step]:
@@ -288,7 +336,7 @@ def _steps(root: Value, grad: float) -> Iterator[Step]:
             parents=node.parents,
             parent_names=pnames,
             partials=partials,
-            formulas=tuple(op.partial_text(i, pnames) for i in range(op.arity)),
+            formulas=tuple(tidy(op.partial_text(i, pnames)) for i in range(op.arity)),
             contributions=tuple(upstream * d for d in partials),
             constants=tuple(names.is_constant(p) for p in node.parents),
             introduces=introduces,
@@ -301,13 +349,18 @@ def step_through(
     grad: float = 1.0,
     read: Callable[[str], str] = input,
     file: TextIO | None = None,
-) -> int:
+) -> None:
     """Walk root's backward pass at a terminal prompt: one step per Enter, 'q' to stop.
 
     The pass is ``backward_steps`` (the real one: walking it to the end is ``root.backward()``,
-    stopping early leaves the grads as the pass has them then). Returns the steps shown.
+    stopping early leaves the grads as the pass has them then). The text says how many steps
+    were shown; nothing is returned, so a prompt shows nothing after it.
     """
-    out = file if file is not None else sys.stdout
+    _walk(root, grad, read, out=file if file is not None else sys.stdout)
+
+
+def _walk(root: Value, grad: float, read: Callable[[str], str], out: TextIO) -> int:
+    """step_through's walk; returns the steps shown."""
     if not isinstance(root, Value):
         raise TypeError(f"step_through() needs a Value, got {type(root).__name__}")
     total = sum(1 for n in topo_order(root) if n._op is not None)

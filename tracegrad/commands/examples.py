@@ -20,7 +20,12 @@ def register(sub: Any) -> None:
         description="List the shipped homework sheets (check one with "
         "`tracegrad check --example NAME`), or copy them all to a folder to edit.",
     )
-    p.add_argument("--copy", metavar="DIR", help="copy every sheet (and its README) into DIR")
+    p.add_argument(
+        "--copy",
+        metavar="DIR",
+        help=f"copy every sheet (and its README) into DIR, the course templates into "
+        f"DIR/{examples.TEMPLATES}/",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,9 +41,16 @@ def run(args: argparse.Namespace) -> int:
         for path in copied:
             print(f"wrote {printable(path, line=True)}")
         return 0
-    for name in examples.names():
-        print(f"{name:<14} {_title(examples.path(name))}")
+    names = examples.names()
+    width = max(map(len, names))
+    for name in names:
+        kind = "  (a template: tracegrad assign)" if examples.is_template(name) else ""
+        print(f"{name:<{width}}  {_title(examples.path(name))}{kind}")
     print("\ncheck one: tracegrad check --example NAME   copy them: tracegrad examples --copy DIR")
+    print(
+        f"(--copy puts the templates in DIR/{examples.TEMPLATES}/: tracegrad check DIR/*.toml "
+        "checks the sheets)"
+    )
     return 0
 
 

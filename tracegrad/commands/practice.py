@@ -14,6 +14,8 @@ import secrets
 from typing import Any
 
 from tracegrad.autograd.value import Value
+from tracegrad.checker import load
+from tracegrad.checker.reading.sheet import ExpressionSpec
 from tracegrad.commands import SUMMARIES
 from tracegrad.commands._common import (
     UsageError,
@@ -23,7 +25,7 @@ from tracegrad.commands._common import (
     example_path,
 )
 from tracegrad.commands.step import _sheet_root
-from tracegrad.practising.exercises import random_exercise
+from tracegrad.practising.exercises import given_order, random_exercise
 from tracegrad.practising.loop import practice
 
 
@@ -53,11 +55,30 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
 
     root, title = _root(args)
+    given, targets = _sheet_order(args, root)
     try:
-        practice(root, title=title)
+        practice(root, title=title, given=given, targets=targets)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
     return 0
+
+
+def _sheet_order(
+    args: argparse.Namespace, root: Value
+) -> tuple[list[str], list[tuple[str, float]]]:
+    """The givens as a student's sheet lists them: inputs, then weights and biases layer by
+    layer, then the targets by name (step 1's sample); an expression's names as set."""
+    if args.expression is not None:
+        return [name for name, _ in (s.split("=", 1) for s in args.set or [])], []
+    if args.random:
+        return given_order(root), []
+    spec = load(example_path(args.example), answers=False).spec
+    if isinstance(spec, ExpressionSpec):
+        return list(spec.variables), []
+    order = list(spec.inputs)
+    for weights, biases in zip(spec.weight_names, spec.bias_names):
+        order += [w for neuron in weights for w in neuron] + list(biases)
+    return order, list(zip(spec.targets, spec.samples[0][1]))
 
 
 def _root(args: argparse.Namespace) -> tuple[Value, str]:

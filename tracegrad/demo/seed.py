@@ -1,4 +1,4 @@
-"""The first seed article's worked example, built from raw Values.
+"""The seed article's worked example, built from raw Values.
 
 The article (``ARTICLE``): "How Neural Networks and Backpropagation Work" by Tomer Kordonsky,
 published in Artificialis on Medium, 13 Aug 2021: a 2-2-2 sigmoid network, input

@@ -18,7 +18,7 @@ from tracegrad.autograd.formatting import fmt
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.value import Value
 
-__all__ = ["LEVELS", "random_exercise", "well_posed"]
+__all__ = ["LEVELS", "random_exercise", "well_posed", "given_order"]
 
 LEVELS = {
     1: "a few operations",
@@ -59,6 +59,27 @@ def well_posed(root: Value, digits: int = 4) -> bool:
         return False
     zero = fmt(0.0, digits)
     return all(math.isfinite(q.value) and fmt(abs(q.value), digits) != zero for q in questions)
+
+
+def given_order(root: Value) -> list[str]:
+    """An exercise's inputs as a sheet lists them: the x's, then each layer's weights and
+    bias (the names ``_neuron`` gives: w1, w2, b1 for the first neuron), then the target y;
+    a level 1 exercise's a, b, c in that order."""
+    names = [v.label for v in topo_order(root) if v._op is None and v.label]
+    network = any(name.startswith("w") for name in names)
+
+    def key(name: str) -> tuple[int, int, str]:
+        if network and name.startswith("x"):
+            return (0, 0, name)
+        if network and name == "y":
+            return (9, 0, name)
+        return (1 + _LAYER.get(name, 0), int(network and name.startswith("b")), name)
+
+    return sorted(names, key=key)
+
+
+# level 3: w1..w4 and b1, b2 are the hidden layer's, w5, w6 and b3 the output neuron's
+_LAYER = {"w5": 1, "w6": 1, "b3": 1}
 
 
 def _number(rng: random.Random, low: float, high: float, step: float = 0.5) -> float:

@@ -18,8 +18,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from tracegrad.autograd.explaining.page_practice import Question, practice_questions
-from tracegrad.autograd.explaining.steps import NodeNames
+from tracegrad.autograd.explaining.page_practice import Folded, Question, questions_of
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.parse import ExpressionError, parse_expression
 from tracegrad.autograd.value import Value
@@ -60,13 +59,14 @@ class Exercise:
             raise ValueError(
                 f"the graph has {len(order)} Values; practice works graphs of up to {MAX_VALUES}"
             )
-        names = NodeNames(order, root)
+        self.fold = Folded(root, "practice()")
+        names = self.fold.names
         self.root = root
         self.order = order
         self.names = names
         self.root_name = names(root)
-        self.questions: list[Question] = practice_questions(root)
-        spec = _spec(order, names)
+        self.questions: list[Question] = questions_of(self.fold)
+        spec = _spec(self.fold)
         self.homework = Homework("<practice>", title, "expression", spec)
 
         problem = build(self.homework)
@@ -77,9 +77,9 @@ class Exercise:
         ]
 
     def definition(self, node: Value) -> str:
-        """'v1 = x * y': an operation written with its inputs' names."""
-        assert node._op is not None
-        return f"{self.names(node)} = {node._op.expression(tuple(map(self.names, node.parents)))}"
+        """'net_o1 = w5 * h1 + w6 * h2 + b3': a Value asked about, from those below it, with
+        the unlabelled steps between written inline (as ``explain --fold`` writes them)."""
+        return self.fold.definition(node)
 
     def judge(self, index: int, figures: Mapping[int, str], text: str) -> Verdict:
         """Mark ``text`` as the answer to question ``index``, given the learner's figures
@@ -98,12 +98,14 @@ class Exercise:
         return Answer(name, name, "", 1, float(text), text, written_tolerance(text), False, None)
 
 
-def _spec(order: list[Value], names: NodeNames) -> ExpressionSpec:
-    """Every labelled leaf a variable, every operation an expression of its inputs' names."""
+def _spec(fold: Folded) -> ExpressionSpec:
+    """Every labelled leaf a variable, every Value asked about an expression of those below
+    it (the unlabelled steps written inline)."""
     variables: dict[str, float] = {}
     expressions = {}
     seen: set[str] = set()
-    for n in order:
+    names = fold.names
+    for n in fold.kept:
         if names.is_constant(n):
             continue
         name = names(n)
@@ -115,7 +117,7 @@ def _spec(order: list[Value], names: NodeNames) -> ExpressionSpec:
         if n._op is None:
             variables[name] = n.data
             continue
-        text = n._op.expression(tuple(names(p) for p in n.parents))
+        text = fold.expression(n)
         try:
             expressions[name] = parse_expression(text)
         except ExpressionError as exc:
@@ -124,25 +126,19 @@ def _spec(order: list[Value], names: NodeNames) -> ExpressionSpec:
 
 
 def _verdict(mark: Mark, q: Question, root_name: str) -> Verdict:
-    """The checker's mark as practice mode says it: what is wrong and where to look."""
+    """The checker's mark as practice mode says it: what is wrong and which rule to look at
+    (``Question.hint``: the rule in words and the earlier question, never the number)."""
     if mark.ok:
         why = f" ({mark.message})" if mark.reason in ("carried", "truncated") else ""
         return Verdict(True, mark.reason or "right", "", f"right{why}")
-    quantity = q.quantity
     if mark.verdict == SIGN:
-        return Verdict(False, "sign", "", f"wrong: right size, wrong sign; check the sign of "
-                       f"each factor in {quantity} = {q.formula(root_name)}")  # fmt: skip
+        return Verdict(False, "sign", "", q.hint("sign", root_name))
     if mark.reason == "missing factor":
         found = _FACTOR.search(mark.message)
         factor = found.group(1) if found else ""
-        return Verdict(False, "factor", factor, f"wrong: a factor of the chain rule is missing: "
-                       f"look at {factor} ({quantity} = {q.formula(root_name)})")  # fmt: skip
+        return Verdict(False, "factor", factor, q.hint("factor", root_name, factor))
     if mark.reason == "missing path":
-        return Verdict(False, "path", "", f"wrong: a path is missing: {q.name} is used "
-                       f"{len(q.terms)} times and {quantity} = {q.formula(root_name)} adds them "
-                       "all")  # fmt: skip
+        return Verdict(False, "path", "", q.hint("path", root_name))
     if mark.reason == "whole number":
-        return Verdict(False, "whole", "", "wrong: a whole number claims to be exact; "
-                       "write the decimals")  # fmt: skip
-    return Verdict(False, "other", "", f"wrong: work it again from {quantity} = "
-                   f"{q.formula(root_name)}")  # fmt: skip
+        return Verdict(False, "whole", "", q.hint("whole", root_name))
+    return Verdict(False, "other", "", q.hint("other", root_name))

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
 from tracegrad.autograd.formatting import fmt
@@ -51,12 +51,17 @@ def practice(
     echo: bool | None = None,
     digits: int = 4,
     title: str = "",
+    given: Sequence[str] = (),
+    targets: Sequence[tuple[str, float]] = (),
 ) -> tuple[int, int]:
     """Ask for every gradient of root's backward pass; return (right at the first try, asked).
 
     ``read(prompt)`` gives one answer (``input`` at a terminal; the end of the input, EOFError,
     stops); ``echo`` writes each answer after its prompt, as a transcript does (the default:
-    when answers come from a pipe). ``.grad`` of every Value is left as it was.
+    when answers come from a pipe). ``given`` lists the inputs' names as a sheet does (inputs,
+    then weights layer by layer; any others follow in the order the forward pass first uses
+    them); ``targets`` (name, number) are said after them. ``.grad`` of every Value is left as
+    it was. After two wrong tries at a question, a line says that ``?`` shows it.
     """
     out = file if file is not None else sys.stdout
     if read is None:
@@ -73,10 +78,10 @@ def practice(
         "Answer with a number; ? shows it, q stops.",
         file=out,
     )
-    given = [v for v in ex.order if v._op is None and not ex.names.is_constant(v)]
-    if given:
-        print("given: " + ", ".join(f"{ex.names(v)} = {fmt(v.data, digits)}" for v in given),
-              file=out)  # fmt: skip
+    shown = [f"{ex.names(v)} = {fmt(v.data, digits)}" for v in _givens(ex, given)]
+    shown += [f"{name} = {fmt(y, digits)}" for name, y in targets]
+    if shown:
+        print("given: " + ", ".join(shown), file=out)
     introduced: set[int] = set()
     figures: dict[int, str] = {}
     right = asked = 0
@@ -91,11 +96,26 @@ def practice(
     return right, asked
 
 
+def _givens(ex: Exercise, first: Sequence[str]) -> list[Value]:
+    """The labelled leaves: those named in ``first`` in that order, then the others in the
+    order the forward pass first uses them (the depth of their first user, then its place)."""
+    leaves = [v for v in ex.order if v._op is None and not ex.names.is_constant(v)]
+    depth: dict[int, int] = {}
+    user: dict[int, tuple[int, int]] = {}
+    for k, v in enumerate(ex.order):
+        depth[id(v)] = 1 + max((depth[id(p)] for p in v.parents), default=-1)
+        for p in v.parents:
+            user.setdefault(id(p), (depth[id(v)], k))
+    rank = {name: i for i, name in enumerate(first)}
+    return sorted(leaves, key=lambda v: (rank.get(ex.names(v), len(rank)), user.get(id(v), (0, 0))))
+
+
 def _introduce(ex: Exercise, node: Value, done: set[int], out: TextIO, digits: int) -> None:
-    """Define the operations a question names or needs (the root, the Value asked about, the
-    inputs of what uses it) that are not defined yet, each on a line of its own."""
-    consumers = [v for v in ex.order if any(p is node for p in v.parents)]
-    needed = [ex.root, node, *consumers, *(p for c in consumers for p in c.parents)]
+    """Define what a question names or needs (the root, the Value asked about, the Values
+    that use it and what those are written with) that is not defined yet, each on a line of
+    its own, with the unlabelled steps written inline (``explain --fold``)."""
+    users = [top for top, _ in ex.fold.above(node)]
+    needed = [ex.root, node, *users, *(b for u in users for b in ex.fold.below(u))]
     for v in sorted(needed, key=lambda v: -ex.order.index(v)):
         if v._op is None or id(v) in done:
             continue
@@ -116,6 +136,7 @@ def _ask(
     when nothing was answered; True when the learner stopped)."""
     q = ex.questions[i]
     first = ""
+    wrong = 0
     while True:
         prompt = f"{q.quantity} = ? "
         try:
@@ -141,6 +162,9 @@ def _ask(
         verdict = ex.judge(i, figures, answer)
         print(verdict.text, file=out)
         first = first or ("right" if verdict.right else "wrong")
+        wrong += not verdict.right
+        if wrong == 2:  # offered once, never shown unasked
+            print("stuck? ? shows it (and q stops)", file=out)
         if verdict.right:
             figures[i] = answer
             return first, False

@@ -16,6 +16,7 @@ from tracegrad.checker.limits import charge
 from tracegrad.checker.reading.sheet import Answer
 from tracegrad.checker.solving.problem import (
     BACKWARD_FACTORS,
+    FORWARD,
     GIVEN,
     GRADIENTS,
     LOSS,
@@ -55,6 +56,10 @@ def slip_reasons(
     out = _known_slips(problem, a, q, args)
     if out:
         return out
+    for finder in (_half_a_slope, _misread_given):  # these need no cache
+        found = finder(problem, a, q, mine)
+        if found:
+            return [found]
     for search in (_swapped, _updated_weights, _old_weights):  # these use the sheet's cache
         found = search(problem, prep, a, q, mine)
         if found:
@@ -215,6 +220,49 @@ def _flipped_path(
                 return (
                     "sign of a term",
                     f"the term {term} has the wrong sign{hint}: {q.formula} = "
+                    f"{show_like(a, q.value)}",
+                )
+    return None
+
+
+def _half_a_slope(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """A sigmoid's slope o * (1 - o) written as one of its factors: 1 - o, or o."""
+    if q.kind != "local" or len(q.deps) != 2:
+        return None
+    o = problem.index[q.deps[0]].name
+    if q.formula != f"{o} * (1 - {o})":
+        return None
+    values = {problem.index[q.deps[0]].value, mine.get(q.deps[0], math.nan)}
+    for half, fn in ((f"1 - {o}", lambda v: 1.0 - v), (o, lambda v: v)):
+        if any(math.isfinite(v) and close(a.value, fn(v), a.tolerance) for v in values):
+            return (
+                "half the slope",
+                f"that is {half}, one factor of the sigmoid's slope: {q.name} = {q.formula} = "
+                f"{show_like(a, q.value)}",
+            )
+    return None
+
+
+def _misread_given(
+    problem: Problem, a: Answer, q: Quantity, mine: dict[Key, float]
+) -> tuple[str, str] | None:
+    """A forward figure worked with one given ten times too small or too large: a decimal
+    slip in copying it (the seed article prints x2 = -0.05 for -0.5 in one line)."""
+    if q.section != FORWARD or _trivial(a.value):
+        return None
+    for d in q.deps:
+        given = problem.index[d]
+        if given.section != GIVEN or _trivial(given.value):
+            continue
+        for misread in (given.value / 10, given.value * 10):
+            got = _with_replaced(problem, q, {d: misread})
+            if got is not None and close(a.value, got, a.tolerance):
+                return (
+                    "misread given",
+                    f"that is {q.name} worked with {given.name} = {misread:g} for "
+                    f"{given.value:g} (a decimal slip in copying it); {q.name} = "
                     f"{show_like(a, q.value)}",
                 )
     return None
