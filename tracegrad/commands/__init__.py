@@ -16,4 +16,5 @@ COMMANDS = [
     "tracegrad.commands.step",
     "tracegrad.commands.assign",
     "tracegrad.commands.practice",
+    "tracegrad.commands.export",
 ]

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
-from tracegrad.checker import IMPRECISE, HomeworkError, check
+from tracegrad.checker import IMPRECISE, RIGHT, WRONG, HomeworkError, check
 from tracegrad.checker.limits import read_homework
 from tracegrad.checker.reading.homework import tomllib
 from tracegrad.checker.solving.problem import normalise
@@ -188,7 +188,8 @@ def _tests(
             continue
         got = worth if m.ok else worth * share if m.verdict == IMPRECISE else 0.0
         said = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
-        tests.append({"name": name, "score": got, "max_score": worth, "output": said})
+        tests.append({"name": name, "score": got, "max_score": worth, "output": said,
+                      "verdict": m.verdict, "reason": m.reason})  # fmt: skip
     return tests
 
 
@@ -206,9 +207,9 @@ def grade_all(
 
 
 def gradescope(result: dict[str, Any]) -> dict[str, Any]:
-    """Gradescope's results.json for one submission: top-level score, output, visibility and
-    tests (name, score, max_score, status, output, visibility); ``extra_data`` keeps the
-    student and the maximum."""
+    """Gradescope's results.json for one submission: top-level score, output (its
+    ``output_format`` text), visibility and tests (name, score, max_score, status, output,
+    tags, visibility); ``extra_data`` keeps the student and the maximum."""
     tests = [
         {
             "name": t["name"],
@@ -216,6 +217,7 @@ def gradescope(result: dict[str, Any]) -> dict[str, Any]:
             "max_score": t["max_score"],
             "status": "passed" if t["score"] >= t["max_score"] else "failed",
             "output": t["output"],
+            "tags": _tags(t),
             "visibility": "visible",
         }
         for t in result["tests"]
@@ -229,10 +231,23 @@ def gradescope(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "score": result["score"],
         "output": output,
+        "output_format": "text",
         "visibility": "visible",
         "tests": tests,
         "extra_data": {"student": result["student"], "max_score": result["max_score"]},
     }
+
+
+def _tags(test: dict[str, Any]) -> list[str]:
+    """A test's tags on Gradescope: its verdict unless right ("carried forward", "sign
+    flipped", ...), and for a wrong answer the slip the checker names ("factor 2", ...)."""
+    verdict = test.get("verdict")
+    if verdict is None:
+        return [] if test["score"] >= test["max_score"] else ["not answered"]
+    if verdict == RIGHT:
+        return []
+    reason = test.get("reason") or ""
+    return [verdict, reason] if verdict == WRONG and reason else [verdict]
 
 
 def gradebook(results: Iterable[dict[str, Any]]) -> str:
