@@ -55,6 +55,7 @@ def run(root: str | Path) -> dict[str, Any]:
         results = _refusal(f"the autograder failed ({printable(why, line=True)}): tell your TA")
     results["execution_time"] = math.ceil(time.monotonic() - start)
     results["stdout_visibility"] = "hidden"
+    (base / "results").mkdir(parents=True, exist_ok=True)
     write_atomic(base / "results" / "results.json", dumps_json(results, indent=2) + "\n")
     return results
 
