@@ -188,7 +188,8 @@ def test_the_root_comes_from_the_environment(
 
 def test_the_secret_file_loses_one_trailing_newline(tmp_path: Path) -> None:
     f = tmp_path / "s"
-    for text, secret in [("abc\n", "abc"), ("abc\r\n", "abc"), ("abc\n\n", "abc\n"), ("abc", "abc")]:
+    cases = [("abc\n", "abc"), ("abc\r\n", "abc"), ("abc\n\n", "abc\n"), ("abc", "abc")]
+    for text, secret in cases:
         f.write_bytes(text.encode())
         assert read_secret_file(str(f)) == secret
 
@@ -254,7 +255,9 @@ def question(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_the_question_folder(question: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_question_folder(
+    question: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     info = json.loads((question / "info.json").read_text(encoding="utf-8"))
     assert info["type"] == "v3" and info["tags"] == ["tracegrad", "hw3"]
     assert info["topic"] == "Backpropagation" and info["title"].startswith("Backprop through")
@@ -291,8 +294,8 @@ def _server(question: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 def _data(question: Path, seed: int) -> dict[str, Any]:
-    options = {"question_path": str(question),
-               "server_files_course_path": str(question.parents[1] / "serverFilesCourse")}  # fmt: skip
+    library = question.parents[1] / "serverFilesCourse"
+    options = {"question_path": str(question), "server_files_course_path": str(library)}
     return {"params": {}, "correct_answers": {}, "variant_seed": seed, "options": options}
 
 
