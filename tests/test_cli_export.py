@@ -148,9 +148,18 @@ def test_a_slip_costs_its_points_and_its_consequences_are_carried(
     results = _run(root)
     tests = {x["name"]: x for x in results["tests"]}
     assert results["score"] == 10.0  # q (1 point) lost, f carried forward in full
-    assert tests["q"]["score"] == 0.0 and tests["q"]["tags"][0] == "wrong"
+    assert tests["q"]["score"] == 0.0 and tests["q"]["tags"] == ["wrong"]  # no slip named
     assert tests["f"]["score"] == 1.0 and tests["f"]["tags"] == ["carried forward"]
     assert "first mistake: q" in results["output"]
+
+
+def test_the_slip_s_kind_is_a_tag(course: Path, tmp_path: Path) -> None:
+    sheet = _key(course, "cy")
+    flipped = -tomllib.loads(sheet)["answers"]["df/dq"]
+    root = _tree(course, tmp_path, _answer(sheet, "df/dq", f"{flipped:.4f}"),
+                 [{"email": "cy@uni.example"}])  # fmt: skip
+    tests = {x["name"]: x for x in _run(root)["tests"]}
+    assert tests["df/dq"]["tags"] == ["sign flipped"] and tests["df/dq"]["score"] == 0.0
 
 
 def test_a_sheet_copied_from_another_student_scores_zero(course: Path, tmp_path: Path) -> None:
@@ -242,7 +251,7 @@ def test_the_field_rule() -> None:
 
 def test_the_howto_page_states_the_field_rule_the_code_follows() -> None:
     page = (ROOT / "docs" / "how-to" / "prairielearn.md").read_text(encoding="utf-8")
-    pairs = re.findall(r"`([^`\s]+)` becomes `([^`\s]+)`", page)
+    pairs = re.findall(r"`([^`\s]+)`\s+becomes\s+`([^`\s]+)`", page)
     assert len(pairs) >= 3
     assert all(answer_field(name) == field for name, field in pairs)
 
@@ -340,7 +349,7 @@ def test_grade_gives_full_carried_and_precision_credit(
 
     s = data["correct_answers"]["s"]  # the digits typed are marked, not the float parsed
     two, padded = f"{s:.2f}", f"{round(s, 2):.4f}"  # 0.25 (right to 2 decimals), 0.2500
-    assert padded != right["s"]
+    assert (right["s"], two, padded) == ("0.2497", "0.25", "0.2500")  # as the how-to says
     for typed, score in ((two, 1.0), (padded, 0.0)):
         graded = _submit(data, {**right, "s": typed})
         server.grade(graded)

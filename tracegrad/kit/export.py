@@ -183,17 +183,23 @@ class Submitter:
     sid: str = ""
 
 
-def read_submitters(path: str) -> list[Submitter]:
-    """A roster CSV with a header: ``id`` or ``student_id``, ``email``, optionally ``sid``.
-    Every ID is a safe folder name, every e-mail given once; KitError (one line) if not."""
+def _roster_rows(path: str) -> list[list[str]]:
     where = printable(path, line=True)
     try:
         text = read_limited(path, LIMITS["homework_bytes"], "roster")
-        rows = [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
+        return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
     except UnreadableFile as exc:
         raise KitError(str(exc)) from None
     except csv.Error as exc:
         raise KitError(f"{where}: not a CSV file: {exc}") from None
+
+
+def read_submitters(path: str) -> list[Submitter]:
+    """A roster CSV with a header: ``id`` or ``student_id``, ``email``, optionally ``sid``.
+    Every ID is a safe folder name, every ID and e-mail given once; KitError (one line) if
+    not."""
+    where = printable(path, line=True)
+    rows = _roster_rows(path)
     header = [c.strip().lower() for c in rows[0]] if rows else []
     id_col = next((c for c in ("id", "student_id") if c in header), None)
     if id_col is None or "email" not in header:
@@ -203,19 +209,22 @@ def read_submitters(path: str) -> list[Submitter]:
     seen: dict[str, int] = {}
     for no, row in enumerate(rows[1:], start=2):
         cell = {k: (row[i].strip() if i < len(row) else "") for k, i in cols.items()}
-        student = check_id(cell[id_col], f"{where}: row {no}")
-        email = cell["email"].lower()
-        if "@" not in email:
-            raise KitError(f"{where}: row {no}: {printable(repr(email), line=True)} is not "
-                           "an e-mail address")  # fmt: skip
-        for key in (f"id {student}", f"email {email}"):
+        out.append(_submitter(cell[id_col], cell["email"].lower(), cell.get("sid", ""),
+                              f"{where}: row {no}"))  # fmt: skip
+        for key in (f"id {out[-1].id}", f"email {out[-1].email}"):
             if key in seen:
                 raise KitError(f"{where}: rows {seen[key]} and {no} give the same {key}")
             seen[key] = no
-        out.append(Submitter(student, email, cell.get("sid", "")))
     if not out:
         raise KitError(f"{where}: the roster has no students")
     return out
+
+
+def _submitter(student: str, email: str, sid: str, where: str) -> Submitter:
+    check_id(student, where)
+    if "@" not in email or len(email) > 254:
+        raise KitError(f"{where}: {printable(repr(email), line=True)} is not an e-mail address")
+    return Submitter(student, email, sid)
 
 
 # ---------------------------------------------------------------- Gradescope's zip

@@ -26,6 +26,7 @@ from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, RIGHT, WRONG, HomeworkError, check
+from tracegrad.checker.judging.diagnose import CUT_SHORT
 from tracegrad.checker.limits import read_homework
 from tracegrad.checker.reading.homework import tomllib
 from tracegrad.checker.solving.problem import normalise
@@ -247,7 +248,8 @@ def _tags(test: dict[str, Any]) -> list[str]:
     if verdict == RIGHT:
         return []
     reason = test.get("reason") or ""
-    return [verdict, reason] if verdict == WRONG and reason else [verdict]
+    named = verdict == WRONG and reason not in ("", "unknown", CUT_SHORT)
+    return [verdict, reason] if named else [verdict]
 
 
 def gradebook(results: Iterable[dict[str, Any]]) -> str:
