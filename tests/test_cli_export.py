@@ -357,7 +357,10 @@ def test_grade_gives_full_carried_and_precision_credit(
 
     odd = _submit(data, {k: v for k, v in right.items() if k != "s"})
     odd["raw_submitted_answers"]["q"] = "1,5"
+    odd["raw_submitted_answers"]["f"] = "1." + "3" * 40  # one answer too long, the rest marked
     server.grade(odd)
+    assert odd["partial_scores"]["f"]["feedback"] == "more than 24 digits"
+    assert odd["partial_scores"]["df_dq"]["score"] == 1.0
     assert odd["partial_scores"]["s"] == {"score": 0.0, "weight": 1.0, "feedback": "not answered"}
     assert odd["partial_scores"]["q"]["feedback"] == "'1,5' is not a number"
 

@@ -4,8 +4,10 @@ autograder (Gradescope's autograder.zip) or question (a PrairieLearn question fo
 from __future__ import annotations
 
 import argparse
+import contextlib
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,21 +84,28 @@ def _template_arguments(p: Any) -> None:
     add_example_argument(p, "template (seed_article_template, expression_template)")
 
 
-def run_gradescope(args: argparse.Namespace) -> int:
-    start = time.monotonic()
-    source = str(sheet_or_example(args.template, args.example, "a template"))
+@contextlib.contextmanager
+def _one_line(output: str) -> Iterator[None]:
+    """The kit's errors, and a file -o cannot be written, as one UsageError line."""
     try:
-        secret = read_secret_file(args.secret_file)
-        roster = read_submitters(args.roster)
-        load_template(source)  # a template that cannot make sheets is refused here
-        data, names = gradescope_zip(source, roster, secret)
-        write_atomic(args.output, data, inputs=[source, args.roster, args.secret_file])
+        yield
     except (KitError, HomeworkError) as exc:
         raise UsageError(str(exc)) from None
     except OutputError as exc:
         raise UsageError(f"-o {exc}") from None
     except OSError as exc:
-        raise UsageError(f"-o {printable(args.output, line=True)}: {exc.strerror or exc}") from None
+        raise UsageError(f"-o {printable(output, line=True)}: {exc.strerror or exc}") from None
+
+
+def run_gradescope(args: argparse.Namespace) -> int:
+    start = time.monotonic()
+    source = str(sheet_or_example(args.template, args.example, "a template"))
+    with _one_line(args.output):
+        secret = read_secret_file(args.secret_file)
+        roster = read_submitters(args.roster)
+        load_template(source)  # a template that cannot make sheets is refused here
+        data, names = gradescope_zip(source, roster, secret)
+        write_atomic(args.output, data, inputs=[source, args.roster, args.secret_file])
     took = time.monotonic() - start
     print(
         f"wrote {printable(args.output, line=True)} ({len(data) // 1024} KB, {took:.1f} s): "
@@ -115,16 +124,10 @@ def run_prairielearn(args: argparse.Namespace) -> int:
                 f"{shown}: a topic or tag is 1 to 64 letters, digits, spaces and . + - _"
             )
     out = Path(args.output)
-    try:
+    with _one_line(args.output):
         template = load_template(source)
         tags = ["tracegrad", *args.tag]
         written = write_question(template, source, out, topic=args.topic, tags=tags)
-    except (KitError, HomeworkError) as exc:
-        raise UsageError(str(exc)) from None
-    except OutputError as exc:
-        raise UsageError(f"-o {exc}") from None
-    except OSError as exc:
-        raise UsageError(f"-o {printable(args.output, line=True)}: {exc.strerror or exc}") from None
     lib = printable(str(library_folder(out)), line=True)
     print(
         f"wrote the question {printable(args.output, line=True)} (info.json, question.html, "

@@ -22,6 +22,7 @@ import hashlib
 import re
 from typing import Any
 
+from tracegrad.autograd.limits import LIMITS
 from tracegrad.checker import HomeworkError, check
 from tracegrad.checker.reading.sheet_values import NUMBER
 from tracegrad.kit.grade import _tests
@@ -85,7 +86,8 @@ def _typed(data: dict[str, Any], field: str) -> str | None:
         return None
     if isinstance(raw, bool) or not isinstance(raw, (str, int, float)):
         return ""
-    return str(raw).strip()[:_MAX_TYPED]
+    text = str(raw).strip()
+    return text if len(text) <= _MAX_TYPED else text[:_MAX_TYPED] + "..."
 
 
 def grade(data: dict[str, Any], template_path: str) -> None:
@@ -97,10 +99,14 @@ def grade(data: dict[str, Any], template_path: str) -> None:
     unreadable: dict[str, str] = {}
     for name in t.find:
         typed = _typed(data, fields[name])
-        if typed is not None and NUMBER.match(typed):
-            answers[name] = typed
-        elif typed is not None:
+        if typed is None:
+            continue
+        if not NUMBER.match(typed):
             unreadable[name] = f"{typed!r} is not a number"
+        elif sum(c.isdigit() for c in typed) > LIMITS["digits"].value:
+            unreadable[name] = f"more than {LIMITS['digits'].value} digits"
+        else:
+            answers[name] = typed
     try:
         marks = check({**_plain(v.data), "answers": answers}).marks if answers else []
     except HomeworkError as exc:  # cannot happen for a variant; said rather than raised
