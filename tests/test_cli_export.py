@@ -436,3 +436,19 @@ def test_server_py_runs_on_the_library_it_ships_with(question: Path, tmp_path: P
                           cwd=tmp_path, capture_output=True, text=True, timeout=120)  # fmt: skip
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == [str(library / "tracegrad" / "__init__.py"), "1.0"]
+
+
+def test_the_reference_names_every_option_of_both_platforms() -> None:
+    from tracegrad.cli import build_parser
+
+    page = (ROOT / "docs" / "reference" / "cli.md").read_text(encoding="utf-8")
+    section = page.split("## tracegrad export", 1)[1].split("\n## ", 1)[0]
+    parser = build_parser("export")
+    export = next(a for a in parser._actions if a.dest == "command").choices["export"]
+    platforms = next(a for a in export._actions if a.dest == "target").choices
+    assert set(platforms) == {"gradescope", "prairielearn"}
+    for name, sub in platforms.items():
+        assert f"tracegrad\nexport {name}" in section or f"tracegrad export {name}" in section
+        for action in sub._actions:
+            long = [o for o in action.option_strings if o.startswith("--") and o != "--help"]
+            assert all(o in section for o in long), (name, long)

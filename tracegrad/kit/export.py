@@ -249,6 +249,11 @@ fi
 if python3 -m pip --version >/dev/null 2>&1; then pip=(python3 -m pip); else pip=(pip3); fi
 rm -rf lib
 "${pip[@]}" install --no-index --no-deps --disable-pip-version-check --target lib "${wheels[@]}"
+# the grader as run_autograder runs it: fail here, where the TA sees it, rather than per student
+python3 -s -E -c 'import sys; sys.path.insert(0, "lib"); import tracegrad.kit.autograder' || {
+    echo "tracegrad's grader does not import on this image (the error is above)" >&2
+    exit 1
+}
 """
 
 RUN_AUTOGRADER = """#!/usr/bin/env bash
