@@ -452,3 +452,15 @@ def test_the_reference_names_every_option_of_both_platforms() -> None:
         for action in sub._actions:
             long = [o for o in action.option_strings if o.startswith("--") and o != "--help"]
             assert all(o in section for o in long), (name, long)
+
+
+def test_the_sheet_is_the_one_toml_file_or_blank_toml(course: Path, tmp_path: Path) -> None:
+    root = _tree(course, tmp_path, _key(course, "ana"), [{"email": "ana@uni.example"}])
+    (root / "submission" / "notes.toml").write_text("x = 1\n", encoding="utf-8")
+    assert _run(root)["score"] == 11.0  # blank.toml among several
+    (root / "submission" / "blank.toml").rename(root / "submission" / "mine.toml")
+    results = _run(root)
+    assert results["score"] == 0.0 and "several sheets (mine.toml, notes.toml)" in results["output"]
+    for f in (root / "submission").iterdir():
+        f.unlink()
+    assert "no sheet in your submission" in _run(root)["output"]

@@ -31,7 +31,7 @@ __all__ = ["ROOT_ENV", "DEFAULT_ROOT", "main", "run", "results_for"]
 
 ROOT_ENV = "TRACEGRAD_AUTOGRADER_ROOT"
 DEFAULT_ROOT = "/autograder"
-_MAX_FILES = 200  # files looked at in a submission
+_MAX_FOLDERS = 200  # folders of a submission looked into for its sheet
 
 
 class Refused(Exception):
@@ -114,13 +114,13 @@ def _sheet(folder: Path) -> Path:
     """The one .toml file handed in (blank.toml when there are several)."""
     found: list[Path] = []
     for n, (dirpath, _dirs, names) in enumerate(os.walk(folder)):
-        if n > _MAX_FILES:
+        if n >= _MAX_FOLDERS:
             break
         found += [Path(dirpath) / f for f in sorted(names) if f.endswith(".toml")]
     if len(found) > 1:
         found = [f for f in found if f.name == "blank.toml"] or found
     if len(found) != 1:
-        names = ", ".join(sorted(f.name for f in found)[:5])
-        what = f"several sheets ({printable(names, line=True)})" if found else "no sheet"
+        listed = ", ".join(sorted(f.name for f in found)[:5])
+        what = f"several sheets ({printable(listed, line=True)})" if found else "no sheet"
         raise Refused(f"{what} in your submission: hand in your one .toml sheet")
     return found[0]
