@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tracegrad.autograd.drawing import embedded
 
 from tracegrad import examples
 from tracegrad.checker.reading.homework import tomllib
@@ -278,6 +279,7 @@ def test_the_question_folder(
     assert "{{#params.givens}}" in page and "{{name}}" in page and "{{value}}" in page
     graph = html.unescape(re.search(r"<pl-graph>(.*)</pl-graph>", page, re.S).group(1))
     assert graph.strip().startswith("digraph") and "w0 | data ?" in graph
+    assert b"<svg" in embedded.render(graph, "svg")  # what pl-graph reads is DOT Graphviz draws
     tags = re.findall(r"\{\{[^}]*\}\}", page)
     assert all(x.startswith(("{{#params.", "{{/params.", "{{.", "{{name", "{{value")) for x in tags)
     course = question.parents[1]

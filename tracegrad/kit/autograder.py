@@ -11,7 +11,7 @@ variant (``tracegrad.kit.grade`` with the template and the secret) and the resul
 the roster and a sheet that cannot be read all score 0 with a one-line reason; nothing here
 ends in a traceback.
 
-It imports only the grading path (template, checker), never the drawing or the export.
+It imports the grading path (template, checker, grade), not the drawing or the export code.
 """
 
 from __future__ import annotations

@@ -232,7 +232,8 @@ SETUP_SH = """#!/usr/bin/env bash
 # Written by `tracegrad export gradescope`. Gradescope runs it once, in /autograder/source,
 # when it builds the autograder: it installs tracegrad from the wheel in this zip into
 # /autograder/source/lib with the image's own python3 (3.10 or later) and pip. No network,
-# no apt-get: the grader needs nothing else (tomli's wheel comes too, for Python 3.10).
+# no apt-get (tomli's wheel comes too, for Python 3.10). It then imports the grader once, so
+# an image that lacks something the grader needs fails here, where the TA sees it.
 set -euo pipefail
 cd "$(dirname "$0")"
 python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else

@@ -12,7 +12,8 @@ prairielearn``): ``generate(data, template)`` and ``grade(data, template)``.
   the share of all points.
 
 An answer's field (its ``answers-name``) is its name by one rule (``answer_field``):
-``df/dq`` -> ``df_dq``. It imports only the template and the checker: no numpy, no drawing.
+``df/dq`` -> ``df_dq``. It imports the template and the checker, not the drawing or the export
+code (what the checker itself imports is the checker's business).
 """
 
 from __future__ import annotations
