@@ -33,7 +33,7 @@ from pathlib import Path
 import tracegrad
 from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.safety import printable
-from tracegrad.kit.assign import KitError, check_id
+from tracegrad.kit.assign import MAX_STUDENTS, KitError, check_id
 
 __all__ = [
     "MAPPED",
@@ -200,6 +200,8 @@ def read_submitters(path: str) -> list[Submitter]:
     not."""
     where = printable(path, line=True)
     rows = _roster_rows(path)
+    if len(rows) > MAX_STUDENTS + 1:
+        raise KitError(f"{where}: {len(rows) - 1} students: at most {MAX_STUDENTS} at once")
     header = [c.strip().lower() for c in rows[0]] if rows else []
     id_col = next((c for c in ("id", "student_id") if c in header), None)
     if id_col is None or "email" not in header:
