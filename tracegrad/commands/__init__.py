@@ -25,6 +25,7 @@ SUMMARIES: dict[str, str] = {
     "step": "write a web page that steps through the backward pass on the graph",
     "assign": "give every student their own numbers: a blank, a key and a question page each",
     "practice": "work out each gradient of the backward pass yourself, checked as you go",
+    "export": "a template as a Gradescope autograder or a PrairieLearn question",
 }
 
 COMMANDS = [f"tracegrad.commands.{name}" for name in SUMMARIES]

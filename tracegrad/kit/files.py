@@ -17,10 +17,16 @@ from typing import Any
 from tracegrad.autograd.drawing.render import draw, render
 from tracegrad.autograd.safety import md_code, md_text, printable
 from tracegrad.checker import solve
-from tracegrad.checker.reading.homework import load
-from tracegrad.kit.template import Num, Template, Variant, _plain
+from tracegrad.kit.template import Num, Template, Variant, _plain, givens, statement
 
-__all__ = ["blank_text", "key_text", "question_markdown", "question_html", "question_svg"]
+__all__ = [
+    "blank_text",
+    "key_text",
+    "question_markdown",
+    "question_html",
+    "question_svg",
+    "question_graph",
+]
 
 _BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 _TOP = ("title", "description", "tolerance", "min_sig_figs", "min_decimals")
@@ -119,45 +125,12 @@ def key_text(t: Template, v: Variant, student: str) -> str:
 
 
 # ---------------------------------------------------------------- the question page
-def _givens(v: Variant) -> list[tuple[str, str]]:
-    """(name, number) of every given a student must use, as the sheet writes them."""
-    data = v.data
-    if "variables" in data:
-        return [(k, str(x)) for k, x in data["variables"].items()]
-
-    hw = load(_plain(data), answers=False)
-    spec: Any = hw.spec
-    out = []
-    weights = zip(_flat(spec.weight_names), _flat(spec.weights))
-    biases = zip(_flat(spec.bias_names), _flat(spec.biases))
-    out += [(n, f"{x:g}") for n, x in [*weights, *biases]]
-    for k, (x, y) in enumerate(spec.samples, start=1):
-        tag = "" if len(spec.samples) == 1 else f" (sample {k})"
-        out += [(f"{spec.inputs[i]}{tag}", f"{xi:g}") for i, xi in enumerate(x)]
-        out += [(f"{spec.targets[i]}{tag}", f"{yi:g}") for i, yi in enumerate(y)]
-    out.append(("learning rate", f"{spec.learning_rate:g}"))
-    return out
-
-
-def _flat(nested: Any) -> list[Any]:
-    if not isinstance(nested, list):
-        return [nested]
-    return [x for item in nested for x in _flat(item)]
-
-
-def _statement(v: Variant) -> list[str]:
-    """The problem in words: the expressions, or the network and its training."""
-
-    lines = solve(_plain(v.data)).problem.describe
-    return [line for line in lines if not line.startswith("variables ")]
-
-
 def question_markdown(t: Template, v: Variant, student: str) -> str:
     title = md_text(t.title or t.name)
     out = [f"# {title}", "", f"The sheet of {md_code(student)}.", ""]
-    out += [f"- {md_text(line)}" for line in _statement(v)]
+    out += [f"- {md_text(line)}" for line in statement(v)]
     out += ["", "**Your numbers** (use exactly these):", ""]
-    out += [f"- {md_code(name)} = {md_text(x)}" for name, x in _givens(v)]
+    out += [f"- {md_code(name)} = {md_text(x)}" for name, x in givens(v)]
     out += ["", f"**Find**, each to {md_text(t.precision)}:", ""]
     out += [f"- {md_code(name)}" for name in t.find]
     out += ["", "![The computation graph (values to work out shown as ?)](question.svg)", ""]
@@ -170,10 +143,8 @@ def _h(text: object) -> str:
 
 
 def question_html(t: Template, v: Variant, student: str, svg: str) -> str:
-    items = "".join(f"<li>{_h(line)}</li>" for line in _statement(v))
-    givens = "".join(
-        f"<tr><td><code>{_h(n)}</code></td><td>{_h(x)}</td></tr>" for n, x in _givens(v)
-    )
+    items = "".join(f"<li>{_h(line)}</li>" for line in statement(v))
+    rows = "".join(f"<tr><td><code>{_h(n)}</code></td><td>{_h(x)}</td></tr>" for n, x in givens(v))
     find = "".join(f"<li><code>{_h(n)}</code></li>" for n in t.find)
     svg_body = svg[svg.find("<svg") :] if "<svg" in svg else ""
     return (
@@ -181,7 +152,7 @@ def question_html(t: Template, v: Variant, student: str, svg: str) -> str:
         f"<title>{_h(t.title or t.name)}</title></head><body>\n"
         f"<h1>{_h(t.title or t.name)}</h1>\n<p>The sheet of <code>{_h(student)}</code>.</p>\n"
         f"<ul>{items}</ul>\n<h2>Your numbers (use exactly these)</h2>\n"
-        f'<table aria-label="your numbers">{givens}</table>\n'
+        f'<table aria-label="your numbers">{rows}</table>\n'
         f"<h2>Find, each to {_h(t.precision)}</h2>\n<ul>{find}</ul>\n"
         f'<figure aria-label="computation graph">{svg_body}'
         "<figcaption>The computation graph; the values to work out are shown as ?</figcaption>"
@@ -190,8 +161,9 @@ def question_html(t: Template, v: Variant, student: str, svg: str) -> str:
     )
 
 
-def question_svg(v: Variant) -> str:
-    """The variant's graph with its givens and every value to work out shown as '?'."""
+def question_graph(v: Variant, *, all_hidden: bool = False) -> Any:
+    """The variant's graph (a graphviz Digraph) with every value to work out shown as '?';
+    ``all_hidden``: the givens too (a drawing every variant shares, their names only)."""
 
     root = solve(_plain(v.data)).problem.roots[1]
     todo, seen = [root], set()
@@ -200,9 +172,15 @@ def question_svg(v: Variant) -> str:
         if id(node) in seen:
             continue
         seen.add(id(node))
-        if node._op is not None:
+        if node._op is not None or (all_hidden and node.label):
             node.data = math.nan
         todo.extend(node.parents)
     g = draw(root, show_grad=False)
     g.body[:] = [line.replace("data nan", "data ?") for line in g.body]
-    return render(g, "svg").decode("utf-8")
+    return g
+
+
+def question_svg(v: Variant) -> str:
+    """The variant's graph with its givens and every value to work out shown as '?'."""
+
+    return render(question_graph(v), "svg").decode("utf-8")

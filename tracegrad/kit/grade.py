@@ -32,11 +32,11 @@ from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from tracegrad.autograd.safety import csv_cell, printable
-from tracegrad.checker import IMPRECISE, Homework, HomeworkError, check, load
+from tracegrad.checker import IMPRECISE, RIGHT, WRONG, Homework, HomeworkError, check, load
+from tracegrad.checker.judging.diagnose import CUT_SHORT
 from tracegrad.checker.reading.homework import read_homework, tomllib, written_tolerance
 from tracegrad.checker.solving.problem import normalise
 from tracegrad.kit.template import TemplateError, _plain, load_template, variant_seed
@@ -44,6 +44,7 @@ from tracegrad.kit.trust import id_key, submitter_of, submitter_problem
 
 __all__ = [
     "Against",
+    "recorded_student",
     "grade",
     "grade_all",
     "gradescope",
@@ -63,8 +64,14 @@ def _student(path: str, variant: dict[str, Any]) -> str:
     student = variant.get("student")
     if isinstance(student, str) and student:
         return student
-    p = Path(path)
-    return p.parent.name if p.stem in ("blank", "key", "submission") and p.parent.name else p.stem
+    return submitter_of(path)
+
+
+def recorded_student(path: str) -> str | None:
+    """The student a sheet's ``[variant]`` names; None when it names none or cannot be read."""
+    table = _sheet(path).get("variant")
+    student = table.get("student") if isinstance(table, dict) else None
+    return student if isinstance(student, str) and student else None
 
 
 @dataclass(frozen=True)
@@ -285,7 +292,8 @@ def _tests(
             continue
         got = worth if m.ok else worth * share if m.verdict == IMPRECISE else 0.0
         out = f"yours {m.answer.text}: {m.verdict}" + (f": {m.message}" if m.message else "")
-        tests.append({"name": name, "score": got, "max_score": worth, "output": out})
+        tests.append({"name": name, "score": got, "max_score": worth, "output": out,
+                      "verdict": m.verdict, "reason": m.reason})  # fmt: skip
     return tests
 
 
@@ -345,9 +353,9 @@ def _note_twice(results: list[dict[str, Any]]) -> None:
 
 
 def gradescope(result: dict[str, Any]) -> dict[str, Any]:
-    """Gradescope's results.json for one submission: top-level score, output, visibility and
-    tests (name, score, max_score, status, output, visibility); ``extra_data`` keeps the
-    student and the maximum."""
+    """Gradescope's results.json for one submission: top-level score, output (its
+    ``output_format`` text), visibility and tests (name, score, max_score, status, output,
+    tags, visibility); ``extra_data`` keeps the student and the maximum."""
     tests = [
         {
             "name": t["name"],
@@ -355,6 +363,7 @@ def gradescope(result: dict[str, Any]) -> dict[str, Any]:
             "max_score": t["max_score"],
             "status": "passed" if t["score"] >= t["max_score"] else "failed",
             "output": t["output"],
+            "tags": _tags(t),
             "visibility": "visible",
         }
         for t in result["tests"]
@@ -370,10 +379,24 @@ def gradescope(result: dict[str, Any]) -> dict[str, Any]:
     return {
         "score": result["score"],
         "output": output,
+        "output_format": "text",
         "visibility": "visible",
         "tests": tests,
         "extra_data": {"student": result["student"], "max_score": result["max_score"]},
     }
+
+
+def _tags(test: dict[str, Any]) -> list[str]:
+    """A test's tags on Gradescope: its verdict unless right ("carried forward", "sign
+    flipped", ...), and for a wrong answer the slip the checker names ("factor 2", ...)."""
+    verdict = test.get("verdict")
+    if verdict is None:
+        return [] if test["score"] >= test["max_score"] else ["not answered"]
+    if verdict == RIGHT:
+        return []
+    reason = test.get("reason") or ""
+    named = verdict == WRONG and reason not in ("", "unknown", CUT_SHORT)
+    return [verdict, reason] if named else [verdict]
 
 
 def gradebook(results: Iterable[dict[str, Any]]) -> str:

@@ -49,6 +49,8 @@ __all__ = [
     "load_template",
     "variant_seed",
     "PROBES",
+    "givens",
+    "statement",
 ]
 
 PROBES = 24  # draws tried when a template is loaded (the load-time guarantee)
@@ -409,3 +411,37 @@ def _get(data: Any, path: tuple[Any, ...]) -> Any:
 
 def _set(data: Any, path: tuple[Any, ...], value: Any) -> None:
     _get(data, path[:-1])[path[-1]] = value
+
+
+# ---------------------------------------------------------------- a variant in words
+def givens(v: Variant) -> list[tuple[str, str]]:
+    """(name, number) of every given a student must use, as the sheet writes them."""
+    data = v.data
+    if "variables" in data:
+        return [(k, str(x)) for k, x in data["variables"].items()]
+
+    hw = load(_plain(data), answers=False)
+    spec: Any = hw.spec
+    out = []
+    weights = zip(_flat(spec.weight_names), _flat(spec.weights))
+    biases = zip(_flat(spec.bias_names), _flat(spec.biases))
+    out += [(n, f"{x:g}") for n, x in [*weights, *biases]]
+    for k, (x, y) in enumerate(spec.samples, start=1):
+        tag = "" if len(spec.samples) == 1 else f" (sample {k})"
+        out += [(f"{spec.inputs[i]}{tag}", f"{xi:g}") for i, xi in enumerate(x)]
+        out += [(f"{spec.targets[i]}{tag}", f"{yi:g}") for i, yi in enumerate(y)]
+    out.append(("learning rate", f"{spec.learning_rate:g}"))
+    return out
+
+
+def _flat(nested: Any) -> list[Any]:
+    if not isinstance(nested, list):
+        return [nested]
+    return [x for item in nested for x in _flat(item)]
+
+
+def statement(v: Variant) -> list[str]:
+    """The problem in words: the expressions, or the network and its training."""
+
+    lines = solve(_plain(v.data)).problem.describe
+    return [line for line in lines if not line.startswith("variables ")]
