@@ -24,12 +24,12 @@ import hashlib
 import importlib.util
 import io
 import json
+import sys
 import zipfile
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import tracegrad
 from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.safety import printable
 from tracegrad.kit.assign import MAX_STUDENTS, KitError, check_id
@@ -128,11 +128,13 @@ def build_wheel(
 def tracegrad_wheel() -> tuple[str, bytes]:
     """tracegrad's wheel, written from the files it runs from (no build tools, no network)."""
     try:
-        requires = metadata.requires("tracegrad") or []
+        dist = metadata.distribution("tracegrad")
+        requires, version = dist.requires or [], dist.version
     except metadata.PackageNotFoundError:  # run from a checkout: the same files, no metadata
-        requires = []
+        # the version of the package this module sits in (imported before any of its modules)
+        requires, version = [], sys.modules["tracegrad"].__version__
     scripts = "[console_scripts]\ntracegrad = tracegrad.cli:main\n"
-    return build_wheel("tracegrad", tracegrad.__version__, package_files(), requires, scripts)
+    return build_wheel("tracegrad", version, package_files(), requires, scripts)
 
 
 def installed_wheel(dist: str) -> tuple[str, bytes] | None:

@@ -1,27 +1,19 @@
 """`tracegrad export gradescope|prairielearn TEMPLATE ...`: a template as a course platform's
-autograder (Gradescope's autograder.zip) or question (a PrairieLearn question folder)."""
+autograder (Gradescope's autograder.zip: ``gradescope.py``) or question (a PrairieLearn question
+folder: ``prairielearn.py``). This module holds the parser both share and their one-line errors."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import re
-import time
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-from tracegrad.autograd.safety import OutputError, printable, write_atomic
+from tracegrad.autograd.safety import OutputError, printable
 from tracegrad.checker import HomeworkError
 from tracegrad.commands import SUMMARIES
-from tracegrad.commands._common import UsageError, add_example_argument, sheet_or_example
+from tracegrad.commands._common import UsageError, add_example_argument
+from tracegrad.commands.export import gradescope, prairielearn
 from tracegrad.kit.assign import KitError
-from tracegrad.kit.export import gradescope_zip, read_submitters
-from tracegrad.kit.export_prairielearn import library_folder, write_question
-from tracegrad.kit.template import load_template
-from tracegrad.kit.trust import course_secret
-
-_WORD = re.compile(r"^[\w .+-]{1,64}$")
 
 
 def register(sub: Any) -> None:
@@ -61,7 +53,7 @@ def register(sub: Any) -> None:
         "bits, as assign asks)",
     )
     gs.add_argument("-o", "--output", required=True, metavar="ZIP", help="the zip to write")
-    gs.set_defaults(func=run_gradescope)
+    gs.set_defaults(func=_one_line_errors(gradescope.run))
     pl = targets.add_parser(
         "prairielearn",
         help="a PrairieLearn question folder (info.json, question.html, server.py)",
@@ -79,7 +71,7 @@ def register(sub: Any) -> None:
         "--topic", default="Backpropagation", help="info.json's topic (default: Backpropagation)"
     )
     pl.add_argument("--tag", action="append", default=[], help="a tag for info.json (repeatable)")
-    pl.set_defaults(func=run_prairielearn)
+    pl.set_defaults(func=_one_line_errors(prairielearn.run))
 
 
 def _template_arguments(p: Any) -> None:
@@ -87,53 +79,18 @@ def _template_arguments(p: Any) -> None:
     add_example_argument(p, "template (seed_article_template, expression_template)")
 
 
-@contextlib.contextmanager
-def _one_line(output: str) -> Iterator[None]:
-    """The kit's errors, and a file -o cannot be written, as one UsageError line."""
-    try:
-        yield
-    except (KitError, HomeworkError) as exc:
-        raise UsageError(str(exc)) from None
-    except OutputError as exc:
-        raise UsageError(f"-o {exc}") from None
-    except OSError as exc:
-        raise UsageError(f"-o {printable(output, line=True)}: {exc.strerror or exc}") from None
+def _one_line_errors(run: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
+    """``run`` with the kit's errors, and a file -o cannot be written, as one UsageError line."""
 
+    def in_one_line(args: argparse.Namespace) -> int:
+        try:
+            return run(args)
+        except (KitError, HomeworkError) as exc:
+            raise UsageError(str(exc)) from None
+        except OutputError as exc:
+            raise UsageError(f"-o {exc}") from None
+        except OSError as exc:
+            where = printable(args.output, line=True)
+            raise UsageError(f"-o {where}: {exc.strerror or exc}") from None
 
-def run_gradescope(args: argparse.Namespace) -> int:
-    start = time.monotonic()
-    source = str(sheet_or_example(args.template, args.example, "a template"))
-    with _one_line(args.output):
-        secret = course_secret(file=args.secret_file)  # at least 128 bits, as assign asks
-        roster = read_submitters(args.roster)
-        load_template(source)  # a template that cannot make sheets is refused here
-        data, names = gradescope_zip(source, roster, secret)
-        write_atomic(args.output, data, inputs=[source, args.roster, args.secret_file])
-    took = time.monotonic() - start
-    print(
-        f"wrote {printable(args.output, line=True)} ({len(data) // 1024} KB, {took:.1f} s): "
-        f"{', '.join(names)}; {len(roster)} students. Upload it as the assignment's "
-        "autograder; it holds the course secret, so keep it from the students."
-    )
-    return 0
-
-
-def run_prairielearn(args: argparse.Namespace) -> int:
-    source = str(sheet_or_example(args.template, args.example, "a template"))
-    for value in [args.topic, *args.tag]:
-        if not _WORD.match(value):
-            shown = printable(repr(value), line=True)
-            raise UsageError(
-                f"{shown}: a topic or tag is 1 to 64 letters, digits, spaces and . + - _"
-            )
-    out = Path(args.output)
-    with _one_line(args.output):
-        template = load_template(source)
-        tags = ["tracegrad", *args.tag]
-        written = write_question(template, source, out, topic=args.topic, tags=tags)
-    lib = printable(str(library_folder(out)), line=True)
-    print(
-        f"wrote the question {printable(args.output, line=True)} (info.json, question.html, "
-        f"server.py, template.toml) and tracegrad into {lib}/tracegrad ({len(written)} files)"
-    )
-    return 0
+    return in_one_line
