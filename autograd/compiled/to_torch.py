@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tracegrad.autograd.graph import topo_order
+from tracegrad.autograd.limits import refuse_in_browser
 from tracegrad.autograd.ops import FloatMath, Math, Op
 from tracegrad.autograd.parse import parse_expression
 from tracegrad.autograd.value import Value
@@ -40,6 +41,7 @@ Scalar = Any  # a float or a torch.Tensor
 
 def require_torch() -> Any:
     """The torch module, or an ImportError that says how to install it."""
+    refuse_in_browser("the PyTorch bridge", "PyTorch has no build for the browser")
     try:
         return importlib.import_module("torch")
     except ImportError:

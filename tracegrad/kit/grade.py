@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tracegrad.autograd.limits import refuse_in_browser
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, HomeworkError, check
 from tracegrad.checker.limits import read_homework
@@ -200,6 +201,7 @@ def grade_all(
     one = functools.partial(grade, against=against)
     if jobs <= 1 or len(paths) < 2:
         return [one(p) for p in paths]
+    refuse_in_browser(f"--jobs {jobs}", "a web page cannot start processes; use --jobs 1")
     chunk = max(1, len(paths) // (jobs * 8))
     with ProcessPoolExecutor(max_workers=min(jobs, len(paths))) as pool:
         return list(pool.map(one, paths, chunksize=chunk))
