@@ -14,12 +14,12 @@ import doctest
 import importlib.util
 import json
 import sys
-import tomllib
 import types
 from pathlib import Path
 from typing import Any
 
 import pytest
+import tomllib
 from packaging.requirements import Requirement
 from tracegrad.autograd import Value, draw, render_svg
 from tracegrad.autograd import limits as limits_module
@@ -63,6 +63,32 @@ def test_an_exception_ends_the_run_with_its_last_line() -> None:
     assert items == [["text", "before\n"], ["error", "KeyError: 'missing'\n"]]
     assert runner.run("def f(:\n")[-1] == ["error", "SyntaxError: invalid syntax\n"]
     assert runner.run("raise SystemExit(3)") == [["error", "SystemExit: 3\n"]]
+
+
+def test_a_missing_numpy_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "numpy", None)  # as in the page, which ships none
+    (item,) = runner.run("import numpy")
+    assert item[0] == "error" and item[1].endswith(runner.NO_NUMPY + "\n")
+    assert runner.run("import no_such_module_here") == [
+        ["error", "ModuleNotFoundError: No module named 'no_such_module_here'\n"]
+    ]
+    (item,) = runner.run("raise ModuleNotFoundError(\"No module named 'numpy'\", name='numpy')")
+    assert item == [
+        "error",
+        "ModuleNotFoundError: No module named 'numpy' (this page has no numpy: arrays, "
+        "data sets and plots need tracegrad installed with Python)\n",
+    ]
+
+
+def test_the_readme_the_home_page_and_each_tutorial_link_to_the_page() -> None:
+    pages = {
+        ROOT / "README.md": "docs/try/index.html",
+        ROOT / "docs" / "index.md": "try/index.html",
+        **{p: "../try/index.html" for p in (ROOT / "docs" / "tutorials").glob("*.md")},
+    }
+    assert len(pages) >= 9
+    for page, target in pages.items():
+        assert f"]({target})" in page.read_text(encoding="utf-8"), page
 
 
 def test_each_run_starts_afresh() -> None:
@@ -113,7 +139,7 @@ def test_pyodide_installs_no_dependency_without_a_browser_build() -> None:
     in_browser = dependencies(PYODIDE_ENV)
     on_linux = dependencies({"sys_platform": "linux", "platform_system": "Linux"})
     assert not in_browser & NO_BROWSER_BUILD
-    assert NO_BROWSER_BUILD <= on_linux  # CPython keeps PNG and PDF out of the box
+    assert on_linux >= NO_BROWSER_BUILD  # CPython keeps PNG and PDF out of the box
     assert on_linux - in_browser == NO_BROWSER_BUILD
     assert "graphviz" in in_browser  # the DOT text is built with it there too
 
@@ -188,6 +214,7 @@ def test_outside_a_browser_the_bridge_is_not_used() -> None:
 def test_in_a_browser_the_heavy_parts_refuse_in_one_line(in_browser: FakeViz) -> None:
     from tracegrad.autograd.compiled.tape import compile as compile_tape
     from tracegrad.autograd.compiled.to_torch import require_torch
+
     from tracegrad.kit.grade import grade_all
 
     calls = {

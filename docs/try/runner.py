@@ -3,7 +3,7 @@
 The editor's code runs as at Python's prompt: statement by statement in a fresh namespace, and
 every statement that is an expression shows its value (its ``repr``; a graph drawn with
 ``draw(y)`` shows as the picture, as in Jupyter). What is printed and shown is collected, in
-order, as ``[kind, text]`` items (``"text"``, ``"svg"`` or ``"error"``) for the page to put in its output.
+order, as ``[kind, text]`` items (``"text"``, ``"svg"`` or ``"error"``) for the page's output.
 An exception ends the run with its last line (``NameError: name 'q' is not defined``), as the
 last line of a traceback reads; the page stays usable.
 
@@ -74,8 +74,17 @@ def _show(value: Any, out: Output) -> None:
         out.write(repr(value) + "\n")
 
 
+NO_NUMPY = (
+    " (this page has no numpy: arrays, data sets and plots need tracegrad installed with Python)"
+)
+
+
 def _last_line(exc: BaseException) -> str:
-    return traceback.format_exception_only(type(exc), exc)[-1].strip()
+    """The traceback's last line; a missing numpy says why it is missing here."""
+    line = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "numpy":
+        line += NO_NUMPY
+    return line
 
 
 def _execute(code: str, out: Output) -> None:

@@ -2,7 +2,9 @@
 from tracegrad import Value, draw
 
 x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.5, label="b")
-z = x * w + b; z.label = "z"
-y = z.tanh(); y.label = "y"
+z = x * w + b
+z.label = "z"
+y = z.tanh()
+y.label = "y"
 y.backward()
 draw(y)

@@ -3,7 +3,8 @@
 from tracegrad import Value, practice
 
 x, y = Value(2.0, label="x"), Value(-3.0, label="y")
-f = x * y + x; f.label = "f"
+f = x * y + x
+f.label = "f"
 
 answers = iter(["1", "-3", "?", "2"])
 practice(f, read=lambda prompt: print(prompt, end="") or next(answers, "q"), echo=True)

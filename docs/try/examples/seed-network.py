@@ -1,7 +1,7 @@
 # The seed article's 2-2-2 sigmoid network (Kordonsky, 2021), one forward and backward pass.
 from tracegrad import draw, seed
 
-net = seed.build()          # every Value by its textbook name: w1..w8, h1, o1, E, ...
+net = seed.build()  # every Value by its textbook name: w1..w8, h1, o1, E, ...
 E = net["E"]
 E.backward()
 print(f"E = {E.data:.4f}")
