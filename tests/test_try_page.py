@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import http.server
-import importlib.util
 import json
 import re
 import subprocess
@@ -26,6 +25,7 @@ from typing import Any
 import pytest
 import tomllib
 from tracegrad.autograd import Value, draw, explain
+from trykit import example, readme_session, screenshots
 
 from tracegrad import seed
 
@@ -35,14 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SITE = ROOT / "site"
 LOAD_TIMEOUT_S = 180  # a generous bound for a loaded CI machine (ready in ~5 s when idle)
 RUN_TIMEOUT_S = 120
-
-
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def checker_needs_numpy() -> bool:
@@ -81,6 +73,10 @@ class Recorder(http.server.SimpleHTTPRequestHandler):
             self.send_error(404)
             return
         super().do_GET()
+
+    def end_headers(self) -> None:
+        self.send_header("Cache-Control", "no-store")  # each load asks again (and is recorded)
+        super().end_headers()
 
     def log_message(self, format: str, *args: Any) -> None:
         pass
@@ -194,7 +190,6 @@ class TryPage:
 
 @pytest.fixture(scope="module")
 def page(server: tuple[str, list[str]]) -> Iterator[TryPage]:
-    screenshots = _load("make_screenshot", ROOT / "docs" / "make_screenshot.py")
     base, _ = server
     with screenshots.chromium(width=1400, height=1000) as driver:
         yield TryPage(driver, f"{base}/try/index.html")
@@ -229,17 +224,12 @@ def test_the_page_loads_to_ready_with_a_progress_line(page: TryPage) -> None:
 
 
 def test_the_editor_starts_with_the_readme_session(page: TryPage) -> None:
-    make_try = _load("make_try", ROOT / "docs" / "make_try.py")
-    session = make_try.first_session((ROOT / "README.md").read_text(encoding="utf-8"))
-    assert page.editor.get_property("value") == session
+    assert page.editor.get_property("value") == readme_session()
 
 
 # ------------------------------------------------------------------ running
 def test_the_first_session_runs_and_prints_what_the_readme_shows(page: TryPage) -> None:
-    make_try = _load("make_try", ROOT / "docs" / "make_try.py")
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    session = make_try.first_session(readme)
-    out = page.run(session + "w.grad\n")
+    out = page.run(readme_session() + "w.grad\n")
     w_grad = float(out.strip().splitlines()[-1])
     assert abs(w_grad - 1.5729) < 5e-5
     x, w, b = Value(2.0), Value(-3.0), Value(6.5)
@@ -253,18 +243,14 @@ def test_the_first_session_runs_and_prints_what_the_readme_shows(page: TryPage) 
 def test_a_drawing_as_the_last_expression_shows_inline_as_the_cli_draws_it(
     page: TryPage,
 ) -> None:
-    code = (ROOT / "docs" / "try" / "examples" / "graph.py").read_text(encoding="utf-8")
+    code = example("graph")
+    assert code.rstrip().endswith("\ndraw(y)")
     out = page.run(code)
     assert out == ""  # the picture only
     (shown,) = page.svgs()
-    x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.5, label="b")
-    z = x * w + b
-    z.label = "z"
-    y = z.tanh()
-    y.label = "y"
-    y.backward()
-    expected = _graph_titles(draw(y))
-    assert shown == expected
+    here: dict[str, Any] = {}
+    exec(code, here)  # the same example under CPython: its y, drawn by the CLI's renderer
+    assert shown == _graph_titles(draw(here["y"]))
     assert len(shown["nodes"]) == 9  # 6 Values (x*w unlabelled) and 3 operations
     assert len(shown["edges"]) == 8
 
@@ -272,8 +258,7 @@ def test_a_drawing_as_the_last_expression_shows_inline_as_the_cli_draws_it(
 def test_the_seed_network_and_explain_examples_are_one_click_away(page: TryPage) -> None:
     page.d.find_element("xpath", "//button[normalize-space(text())='The seed network']").click()
     time.sleep(0.5)
-    example = (ROOT / "docs" / "try" / "examples" / "seed-network.py").read_text("utf-8")
-    assert page.editor.get_property("value") == example
+    assert page.editor.get_property("value") == example("seed-network")
     out = page.run()
     net = seed.build()
     net["E"].backward()
@@ -317,8 +302,7 @@ def test_a_sheet_pasted_as_toml_text_is_checked(page: TryPage) -> None:
 @NEEDS_NUMPY_FREE_CHECKER
 def test_the_check_and_practice_examples_run(page: TryPage) -> None:
     for name in ("check-sheet", "practice"):
-        code = (ROOT / "docs" / "try" / "examples" / f"{name}.py").read_text("utf-8")
-        out = page.run(code)
+        out = page.run(example(name))
         assert "Error" not in out and out.strip(), (name, out)
 
 

@@ -11,7 +11,6 @@
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import json
 import sys
 import types
@@ -24,20 +23,9 @@ from packaging.requirements import Requirement
 from tracegrad.autograd import Value, draw, render_svg
 from tracegrad.autograd import limits as limits_module
 from tracegrad.autograd.drawing import browser, render
+from trykit import make_try, runner
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _load(name: str, path: Path) -> Any:
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-runner = _load("try_runner", ROOT / "docs" / "try" / "runner.py")
-make_try = _load("make_try", ROOT / "docs" / "make_try.py")
 
 
 def texts(items: list[list[str]], kind: str = "text") -> str:
