@@ -17,8 +17,12 @@ function setState(state, message) {
   runButton.disabled = state !== "ready";
 }
 
+// seconds since the page started, at the start of each loading step (window.tgTimings)
+const timings = (window.tgTimings = {});
+
 function progress(message) {
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  timings[message] = Number(seconds);
   status.textContent = `${message} (${seconds} s)`;
 }
 
@@ -115,6 +119,7 @@ async function main() {
   runCode = namespace.get("run");
   if (!code.value.trim()) await loadExample("first-session");
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  timings.ready = Number(seconds);
   setState("ready", `Ready (loaded in ${seconds} s). Press Run.`);
 }
 
