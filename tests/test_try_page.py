@@ -264,7 +264,7 @@ def test_the_seed_network_and_explain_examples_are_one_click_away(page: TryPage)
     net["E"].backward()
     assert out.startswith(f"E = {net['E'].data:.4f}\ndE/dw1 = {net['w1'].grad:.4f}\n")
     (shown,) = page.svgs()
-    assert shown == _graph_titles(draw(net["E"], show_grad=True))
+    assert shown == _graph_titles(draw(net["E"]))
 
     page.d.find_element("xpath", "//button[normalize-space(text())='explain']").click()
     time.sleep(0.5)

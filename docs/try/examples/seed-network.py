@@ -7,4 +7,4 @@ E.backward()
 print(f"E = {E.data:.4f}")
 for name in ["w1", "w5", "b1"]:
     print(f"dE/d{name} = {net[name].grad:.4f}")
-draw(E, show_grad=True)
+draw(E)
