@@ -13,7 +13,7 @@ ORACLE := $(VENV)/.installed-oracle
 BENCH  := $(VENV)/.installed-bench
 BROWSER := $(VENV)/.installed-browser
 
-.PHONY: demo docs docs-serve test test-fast test-oracle test-dot test-install test-browser test-fuzz test-tex lint format bench clean
+.PHONY: demo docs docs-serve test test-fast test-oracle test-dot test-install test-browser test-try test-fuzz test-tex lint format bench clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "tracegrad needs Python >= 3.10"'
@@ -53,7 +53,7 @@ test: $(DEV)
 # While developing: everything but the tests marked slow (the notebooks, the quick benchmark,
 # million-op graphs, subprocesses). `make test` runs them all; so does CI.
 test-fast: $(DEV)
-	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not fuzz and not tex and not site"
+	$(PY) -m pytest -q -m "not slow and not oracle and not system_dot and not install and not browser and not try_page and not fuzz and not tex and not site"
 
 # A built wheel beside PyPI's `autograd` in throwaway virtual environments (needs PyPI).
 test-install: $(DEV)
@@ -111,9 +111,25 @@ $(DOCS): pyproject.toml | $(ORACLE)
 	$(PIP) install --quiet -e ".[dev,plot,oracle,docs]"
 	touch $@
 
-docs: $(DOCS) installed-tree
+# The Try-it page (site/try/): MkDocs copies docs/try/; docs/make_try.py then adds what the page
+# loads: Pyodide and Viz.js from the npm packages pinned in package-lock.json (`npm ci`),
+# tracegrad's wheel built from this checkout, the pure graphviz wheel, the seed pages.
+NPM := node_modules/.package-lock.json
+$(NPM): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make docs needs Node.js and npm (the Try-it page's Pyodide and Graphviz): apt-get install nodejs npm" >&2; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+docs: $(DOCS) installed-tree $(NPM)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+	$(PY) docs/make_try.py site
 	$(PY) -m pytest -q -m site tests/test_site.py
+
+# The Try-it page in headless Chromium, served from the built site/ on 127.0.0.1 (make docs first).
+test-try: $(BROWSER)
+	@test -f site/try/manifest.json || { echo "make test-try needs the built site: run make docs first" >&2; exit 1; }
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || { echo "make test-try needs Chromium and its driver: apt-get install chromium chromium-driver" >&2; exit 1; }
+	$(PY) -m pytest -q -m try_page
 
 docs-serve: $(DOCS) installed-tree
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs serve --strict
@@ -122,4 +138,4 @@ bench: $(BENCH)
 	$(PY) -m benchmarks.run
 
 clean:
-	rm -rf $(VENV) build site *.egg-info out
+	rm -rf $(VENV) build site *.egg-info out node_modules

@@ -21,6 +21,8 @@ from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
+from tracegrad.autograd.limits import refuse_in_browser
+
 __all__ = ["watching_comparisons", "compared", "require_torch", "INSTALL_HINT"]
 
 Watcher = Callable[[Any, str, Any, bool], None]
@@ -50,7 +52,9 @@ INSTALL_HINT = "pip install 'tracegrad[oracle]'"
 
 
 def require_torch() -> Any:
-    """The torch module, or an ImportError that says how to install it."""
+    """The torch module, or an ImportError that says how to install it (in a browser, one
+    line that says why it cannot run there)."""
+    refuse_in_browser("the PyTorch bridge", "PyTorch has no build for the browser")
     try:
         return importlib.import_module("torch")
     except ImportError:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import re
 import stat
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,7 +28,14 @@ __all__ = [
     "read_limited",
     "nesting_depth",
     "count_digits",
+    "IN_BROWSER",
+    "NotInBrowserError",
+    "refuse_in_browser",
 ]
+
+# Pyodide (CPython compiled to WebAssembly, in a web page) reports this platform. There is no
+# process to start, no native library to load and no numpy unless the page ships one.
+IN_BROWSER = sys.platform == "emscripten"
 
 
 class LimitError(ValueError):
@@ -196,3 +204,19 @@ _DIGIT = re.compile(r"\d")
 def count_digits(text: str) -> int:
     """The decimal digits in a number as written ('-0.0370e-2' has 6)."""
     return len(_DIGIT.findall(text))
+
+
+class NotInBrowserError(RuntimeError):
+    """A part of tracegrad that cannot run in a browser (Pyodide) was called there."""
+
+
+def refuse_in_browser(what: str, why: str) -> None:
+    """Raise NotInBrowserError, one line naming ``what`` and ``why``, when running in Pyodide.
+
+    The heavy or platform-bound parts call this first (``--jobs``, the compiled tape, the
+    PyTorch bridge), so a learner in the browser reads the reason, not a missing module.
+    """
+    if IN_BROWSER:
+        raise NotInBrowserError(
+            f"{what} does not run in the browser (Pyodide): {why}; run it with Python installed"
+        )

@@ -39,6 +39,7 @@ HEAVY = {
     "rich",
     "tqdm",
     "IPython",
+    "js",  # Pyodide's view of a web page's JavaScript: it exists only there
 }
 
 

@@ -47,6 +47,7 @@ from tracegrad.autograd.compiled.vectape import (  # the node kinds: the schedul
 )
 from tracegrad.autograd.graph import topo_order
 from tracegrad.autograd.hooks import watching_comparisons
+from tracegrad.autograd.limits import refuse_in_browser
 from tracegrad.autograd.ops import Op
 from tracegrad.autograd.value import Value
 
@@ -197,6 +198,7 @@ class Compiled:
     """A function traced once and replayed with numpy over batches (see ``compile``)."""
 
     def __init__(self, fn: Callable[..., Any], check: int = 3) -> None:
+        refuse_in_browser("the compiled tape (compile)", "it replays graphs with numpy batches")
         if not callable(fn):
             raise TypeError(f"compile needs a function, got {type(fn).__name__}")
         if not isinstance(check, int) or check < 1:

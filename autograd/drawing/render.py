@@ -8,7 +8,8 @@ number typed into an expression) a small plain box with its value. ``render_svg(
 ``save_graph(root, "graph.png")`` turn it into a picture with the system Graphviz ``dot`` when
 it is installed, and otherwise in-process: Graphviz compiled to WebAssembly draws the SVG
 (``tracegrad.autograd.drawing.embedded``) and ``tracegrad.autograd.drawing.convert``
-makes PNG and PDF from it, so ``pip install`` alone draws all three.
+makes PNG and PDF from it, so ``pip install`` alone draws all three. In a web page (Pyodide)
+the page's JavaScript Graphviz draws the same DOT as SVG (``tracegrad.autograd.drawing.browser``).
 
 DOT node ids are stable and public (an SVG's ``<title>`` is the id): Values are ``v0``, ``v1``,
 ... in the order of ``trace(root).nodes`` (inputs before outputs), the operation that made
@@ -29,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import graphviz
-from tracegrad.autograd.drawing import convert, embedded
+from tracegrad.autograd.drawing import browser, convert, embedded
 from tracegrad.autograd.drawing.convert import DEFAULT_DPI
 from tracegrad.autograd.drawing.dot_style import (  # noqa: F401  (_grad_colour, _visible: tests)
     _HIGHLIGHT,
@@ -46,6 +47,7 @@ from tracegrad.autograd.drawing.tracing import (
     gradient_path,
     trace,
 )
+from tracegrad.autograd.limits import IN_BROWSER
 from tracegrad.autograd.safety import check_output, write_atomic
 from tracegrad.autograd.value import Value, register_display
 
@@ -357,8 +359,9 @@ draw_dot = draw  # the name the micrograd lecture uses
 
 # ------------------------------------------------------------------ rendering
 def renderers() -> list[str]:
-    """The renderers that can run here, preferred first: 'dot' (system), 'wasm' (embedded)."""
-    found = []
+    """The renderers that can run here, preferred first: 'dot' (system), 'wasm' (embedded);
+    in a web page 'js' (the page's JavaScript Graphviz), which 'auto' then uses."""
+    found = ["js"] if browser.available() else []
     if shutil.which("dot"):
         found.append("dot")
     if embedded.available():
@@ -373,7 +376,8 @@ def render_dot(
     *,
     dpi: float = DEFAULT_DPI,
 ) -> bytes:
-    """Render DOT source to svg, png or pdf bytes ('auto': the system dot, else embedded).
+    """Render DOT source to svg, png or pdf bytes ('auto': the system dot, else embedded;
+    in a web page, the page's JavaScript Graphviz, svg only).
 
     ``dpi`` sets a PNG's resolution (96, Graphviz's default: one point is 4/3 pixels).
     """
@@ -382,6 +386,11 @@ def render_dot(
     if format not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, got {format!r}")
     dpi = convert.check_dpi(dpi)
+    if IN_BROWSER and renderer == "auto":  # no program to start, no wasmtime: the page's own
+        try:
+            return browser.render(source, format)
+        except browser.BrowserRenderError as exc:
+            raise RenderError(f"cannot render {format}: {exc}") from None
     problems: list[str] = []
     if renderer in ("auto", "dot"):
         dot = shutil.which("dot")

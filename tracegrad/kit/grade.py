@@ -34,6 +34,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any
 
+from tracegrad.autograd.limits import refuse_in_browser
 from tracegrad.autograd.safety import csv_cell, printable
 from tracegrad.checker import IMPRECISE, RIGHT, WRONG, Homework, HomeworkError, check, load
 from tracegrad.checker.judging.diagnose import CUT_SHORT
@@ -310,6 +311,7 @@ def grade_all(
     if jobs <= 1 or len(paths) < 2:
         results = [one(p) for p in paths]
     else:
+        refuse_in_browser(f"--jobs {jobs}", "a web page cannot start processes; use --jobs 1")
         results = _in_processes(one, paths, jobs)
     _note_twice(results)
     return results
