@@ -152,3 +152,17 @@ def test_a_byte_that_is_not_utf8_in_an_expression() -> None:
     assert done.returncode == 2
     err = done.stderr.decode()
     assert "not UTF-8" in _one_error_line(err, "explain")
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (Linux)")
+def test_a_full_stdout_after_an_export_is_not_an_output_error(tmp_path: Path) -> None:
+    """export writes its folder, then says so on stdout: a full stdout is said as such, never
+    blamed on -o (which was written)."""
+    out = tmp_path / "questions" / "q"
+    cmd = f"{sys.executable} -m tracegrad export prairielearn --example expression_template"
+    full = _shell(f"{cmd} -o {out} > /dev/full")
+    assert full.returncode == 2
+    line = _one_error_line(full.stderr, "export")
+    assert "cannot write the output: No space left on device" in line and "-o" not in line
+    assert (out / "server.py").is_file()

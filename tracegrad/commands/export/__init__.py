@@ -79,12 +79,13 @@ def _template_arguments(p: Any) -> None:
     add_example_argument(p, "template (seed_article_template, expression_template)")
 
 
-def _one_line_errors(run: Callable[[argparse.Namespace], int]) -> Callable[..., int]:
-    """``run`` with the kit's errors, and a file -o cannot be written, as one UsageError line."""
+def _one_line_errors(run: Callable[[argparse.Namespace], str]) -> Callable[..., int]:
+    """``run`` with the kit's errors, and a file -o cannot be written, as one UsageError line;
+    what it wrote is said after, outside that mapping (a closed stdout is not an -o error)."""
 
     def in_one_line(args: argparse.Namespace) -> int:
         try:
-            return run(args)
+            done = run(args)
         except (KitError, HomeworkError) as exc:
             raise UsageError(str(exc)) from None
         except OutputError as exc:
@@ -92,5 +93,7 @@ def _one_line_errors(run: Callable[[argparse.Namespace], int]) -> Callable[..., 
         except OSError as exc:
             where = printable(args.output, line=True)
             raise UsageError(f"-o {where}: {exc.strerror or exc}") from None
+        print(done)
+        return 0
 
     return in_one_line

@@ -13,8 +13,9 @@ from tracegrad.kit.template import load_template
 from tracegrad.kit.trust import course_secret
 
 
-def run(args: argparse.Namespace) -> int:
-    """The command; the kit's errors become one line in ``tracegrad.commands.export``."""
+def run(args: argparse.Namespace) -> str:
+    """The command, and the line that says what it wrote; the kit's errors become one line in
+    ``tracegrad.commands.export``."""
     start = time.monotonic()
     source = str(sheet_or_example(args.template, args.example, "a template"))
     secret = course_secret(file=args.secret_file)  # at least 128 bits, as assign asks
@@ -23,9 +24,8 @@ def run(args: argparse.Namespace) -> int:
     data, names = gradescope_zip(source, roster, secret)
     write_atomic(args.output, data, inputs=[source, args.roster, args.secret_file])
     took = time.monotonic() - start
-    print(
+    return (
         f"wrote {printable(args.output, line=True)} ({len(data) // 1024} KB, {took:.1f} s): "
         f"{', '.join(names)}; {len(roster)} students. Upload it as the assignment's "
         "autograder; it holds the course secret, so keep it from the students."
     )
-    return 0

@@ -15,8 +15,9 @@ from tracegrad.kit.template import load_template
 _WORD = re.compile(r"^[\w .+-]{1,64}$")
 
 
-def run(args: argparse.Namespace) -> int:
-    """The command; the kit's errors become one line in ``tracegrad.commands.export``."""
+def run(args: argparse.Namespace) -> str:
+    """The command, and the line that says what it wrote; the kit's errors become one line in
+    ``tracegrad.commands.export``."""
     source = str(sheet_or_example(args.template, args.example, "a template"))
     for value in [args.topic, *args.tag]:
         if not _WORD.match(value):
@@ -29,8 +30,7 @@ def run(args: argparse.Namespace) -> int:
     tags = ["tracegrad", *args.tag]
     written = write_question(template, source, out, topic=args.topic, tags=tags)
     lib = printable(str(library_folder(out)), line=True)
-    print(
+    return (
         f"wrote the question {printable(args.output, line=True)} (info.json, question.html, "
         f"server.py, template.toml) and tracegrad into {lib}/tracegrad ({len(written)} files)"
     )
-    return 0
