@@ -40,6 +40,7 @@ __all__ = [
     "TA_ONLY",
     "check_id",
     "read_roster",
+    "roster_rows",
     "course_secret",
     "assign",
 ]
@@ -58,15 +59,7 @@ def read_roster(path: str) -> list[str]:
     header without such a column, and a roster without students, are refused; so are two IDs
     one folder would hold (the same, or differing only in case), naming both rows."""
     shown = printable(path, line=True)
-    try:
-        text = read_limited(path, LIMITS["homework_bytes"], "roster")
-    except UnreadableFile as exc:
-        raise KitError(str(exc)) from None
-    try:
-        rows = [(no, r) for no, r in enumerate(csv.reader(io.StringIO(text)), start=1)
-                if any(c.strip() for c in r)]  # fmt: skip
-    except csv.Error as exc:
-        raise KitError(f"{shown}: not a CSV file: {exc}") from None
+    rows = roster_rows(path)
     if not rows:
         raise KitError(f"{shown}: the roster has no students")
     header = [c.strip().lower() for c in rows[0][1]]
@@ -86,6 +79,20 @@ def read_roster(path: str) -> list[str]:
         ids.append((check_id(cell, f"{shown}: row {no}"), f"{shown}: row {no}"))
     id_clash(ids)
     return [s for s, _ in ids]
+
+
+def roster_rows(path: str) -> list[tuple[int, list[str]]]:
+    """The rows of a roster CSV that are not blank, with their row numbers, read within the
+    size limit; KitError (one line) for a file that cannot be read or is not CSV."""
+    try:
+        text = read_limited(path, LIMITS["homework_bytes"], "roster")
+    except UnreadableFile as exc:
+        raise KitError(str(exc)) from None
+    try:
+        return [(no, r) for no, r in enumerate(csv.reader(io.StringIO(text)), start=1)
+                if any(c.strip() for c in r)]  # fmt: skip
+    except csv.Error as exc:
+        raise KitError(f"{printable(path, line=True)}: not a CSV file: {exc}") from None
 
 
 def _is_header(cells: list[str]) -> bool:

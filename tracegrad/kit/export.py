@@ -19,7 +19,6 @@ swapped for those.
 from __future__ import annotations
 
 import base64
-import csv
 import hashlib
 import importlib.util
 import io
@@ -30,9 +29,8 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from tracegrad.autograd.limits import LIMITS, UnreadableFile, read_limited
 from tracegrad.autograd.safety import printable
-from tracegrad.kit.assign import MAX_STUDENTS, KitError, check_id
+from tracegrad.kit.assign import MAX_STUDENTS, KitError, check_id, roster_rows
 
 __all__ = [
     "MAPPED",
@@ -167,33 +165,22 @@ class Submitter:
     sid: str = ""
 
 
-def _roster_rows(path: str) -> list[list[str]]:
-    where = printable(path, line=True)
-    try:
-        text = read_limited(path, LIMITS["homework_bytes"], "roster")
-        return [r for r in csv.reader(io.StringIO(text)) if any(c.strip() for c in r)]
-    except UnreadableFile as exc:
-        raise KitError(str(exc)) from None
-    except csv.Error as exc:
-        raise KitError(f"{where}: not a CSV file: {exc}") from None
-
-
 def read_submitters(path: str) -> list[Submitter]:
     """A roster CSV with a header: ``id`` or ``student_id``, ``email``, optionally ``sid``.
     Every ID is a safe folder name, every ID and e-mail given once; KitError (one line) if
     not."""
     where = printable(path, line=True)
-    rows = _roster_rows(path)
+    rows = roster_rows(path)
     if len(rows) > MAX_STUDENTS + 1:
         raise KitError(f"{where}: {len(rows) - 1} students: at most {MAX_STUDENTS} at once")
-    header = [c.strip().lower() for c in rows[0]] if rows else []
+    header = [c.strip().lower() for c in rows[0][1]] if rows else []
     id_col = next((c for c in ("id", "student_id") if c in header), None)
     if id_col is None or "email" not in header:
         raise KitError(f"{where}: the roster needs a header with id (or student_id) and email")
     cols = {k: header.index(k) for k in (id_col, "email", "sid") if k in header}
     out: list[Submitter] = []
     seen: dict[str, int] = {}
-    for no, row in enumerate(rows[1:], start=2):
+    for no, row in rows[1:]:
         cell = {k: (row[i].strip() if i < len(row) else "") for k, i in cols.items()}
         out.append(_submitter(cell[id_col], cell["email"].lower(), cell.get("sid", ""),
                               f"{where}: row {no}"))  # fmt: skip
