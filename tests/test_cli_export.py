@@ -210,6 +210,7 @@ def test_the_secret_file_loses_one_trailing_newline(tmp_path: Path) -> None:
     [
         ("id,mail\nana,a@b.example\n", SECRET, "needs a header with id (or student_id) and email"),
         ("id,email\nana,a@b.example\nben,A@b.example\n", SECRET, "give the same email"),
+        ("id,email\nana,a@b.example\nANA,c@d.example\n", SECRET, "differ only in case"),
         ("student_id,email\n../x,a@b.example\n", SECRET, "not a safe folder name"),
         ("id,email\nana,nobody\n", SECRET, "is not an e-mail address"),
         ("id,email\n" + "a,a@b.example\n" * 10_001, SECRET, "10001 students: at most 10000"),

@@ -31,6 +31,7 @@ from pathlib import Path
 
 from tracegrad.autograd.safety import printable
 from tracegrad.kit.assign import MAX_STUDENTS, KitError, check_id, roster_rows
+from tracegrad.kit.trust import id_clash
 
 __all__ = [
     "MAPPED",
@@ -190,6 +191,8 @@ def read_submitters(path: str) -> list[Submitter]:
             seen[key] = no
     if not out:
         raise KitError(f"{where}: the roster has no students")
+    # IDs differing only in case draw different variants but share one folder on some systems
+    id_clash([(s.id, f"{where}: row {no}") for s, (no, _) in zip(out, rows[1:])])
     return out
 
 
